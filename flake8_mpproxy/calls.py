@@ -1,0 +1,335 @@
+"""What a call means to the inference: managers and proxies made, copies read, functions started as children."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Dict, List, Optional
+
+from .values import (
+    COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS,
+    PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, PURE_BUILTINS, SHALLOW_COPY, THREAD_CLASSES,
+    THREAD_POOLS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial,
+    Pool, Proxy, QualName, Seq, Value,
+)
+
+from .syntax import alias_root, display, key_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .inference import Walker
+
+
+def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
+    """Evaluate ``node``'s parts, then give the call its meaning (see the module docstring)."""
+    func = node.func
+    receiver: Optional[Value] = None
+    callee: Optional[Value] = None
+    if isinstance(func, ast.Attribute):
+        receiver = w.ev(func.value)
+        callee = w.ev_Attribute(func) if isinstance(receiver, (QualName, Instance, ClassInfo)) else None
+    else:
+        callee = w.ev(func)
+    args = [w.ev(arg) for arg in node.args]
+    kwargs: Dict[str, Optional[Value]] = {}
+    for keyword in node.keywords:
+        value = w.ev(keyword.value)
+        if keyword.arg is not None:
+            kwargs[keyword.arg] = value
+    note_escapes(w, node, callee)
+    if isinstance(func, ast.Attribute) and not isinstance(receiver, (QualName, Instance, ClassInfo)):
+        return method_call(w, node, func, receiver, args, kwargs)
+    return plain_call(w, node, callee, args, kwargs)
+
+
+def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
+    """An alias passed to a call we cannot see through may be written back there: stop tracking it."""
+    if isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS and w.lookup(node.func.id)[1] == "builtin":
+        return
+    for arg in list(node.args) + [k.value for k in node.keywords]:
+        w.scope.aliases.escape_names(arg)
+
+
+def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Optional[Value],
+                args: List[Optional[Value]], kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
+    method = func.attr
+    is_mutator = method in MUTATORS or method in w.facts.mutator_methods
+    root = alias_root(func.value)
+    if is_mutator and root is not None and w.scope.aliases.is_alias(root):
+        w.scope.aliases.mutate(root, node, w.stmt, f".{method}()")
+        return None
+    if isinstance(receiver, Copy):
+        if is_mutator:
+            w.report.mutation_of_copy(node, receiver, method, w.site())
+        return None
+    if isinstance(receiver, Proxy):
+        return proxy_method(w, node, func, receiver, args, is_mutator)
+    if isinstance(receiver, Manager):
+        return manager_method(w, node, receiver, method, args)
+    if isinstance(receiver, ManagerClass):
+        if method == "register":
+            register_typeid(w, node, receiver)
+        return None
+    if isinstance(receiver, Context):
+        return context_method(w, node, method, args, kwargs)
+    if isinstance(receiver, Pool):
+        return pool_method(w, node, receiver.child, method, args, kwargs)
+    if isinstance(receiver, Partial) and method == "__call__":
+        return call_function(w, node, receiver, args, kwargs, child=False)
+    return None
+
+
+def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
+                 args: List[Optional[Value]], is_mutator: bool) -> Optional[Value]:
+    method = func.attr
+    name = display(func.value)
+    if is_mutator and func.value in w.nested_reads:
+        w.rely(func.value)
+    if proxy.kind == "list" and method == "clear":
+        w.report.unsupported_clear(node, proxy, name)
+    if method == "update":
+        w.scope.aliases.write_back_any(proxy, node)
+    if proxy.kind == "dict" and method in ("values", "items"):
+        return Iteration(proxy, name, method, node)
+    if proxy.kind == "pool":
+        return pool_method(w, node, True, method, args, {})
+    reads = COPY_READ_METHODS.get(proxy.kind, {})
+    if method in reads:
+        key_node = node.args[0] if reads[method] and node.args else None
+        key = key_source(key_node) if key_node is not None else None
+        nested = proxy.nested_at(key) if key is not None else None
+        if nested is not None:
+            return nested
+        if isinstance(args[1] if len(args) > 1 else None, Proxy) and method == "setdefault":
+            return args[1]
+        return Copy(proxy, name, node, key, method, key_node)
+    if proxy.kind == "auto" and not method.startswith("_"):
+        return Copy(proxy, name, node, None, "method")
+    return None
+
+
+def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
+                   args: List[Optional[Value]]) -> Optional[Value]:
+    if method == "start":
+        w.report.manager_started(node, w.at_module_level())
+        return None
+    if method == "Pool":
+        return Pool(child=True)
+    kind = manager.cls.typeid_kind(method)
+    if kind is None:
+        return None
+    proxy = w.proxy_at(node, kind, manager)
+    initial = args[0] if args else None
+    nested = nested_in_initial(initial)
+    if nested is not None:
+        w.store_nested(proxy, "*", nested)
+    return proxy
+
+
+def nested_in_initial(initial: Optional[Value]) -> Optional[Proxy]:
+    """``manager.dict({k: manager.list() ...})`` / ``manager.list([manager.dict()])`` store nested proxies."""
+    if isinstance(initial, Mapping):
+        inner = initial.values_join
+        return inner if isinstance(inner, Proxy) else None
+    if isinstance(initial, Seq):
+        inner = initial.element()
+        return inner if isinstance(inner, Proxy) else None
+    return None
+
+
+def register_typeid(w: "Walker", node: ast.Call, cls: ManagerClass) -> None:
+    if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+        return
+    typeid = node.args[0].value
+    kind = "auto"
+    for keyword in node.keywords:
+        if keyword.arg == "proxytype":
+            proxytype = keyword.value
+            name = proxytype.attr if isinstance(proxytype, ast.Attribute) else getattr(proxytype, "id", "")
+            kind = PROXY_TYPE_NAMES.get(name, "auto")
+    if cls.typeids.get(typeid) != kind:
+        cls.typeids[typeid] = kind
+        w.facts.grow()
+
+
+def context_method(w: "Walker", node: ast.Call, method: str, args: List[Optional[Value]],
+                   kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
+    if method == "Manager":
+        return new_manager(w, node)
+    if method == "Process":
+        start_process(w, node, args, kwargs, child=True)
+        return None
+    if method == "Pool":
+        return Pool(child=True)
+    return None
+
+
+def new_manager(w: "Walker", node: ast.Call) -> Manager:
+    sync = w.manager_class("multiprocessing.managers.SyncManager", "multiprocessing.managers.SyncManager", None)
+    manager = w.manager_at(node, sync)
+    w.report.manager_started(node, w.at_module_level())
+    return manager
+
+
+def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[Optional[Value]],
+               kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
+    if isinstance(callee, QualName):
+        return qualified_call(w, node, callee.name, args, kwargs)
+    if isinstance(callee, ManagerClass):
+        return w.manager_at(node, callee)
+    if isinstance(callee, (Function, Partial)):
+        return call_function(w, node, callee, args, kwargs, child=False)
+    if isinstance(callee, ClassInfo):
+        init = callee.method("__init__")
+        if init is not None:
+            call_function(w, node, Function(init.node, init.owner, bound=True), args, kwargs, child=False)
+        return Instance(callee)
+    if isinstance(node.func, ast.Name) and w.lookup(node.func.id)[1] == "builtin":
+        return builtin_call(w, node, node.func.id, args)
+    if isinstance(node.func, ast.Name) and node.func.id in w.factories:
+        return new_manager(w, node)
+    return None
+
+
+def builtin_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Value]]) -> Optional[Value]:
+    first = args[0] if args else None
+    if name == "enumerate" and isinstance(first, Proxy) and first.kind == "list":
+        return Iteration(first, display(node.args[0]), "enumerate", node)
+    if name in ("iter", "list", "tuple", "sorted", "reversed") and isinstance(first, Seq):
+        return first
+    return None
+
+
+def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Value]],
+                   kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
+    if w.is_manager_factory(name):
+        return new_manager(w, node)
+    if name in MANAGER_CLASSES:
+        return w.manager_at(node, w.manager_class(name, name, None))
+    if name in CONTEXT_FACTORIES:
+        return Context()
+    if name in PROCESS_CLASSES or name in THREAD_CLASSES:
+        start_process(w, node, args, kwargs, child=name in PROCESS_CLASSES)
+        return None
+    if name in PROCESS_POOLS or name in THREAD_POOLS:
+        return Pool(child=name in PROCESS_POOLS)
+    if name in PARTIAL and args:
+        return Partial(args[0] or Value(), list(args[1:]), dict(kwargs))
+    if name in SHALLOW_COPY and args and isinstance(args[0], Proxy):
+        return args[0]
+    return None
+
+
+def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],
+                  kwargs: Dict[str, Optional[Value]], child: bool) -> None:
+    """``Process(group, target, name, args, kwargs)``: the target's parameters get ``args`` and ``kwargs``."""
+    target = kwargs.get("target", args[1] if len(args) > 1 else None)
+    call_args = kwargs.get("args", args[3] if len(args) > 3 else None)
+    call_kwargs = kwargs.get("kwargs", args[4] if len(args) > 4 else None)
+    positional = call_args.items if isinstance(call_args, Seq) and call_args.items is not None else []
+    named = call_kwargs.items if isinstance(call_kwargs, Mapping) else {}
+    if child:
+        for keyword in node.keywords:
+            if keyword.arg in ("args", "kwargs"):
+                report_managers_in(w, keyword.value, call_args if keyword.arg == "args" else call_kwargs)
+    if isinstance(target, (Function, Partial)):
+        call_function(w, node, target, list(positional), dict(named), child=child)
+
+
+def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: List[Optional[Value]],
+                kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
+    mode = POOL_METHODS.get(method)
+    if mode is None or not args:
+        return None
+    target = args[0]
+    positional: List[Optional[Value]] = []
+    named: Dict[str, Optional[Value]] = {}
+    if mode == "iter":
+        positional = [element(value) for value in args[1:]] if method == "map" and len(args) > 2 else [
+            element(args[1] if len(args) > 1 else None)]
+    elif mode == "star":
+        row = element(args[1] if len(args) > 1 else None)
+        positional = list(row.items) if isinstance(row, Seq) and row.items is not None else []
+    elif mode == "apply":
+        call_args = kwargs.get("args", args[1] if len(args) > 1 else None)
+        call_kwargs = kwargs.get("kwds", args[2] if len(args) > 2 else None)
+        positional = list(call_args.items) if isinstance(call_args, Seq) and call_args.items is not None else []
+        named = dict(call_kwargs.items) if isinstance(call_kwargs, Mapping) else {}
+        if child and len(node.args) > 1:
+            report_managers_in(w, node.args[1], call_args)
+    else:  # submit(fn, *args, **kwargs)
+        positional, named = list(args[1:]), dict(kwargs)
+        if child:
+            for arg_node, value in zip(node.args[1:], args[1:]):
+                if isinstance(value, Manager):
+                    w.report.manager_passed(arg_node)
+    if isinstance(target, (Function, Partial)):
+        call_function(w, node, target, positional, named, child=child)
+    return None
+
+
+def element(value: Optional[Value]) -> Optional[Value]:
+    return value.element() if isinstance(value, Seq) else None
+
+
+def report_managers_in(w: "Walker", node: ast.AST, value: Optional[Value]) -> None:
+    """MPP203: a manager among a child's arguments, at the element that holds it."""
+    if isinstance(value, Manager):
+        w.report.manager_passed(node)
+    elif isinstance(value, Seq) and value.items is not None:
+        nodes = value.nodes or []
+        for index, item in enumerate(value.items):
+            if isinstance(item, Manager):
+                w.report.manager_passed(nodes[index] if index < len(nodes) else node)
+    elif isinstance(value, Mapping):
+        for item in value.items.values():
+            if isinstance(item, Manager):
+                w.report.manager_passed(node)
+
+
+def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optional[Value]],
+                  kwargs: Dict[str, Optional[Value]], child: bool) -> Optional[Value]:
+    """Bind the call's arguments to the parameters of a function of this file; return what it returns."""
+    if isinstance(callee, Partial):
+        merged = dict(callee.kwargs)
+        merged.update(kwargs)
+        return call_function(w, node, callee.func, list(callee.args) + list(args), merged, child)
+    if not isinstance(callee, Function):
+        return None
+    if child and callee.node not in w.facts.child_targets:
+        w.facts.child_targets.add(callee.node)
+        w.facts.grow()
+    bind_arguments(w, callee, args, kwargs)
+    return w.facts.returns.get(callee.node)
+
+
+def bind_arguments(w: "Walker", callee: Function, args: List[Optional[Value]],
+                   kwargs: Dict[str, Optional[Value]]) -> None:
+    spec: ast.arguments = callee.node.args  # type: ignore[attr-defined]
+    positional = [a.arg for a in spec.posonlyargs + spec.args]
+    if callee.bound and positional:
+        positional = positional[1:]
+    for name, value in zip(positional, args):
+        set_param(w, callee.node, name, value)
+    if spec.vararg is not None and len(args) > len(positional):
+        set_param(w, callee.node, spec.vararg.arg, Seq(items=list(args[len(positional):])))
+    keyword_names = set(positional) | {a.arg for a in spec.kwonlyargs}
+    extra: Dict[str, Optional[Value]] = {}
+    for name, value in kwargs.items():
+        if name in keyword_names:
+            set_param(w, callee.node, name, value)
+        else:
+            extra[name] = value
+    if spec.kwarg is not None and extra:
+        set_param(w, callee.node, spec.kwarg.arg, Mapping(items=extra))
+
+
+def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> None:
+    if not isinstance(value, INTERESTING):
+        return
+    params = w.facts.params.setdefault(func, {})
+    current = params.get(name)
+    if current is None or (isinstance(value, Proxy) and not isinstance(current, Proxy)):
+        params[name] = value
+        w.facts.grow()
+
+
+__all__ = ["evaluate_call"]

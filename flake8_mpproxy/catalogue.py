@@ -1,0 +1,303 @@
+"""The rule catalogue: every MPP rule as data (code, name, message, why, examples, fix)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Tuple
+
+#: How a rule's findings can be fixed: never, by a safe rewrite, or only with ``--unsafe-fixes``.
+FIX_NONE = "none"
+FIX_SAFE = "safe"
+FIX_UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: everything a user or a front end needs to know about a code."""
+
+    code: str
+    name: str
+    #: ``str.format`` template with named placeholders; rendered by :mod:`findings`.
+    message: str
+    why: str
+    bad: str
+    good: str
+    fix: str
+    fix_title: str
+    default_on: bool = True
+
+
+RULES: Tuple[Rule, ...] = (
+    Rule(
+        code="MPP101",
+        name="mutation-of-proxy-copy",
+        message=(
+            "{expr}.{method}() mutates a copy returned by manager proxy '{proxy}'; the change is lost. "
+            "{remedy}"
+        ),
+        why=(
+            "Reading from a manager proxy (d[k], d.get(k), d.setdefault(k, x), l[i], ns.attr) returns a pickled "
+            "copy of the stored value. A mutating method called on that copy changes only the copy: the manager "
+            "never hears of it, in the parent and in children alike, and no error is raised."
+        ),
+        bad=(
+            "d = manager.dict()\n"
+            "d['k'] = []\n"
+            "d['k'].append(4)  # lost\n"
+        ),
+        good=(
+            "d = manager.dict()\n"
+            "d['k'] = []\n"
+            "d['k'] += [4]  # or: d['k'] = manager.list() and keep the append\n"
+        ),
+        fix=FIX_SAFE,
+        fix_title="Write the value back (d[k] += [v], or value = d[k]; ...; d[k] = value)",
+    ),
+    Rule(
+        code="MPP102",
+        name="store-into-proxy-copy",
+        message=(
+            "{action} {expr}, a copy returned by manager proxy '{proxy}'; the change is lost. {remedy}"
+        ),
+        why=(
+            "An item or attribute store, delete or augmented assignment whose target is nested inside a value "
+            "read from a proxy (d[k][j] = v, del d[k][j], ns.cfg['a'] = 1) changes a local copy only. Only the "
+            "outermost level (d[k] = v, ns.attr = v) is forwarded to the manager."
+        ),
+        bad=(
+            "d = manager.dict()\n"
+            "d['k'] = {}\n"
+            "d['k']['a'] = 1  # lost\n"
+        ),
+        good=(
+            "d = manager.dict()\n"
+            "d['k'] = {}\n"
+            "value = d['k']\n"
+            "value['a'] = 1\n"
+            "d['k'] = value\n"
+        ),
+        fix=FIX_SAFE,
+        fix_title="Read the value into a name, change it, and store it back",
+    ),
+    Rule(
+        code="MPP103",
+        name="alias-not-written-back",
+        message=(
+            "'{alias}' holds a copy of {expr} from manager proxy '{proxy}'; {alias}{change} changes only the copy "
+            "and it is never written back. {remedy}"
+        ),
+        why=(
+            "A name bound to a value read from a proxy (x = d[k], for v in d.values(), with d[k] as x) is a "
+            "local copy. Mutating it and never storing it back into the proxy loses the change."
+        ),
+        bad=(
+            "x = d['k']\n"
+            "x.append(4)  # lost: never written back\n"
+        ),
+        good=(
+            "x = d['k']\n"
+            "x.append(4)\n"
+            "d['k'] = x\n"
+        ),
+        fix=FIX_SAFE,
+        fix_title="Store the alias back into the proxy after its last change",
+    ),
+    Rule(
+        code="MPP104",
+        name="nested-proxy-downgraded",
+        message=(
+            "{target} = ... replaces the nested proxy stored at {target} with a plain value; later changes "
+            "through {target} are lost. Mutate the nested proxy in place ({target}.append(...), "
+            "{target}.extend(...)) instead of storing a new value."
+        ),
+        why=(
+            "After d[k] = manager.list(), d[k] is a proxy and d[k].append(x) reaches the manager. Storing a "
+            "plain value at that key (d[k] = d[k] + [x]) replaces the nested proxy with a plain list, so every "
+            "later in-place change through d[k] is lost again."
+        ),
+        bad=(
+            "d['k'] = manager.list()\n"
+            "d['k'] = d['k'] + [1]  # d['k'] is now a plain list\n"
+            "d['k'].append(2)  # lost\n"
+        ),
+        good=(
+            "d['k'] = manager.list()\n"
+            "d['k'].append(1)\n"
+            "d['k'].append(2)\n"
+        ),
+        fix=FIX_NONE,
+        fix_title="",
+    ),
+    Rule(
+        code="MPP105",
+        name="private-namespace-attr",
+        message=(
+            "{expr} = ... sets a name starting with '_' on Namespace proxy '{proxy}'; it stays on the local "
+            "proxy object and the manager never sees it. Use a name without a leading underscore."
+        ),
+        why=(
+            "NamespaceProxy forwards attribute assignment to the manager only for names that do not start with "
+            "an underscore; ns._x = v sets an attribute on the local proxy object."
+        ),
+        bad="ns = manager.Namespace()\nns._count = 1  # stays local\n",
+        good="ns = manager.Namespace()\nns.count = 1\n",
+        fix=FIX_NONE,
+        fix_title="",
+    ),
+    Rule(
+        code="MPP106",
+        name="autoproxy-attr-set",
+        message=(
+            "{expr} = ... sets an attribute on '{proxy}', a proxy of a registered class; it stays on the local "
+            "proxy object and the manager never sees it. Call a method of the class that sets it."
+        ),
+        why=(
+            "An AutoProxy forwards method calls only. Attribute assignment sets an attribute on the local proxy "
+            "object; the object in the manager process is unchanged."
+        ),
+        bad="counter = manager.Counter()\ncounter.value = 3  # stays local\n",
+        good="counter = manager.Counter()\ncounter.set_value(3)\n",
+        fix=FIX_NONE,
+        fix_title="",
+    ),
+    Rule(
+        code="MPP107",
+        name="unsupported-proxy-op",
+        message="{expr} is not supported by {proxy_type} '{proxy}' and raises at run time. Use {replacement}.",
+        why=(
+            "ListProxy does not expose clear() and DictProxy does not expose the |= operator (checked on "
+            "CPython 3.9 to 3.13): the call raises AttributeError or TypeError at run time."
+        ),
+        bad="l = manager.list()\nl.clear()  # AttributeError\n",
+        good="l = manager.list()\ndel l[:]\n",
+        fix=FIX_SAFE,
+        fix_title="Use the supported spelling (del l[:], d.update(x))",
+    ),
+    Rule(
+        code="MPP201",
+        name="module-level-manager",
+        message=(
+            "{expr} starts a manager process at import time; under the spawn and forkserver start methods "
+            "(Windows, macOS, Linux from Python 3.14) every child re-imports the module and fails or starts a "
+            "manager of its own. Create it under if __name__ == \"__main__\": and pass proxies to children."
+        ),
+        why=(
+            "spawn and forkserver children re-import the main module. A manager started at module level starts "
+            "again in each child: it raises 'An attempt has been made to start a new process before the current "
+            "process has finished its bootstrapping phase', or silently gives each child its own manager."
+        ),
+        bad=(
+            "manager = Manager()\n"
+            "d = manager.dict()\n"
+        ),
+        good=(
+            "if __name__ == \"__main__\":\n"
+            "    manager = Manager()\n"
+            "    d = manager.dict()\n"
+        ),
+        fix=FIX_UNSAFE,
+        fix_title="Move the manager and its proxies under if __name__ == \"__main__\":",
+    ),
+    Rule(
+        code="MPP202",
+        name="global-proxy-in-child",
+        message=(
+            "'{name}' is read from a module global in {func}(), which runs in a child process; under spawn and "
+            "forkserver the child has no such proxy (NameError) or a different one. Pass '{name}' to the child "
+            "in args=(...)."
+        ),
+        why=(
+            "A child started with spawn or forkserver re-imports the module: a proxy bound under the main guard "
+            "does not exist there, and one bound at module level belongs to a new manager. Only proxies passed "
+            "as arguments reach the parent's manager."
+        ),
+        bad=(
+            "def work():\n"
+            "    d['k'] = 1\n"
+            "Process(target=work).start()\n"
+        ),
+        good=(
+            "def work(d):\n"
+            "    d['k'] = 1\n"
+            "Process(target=work, args=(d,)).start()\n"
+        ),
+        fix=FIX_UNSAFE,
+        fix_title="Add a parameter to the child target and pass the proxy in args",
+    ),
+    Rule(
+        code="MPP203",
+        name="manager-passed-to-child",
+        message=(
+            "manager '{name}' is passed to a child process; a manager cannot be pickled under spawn and "
+            "forkserver (TypeError: cannot pickle 'weakref.ReferenceType'). Pass the proxies it made instead."
+        ),
+        why=(
+            "The manager object holds a process handle and weak references; it cannot be pickled, so starting a "
+            "spawn or forkserver child with it in its arguments fails. Proxies can be pickled."
+        ),
+        bad="Process(target=work, args=(manager,)).start()\n",
+        good="d = manager.dict()\nProcess(target=work, args=(d,)).start()\n",
+        fix=FIX_NONE,
+        fix_title="",
+    ),
+    Rule(
+        code="MPP204",
+        name="proxy-used-after-shutdown",
+        message=(
+            "'{name}' is a proxy of the manager of the with block ending on line {with_end}; the manager has "
+            "shut down, so using it raises BrokenPipeError or EOFError. Use it inside the with block, or copy "
+            "what you need first (dict({name}), list({name}))."
+        ),
+        why=(
+            "Leaving `with Manager() as m:` shuts the manager process down. Every proxy it made then fails on "
+            "use."
+        ),
+        bad=(
+            "with Manager() as m:\n"
+            "    d = m.dict()\n"
+            "print(d['k'])  # BrokenPipeError\n"
+        ),
+        good=(
+            "with Manager() as m:\n"
+            "    d = m.dict()\n"
+            "    result = dict(d)\n"
+            "print(result['k'])\n"
+        ),
+        fix=FIX_NONE,
+        fix_title="",
+    ),
+    Rule(
+        code="MPP301",
+        name="unlocked-read-modify-write",
+        message=(
+            "{expr} reads and writes manager proxy '{proxy}' in two steps in {func}(), a child process, with no "
+            "lock held; concurrent children lose updates. Hold a manager.Lock() around it."
+        ),
+        why=(
+            "d[k] += 1 is a get followed by a set: two round trips to the manager. Two children doing it at once "
+            "can both read the old value, and one update is lost."
+        ),
+        bad=(
+            "def work(d):\n"
+            "    d['n'] += 1\n"
+        ),
+        good=(
+            "def work(d, lock):\n"
+            "    with lock:\n"
+            "        d['n'] += 1\n"
+        ),
+        fix=FIX_NONE,
+        fix_title="",
+        default_on=False,
+    ),
+)
+
+BY_CODE: Dict[str, Rule] = {rule.code: rule for rule in RULES}
+
+#: Codes that run unless selected explicitly (flake8 default-ignore list, command default).
+DEFAULT_OFF: Tuple[str, ...] = tuple(rule.code for rule in RULES if not rule.default_on)
+
+
+def rule(code: str) -> Rule:
+    """Return the rule for ``code``; a KeyError names an unknown code."""
+    return BY_CODE[code]

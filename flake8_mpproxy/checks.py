@@ -1,0 +1,326 @@
+"""The checks: the walker tells the Reporter what it saw; the Reporter turns traps into Findings.
+
+Every method is gated by the enabled codes, so a deselected rule costs a set lookup. Positions and the
+details the fixer needs (statement range, read range, key, known value type, init sites) are filled here.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
+
+from .catalogue import FIX_NONE, FIX_SAFE, FIX_UNSAFE
+from .findings import (
+    FORM_GUARD, FORM_NONE, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding,
+)
+from .syntax import display, is_constant_key, loaded_names, node_range
+from .values import Copy, Manager, Proxy, Value
+
+#: Statements the fixer can wrap with a read before and a write-back after.
+FIXABLE_STATEMENTS = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
+LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "sort", "reverse"})
+DICT_METHODS = frozenset({"update", "setdefault", "popitem"})
+
+
+@dataclass(frozen=True)
+class Site:
+    """The statement a finding sits in, and whether statements can be inserted around it."""
+
+    stmt: ast.AST
+    open: bool
+
+    def fixable(self) -> bool:
+        return self.open and isinstance(self.stmt, FIXABLE_STATEMENTS)
+
+
+@dataclass
+class AliasState:
+    """A name bound to a copy read from a proxy, and what happened to it since."""
+
+    copy: Copy
+    bound_at: ast.AST
+    loop: bool
+    mutations: List[Tuple[ast.AST, ast.AST, str]]
+    written: bool = False
+    escaped: bool = False
+
+
+class AliasTracker:
+    """MPP103 bookkeeping for one scope: aliases of copies, their mutations, write-backs and escapes."""
+
+    def __init__(self) -> None:
+        self.states: Dict[str, AliasState] = {}
+        self.done: List[AliasState] = []
+
+    def names(self) -> List[str]:
+        return list(self.states)
+
+    def bind(self, name: str, copy: Copy, stmt: ast.AST, loop: bool) -> None:
+        self.states[name] = AliasState(copy, stmt, loop, [])
+
+    def is_alias(self, name: str) -> bool:
+        return name in self.states
+
+    def mutate(self, name: str, node: ast.AST, stmt: ast.AST, change: str) -> None:
+        self.states[name].mutations.append((node, stmt, change))
+
+    def write_back(self, proxy: Proxy, value_node: Optional[ast.AST]) -> None:
+        for name in loaded_names(value_node):
+            state = self.states.get(name)
+            if state is not None and state.copy.proxy is proxy:
+                state.written = True
+
+    def write_back_any(self, proxy: Proxy, call: ast.Call) -> None:
+        for arg in list(call.args) + [k.value for k in call.keywords]:
+            self.write_back(proxy, arg)
+
+    def escape_names(self, node: Optional[ast.AST]) -> None:
+        for name in loaded_names(node):
+            if name in self.states:
+                self.states[name].escaped = True
+
+    def pop(self, name: str) -> Optional[AliasState]:
+        return self.states.pop(name, None)
+
+
+class Reporter:
+    """Collects findings for the enabled codes during the final pass (earlier passes are discarded)."""
+
+    def __init__(self, enabled: FrozenSet[str]) -> None:
+        self.enabled = enabled
+        self.findings: List[Finding] = []
+        self.once: Set[Tuple[Any, ...]] = set()
+        self.blocks: Dict[int, List[ast.stmt]] = {}
+        self.parents: Dict[int, ast.AST] = {}
+        self.stack: List[ast.AST] = []
+
+    def reset(self) -> None:
+        self.findings = []
+        self.once = set()
+
+    # --- statement context (for MPP103 write-back placement) -------------------------------------------------
+
+    def enter_statement(self, stmt: ast.stmt, block: List[ast.stmt]) -> None:
+        self.blocks[id(stmt)] = block
+        if self.stack:
+            self.parents[id(stmt)] = self.stack[-1]
+        self.stack.append(stmt)
+
+    def leave_statement(self, stmt: ast.stmt) -> None:
+        self.stack.pop()
+
+    def _add(self, code: str, node: ast.AST, args: Dict[str, str], **extra: Any) -> None:
+        line, col, end_line, end_col = node_range(node)
+        self.findings.append(Finding(code, line, col, end_line, end_col, tuple(args.items()), **extra))
+
+    # --- MPP101 / MPP102: changes to a copy ------------------------------------------------------------------
+
+    def mutation_of_copy(self, call: ast.Call, copy: Copy, method: str, site: Site) -> None:
+        if "MPP101" not in self.enabled:
+            return
+        receiver = call.func.value  # type: ignore[attr-defined]
+        args = {"expr": display(receiver), "method": method, "proxy": copy.proxy_name,
+                "remedy": remedy(copy, method, call)}
+        self._copy_finding("MPP101", call, copy, site, args)
+
+    def store_into_copy(self, target: ast.AST, copy: Copy, action: str, site: Site) -> None:
+        if "MPP102" not in self.enabled:
+            return
+        words = {"store": "Storing into", "delete": "Deleting from", "aug": "Augmented assignment into"}
+        args = {"action": words.get(action, action), "expr": display(target.value),  # type: ignore[attr-defined]
+                "proxy": copy.proxy_name, "remedy": remedy(copy, "", None)}
+        self._copy_finding("MPP102", target, copy, site, args)
+
+    def _copy_finding(self, code: str, node: ast.AST, copy: Copy, site: Site, args: Dict[str, str]) -> None:
+        fixable = site.fixable() and copy.via in ("subscript", "get", "setdefault", "attribute")
+        detail = copy_detail(copy, site)
+        self._add(code, node, args, proxy=copy.proxy_name, key=copy.key,
+                  form=FORM_REASSIGN if fixable else FORM_NONE,
+                  applicability=FIX_SAFE if fixable else FIX_NONE, detail=detail)
+
+    # --- MPP103: aliases --------------------------------------------------------------------------------------
+
+    def rebind(self, tracker: AliasTracker, name: str) -> None:
+        if tracker.is_alias(name):
+            self.finalize_aliases(tracker, [name])
+
+    def finalize_aliases(self, tracker: AliasTracker, names: List[str]) -> None:
+        for name in names:
+            state = tracker.pop(name)
+            if state is None or not state.mutations or state.written or state.escaped:
+                continue
+            if "MPP103" in self.enabled:
+                self._alias_finding(name, state)
+
+    def _alias_finding(self, name: str, state: AliasState) -> None:
+        copy = state.copy
+        first_node, _, change = state.mutations[0]
+        expr = store_target(copy) or f"an item of {display(copy.root)}"
+        write = write_back_text(copy, name)
+        args = {"alias": name, "expr": expr, "proxy": copy.proxy_name, "change": change,
+                "remedy": f"Add {write} after the last change." if write else
+                "Iterate over items() and store each changed value back, or store nested proxies."}
+        insert_after = self._insertion_point(state)
+        fixable = bool(write) and insert_after is not None and stable_key(copy)
+        detail = copy_detail(copy, None)
+        detail.update({"alias": name, "write_back": write, "bound_at": node_range(state.bound_at),
+                       "insert_after": node_range(insert_after) if insert_after is not None else None})
+        self._add("MPP103", first_node, args, proxy=copy.proxy_name, key=copy.key,
+                  form=FORM_WRITEBACK if fixable else FORM_NONE,
+                  applicability=FIX_SAFE if fixable else FIX_NONE, detail=detail)
+
+    def _insertion_point(self, state: AliasState) -> Optional[ast.AST]:
+        """The statement after which the write-back goes: the last mutation, lifted to the alias's block."""
+        if state.loop:
+            target_block = getattr(state.bound_at, "body", None)
+        else:
+            target_block = self.blocks.get(id(state.bound_at))
+        if target_block is None:
+            return None
+        stmt: Optional[ast.AST] = state.mutations[-1][1]
+        while stmt is not None and not any(stmt is s for s in target_block):
+            stmt = self.parents.get(id(stmt))
+        return stmt
+
+    # --- MPP104-MPP107: proxies themselves --------------------------------------------------------------------
+
+    def plain_store(self, target: ast.Subscript, proxy: Proxy, key: str, value_node: Optional[ast.AST],
+                    site: Site) -> None:
+        if "MPP104" not in self.enabled or not proxy.nested:
+            return
+        slot = key if is_constant_key(key) else "*"
+        nested_here = slot in proxy.nested if is_constant_key(key) else bool(proxy.nested)
+        relied = slot in proxy.relied or "*" in proxy.relied
+        rereads = value_node is not None and reads_same(value_node, target)
+        if nested_here and relied and (rereads or is_constant_key(key)):
+            self._add("MPP104", target, {"target": display(target)}, proxy=display(target.value), key=key)
+
+    def proxy_attribute_store(self, target: ast.Attribute, proxy: Proxy) -> None:
+        name = display(target.value)
+        if proxy.kind == "namespace" and target.attr.startswith("_") and "MPP105" in self.enabled:
+            self._add("MPP105", target, {"expr": display(target), "proxy": name}, proxy=name)
+        elif proxy.kind == "auto" and "MPP106" in self.enabled:
+            self._add("MPP106", target, {"expr": display(target), "proxy": name}, proxy=name)
+
+    def unsupported_clear(self, call: ast.Call, proxy: Proxy, name: str) -> None:
+        if "MPP107" in self.enabled:
+            self._add("MPP107", call, {"expr": f"{name}.clear()", "proxy_type": "ListProxy", "proxy": name,
+                                       "replacement": f"del {name}[:]"},
+                      proxy=name, form=FORM_REPLACE, applicability=FIX_SAFE,
+                      detail={"replacement": f"del {name}[:]"})
+
+    def augmented_proxy(self, stmt: ast.AugAssign, target: ast.Name, proxy: Proxy) -> None:
+        if "MPP107" in self.enabled and proxy.kind == "dict" and isinstance(stmt.op, ast.BitOr):
+            replacement = f"{target.id}.update({display(stmt.value)})"
+            self._add("MPP107", stmt, {"expr": f"{target.id} |= ...", "proxy_type": "DictProxy",
+                                       "proxy": target.id, "replacement": replacement},
+                      proxy=target.id, form=FORM_REPLACE, applicability=FIX_SAFE,
+                      detail={"replacement": replacement})
+
+    # --- MPP201-MPP204, MPP301: processes and lifetimes -------------------------------------------------------
+
+    def manager_started(self, node: ast.AST, at_module_level: bool) -> None:
+        if at_module_level and "MPP201" in self.enabled and ("MPP201", id(node)) not in self.once:
+            self.once.add(("MPP201", id(node)))
+            self._add("MPP201", node, {"expr": display(node)}, form=FORM_GUARD, applicability=FIX_UNSAFE)
+
+    def name_read(self, node: ast.Name, value: Value, origin: str, scope: Any, child_targets: Set[Any]) -> None:
+        if (origin == "global" and isinstance(value, Proxy) and scope.func in child_targets
+                and "MPP202" in self.enabled and ("MPP202", id(scope.func), node.id) not in self.once):
+            self.once.add(("MPP202", id(scope.func), node.id))
+            func_name = getattr(scope.func, "name", "<lambda>")
+            self._add("MPP202", node, {"name": node.id, "func": func_name}, proxy=node.id,
+                      form=FORM_PASS_ARG, applicability=FIX_UNSAFE, detail={"function": func_name})
+        manager = value.manager if isinstance(value, Proxy) else value
+        if (isinstance(manager, Manager) and manager in scope.shutdown and "MPP204" in self.enabled
+                and ("MPP204", id(scope), node.id) not in self.once):
+            self.once.add(("MPP204", id(scope), node.id))
+            with_end = getattr(manager.with_node, "end_lineno", 0)
+            self._add("MPP204", node, {"name": node.id, "with_end": str(with_end)}, proxy=node.id)
+
+    def manager_passed(self, node: ast.AST) -> None:
+        if "MPP203" in self.enabled and ("MPP203", id(node)) not in self.once:
+            self.once.add(("MPP203", id(node)))
+            self._add("MPP203", node, {"name": display(node)})
+
+    def read_modify_write(self, stmt: ast.AST, target: ast.AST, proxy: Proxy, child: Optional[ast.AST]) -> None:
+        if child is None or "MPP301" not in self.enabled or has_acquire(child):
+            return
+        name = display(target.value)  # type: ignore[attr-defined]
+        self._add("MPP301", target, {"expr": display(target), "proxy": name,
+                                     "func": getattr(child, "name", "<lambda>")}, proxy=name)
+
+
+# --- pure helpers ---------------------------------------------------------------------------------------------
+
+def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
+    """What the fixer needs to rewrite a change to ``copy``."""
+    stores = copy.proxy.stores.get(copy.key or "", []) if copy.key else []
+    types = {kind for _, kind in stores}
+    detail: Dict[str, Any] = {
+        "root": node_range(copy.root),
+        "root_text": display(copy.root),
+        "proxy_name": copy.proxy_name,
+        "via": copy.via,
+        "value_type": types.pop() if len(types) == 1 else "",
+        "init_sites": [node_range(node) for node, _ in stores],
+        "key_text": copy.key,
+    }
+    if site is not None:
+        detail["stmt"] = node_range(site.stmt)
+    return detail
+
+
+def remedy(copy: Copy, method: str, call: Optional[ast.Call]) -> str:
+    """The fix, spelled out for this very expression."""
+    if copy.via == "method":
+        return "Change it through a method of the registered class that stores the result."
+    target = store_target(copy)
+    if target is None:
+        return "Store the changed value back into the proxy, or store nested proxies."
+    if method == "append" and call is not None and len(call.args) == 1:
+        write = f"{target} += [{display(call.args[0])}]"
+    elif method == "extend" and call is not None and len(call.args) == 1:
+        write = f"{target} += {display(call.args[0])}"
+    else:
+        write = f"value = {display(copy.root)}; ...; {target} = value"
+    nested = "manager.list()" if method in LIST_METHODS else "manager.dict()" if method in DICT_METHODS else ""
+    if nested and copy.via != "value":
+        return f"Write it back ({write}) or store a nested proxy ({target} = {nested})."
+    return f"Write it back ({write})."
+
+
+def store_target(copy: Copy) -> Optional[str]:
+    if copy.via == "attribute":
+        return display(copy.root)
+    if copy.via == "value":
+        return f"{copy.proxy_name}.value"
+    if copy.key is None:
+        return None
+    return f"{copy.proxy_name}[{copy.key}]"
+
+
+def write_back_text(copy: Copy, alias: str) -> Optional[str]:
+    target = store_target(copy)
+    return f"{target} = {alias}" if target else None
+
+
+def stable_key(copy: Copy) -> bool:
+    """A write-back may repeat the key only when it is a name or a constant (no side effects)."""
+    if copy.key is None:
+        return copy.via in ("attribute", "value")
+    return copy.key_node is None or isinstance(copy.key_node, (ast.Name, ast.Constant))
+
+
+def reads_same(value_node: ast.AST, target: ast.Subscript) -> bool:
+    wanted = ast.dump(target.value), ast.dump(target.slice)
+    for node in ast.walk(value_node):
+        if isinstance(node, ast.Subscript) and (ast.dump(node.value), ast.dump(node.slice)) == wanted:
+            return True
+    return False
+
+
+def has_acquire(func: ast.AST) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "acquire"
+               for n in ast.walk(func))

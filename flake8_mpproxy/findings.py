@@ -1,0 +1,56 @@
+"""Finding: one frozen result of the analysis, and its message rendered from the catalogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Tuple
+
+from .catalogue import FIX_NONE, rule
+
+#: Fix forms a finding can carry (the fixer dispatches on these).
+FORM_NONE = "none"
+FORM_REASSIGN = "reassign"  # MPP101 / MPP102: tmp = d[k]; <change tmp>; d[k] = tmp  (or d[k] += [v])
+FORM_WRITEBACK = "writeback"  # MPP103: add d[k] = alias after the last change
+FORM_REPLACE = "replace"  # MPP107: l.clear() -> del l[:], d |= x -> d.update(x)
+FORM_GUARD = "guard"  # MPP201: move the manager under the main guard
+FORM_PASS_ARG = "pass-arg"  # MPP202: give the child target a parameter, pass the proxy in args
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule violation at a source range.
+
+    Lines are 1-based and columns 0-based (``ast`` and flake8 conventions); the output layer adds 1 to the
+    column when it prints, as flake8 does. ``args`` fills the catalogue template; ``detail`` carries what the
+    fixer needs (init sites, value types, related positions) and takes no part in equality.
+    """
+
+    code: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    args: Tuple[Tuple[str, str], ...]
+    proxy: str = ""
+    key: Optional[str] = None
+    form: str = FORM_NONE
+    #: "safe", "unsafe" or "none": may ``--fix`` apply it, only with ``--unsafe-fixes``, or never.
+    applicability: str = FIX_NONE
+    detail: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def message(self) -> str:
+        """The message without the code, e.g. ``d[k].append() mutates a copy ...``."""
+        return rule(self.code).message.format(**dict(self.args))
+
+    @property
+    def text(self) -> str:
+        """``CODE message``: the form flake8 expects from a plugin."""
+        return f"{self.code} {self.message}"
+
+    @property
+    def fixable(self) -> bool:
+        return self.applicability != FIX_NONE
+
+    def sort_key(self) -> Tuple[int, int, str]:
+        return (self.line, self.col, self.code)

@@ -1,0 +1,73 @@
+"""Source handling: bytes -> decoded text (PEP 263, BOM) -> textual prefilter -> ``ast.Module``."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+from typing import Iterable, Tuple
+
+#: Substrings one of which every file with a possible finding contains: every manager factory, manager
+#: class and proxy annotation the inference knows spells one of them (``Manager()``, ``SyncManager``,
+#: ``BaseManager`` subclasses, ``get_context(...).Manager()``, ``DictProxy`` annotations).
+PREFILTER_TOKENS: Tuple[str, ...] = ("Manager", "Proxy")
+
+
+class SourceError(Exception):
+    """A file that cannot be checked; ``str(err)`` is the one-line cause shown to the user."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A decoded file: the raw bytes are kept so that the fixer can write back byte-exact."""
+
+    path: str
+    raw: bytes
+    text: str
+    encoding: str
+
+
+def prefilter_tokens(manager_factories: Iterable[str] = ()) -> Tuple[str, ...]:
+    """The prefilter's tokens, joined by the last dotted part of each configured manager factory."""
+    extra = tuple(name.rsplit(".", 1)[-1] for name in manager_factories if name)
+    return PREFILTER_TOKENS + tuple(token for token in extra if token not in PREFILTER_TOKENS)
+
+
+def may_have_findings(text: str, tokens: Tuple[str, ...] = PREFILTER_TOKENS) -> bool:
+    """Sound textual test: a file in which no token occurs cannot produce a finding, so it is not parsed."""
+    return any(token in text for token in tokens)
+
+
+def decode(path: str, raw: bytes) -> SourceFile:
+    """Decode ``raw`` as Python source (encoding cookie, BOM) without touching line endings."""
+    if b"\x00" in raw:
+        raise SourceError("source contains null bytes (binary file?)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError as err:
+        raise SourceError(f"cannot detect encoding: {err.msg if hasattr(err, 'msg') else err}") from None
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as err:
+        raise SourceError(f"cannot decode as {encoding}: {_short(err)}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return SourceFile(path=path, raw=raw, text=text, encoding=encoding)
+
+
+def parse(source: SourceFile) -> ast.Module:
+    """Parse with ``ast``; every way the parser can fail becomes a one-line :class:`SourceError`."""
+    try:
+        return ast.parse(source.text, filename=source.path, type_comments=False)
+    except SyntaxError as err:
+        where = f" (line {err.lineno})" if err.lineno else ""
+        raise SourceError(f"syntax error: {err.msg}{where}") from None
+    except (RecursionError, MemoryError):
+        raise SourceError("syntax error: nesting too deep to parse") from None
+    except ValueError as err:  # Python < 3.12 reports null bytes and some decode problems this way
+        raise SourceError(f"syntax error: {_short(err)}") from None
+
+
+def _short(err: BaseException) -> str:
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
