@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
-from typing import Optional, Tuple
+from dataclasses import dataclass, replace
+from typing import Optional, Sequence, Tuple
 
 from . import noqa
 from .config import Settings
@@ -24,8 +24,13 @@ class FileResult:
     source: Optional[SourceFile] = None
 
 
-def check_tree(tree: ast.Module, settings: Settings = Settings()) -> Tuple[Finding, ...]:
-    """Findings for a parsed module, sorted, for the enabled codes; noqa is the caller's business."""
+def check_tree(tree: ast.Module, settings: Settings = Settings(),
+               lines: Optional[Sequence[str]] = None) -> Tuple[Finding, ...]:
+    """Findings for a parsed module, sorted, for the enabled codes; noqa is the caller's business.
+
+    ``ast`` columns count UTF-8 bytes; given the source ``lines``, findings get the character columns an
+    editor shows. (``detail`` ranges stay in ``ast`` coordinates: the fixer converts what it uses.)
+    """
     enabled = settings.enabled_codes()
     if not enabled:
         return ()
@@ -33,12 +38,37 @@ def check_tree(tree: ast.Module, settings: Settings = Settings()) -> Tuple[Findi
         found = infer(tree, enabled, settings.manager_factories)
     except RecursionError:
         raise SourceError("nesting too deep to analyse") from None
+    if lines is not None:
+        found = [to_character_columns(finding, lines) for finding in found]
     return tuple(sorted(found, key=Finding.sort_key))
+
+
+def to_character_columns(finding: Finding, lines: Sequence[str]) -> Finding:
+    """Turn the byte columns ``ast`` gives into character columns on lines that are not pure ASCII."""
+    col = char_column(lines, finding.line, finding.col)
+    end_col = char_column(lines, finding.end_line, finding.end_col)
+    if (col, end_col) == (finding.col, finding.end_col):
+        return finding
+    return replace(finding, col=col, end_col=end_col)
+
+
+def char_column(lines: Sequence[str], line: int, byte_col: int) -> int:
+    if not 0 < line <= len(lines):
+        return byte_col
+    text = lines[line - 1]
+    if text.isascii():
+        return byte_col
+    return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+def physical_lines(text: str) -> Sequence[str]:
+    """Lines as ``ast`` numbers them: split at \\n, \\r\\n and \\r only (not at form feeds or U+2028)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def check_source(source: SourceFile, settings: Settings = Settings()) -> Tuple[Finding, ...]:
     """Parse and analyse a decoded file, then drop what ``# noqa`` comments suppress (as flake8 does)."""
-    findings = check_tree(parse(source), settings)
+    findings = check_tree(parse(source), settings, physical_lines(source.text))
     if not findings:
         return ()
     return noqa.filter_findings(source.text, findings)

@@ -73,7 +73,7 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     if isinstance(receiver, Pool):
         return pool_method(w, node, receiver.child, method, args, kwargs)
     if isinstance(receiver, Partial) and method == "__call__":
-        return call_function(w, node, receiver, args, kwargs, child=False)
+        return call_function(w, node, receiver, args, kwargs, how="direct")
     return None
 
 
@@ -176,11 +176,11 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
     if isinstance(callee, ManagerClass):
         return w.manager_at(node, callee)
     if isinstance(callee, (Function, Partial)):
-        return call_function(w, node, callee, args, kwargs, child=False)
+        return call_function(w, node, callee, args, kwargs, how="direct")
     if isinstance(callee, ClassInfo):
         init = callee.method("__init__")
         if init is not None:
-            call_function(w, node, Function(init.node, init.owner, bound=True), args, kwargs, child=False)
+            call_function(w, node, Function(init.node, init.owner, bound=True), args, kwargs, how="direct")
         return Instance(callee)
     if isinstance(node.func, ast.Name) and w.lookup(node.func.id)[1] == "builtin":
         return builtin_call(w, node, node.func.id, args)
@@ -231,7 +231,7 @@ def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],
             if keyword.arg in ("args", "kwargs"):
                 report_managers_in(w, keyword.value, call_args if keyword.arg == "args" else call_kwargs)
     if isinstance(target, (Function, Partial)):
-        call_function(w, node, target, list(positional), dict(named), child=child)
+        call_function(w, node, target, list(positional), dict(named), how="process" if child else "thread")
 
 
 def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: List[Optional[Value]],
@@ -262,7 +262,7 @@ def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: Lis
                 if isinstance(value, Manager):
                     w.report.manager_passed(arg_node)
     if isinstance(target, (Function, Partial)):
-        call_function(w, node, target, positional, named, child=child)
+        call_function(w, node, target, positional, named, how="pool" if child else "thread")
     return None
 
 
@@ -286,16 +286,25 @@ def report_managers_in(w: "Walker", node: ast.AST, value: Optional[Value]) -> No
 
 
 def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optional[Value]],
-                  kwargs: Dict[str, Optional[Value]], child: bool) -> Optional[Value]:
-    """Bind the call's arguments to the parameters of a function of this file; return what it returns."""
+                  kwargs: Dict[str, Optional[Value]], how: str) -> Optional[Value]:
+    """Bind the call's arguments to the parameters of a function of this file; return what it returns.
+
+    ``how`` says how the call runs it: "direct", "thread", or in a child: "process" / "pool".
+    """
     if isinstance(callee, Partial):
         merged = dict(callee.kwargs)
         merged.update(kwargs)
-        return call_function(w, node, callee.func, list(callee.args) + list(args), merged, child)
+        return call_function(w, node, callee.func, list(callee.args) + list(args), merged,
+                             "partial-" + how if how in ("process", "pool") else how)
     if not isinstance(callee, Function):
         return None
+    child = how in ("process", "pool", "partial-process", "partial-pool")
     if child and callee.node not in w.facts.child_targets:
         w.facts.child_targets.add(callee.node)
+        w.facts.grow()
+    sites = w.facts.calls.setdefault(callee.node, {})
+    if node not in sites:
+        sites[node] = how
         w.facts.grow()
     bind_arguments(w, callee, args, kwargs)
     return w.facts.returns.get(callee.node)

@@ -111,8 +111,10 @@ class Reporter:
         self.stack.pop()
 
     def _add(self, code: str, node: ast.AST, args: Dict[str, str], **extra: Any) -> None:
-        line, col, end_line, end_col = node_range(node)
-        self.findings.append(Finding(code, line, col, end_line, end_col, tuple(args.items()), **extra))
+        rng = node_range(node)
+        detail = dict(extra.pop("detail", {}))
+        detail["node"] = rng  # ``ast`` coordinates: the finding's own columns may become character columns
+        self.findings.append(Finding(code, *rng, tuple(args.items()), detail=detail, **extra))
 
     # --- MPP101 / MPP102: changes to a copy ------------------------------------------------------------------
 
@@ -225,19 +227,29 @@ class Reporter:
             self.once.add(("MPP201", id(node)))
             self._add("MPP201", node, {"expr": display(node)}, form=FORM_GUARD, applicability=FIX_UNSAFE)
 
-    def name_read(self, node: ast.Name, value: Value, origin: str, scope: Any, child_targets: Set[Any]) -> None:
-        if (origin == "global" and isinstance(value, Proxy) and scope.func in child_targets
+    def name_read(self, node: ast.Name, value: Value, origin: str, scope: Any, facts: Any) -> None:
+        if (origin == "global" and isinstance(value, Proxy) and scope.func in facts.child_targets
                 and "MPP202" in self.enabled and ("MPP202", id(scope.func), node.id) not in self.once):
             self.once.add(("MPP202", id(scope.func), node.id))
-            func_name = getattr(scope.func, "name", "<lambda>")
-            self._add("MPP202", node, {"name": node.id, "func": func_name}, proxy=node.id,
-                      form=FORM_PASS_ARG, applicability=FIX_UNSAFE, detail={"function": func_name})
+            self._global_in_child(node, scope.func, facts.calls.get(scope.func, {}))
         manager = value.manager if isinstance(value, Proxy) else value
         if (isinstance(manager, Manager) and manager in scope.shutdown and "MPP204" in self.enabled
                 and ("MPP204", id(scope), node.id) not in self.once):
             self.once.add(("MPP204", id(scope), node.id))
             with_end = getattr(manager.with_node, "end_lineno", 0)
             self._add("MPP204", node, {"name": node.id, "with_end": str(with_end)}, proxy=node.id)
+
+    def _global_in_child(self, node: ast.Name, func: ast.AST, calls: Dict[ast.Call, str]) -> None:
+        """MPP202; fixable when every call site is ``Process(target=<name>, ...)`` and a parameter can be added."""
+        func_name = getattr(func, "name", "<lambda>")
+        sites = [(node_range(call), how) for call, how in calls.items()]
+        fixable = (isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and bool(sites)
+                   and all(how == "process" for _, how in sites) and can_add_parameter(func)
+                   and all(targets_by_name(call, func_name) for call in calls))
+        self._add("MPP202", node, {"name": node.id, "func": func_name}, proxy=node.id,
+                  form=FORM_PASS_ARG if fixable else FORM_NONE,
+                  applicability=FIX_UNSAFE if fixable else FIX_NONE,
+                  detail={"function": func_name, "function_range": node_range(func), "call_sites": sites})
 
     def manager_passed(self, node: ast.AST) -> None:
         if "MPP203" in self.enabled and ("MPP203", id(node)) not in self.once:
@@ -257,14 +269,14 @@ class Reporter:
 def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
     """What the fixer needs to rewrite a change to ``copy``."""
     stores = copy.proxy.stores.get(copy.key or "", []) if copy.key else []
-    types = {kind for _, kind in stores}
+    types = {kind for _, kind, _ in stores}
     detail: Dict[str, Any] = {
         "root": node_range(copy.root),
         "root_text": display(copy.root),
         "proxy_name": copy.proxy_name,
         "via": copy.via,
         "value_type": types.pop() if len(types) == 1 else "",
-        "init_sites": [node_range(node) for node, _ in stores],
+        "init_sites": [(node_range(node), kind, manager) for node, kind, manager in stores],
         "key_text": copy.key,
     }
     if site is not None:
@@ -324,3 +336,18 @@ def reads_same(value_node: ast.AST, target: ast.Subscript) -> bool:
 def has_acquire(func: ast.AST) -> bool:
     return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "acquire"
                for n in ast.walk(func))
+
+
+def can_add_parameter(func: ast.AST) -> bool:
+    """A parameter can be appended without changing other calls: no defaults, *args or **kwargs."""
+    args: ast.arguments = func.args  # type: ignore[attr-defined]
+    return not (args.defaults or args.kw_defaults or args.vararg or args.kwarg or args.kwonlyargs)
+
+
+def targets_by_name(call: ast.Call, func_name: str) -> bool:
+    """``Process(target=func_name, args=<tuple literal>?)``: a call the pass-arg fix can extend."""
+    keywords = {k.arg: k.value for k in call.keywords}
+    target = keywords.get("target")
+    args = keywords.get("args")
+    return (isinstance(target, ast.Name) and target.id == func_name and len(call.args) == 0
+            and (args is None or isinstance(args, ast.Tuple)))

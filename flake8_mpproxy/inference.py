@@ -34,6 +34,8 @@ class Facts:
         self.returns: Dict[FunctionNode, Value] = {}
         self.attrs: Dict[Tuple[ast.ClassDef, str], Value] = {}
         self.child_targets: Set[FunctionNode] = set()
+        #: Every call site of a function of the file, and how it runs it (direct, thread, process, pool).
+        self.calls: Dict[FunctionNode, Dict[ast.Call, str]] = {}
         self.proxies: Dict[ast.AST, Proxy] = {}
         self.managers: Dict[ast.AST, Manager] = {}
         self.manager_classes: Dict[object, ManagerClass] = {}
@@ -451,7 +453,7 @@ class Walker:
             return None
         value, origin = self.lookup(node.id)
         if isinstance(value, (Proxy, Manager)):
-            self.report.name_read(node, value, origin, self.scope, self.facts.child_targets)
+            self.report.name_read(node, value, origin, self.scope, self.facts)
         return value
 
     def ev_Attribute(self, node: ast.Attribute) -> Optional[Value]:
@@ -648,9 +650,21 @@ class Walker:
 
     def record_store(self, proxy: Proxy, key: str, target: ast.AST, value_node: Optional[ast.AST]) -> None:
         stores = proxy.stores.setdefault(key, [])
-        if all(node is not target for node, _ in stores):
-            stores.append((target, value_type(value_node)))
+        if all(store[0] is not target for store in stores):
+            stores.append((target, value_type(value_node), self.name_of(proxy.manager)))
             self.facts.grow()
+
+    def name_of(self, manager: Optional[Manager]) -> str:
+        """A name visible here that holds ``manager`` ("" when none: a nested-proxy fix needs one)."""
+        if manager is None:
+            return ""
+        scope: Optional[Scope] = self.scope
+        while scope is not None:
+            for name, value in scope.vars.items():
+                if value is manager:
+                    return name
+            scope = scope.parent
+        return ""
 
     def rely(self, read: ast.AST) -> None:
         proxy, key = self.nested_reads[read]

@@ -134,8 +134,8 @@ class Proxy(Value):
     manager: Optional[Manager] = None
     #: Nested proxies stored in it: constant key source -> proxy; ``"*"`` for a store at a variable key.
     nested: Dict[str, "Proxy"] = field(default_factory=dict)
-    #: Plain stores: key source -> [(store node, value type or "")]
-    stores: Dict[str, List[Tuple[ast.AST, str]]] = field(default_factory=dict)
+    #: Plain stores: key source -> [(store target, value type or "", name of the manager visible there or "")]
+    stores: Dict[str, List[Tuple[ast.AST, str, str]]] = field(default_factory=dict)
     #: Keys whose nested proxy the code mutates in place (so replacing it loses data: MPP104).
     relied: Set[str] = field(default_factory=set)
 

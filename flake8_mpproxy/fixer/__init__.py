@@ -1,0 +1,119 @@
+"""The fixer: findings -> planned edits -> one libcst transform per round -> re-parse and re-analyse, until stable.
+
+libcst is imported here only, and this module is imported only for files with at least one fixable finding.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from ..analysis import check_source, physical_lines
+from ..catalogue import FIX_SAFE, FIX_UNSAFE
+from ..config import Settings
+from ..findings import Finding
+from ..source import SourceError, SourceFile
+from .locate import NodeIndex
+from .plan import Edits, Planner
+from .rewrites import main_guard
+
+MAX_ROUNDS = 10
+FIX_STYLES = ("reassign", "nested", "auto")
+
+
+@dataclass(frozen=True)
+class FixResult:
+    """The outcome of fixing one file: the new text, what was fixed, what remains, or why it failed."""
+
+    text: str
+    fixed: Tuple[Finding, ...]
+    remaining: Tuple[Finding, ...]
+    error: Optional[str] = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fixed)
+
+
+def applicable(finding: Finding, unsafe: bool) -> bool:
+    return finding.applicability == FIX_SAFE or (unsafe and finding.applicability == FIX_UNSAFE)
+
+
+def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settings = Settings(),
+               unsafe: bool = False, style: str = "reassign") -> FixResult:
+    """Fix ``source`` whose analysis gave ``findings``; never returns text that does not parse."""
+    text = source.text
+    fixed: List[Finding] = []
+    current = tuple(findings)
+    for _ in range(MAX_ROUNDS):
+        wanted = [f for f in current if applicable(f, unsafe)]
+        if not wanted:
+            break
+        try:
+            new_text, applied = apply_round(text, wanted, style)
+        except cst.ParserSyntaxError as err:
+            return FixResult(source.text, (), tuple(findings), f"internal error: libcst cannot parse: {err.message}")
+        if not applied or new_text == text:
+            break
+        try:
+            ast.parse(new_text)
+        except SyntaxError as err:
+            return FixResult(source.text, (), tuple(findings),
+                             f"internal error: the fix would not parse ({err.msg}, line {err.lineno}); file left as is")
+        text = new_text
+        fixed.extend(applied)
+        try:
+            current = check_source(SourceFile(source.path, b"", text, source.encoding), settings)
+        except SourceError as err:  # pragma: no cover - the text was just parsed
+            return FixResult(source.text, (), tuple(findings), f"internal error: {err}")
+    return FixResult(text, tuple(fixed), current)
+
+
+def apply_round(text: str, findings: Sequence[Finding], style: str) -> Tuple[str, List[Finding]]:
+    """Plan and apply the non-conflicting fixes of ``findings`` in one transform."""
+    module = cst.parse_module(text)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    index = NodeIndex(wrapper, physical_lines(text))
+    edits = Planner(module, index, text, style).plan(list(findings))
+    if not edits.applied:
+        return text, []
+    new_module = module.visit(_Apply(edits))
+    return new_module.code, edits.applied
+
+
+class _Apply(cst.CSTTransformer):
+    """Applies :class:`Edits`: node replacements, insertions after statements, and the main-guard move."""
+
+    def __init__(self, edits: Edits) -> None:
+        super().__init__()
+        self.edits = edits
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        edits = self.edits
+        if original in edits.remove:
+            return cst.RemovalSentinel.REMOVE
+        result: object = updated
+        for build in edits.replace.get(original, []):
+            result = build(result)  # type: ignore[arg-type]
+        if edits.guard is not None and original is edits.guard and isinstance(result, cst.If):
+            result = prepend(result, edits.prepend_to_guard)
+        if original in edits.insert_after:
+            items = list(result.nodes) if isinstance(result, cst.FlattenSentinel) else [result]
+            result = cst.FlattenSentinel(items + edits.insert_after[original])
+        return result
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if self.edits.prepend_to_guard and self.edits.guard is None:
+            return updated.with_changes(body=list(updated.body) + [main_guard(self.edits.prepend_to_guard)])
+        return updated
+
+
+def prepend(guard: cst.If, statements: Sequence[cst.BaseStatement]) -> cst.If:
+    body = guard.body
+    if not isinstance(body, cst.IndentedBlock):
+        return guard
+    return guard.with_changes(body=body.with_changes(body=list(statements) + list(body.body)))

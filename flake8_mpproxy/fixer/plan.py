@@ -1,0 +1,336 @@
+"""Plan the edits of one round: map each fixable finding to its libcst nodes and the rewrite that fixes it.
+
+A finding whose nodes cannot be found, or whose statement another edit of this round already touches, is
+left for the next round (the fixer re-analyses between rounds); one that can never be fixed is refused.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Set
+
+import libcst as cst
+
+from ..findings import (
+    FORM_GUARD, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding,
+)
+from ..syntax import is_main_guard
+from . import rewrites
+from .locate import BARRIERS, NodeIndex
+
+Build = Callable[[cst.CSTNode], object]
+
+
+@dataclass
+class Edits:
+    """Everything one round changes, keyed by the original nodes of the round's module."""
+
+    replace: Dict[cst.CSTNode, List[Build]] = field(default_factory=dict)
+    insert_after: Dict[cst.CSTNode, List[cst.BaseStatement]] = field(default_factory=dict)
+    remove: Set[cst.CSTNode] = field(default_factory=set)
+    prepend_to_guard: List[cst.BaseStatement] = field(default_factory=list)
+    guard: Optional[cst.If] = None
+    touched: Set[cst.CSTNode] = field(default_factory=set)
+    applied: List[Finding] = field(default_factory=list)
+    names: Set[str] = field(default_factory=set)
+
+    def add(self, node: cst.CSTNode, build: Build) -> None:
+        self.replace.setdefault(node, []).append(build)
+
+
+class Planner:
+    """Turns findings into :class:`Edits` for one parsed module."""
+
+    def __init__(self, module: cst.Module, index: NodeIndex, text: str, style: str) -> None:
+        self.module = module
+        self.index = index
+        self.style = style
+        self.edits = Edits(names=set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)))
+        self.nested_sites: Set[cst.CSTNode] = set()
+        self.passed: Set[tuple] = set()
+
+    def plan(self, findings: List[Finding]) -> Edits:
+        handlers: Dict[str, Callable[[Finding], bool]] = {
+            FORM_REASSIGN: self.plan_reassign, FORM_WRITEBACK: self.plan_write_back,
+            FORM_REPLACE: self.plan_replace, FORM_GUARD: self.plan_guard, FORM_PASS_ARG: self.plan_pass_arg,
+        }
+        for finding in findings:
+            handler = handlers.get(finding.form)
+            if handler is not None and handler(finding):
+                self.edits.applied.append(finding)
+        return self.edits
+
+    def fresh_name(self, base: str) -> str:
+        name, number = base, 1
+        while name in self.edits.names:
+            number += 1
+            name = f"{base}_{number}"
+        self.edits.names.add(name)
+        return name
+
+    # --- reassign (MPP101, MPP102) and the nested-proxy alternative ------------------------------------------
+
+    def plan_reassign(self, finding: Finding) -> bool:
+        detail = finding.detail
+        if self.style in ("nested", "auto") and self.plan_nested(finding):
+            return True
+        if self.style == "nested":
+            return False
+        root = self.index.node(detail["root"], (cst.Subscript, cst.Call, cst.Attribute))
+        if root is None:
+            return False
+        stmt = self.index.enclosing(root, (cst.SimpleStatementLine,), BARRIERS)
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or stmt in self.edits.touched:
+            return False
+        target = write_target(root, detail["via"])
+        if target is None:
+            return False
+        self.edits.touched.add(stmt)
+        if self.try_augmented(finding, stmt, root, target):
+            return True
+        read, hoisted = root, None
+        key = key_of(root, detail["via"])
+        if key is not None and not rewrites.is_simple_key(key):
+            key_name = self.fresh_name("key")
+            hoisted = rewrites.assign_line(cst.Name(key_name), key)
+            read = rewrites.swap(root, key, cst.Name(key_name))  # type: ignore[assignment]
+            target = write_target(read, detail["via"])  # type: ignore[assignment]
+        temp = self.fresh_name("value")
+        lines = rewrites.reassign(stmt, root, read, target, temp, hoisted)  # type: ignore[arg-type]
+        self.edits.add(stmt, lambda _updated, lines=lines: cst.FlattenSentinel(lines))
+        return True
+
+    def try_augmented(self, finding: Finding, stmt: cst.SimpleStatementLine, root: cst.CSTNode,
+                      target: cst.BaseExpression) -> bool:
+        """``d[k].append(v)`` -> ``d[k] += [v]`` where the stored value is known to be a list."""
+        detail = finding.detail
+        small = stmt.body[0]
+        if finding.code != "MPP101" or detail.get("value_type") != "list" or detail["via"] != "subscript":
+            return False
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+            return False
+        call = small.value
+        method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
+        if call.func.value is not root or method not in ("append", "extend"):  # type: ignore[attr-defined]
+            return False
+        if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+            return False
+        new = rewrites.augmented_append(stmt, root, call, method)  # type: ignore[arg-type]
+        self.edits.add(stmt, lambda _updated: new)
+        return True
+
+    def plan_nested(self, finding: Finding) -> bool:
+        """Store a nested proxy at the unique init site instead (``d[k] = []`` -> ``manager.list()``)."""
+        sites = finding.detail.get("init_sites") or []
+        if len(sites) != 1 or finding.detail.get("via") != "subscript":
+            return False
+        rng, kind, manager = sites[0]
+        if kind not in ("list", "dict") or not manager:
+            return False
+        if finding.code == "MPP102" and not finding.detail.get("root_text"):
+            return False
+        target = self.index.node(rng, (cst.Subscript,))
+        if target is None:
+            return False
+        stmt = self.index.enclosing(target, (cst.SimpleStatementLine,), BARRIERS)
+        if not isinstance(stmt, cst.SimpleStatementLine) or not isinstance(stmt.body[0], cst.Assign):
+            return False
+        assign = stmt.body[0]
+        if stmt in self.nested_sites:
+            return True
+        if stmt in self.edits.touched:
+            return False
+        self.edits.touched.add(stmt)
+        self.nested_sites.add(stmt)
+        new_value = rewrites.nested_value(assign.value, manager, kind)
+        new = stmt.with_changes(body=[assign.with_changes(value=new_value)])
+        self.edits.add(stmt, lambda _updated: new)
+        return True
+
+    # --- write-back (MPP103) and replacements (MPP107) --------------------------------------------------------
+
+    def plan_write_back(self, finding: Finding) -> bool:
+        where = finding.detail.get("insert_after")
+        code = finding.detail.get("write_back")
+        if where is None or not code:
+            return False
+        stmt = self.index.statement_at(where)
+        if stmt is None:
+            return False
+        root = self.index.node(finding.detail["root"], (cst.Subscript, cst.Call, cst.Attribute))
+        target = write_target(root, finding.detail["via"]) if root is not None else None
+        if target is not None:  # spell the key as the source does (quotes and all)
+            code = f"{self.module.code_for_node(target)} = {finding.detail['alias']}"
+        self.edits.insert_after.setdefault(stmt, []).append(rewrites.write_back_line(code))
+        return True
+
+    def plan_replace(self, finding: Finding) -> bool:
+        node = self.index.node(_finding_range(finding), (cst.Call, cst.SimpleStatementLine, cst.AugAssign))
+        if node is None:
+            return False
+        stmt = self.index.enclosing(node, (cst.SimpleStatementLine,), BARRIERS)
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or stmt in self.edits.touched:
+            return False
+        small = stmt.body[0]
+        if isinstance(node, cst.Call) and not (isinstance(small, cst.Expr) and small.value is node):
+            return False
+        self.edits.touched.add(stmt)
+        new = rewrites.replace_small(stmt, finding.detail["replacement"])
+        self.edits.add(stmt, lambda _updated: new)
+        return True
+
+    # --- guard (MPP201) and pass-arg (MPP202), unsafe ---------------------------------------------------------
+
+    def plan_guard(self, finding: Finding) -> bool:
+        call = self.index.node(_finding_range(finding), (cst.Call,))
+        stmt = self.index.enclosing(call, (cst.SimpleStatementLine,)) if call is not None else None
+        body = list(self.module.body)
+        if stmt is None or not any(stmt is s for s in body) or stmt in self.edits.remove:
+            return False
+        guard = self.edits.guard or find_main_guard(self.module)
+        moving = statements_to_move(self.module, stmt, guard)
+        if moving is None:
+            return False
+        self.edits.guard = guard
+        for position, moved in enumerate(moving):
+            self.edits.remove.add(moved)
+            if position == 0 and not self.edits.prepend_to_guard:
+                moved = moved.with_changes(leading_lines=[line for line in moved.leading_lines
+                                                          if line.comment is not None])
+            self.edits.prepend_to_guard.append(moved)
+        return True
+
+    def plan_pass_arg(self, finding: Finding) -> bool:
+        detail = finding.detail
+        func = self.index.node(detail["function_range"], (cst.FunctionDef,))
+        calls = [self.index.node(rng, (cst.Call,)) for rng, _ in detail["call_sites"]]
+        if func is None or any(call is None for call in calls):
+            return False
+        key = (detail["function"], finding.proxy)
+        if key in self.passed:
+            return True
+        self.passed.add(key)
+        name = finding.proxy
+        self.edits.add(func, lambda updated: rewrites.add_parameter(updated, name))  # type: ignore[arg-type]
+        for call in calls:
+            self.edits.add(call, lambda updated: rewrites.pass_argument(updated, name))  # type: ignore[arg-type]
+        return True
+
+
+# --- helpers -----------------------------------------------------------------------------------------------
+
+def _finding_range(finding: Finding) -> tuple:
+    """Findings carry character columns; the index wants the ``ast`` range the analysis kept."""
+    return finding.detail["node"]
+
+
+def write_target(root: cst.CSTNode, via: str) -> Optional[cst.BaseAssignTargetExpression]:
+    """Where the changed value is stored back: ``d[k]`` for ``d[k]``, ``d.get(k)`` and ``d.setdefault(k, x)``."""
+    if via in ("subscript", "attribute"):
+        return root.deep_clone()  # type: ignore[return-value]
+    if via in ("get", "setdefault") and isinstance(root, cst.Call) and isinstance(root.func, cst.Attribute):
+        if not root.args or root.args[0].keyword is not None or root.args[0].star:
+            return None
+        key = root.args[0].value
+        return cst.Subscript(value=root.func.value, slice=[cst.SubscriptElement(slice=cst.Index(value=key))])
+    return None
+
+
+def key_of(root: cst.CSTNode, via: str) -> Optional[cst.BaseExpression]:
+    if via == "subscript" and isinstance(root, cst.Subscript) and len(root.slice) == 1:
+        index = root.slice[0].slice
+        return index.value if isinstance(index, cst.Index) else None
+    if via in ("get", "setdefault") and isinstance(root, cst.Call) and root.args:
+        return root.args[0].value
+    return None
+
+
+def find_main_guard(module: cst.Module) -> Optional[cst.If]:
+    for stmt in module.body:
+        if isinstance(stmt, cst.If):
+            try:
+                test = ast.parse(module.code_for_node(stmt.test).strip(), mode="eval").body
+            except SyntaxError:
+                continue
+            if is_main_guard(test):
+                return stmt
+    return None
+
+
+def statements_to_move(module: cst.Module, first: cst.SimpleStatementLine,
+                       guard: Optional[cst.If]) -> Optional[List[cst.BaseStatement]]:
+    """``first`` and every later top-level simple statement that uses what it binds (transitively).
+
+    None when a use cannot follow the move: a compound statement, a decorator or default, an import, or
+    anything after the main guard.
+    """
+    body = list(module.body)
+    start = next(i for i, s in enumerate(body) if s is first)
+    names = bound_names(first) | started_names(first)
+    moving: List[cst.BaseStatement] = [first]
+    seen_guard = False
+    for stmt in body[start + 1:]:
+        if stmt is guard:
+            seen_guard = True
+            continue
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            if used_names(header_parts(stmt)) & names:
+                return None
+            continue
+        if not used_names([stmt]) & names:
+            continue
+        if seen_guard or not isinstance(stmt, cst.SimpleStatementLine):
+            return None
+        if any(isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body):
+            return None
+        moving.append(stmt)
+        names |= bound_names(stmt)
+    return moving
+
+
+def header_parts(stmt: cst.CSTNode) -> List[cst.CSTNode]:
+    parts: List[cst.CSTNode] = list(getattr(stmt, "decorators", ()))
+    if isinstance(stmt, cst.FunctionDef):
+        parts += [p.default for p in stmt.params.params if p.default is not None]
+    if isinstance(stmt, cst.ClassDef):
+        parts += list(stmt.bases) + list(stmt.body.body)
+    return parts
+
+
+class _Names(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: Set[str] = set()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+
+
+def used_names(nodes: List[cst.CSTNode]) -> Set[str]:
+    collector = _Names()
+    for node in nodes:
+        node.visit(collector)
+    return collector.names
+
+
+def bound_names(stmt: cst.SimpleStatementLine) -> Set[str]:
+    names: Set[str] = set()
+    for small in stmt.body:
+        if isinstance(small, cst.Assign):
+            for target in small.targets:
+                names |= used_names([target.target]) if isinstance(target.target, (cst.Name, cst.Tuple)) else set()
+        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+            names.add(small.target.value)
+    return names
+
+
+def started_names(stmt: cst.SimpleStatementLine) -> Set[str]:
+    """``sm.start()``: later statements that use ``sm`` move with it."""
+    names: Set[str] = set()
+    for small in stmt.body:
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            func = small.value.func
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                names.add(func.value.value)
+    return names

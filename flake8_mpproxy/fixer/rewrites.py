@@ -1,0 +1,120 @@
+"""Pure libcst node builders, one per fix form: reassign, write-back, replace, nested, guard, pass-arg."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+import libcst as cst
+
+SIMPLE_KEYS = (cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
+
+
+class _Swap(cst.CSTTransformer):
+    """Replace one node (by identity) inside a subtree."""
+
+    def __init__(self, old: cst.CSTNode, new: cst.CSTNode) -> None:
+        super().__init__()
+        self.old, self.new = old, new
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        return self.new if original is self.old else updated
+
+
+def swap(tree: cst.CSTNode, old: cst.CSTNode, new: cst.CSTNode) -> cst.CSTNode:
+    return tree.visit(_Swap(old, new))  # type: ignore[return-value]
+
+
+def assign_line(target: cst.BaseAssignTargetExpression, value: cst.BaseExpression,
+                leading: Sequence[cst.EmptyLine] = ()) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(
+        body=[cst.Assign(targets=[cst.AssignTarget(target=target)], value=value)], leading_lines=list(leading))
+
+
+def is_simple_key(node: cst.CSTNode) -> bool:
+    if isinstance(node, SIMPLE_KEYS):
+        return True
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(node, cst.Attribute):
+        return is_simple_key(node.value)
+    return False
+
+
+def augmented_append(stmt: cst.SimpleStatementLine, target: cst.BaseExpression, call: cst.Call,
+                     method: str) -> cst.SimpleStatementLine:
+    """``d[k].append(v)`` -> ``d[k] += [v]``; ``d[k].extend(xs)`` -> ``d[k] += xs`` (same line, same comment)."""
+    value = call.args[0].value
+    if method == "append":
+        value = cst.List(elements=[cst.Element(value=value)])
+    target = target.with_changes(lpar=[], rpar=[]) if hasattr(target, "lpar") else target
+    new = cst.AugAssign(target=target, operator=cst.AddAssign(), value=value)  # type: ignore[arg-type]
+    return stmt.with_changes(body=[new])
+
+
+def reassign(stmt: cst.SimpleStatementLine, root: cst.BaseExpression, read: cst.BaseExpression,
+             write_target: cst.BaseAssignTargetExpression, temp: str,
+             hoisted: Optional[cst.SimpleStatementLine] = None) -> List[cst.SimpleStatementLine]:
+    """``<stmt using root>`` -> ``temp = read; <stmt using temp>; write_target = temp``."""
+    changed = swap(stmt, root, cst.Name(temp)).with_changes(leading_lines=[])  # type: ignore[union-attr]
+    first = assign_line(cst.Name(temp), read)
+    out = [hoisted] if hoisted is not None else []
+    out += [first, changed, assign_line(write_target, cst.Name(temp))]  # type: ignore[list-item]
+    out[0] = out[0].with_changes(leading_lines=stmt.leading_lines)
+    return out
+
+
+def write_back_line(code: str) -> cst.SimpleStatementLine:
+    statement = cst.parse_statement(code + "\n")
+    assert isinstance(statement, cst.SimpleStatementLine)
+    return statement
+
+
+def replace_small(stmt: cst.SimpleStatementLine, code: str) -> cst.SimpleStatementLine:
+    """Replace the only small statement of ``stmt`` with ``code``, keeping comments and blank lines."""
+    return stmt.with_changes(body=[write_back_line(code).body[0]])
+
+
+def nested_value(value: cst.BaseExpression, manager: str, kind: str) -> cst.BaseExpression:
+    """``[]`` -> ``manager.list()``; ``[1, 2]`` -> ``manager.list([1, 2])``; ``{}`` -> ``manager.dict()``."""
+    func = cst.Attribute(value=cst.Name(manager), attr=cst.Name(kind))
+    empty = isinstance(value, (cst.List, cst.Dict)) and not value.elements
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == kind and not value.args:
+        empty = True
+    return cst.Call(func=func, args=[] if empty else [cst.Arg(value=value)])
+
+
+def add_parameter(func: cst.FunctionDef, name: str) -> cst.FunctionDef:
+    params = list(func.params.params)
+    if params and params[-1].comma is cst.MaybeSentinel.DEFAULT:
+        params[-1] = params[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    params.append(cst.Param(name=cst.Name(name)))
+    return func.with_changes(params=func.params.with_changes(params=params))
+
+
+def pass_argument(call: cst.Call, name: str) -> cst.Call:
+    """``Process(target=f)`` -> ``Process(target=f, args=(d,))``; ``args=(a,)`` -> ``args=(a, d)``."""
+    args = list(call.args)
+    for index, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == "args" and isinstance(arg.value, cst.Tuple):
+            elements = list(arg.value.elements)
+            elements = [e.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                        for e in elements]
+            elements.append(cst.Element(value=cst.Name(name), comma=cst.Comma() if not arg.value.elements else
+                                        cst.MaybeSentinel.DEFAULT))
+            if len(elements) > 1:
+                elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            args[index] = arg.with_changes(value=arg.value.with_changes(elements=elements))
+            return call.with_changes(args=args)
+    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    tuple_value = cst.Tuple(elements=[cst.Element(value=cst.Name(name), comma=cst.Comma())])
+    args.append(cst.Arg(keyword=cst.Name("args"), value=tuple_value,
+                        equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                              whitespace_after=cst.SimpleWhitespace(""))))
+    return call.with_changes(args=args)
+
+
+def main_guard(body: Sequence[cst.BaseStatement]) -> cst.If:
+    test = cst.parse_expression('__name__ == "__main__"')
+    return cst.If(test=test, body=cst.IndentedBlock(body=list(body)),
+                  leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
