@@ -9,7 +9,7 @@ from .values import (
     COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS,
     PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, PURE_BUILTINS, SHALLOW_COPY, THREAD_CLASSES,
     THREAD_POOLS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial,
-    Pool, Proxy, QualName, Seq, Value,
+    Pool, Proxy, QualName, Seq, Value, richness,
 )
 
 from .syntax import alias_root, display, key_source
@@ -42,6 +42,8 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
 
 def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
     """An alias passed to a call we cannot see through may be written back there: stop tracking it."""
+    if not w.scope.aliases.states:
+        return
     if isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS and w.lookup(node.func.id)[1] == "builtin":
         return
     for arg in list(node.args) + [k.value for k in node.keywords]:
@@ -335,8 +337,7 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
     if not isinstance(value, INTERESTING):
         return
     params = w.facts.params.setdefault(func, {})
-    current = params.get(name)
-    if current is None or (isinstance(value, Proxy) and not isinstance(current, Proxy)):
+    if richness(value) > richness(params.get(name)):
         params[name] = value
         w.facts.grow()
 

@@ -76,6 +76,8 @@ class AliasTracker:
             self.write_back(proxy, arg)
 
     def escape_names(self, node: Optional[ast.AST]) -> None:
+        if not self.states:
+            return
         for name in loaded_names(node):
             if name in self.states:
                 self.states[name].escaped = True
@@ -232,7 +234,7 @@ class Reporter:
                 and "MPP202" in self.enabled and ("MPP202", id(scope.func), node.id) not in self.once):
             self.once.add(("MPP202", id(scope.func), node.id))
             self._global_in_child(node, scope.func, facts.calls.get(scope.func, {}))
-        manager = value.manager if isinstance(value, Proxy) else value
+        manager = value.manager if isinstance(value, Proxy) else None
         if (isinstance(manager, Manager) and manager in scope.shutdown and "MPP204" in self.enabled
                 and ("MPP204", id(scope), node.id) not in self.once):
             self.once.add(("MPP204", id(scope), node.id))

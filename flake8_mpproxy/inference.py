@@ -19,7 +19,7 @@ from .syntax import (
 )
 from .values import (
     INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, ClassInfo, Copy, Function, Instance, Iteration, Manager,
-    ManagerClass, Mapping, Proxy, QualName, Seq, Value, join,
+    ManagerClass, Mapping, Proxy, QualName, Seq, Value, join, richness,
 )
 
 MAX_PASSES = 8
@@ -42,6 +42,7 @@ class Facts:
         self.classes: Dict[ast.ClassDef, ClassInfo] = {}
         self.functions: Dict[FunctionNode, Function] = {}
         self.mutator_methods: Set[str] = set()
+        self.classes_scanned: Set[ast.ClassDef] = set()
         self.changed = False
 
     def grow(self) -> None:
@@ -88,8 +89,8 @@ class Walker:
             self.facts.changed = False
             self.report.reset()
             self.walk_module()
-            if not self.facts.changed:
-                break
+            if not self.facts.changed or not (self.facts.proxies or self.facts.managers):
+                break  # stable, or nothing a finding could come from
         return self.report.findings
 
     def walk_module(self) -> None:
@@ -619,17 +620,13 @@ class Walker:
         return Seq(items=[None, element])
 
     def note_return(self, func: FunctionNode, value: Optional[Value]) -> None:
-        if isinstance(value, INTERESTING) and not isinstance(self.facts.returns.get(func), Proxy):
-            if self.facts.returns.get(func) is not value:
-                self.facts.returns[func] = value
-                self.facts.grow()
+        if isinstance(value, INTERESTING) and richness(value) > richness(self.facts.returns.get(func)):
+            self.facts.returns[func] = value
+            self.facts.grow()
 
     def set_attr(self, cls: ClassInfo, attr: str, value: Optional[Value]) -> None:
-        if not isinstance(value, INTERESTING):
-            return
         key = (cls.node, attr)
-        current = self.facts.attrs.get(key)
-        if current is None or (isinstance(value, Proxy) and not isinstance(current, Proxy)):
+        if isinstance(value, INTERESTING) and richness(value) > richness(self.facts.attrs.get(key)):
             self.facts.attrs[key] = value
             self.facts.grow()
 
@@ -753,6 +750,9 @@ class Walker:
 
     def record_mutators(self, cls: ast.ClassDef) -> None:
         """Methods of a class in this file that assign to ``self`` state count as mutators (DESIGN §1)."""
+        if cls in self.facts.classes_scanned:
+            return
+        self.facts.classes_scanned.add(cls)
         for item in cls.body:
             if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.args.args:
                 if assigns_to_first_arg(item) and item.name not in self.facts.mutator_methods:

@@ -8,10 +8,11 @@ import tokenize
 from dataclasses import dataclass
 from typing import Iterable, Tuple
 
-#: Substrings one of which every file with a possible finding contains: every manager factory, manager
-#: class and proxy annotation the inference knows spells one of them (``Manager()``, ``SyncManager``,
-#: ``BaseManager`` subclasses, ``get_context(...).Manager()``, ``DictProxy`` annotations).
-PREFILTER_TOKENS: Tuple[str, ...] = ("Manager", "Proxy")
+#: Substrings one of which every file with a possible finding contains. Every manager the inference knows
+#: comes from an import of ``multiprocessing`` (``Manager``, ``SyncManager``, ``BaseManager`` subclasses,
+#: ``get_context``), from a proxy annotation (``DictProxy``, ``"ListProxy"``, ...) or a ``SyncManager``
+#: annotation, or from a configured manager factory (added by :func:`prefilter_tokens`).
+PREFILTER_TOKENS: Tuple[str, ...] = ("multiprocessing", "Proxy", "SyncManager")
 
 
 class SourceError(Exception):

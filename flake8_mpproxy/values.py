@@ -246,6 +246,24 @@ class Instance(Value):
 INTERESTING = (Manager, Proxy, Context, Pool, Function, Partial, Seq, Mapping, ManagerClass, ClassInfo, Instance)
 
 
+def richness(value: Optional[Value]) -> int:
+    """How much a value tells: facts are replaced only by richer values, so repeated passes converge."""
+    if value is None:
+        return 0
+    if isinstance(value, Proxy):
+        return 1000
+    if isinstance(value, Manager):
+        return 900
+    if isinstance(value, Seq):
+        parts = value.items if value.items is not None else [value.elem]
+        return 10 + sum(richness(part) for part in parts)
+    if isinstance(value, Mapping):
+        return 10 + sum(richness(part) for part in value.items.values()) + richness(value.values_join)
+    if isinstance(value, Partial):
+        return 20 + richness(value.func) + sum(richness(part) for part in value.args)
+    return 5
+
+
 def join(values: List[Optional[Value]]) -> Optional[Value]:
     """Precision first: the join of several possibilities is the first proxy, else the first known value."""
     for value in values:
