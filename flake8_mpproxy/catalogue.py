@@ -17,6 +17,8 @@ class Rule:
 
     code: str
     name: str
+    #: One line: what the rule flags (the README table and ``--explain`` list use it).
+    summary: str
     #: ``str.format`` template with named placeholders; rendered by :mod:`findings`.
     message: str
     why: str
@@ -30,6 +32,7 @@ class Rule:
 RULES: Tuple[Rule, ...] = (
     Rule(
         code="MPP101",
+        summary='a mutating method called on a value read from a proxy (`d[k].append(v)`, `d.get(k).add(v)`, `d.setdefault(k, []).append(v)`, `l[i].sort()`, `ns.items.append(v)`)',
         name="mutation-of-proxy-copy",
         message=(
             "{expr}.{method}() mutates a copy returned by manager proxy '{proxy}'; the change is lost. "
@@ -41,20 +44,17 @@ RULES: Tuple[Rule, ...] = (
             "never hears of it, in the parent and in children alike, and no error is raised."
         ),
         bad=(
-            "d = manager.dict()\n"
-            "d['k'] = []\n"
-            "d['k'].append(4)  # lost\n"
+            "from multiprocessing import Manager\n\ndef work(d):\n    d['k'].append(4)  # lost: appends to a copy\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = []\n        work(d)\n"
         ),
         good=(
-            "d = manager.dict()\n"
-            "d['k'] = []\n"
-            "d['k'] += [4]  # or: d['k'] = manager.list() and keep the append\n"
+            "from multiprocessing import Manager\n\ndef work(d):\n    d['k'] += [4]  # or store d['k'] = manager.list() and keep the append\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = []\n        work(d)\n"
         ),
         fix=FIX_SAFE,
         fix_title="Write the value back (d[k] += [v], or value = d[k]; ...; d[k] = value)",
     ),
     Rule(
         code="MPP102",
+        summary="an item or attribute store, delete or augmented assignment into a value read from a proxy (`d[k][j] = v`, `del d[k][j]`, `d[k][j] += 1`, `ns.cfg['a'] = 1`)",
         name="store-into-proxy-copy",
         message=(
             "{action} {expr}, a copy returned by manager proxy '{proxy}'; the change is lost. {remedy}"
@@ -65,22 +65,17 @@ RULES: Tuple[Rule, ...] = (
             "outermost level (d[k] = v, ns.attr = v) is forwarded to the manager."
         ),
         bad=(
-            "d = manager.dict()\n"
-            "d['k'] = {}\n"
-            "d['k']['a'] = 1  # lost\n"
+            "from multiprocessing import Manager\n\ndef work(d):\n    d['k']['a'] = 1  # lost: stores into a copy\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = {}\n        work(d)\n"
         ),
         good=(
-            "d = manager.dict()\n"
-            "d['k'] = {}\n"
-            "value = d['k']\n"
-            "value['a'] = 1\n"
-            "d['k'] = value\n"
+            "from multiprocessing import Manager\n\ndef work(d):\n    value = d['k']\n    value['a'] = 1\n    d['k'] = value\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = {}\n        work(d)\n"
         ),
         fix=FIX_SAFE,
         fix_title="Read the value into a name, change it, and store it back",
     ),
     Rule(
         code="MPP103",
+        summary='a name bound to a copy read from a proxy (`x = d[k]`, `for v in d.values()`, `with d[k] as x`) is mutated and never written back',
         name="alias-not-written-back",
         message=(
             "'{alias}' holds a copy of {expr} from manager proxy '{proxy}'; {alias}{change} changes only the copy "
@@ -91,19 +86,17 @@ RULES: Tuple[Rule, ...] = (
             "local copy. Mutating it and never storing it back into the proxy loses the change."
         ),
         bad=(
-            "x = d['k']\n"
-            "x.append(4)  # lost: never written back\n"
+            "from multiprocessing import Manager\n\ndef work(d):\n    x = d['k']\n    x.append(4)  # lost: never written back\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = []\n        work(d)\n"
         ),
         good=(
-            "x = d['k']\n"
-            "x.append(4)\n"
-            "d['k'] = x\n"
+            "from multiprocessing import Manager\n\ndef work(d):\n    x = d['k']\n    x.append(4)\n    d['k'] = x\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = []\n        work(d)\n"
         ),
         fix=FIX_SAFE,
         fix_title="Store the alias back into the proxy after its last change",
     ),
     Rule(
         code="MPP104",
+        summary='`d[k] = d[k] + [...]` (or another plain value) replaces a nested proxy that the code mutates in place',
         name="nested-proxy-downgraded",
         message=(
             "{target} = ... replaces the nested proxy stored at {target} with a plain value; later changes "
@@ -116,20 +109,17 @@ RULES: Tuple[Rule, ...] = (
             "later in-place change through d[k] is lost again."
         ),
         bad=(
-            "d['k'] = manager.list()\n"
-            "d['k'] = d['k'] + [1]  # d['k'] is now a plain list\n"
-            "d['k'].append(2)  # lost\n"
+            "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = manager.list()\n        d['k'].append(1)\n        d['k'] = d['k'] + [2]  # d['k'] is now a plain list\n        d['k'].append(3)  # lost\n"
         ),
         good=(
-            "d['k'] = manager.list()\n"
-            "d['k'].append(1)\n"
-            "d['k'].append(2)\n"
+            "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = manager.list()\n        d['k'].append(1)\n        d['k'].append(2)\n        d['k'].append(3)\n"
         ),
         fix=FIX_NONE,
         fix_title="",
     ),
     Rule(
         code="MPP105",
+        summary='`ns._x = v` on a Namespace proxy: names starting with `_` stay on the local proxy',
         name="private-namespace-attr",
         message=(
             "{expr} = ... sets a name starting with '_' on Namespace proxy '{proxy}'; it stays on the local "
@@ -139,13 +129,18 @@ RULES: Tuple[Rule, ...] = (
             "NamespaceProxy forwards attribute assignment to the manager only for names that do not start with "
             "an underscore; ns._x = v sets an attribute on the local proxy object."
         ),
-        bad="ns = manager.Namespace()\nns._count = 1  # stays local\n",
-        good="ns = manager.Namespace()\nns.count = 1\n",
+        bad=(
+            "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        ns = manager.Namespace()\n        ns._count = 1  # stays local\n"
+        ),
+        good=(
+            "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        ns = manager.Namespace()\n        ns.count = 1\n"
+        ),
         fix=FIX_NONE,
         fix_title="",
     ),
     Rule(
         code="MPP106",
+        summary='attribute assignment on a proxy of a registered class: it stays on the local proxy',
         name="autoproxy-attr-set",
         message=(
             "{expr} = ... sets an attribute on '{proxy}', a proxy of a registered class; it stays on the local "
@@ -155,26 +150,36 @@ RULES: Tuple[Rule, ...] = (
             "An AutoProxy forwards method calls only. Attribute assignment sets an attribute on the local proxy "
             "object; the object in the manager process is unchanged."
         ),
-        bad="counter = manager.Counter()\ncounter.value = 3  # stays local\n",
-        good="counter = manager.Counter()\ncounter.set_value(3)\n",
+        bad=(
+            "from multiprocessing.managers import BaseManager\n\nclass Counter:\n    def __init__(self):\n        self.value = 0\n    def set_value(self, value):\n        self.value = value\n\nclass CounterManager(BaseManager):\n    pass\n\nCounterManager.register('Counter', Counter)\n\nif __name__ == '__main__':\n    with CounterManager() as manager:\n        counter = manager.Counter()\n        counter.value = 3  # stays local\n"
+        ),
+        good=(
+            "from multiprocessing.managers import BaseManager\n\nclass Counter:\n    def __init__(self):\n        self.value = 0\n    def set_value(self, value):\n        self.value = value\n\nclass CounterManager(BaseManager):\n    pass\n\nCounterManager.register('Counter', Counter)\n\nif __name__ == '__main__':\n    with CounterManager() as manager:\n        counter = manager.Counter()\n        counter.set_value(3)\n"
+        ),
         fix=FIX_NONE,
         fix_title="",
     ),
     Rule(
         code="MPP107",
+        summary='operations the proxy type does not have: `l.clear()` on a ListProxy, `d |= x` on a DictProxy',
         name="unsupported-proxy-op",
         message="{expr} is not supported by {proxy_type} '{proxy}' and raises at run time. Use {replacement}.",
         why=(
             "ListProxy does not expose clear() and DictProxy does not expose the |= operator (checked on "
             "CPython 3.9 to 3.13): the call raises AttributeError or TypeError at run time."
         ),
-        bad="l = manager.list()\nl.clear()  # AttributeError\n",
-        good="l = manager.list()\ndel l[:]\n",
+        bad=(
+            "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        l = manager.list([1, 2])\n        l.clear()  # AttributeError\n"
+        ),
+        good=(
+            "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        l = manager.list([1, 2])\n        del l[:]\n"
+        ),
         fix=FIX_SAFE,
         fix_title="Use the supported spelling (del l[:], d.update(x))",
     ),
     Rule(
         code="MPP201",
+        summary='`Manager()`, `SyncManager().start()`, a `BaseManager` subclass `.start()`, `get_context(...).Manager()` run at import time',
         name="module-level-manager",
         message=(
             "{expr} starts a manager process at import time; under the spawn and forkserver start methods "
@@ -187,19 +192,17 @@ RULES: Tuple[Rule, ...] = (
             "process has finished its bootstrapping phase', or silently gives each child its own manager."
         ),
         bad=(
-            "manager = Manager()\n"
-            "d = manager.dict()\n"
+            "from multiprocessing import Manager\n\nmanager = Manager()  # runs again in every spawned child\nd = manager.dict()\n"
         ),
         good=(
-            "if __name__ == \"__main__\":\n"
-            "    manager = Manager()\n"
-            "    d = manager.dict()\n"
+            "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    manager = Manager()\n    d = manager.dict()\n"
         ),
         fix=FIX_UNSAFE,
         fix_title="Move the manager and its proxies under if __name__ == \"__main__\":",
     ),
     Rule(
         code="MPP202",
+        summary='a function run in a child process (`Process(target=...)`, `Pool.map`, `ProcessPoolExecutor.submit`, ...) reads a proxy from a module global',
         name="global-proxy-in-child",
         message=(
             "'{name}' is read from a module global in {func}(), which runs in a child process; under spawn and "
@@ -212,20 +215,17 @@ RULES: Tuple[Rule, ...] = (
             "as arguments reach the parent's manager."
         ),
         bad=(
-            "def work():\n"
-            "    d['k'] = 1\n"
-            "Process(target=work).start()\n"
+            "from multiprocessing import Manager\n\nfrom multiprocessing import Process\n\ndef work():\n    d['k'] = 1  # NameError under spawn\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        p = Process(target=work)\n        p.start()\n        p.join()\n"
         ),
         good=(
-            "def work(d):\n"
-            "    d['k'] = 1\n"
-            "Process(target=work, args=(d,)).start()\n"
+            "from multiprocessing import Manager\n\nfrom multiprocessing import Process\n\ndef work(d):\n    d['k'] = 1\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        p = Process(target=work, args=(d,))\n        p.start()\n        p.join()\n"
         ),
         fix=FIX_UNSAFE,
         fix_title="Add a parameter to the child target and pass the proxy in args",
     ),
     Rule(
         code="MPP203",
+        summary='the manager object itself passed to a child process (cannot be pickled under spawn)',
         name="manager-passed-to-child",
         message=(
             "manager '{name}' is passed to a child process; a manager cannot be pickled under spawn and "
@@ -235,13 +235,18 @@ RULES: Tuple[Rule, ...] = (
             "The manager object holds a process handle and weak references; it cannot be pickled, so starting a "
             "spawn or forkserver child with it in its arguments fails. Proxies can be pickled."
         ),
-        bad="Process(target=work, args=(manager,)).start()\n",
-        good="d = manager.dict()\nProcess(target=work, args=(d,)).start()\n",
+        bad=(
+            "from multiprocessing import Manager\n\nfrom multiprocessing import Process\n\ndef work(manager):\n    manager.dict()\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        p = Process(target=work, args=(manager,))  # cannot be pickled\n        p.start()\n        p.join()\n"
+        ),
+        good=(
+            "from multiprocessing import Manager\n\nfrom multiprocessing import Process\n\ndef work(d):\n    d['k'] = 1\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        p = Process(target=work, args=(d,))\n        p.start()\n        p.join()\n"
+        ),
         fix=FIX_NONE,
         fix_title="",
     ),
     Rule(
         code="MPP204",
+        summary='a proxy made inside `with Manager() as m:` used after the block',
         name="proxy-used-after-shutdown",
         message=(
             "'{name}' is a proxy of the manager of the with block ending on line {with_end}; the manager has "
@@ -253,21 +258,17 @@ RULES: Tuple[Rule, ...] = (
             "use."
         ),
         bad=(
-            "with Manager() as m:\n"
-            "    d = m.dict()\n"
-            "print(d['k'])  # BrokenPipeError\n"
+            "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = 1\n    print(d['k'])  # BrokenPipeError\n"
         ),
         good=(
-            "with Manager() as m:\n"
-            "    d = m.dict()\n"
-            "    result = dict(d)\n"
-            "print(result['k'])\n"
+            "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = 1\n        result = dict(d)\n    print(result['k'])\n"
         ),
         fix=FIX_NONE,
         fix_title="",
     ),
     Rule(
         code="MPP301",
+        summary='`d[k] += 1` / `d[k] = d[k] + ...` in a child process with no lock held (opt-in)',
         name="unlocked-read-modify-write",
         message=(
             "{expr} reads and writes manager proxy '{proxy}' in two steps in {func}(), a child process, with no "
@@ -278,13 +279,10 @@ RULES: Tuple[Rule, ...] = (
             "can both read the old value, and one update is lost."
         ),
         bad=(
-            "def work(d):\n"
-            "    d['n'] += 1\n"
+            "from multiprocessing import Manager\n\nfrom multiprocessing import Process\n\ndef work(d):\n    d['n'] += 1  # two round trips: races with other children\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict(n=0)\n        p = Process(target=work, args=(d,))\n        p.start()\n        p.join()\n"
         ),
         good=(
-            "def work(d, lock):\n"
-            "    with lock:\n"
-            "        d['n'] += 1\n"
+            "from multiprocessing import Manager\n\nfrom multiprocessing import Process\n\ndef work(d, lock):\n    with lock:\n        d['n'] += 1\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict(n=0)\n        lock = manager.Lock()\n        p = Process(target=work, args=(d, lock))\n        p.start()\n        p.join()\n"
         ),
         fix=FIX_NONE,
         fix_title="",

@@ -270,7 +270,7 @@ class Reporter:
 
 def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
     """What the fixer needs to rewrite a change to ``copy``."""
-    stores = copy.proxy.stores.get(copy.key or "", []) if copy.key else []
+    stores = init_stores(copy)
     types = {kind for _, kind, _ in stores}
     detail: Dict[str, Any] = {
         "root": node_range(copy.root),
@@ -284,6 +284,20 @@ def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
     if site is not None:
         detail["stmt"] = node_range(site.stmt)
     return detail
+
+
+def init_stores(copy: Copy) -> List[Tuple[ast.AST, str, str]]:
+    """The plain stores that may have put the value read: same constant key, or any key when either side
+    is a variable."""
+    if copy.key is None:
+        return []
+    if is_constant_key(copy.key):
+        found = list(copy.proxy.stores.get(copy.key, []))
+        for key, stores in copy.proxy.stores.items():
+            if not is_constant_key(key):
+                found += stores
+        return found
+    return [store for stores in copy.proxy.stores.values() for store in stores]
 
 
 def remedy(copy: Copy, method: str, call: Optional[ast.Call]) -> str:

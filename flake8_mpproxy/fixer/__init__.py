@@ -94,6 +94,8 @@ class _Apply(cst.CSTTransformer):
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         edits = self.edits
+        if isinstance(updated, cst.Module):
+            return self.finish_module(updated)
         if original in edits.remove:
             return cst.RemovalSentinel.REMOVE
         result: object = updated
@@ -106,7 +108,8 @@ class _Apply(cst.CSTTransformer):
             result = cst.FlattenSentinel(items + edits.insert_after[original])
         return result
 
-    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+    def finish_module(self, updated: cst.Module) -> cst.Module:
+        """Without a main guard to move into, append one at the end of the module."""
         if self.edits.prepend_to_guard and self.edits.guard is None:
             return updated.with_changes(body=list(updated.body) + [main_guard(self.edits.prepend_to_guard)])
         return updated

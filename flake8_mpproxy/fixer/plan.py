@@ -7,7 +7,9 @@ left for the next round (the fixer re-analyses between rounds); one that can nev
 from __future__ import annotations
 
 import ast
+import io
 import re
+import tokenize
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Set
 
@@ -47,7 +49,7 @@ class Planner:
         self.module = module
         self.index = index
         self.style = style
-        self.edits = Edits(names=set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)))
+        self.edits = Edits(names=identifiers(text))
         self.nested_sites: Set[cst.CSTNode] = set()
         self.passed: Set[tuple] = set()
 
@@ -177,7 +179,7 @@ class Planner:
         if isinstance(node, cst.Call) and not (isinstance(small, cst.Expr) and small.value is node):
             return False
         self.edits.touched.add(stmt)
-        new = rewrites.replace_small(stmt, finding.detail["replacement"])
+        new = stmt.with_changes(body=[rewrites.supported_spelling(small)])
         self.edits.add(stmt, lambda _updated: new)
         return True
 
@@ -194,11 +196,11 @@ class Planner:
         if moving is None:
             return False
         self.edits.guard = guard
-        for position, moved in enumerate(moving):
+        for moved in moving:
             self.edits.remove.add(moved)
-            if position == 0 and not self.edits.prepend_to_guard:
-                moved = moved.with_changes(leading_lines=[line for line in moved.leading_lines
-                                                          if line.comment is not None])
+            # blank lines that separated top-level code do not belong inside the block; comments do
+            moved = moved.with_changes(leading_lines=[line for line in moved.leading_lines
+                                                      if line.comment is not None])
             self.edits.prepend_to_guard.append(moved)
         return True
 
@@ -220,6 +222,15 @@ class Planner:
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
+
+def identifiers(text: str) -> Set[str]:
+    """Every name token of the file (not words in strings or comments): fresh names avoid all of them."""
+    try:
+        return {tok.string for tok in tokenize.generate_tokens(io.StringIO(text).readline)
+                if tok.type == tokenize.NAME}
+    except (tokenize.TokenError, SyntaxError):
+        return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+
 
 def _finding_range(finding: Finding) -> tuple:
     """Findings carry character columns; the index wants the ``ast`` range the analysis kept."""

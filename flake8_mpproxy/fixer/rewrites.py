@@ -69,9 +69,15 @@ def write_back_line(code: str) -> cst.SimpleStatementLine:
     return statement
 
 
-def replace_small(stmt: cst.SimpleStatementLine, code: str) -> cst.SimpleStatementLine:
-    """Replace the only small statement of ``stmt`` with ``code``, keeping comments and blank lines."""
-    return stmt.with_changes(body=[write_back_line(code).body[0]])
+def supported_spelling(small: cst.BaseSmallStatement) -> cst.BaseSmallStatement:
+    """``l.clear()`` -> ``del l[:]``; ``d |= x`` -> ``d.update(x)`` (the operands keep their spelling)."""
+    if isinstance(small, cst.AugAssign):
+        call = cst.Call(func=cst.Attribute(value=small.target, attr=cst.Name("update")),
+                        args=[cst.Arg(value=small.value)])
+        return cst.Expr(value=call)
+    receiver = small.value.func.value  # type: ignore[attr-defined]
+    whole = cst.Subscript(value=receiver, slice=[cst.SubscriptElement(slice=cst.Slice(lower=None, upper=None))])
+    return cst.Del(target=whole)
 
 
 def nested_value(value: cst.BaseExpression, manager: str, kind: str) -> cst.BaseExpression:
