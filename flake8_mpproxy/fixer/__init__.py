@@ -73,6 +73,11 @@ def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settin
     return FixResult(text, tuple(fixed), current)
 
 
+def encode(text: str, source: SourceFile) -> bytes:
+    """The fixed text in the file's own encoding; a BOM comes back through ``utf-8-sig``."""
+    return text.encode(source.encoding)
+
+
 def apply_round(text: str, findings: Sequence[Finding], style: str) -> Tuple[str, List[Finding]]:
     """Plan and apply the non-conflicting fixes of ``findings`` in one transform."""
     module = cst.parse_module(text)
