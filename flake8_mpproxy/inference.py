@@ -331,7 +331,9 @@ class Walker:
         parent = scope.parent
         while parent is not None:
             if parent.kind == "module":
-                return parent.vars.get(name), "global"
+                if name in parent.vars:
+                    return parent.vars[name], "global"
+                break
             if parent.kind == "function" and name in parent.vars:
                 return parent.vars[name], "enclosing"
             parent = parent.parent
@@ -469,7 +471,9 @@ class Walker:
             cls = base.cls if isinstance(base, Instance) else base
             method = cls.method(node.attr)
             if method is not None:
-                return Function(method.node, method.owner, bound=isinstance(base, Instance))
+                decorators = {display(d) for d in getattr(method.node, "decorator_list", [])}
+                bound = "classmethod" in decorators or (isinstance(base, Instance) and "staticmethod" not in decorators)
+                return Function(method.node, method.owner, bound=bound)
             return self.class_attr(cls, node.attr)
         if isinstance(base, ManagerClass) and node.attr == "register":
             return None
