@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
-from typing import Tuple
+from pathlib import Path
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from .catalogue import DEFAULT_OFF, RULES
 
@@ -39,3 +41,61 @@ class Settings:
 def _longest_prefix(code: str, prefixes: Tuple[str, ...]) -> int:
     """Length of the longest prefix of ``code`` in ``prefixes``; -1 when none matches."""
     return max((len(p) for p in prefixes if code.startswith(p)), default=-1)
+
+
+# --- [tool.flake8-mpproxy] in pyproject.toml ---------------------------------------------------------------
+
+SECTION = "flake8-mpproxy"
+CONFIG_KEYS = frozenset({"select", "ignore", "extend-select", "exclude", "extend-exclude", "fix-style",
+                         "unsafe-fixes", "manager-factories", "output-format"})
+
+
+class ConfigError(Exception):
+    """A configuration problem; ``str(err)`` names the file and the key."""
+
+
+def find_config(paths: Sequence[str]) -> Optional[Path]:
+    """The nearest ``pyproject.toml`` with a ``[tool.flake8-mpproxy]`` table, above the first checked path."""
+    start = Path(paths[0] if paths and paths[0] != "-" else ".").resolve()
+    directory = start if start.is_dir() else start.parent
+    for folder in [directory, *directory.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "flake8-mpproxy" in candidate.read_text(encoding="utf-8", errors="replace"):
+            return candidate
+    return None
+
+
+def load_config(paths: Sequence[str], explicit: Optional[str] = None) -> Dict[str, Any]:
+    """The ``[tool.flake8-mpproxy]`` table, validated; ``{}`` when there is none."""
+    path = Path(explicit) if explicit else find_config(paths)
+    if path is None:
+        return {}
+    try:
+        data = _toml_loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+    except ValueError as err:  # tomllib.TOMLDecodeError is a ValueError
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    table = data.get("tool", {}).get(SECTION, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.{SECTION}] must be a table")
+    for key, value in table.items():
+        if key not in CONFIG_KEYS:
+            raise ConfigError(f"{path}: unknown key {key!r} in [tool.{SECTION}] "
+                              f"(known: {', '.join(sorted(CONFIG_KEYS))})")
+        if key == "unsafe-fixes" and not isinstance(value, bool):
+            raise ConfigError(f"{path}: {key} must be true or false")
+        if key in ("fix-style", "output-format") and not isinstance(value, str):
+            raise ConfigError(f"{path}: {key} must be a string")
+        if key not in ("unsafe-fixes", "fix-style", "output-format") and not (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)) and not isinstance(value, str):
+            raise ConfigError(f"{path}: {key} must be a list of strings")
+    return table
+
+
+def _toml_loads(text: str) -> Dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.9 / 3.10
+        import tomli as tomllib
+    return tomllib.loads(text)

@@ -22,8 +22,8 @@ def replace_file(path: str, data: bytes) -> None:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except OSError as err:
         raise WriteError(f"cannot write: {err.strerror}") from None
-    if not os.access(target, os.W_OK):
-        raise WriteError("cannot write: file is read-only")
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
+        raise WriteError("cannot write: file is read-only")  # by its mode bits, even for root
     directory = os.path.dirname(target) or "."
     try:
         fd, temp = tempfile.mkstemp(prefix=".mpproxy-", suffix=".tmp", dir=directory)

@@ -1,0 +1,62 @@
+"""Paths -> files to check: directory recursion, default and user excludes, stdin, missing paths."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from typing import Iterator, List, Optional, Sequence, Tuple
+
+STDIN = "-"
+DEFAULT_EXCLUDES: Tuple[str, ...] = (
+    ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist", ".eggs",
+    "*.egg-info", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", "__pypackages__",
+)
+
+
+def excluded(path: str, patterns: Sequence[str]) -> bool:
+    """flake8's rule: a pattern matches the base name or the whole (normalised) path."""
+    name = os.path.basename(os.path.normpath(path))
+    absolute = os.path.abspath(path)
+    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(absolute, p) or fnmatch.fnmatch(path, p)
+               for p in patterns)
+
+
+def iter_files(paths: Sequence[str], exclude: Sequence[str]) -> Iterator[Tuple[str, Optional[str]]]:
+    """(path, None) for each file to check, (path, cause) for each path that cannot be checked.
+
+    A file named on the command line is checked whatever its name; directories give their ``*.py`` files
+    (never ``.pyi``) in sorted order, skipping excluded directories and virtualenvs. Symlinked directories are
+    not followed, so a link loop cannot hang the walk.
+    """
+    for path in paths:
+        if path == STDIN:
+            yield path, None
+        elif os.path.isdir(path):
+            if not excluded(path, exclude) or path in (".", ".."):
+                yield from ((found, None) for found in walk(path, exclude))
+        elif os.path.lexists(path) and not os.path.exists(path):
+            yield path, "broken symbolic link"
+        elif os.path.exists(path):
+            yield path, None
+        else:
+            yield path, "No such file or directory"
+
+
+def walk(top: str, exclude: Sequence[str]) -> Iterator[str]:
+    for root, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not skip_directory(os.path.join(root, d), exclude))
+        for name in sorted(files):
+            full = os.path.join(root, name)
+            if name.endswith(".py") and not excluded(full, exclude):
+                yield full
+
+
+def skip_directory(path: str, exclude: Sequence[str]) -> bool:
+    return excluded(path, exclude) or os.path.exists(os.path.join(path, "pyvenv.cfg"))
+
+
+def split_list(value: Optional[str]) -> List[str]:
+    """``"MPP1, MPP201"`` -> ``["MPP1", "MPP201"]`` (flake8's comma-separated options)."""
+    if not value:
+        return []
+    return [part.strip() for part in value.replace("\n", ",").split(",") if part.strip()]

@@ -1,0 +1,48 @@
+"""The flake8 adapter: a tree plugin over the one analysis; flake8 itself applies select, ignore and noqa."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Iterator, Sequence, Tuple, Type
+
+from . import __version__
+from .analysis import check_tree
+from .catalogue import DEFAULT_OFF
+from .config import Settings
+from .source import SourceError, may_have_findings, prefilter_tokens
+
+
+class Plugin:
+    """``MPP`` codes for flake8. Opt-in rules (MPP301) go on flake8's default-ignore list, as bugbear's B9 do."""
+
+    name = "flake8-mpproxy"
+    version = __version__
+    manager_factories: Tuple[str, ...] = ()
+
+    def __init__(self, tree: ast.Module, lines: Sequence[str] = ()) -> None:
+        self.tree = tree
+        self.lines = lines
+
+    @classmethod
+    def add_options(cls, option_manager: Any) -> None:
+        option_manager.add_option(
+            "--mpproxy-manager-factories", default="", parse_from_config=True, comma_separated_list=True,
+            help="Dotted names of functions of your project that return a multiprocessing manager "
+                 "(e.g. pkg.util.make_manager). (Default: none)",
+        )
+        option_manager.extend_default_ignore(list(DEFAULT_OFF))
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        cls.manager_factories = tuple(getattr(options, "mpproxy_manager_factories", None) or ())
+
+    def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
+        if self.lines and not may_have_findings("".join(self.lines), prefilter_tokens(self.manager_factories)):
+            return
+        settings = Settings(extend_select=DEFAULT_OFF, manager_factories=self.manager_factories)
+        try:
+            findings = check_tree(self.tree, settings, self.lines or None)
+        except SourceError:  # nesting too deep for the analysis: flake8 goes on with the other plugins
+            return
+        for finding in findings:
+            yield finding.line, finding.col, finding.text, type(self)
