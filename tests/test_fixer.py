@@ -4,11 +4,7 @@ is idempotent, keeps every byte it does not mean to change, and the fixed progra
 from __future__ import annotations
 
 import ast
-import os
 import re
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Optional, Tuple
 
@@ -19,14 +15,11 @@ from flake8_mpproxy.config import Settings
 from flake8_mpproxy.fixer import encode, fix_source
 from flake8_mpproxy.source import decode
 
+from .programs import START_METHODS, run_program
+
 ROOT = Path(__file__).resolve().parent.parent
 FIX_DIR = ROOT / "fixtures" / "fix"
 CASES = sorted(p for p in FIX_DIR.glob("*.py") if not p.name.endswith(".fixed.py"))
-SITECUSTOMIZE = (
-    "import multiprocessing, os\n"
-    "if os.environ.get('MPP_START_METHOD'):\n"
-    "    multiprocessing.set_start_method(os.environ['MPP_START_METHOD'], force=True)\n"
-)
 
 
 def header(path: Path, name: str) -> Optional[str]:
@@ -121,28 +114,9 @@ def test_every_output_parses():
 # --- runtime: the fixed programs keep their data ------------------------------------------------------------
 
 RUNNABLE = [case for case in CASES if header(case, "wants") is not None]
-METHODS = ["spawn", "fork"] if sys.platform != "win32" else ["spawn"]
 
 
-def run_program(path: Path, method: str, tmp_path: Path) -> Tuple[int, Optional[object]]:
-    """Run ``path`` under ``method``; return its exit status and the value of its last ``STATE:`` line."""
-    site = tmp_path / "site"
-    site.mkdir(exist_ok=True)
-    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    env = dict(os.environ, PYTHONPATH=str(site), MPP_START_METHOD=method)
-    proc = subprocess.Popen([sys.executable, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env, cwd=str(tmp_path), start_new_session=True, text=True)
-    try:
-        out, _ = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return -9, None
-    states = [line[len("STATE:"):].strip() for line in out.splitlines() if line.startswith("STATE:")]
-    return proc.returncode, ast.literal_eval(states[-1]) if states else None
-
-
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", START_METHODS)
 @pytest.mark.parametrize("case", RUNNABLE, ids=lambda p: p.name)
 def test_original_loses_and_fixed_keeps_the_data(case, method, tmp_path):
     wants = ast.literal_eval(header(case, "wants"))
