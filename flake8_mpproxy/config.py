@@ -15,7 +15,8 @@ class Settings:
     """Everything that changes what the analysis reports.
 
     Selection follows flake8: the longest matching prefix decides between ``select``/``extend_select`` and
-    ``ignore``; a rule that is off by default (MPP301) runs only when a select prefix names it explicitly.
+    ``ignore``. A rule that is off by default (MPP301) runs only when a select prefix names it more closely
+    than the plugin prefix (``MPP3``, ``MPP301``; not ``MPP``), as bugbear treats its opinionated B9 codes.
     """
 
     select: Tuple[str, ...] = ()
@@ -28,14 +29,17 @@ class Settings:
         best_select = _longest_prefix(code, chosen)
         if best_select < 0:
             return False
-        if code in DEFAULT_OFF and not (self.select or self.extend_select):
-            return False
-        if code in DEFAULT_OFF and _longest_prefix(code, self.select + self.extend_select) < 0:
+        if code in DEFAULT_OFF and not explicitly_selected(code, self.select + self.extend_select):
             return False
         return best_select >= _longest_prefix(code, self.ignore) if self.ignore else True
 
     def enabled_codes(self) -> frozenset:
         return frozenset(rule.code for rule in RULES if self.is_enabled(rule.code))
+
+
+def explicitly_selected(code: str, prefixes: Sequence[str]) -> bool:
+    """Named by a prefix longer than the plugin's own three letters."""
+    return any(code.startswith(p) and len(p) > 3 for p in prefixes)
 
 
 def _longest_prefix(code: str, prefixes: Tuple[str, ...]) -> int:

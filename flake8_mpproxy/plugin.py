@@ -8,7 +8,7 @@ from typing import Any, Iterator, Sequence, Tuple, Type
 from . import __version__
 from .analysis import check_tree
 from .catalogue import DEFAULT_OFF
-from .config import Settings
+from .config import Settings, explicitly_selected
 from .source import SourceError, may_have_findings, prefilter_tokens
 
 
@@ -18,6 +18,8 @@ class Plugin:
     name = "flake8-mpproxy"
     version = __version__
     manager_factories: Tuple[str, ...] = ()
+    #: Opt-in codes the user named explicitly (``--extend-select MPP301``); ``--select MPP`` is not enough.
+    opt_in: Tuple[str, ...] = ()
 
     def __init__(self, tree: ast.Module, lines: Sequence[str] = ()) -> None:
         self.tree = tree
@@ -35,11 +37,13 @@ class Plugin:
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.manager_factories = tuple(getattr(options, "mpproxy_manager_factories", None) or ())
+        chosen = list(getattr(options, "select", None) or []) + list(getattr(options, "extend_select", None) or [])
+        cls.opt_in = tuple(code for code in DEFAULT_OFF if explicitly_selected(code, chosen))
 
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
         if self.lines and not may_have_findings("".join(self.lines), prefilter_tokens(self.manager_factories)):
             return
-        settings = Settings(extend_select=DEFAULT_OFF, manager_factories=self.manager_factories)
+        settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories)
         try:
             findings = check_tree(self.tree, settings, self.lines or None)
         except SourceError:  # nesting too deep for the analysis: flake8 goes on with the other plugins

@@ -1,0 +1,136 @@
+"""Bad input: one line on stderr naming the file and the cause, the other files still checked, exit 2; a fix
+never writes a file it cannot write or re-parse, and never leaves a half-written file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flake8_mpproxy.writer import WriteError, replace_file
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "fixtures" / "seed" / "seed.py"
+HEADER = b"import multiprocessing\n"  # passes the prefilter, so the file is really parsed
+
+BAD_FILES = {
+    "syntax.py": (HEADER + b"def f(:\n", "syntax error: invalid syntax"),
+    "nul.py": (HEADER + b"x = 1\x00\n", "null bytes"),
+    "undecodable.py": (HEADER + b"x = '\xff\xfe'\n", "cannot decode as utf-8"),
+    "cookie.py": (b"# -*- coding: klingon -*-\n" + HEADER, "cannot detect encoding"),
+    "nested.py": (HEADER + b"x = " + b"(" * 300 + b"1" + b")" * 300 + b"\n", "syntax error"),
+    "deep.py": (HEADER + b"x = " + b"-" * 100000 + b"1\n", "nesting too deep"),
+}
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flake8_mpproxy", *args], cwd=str(cwd),
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_gives_one_line_and_the_rest_is_checked(name, tmp_path):
+    content, cause = BAD_FILES[name]
+    (tmp_path / name).write_bytes(content)
+    shutil.copy(SEED, tmp_path / "good.py")
+    result = run(".", cwd=tmp_path)
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 1 and errors[0].startswith(f"./{name}: error: ") and cause in errors[0], errors
+    assert "Traceback" not in result.stderr
+    assert result.stdout.count("./good.py:") == 3
+    assert result.returncode == 2
+
+
+def test_directory_of_binaries(tmp_path):
+    for index in range(3):
+        (tmp_path / f"blob{index}.py").write_bytes(os.urandom(64) + b"\x00multiprocessing")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\x00\x00")
+    result = run(".", cwd=tmp_path)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 3 and all(": error: " in line for line in lines)
+    assert result.returncode == 2
+
+
+def test_missing_path(tmp_path):
+    shutil.copy(SEED, tmp_path / "good.py")
+    result = run("missing.py", "good.py", cwd=tmp_path)
+    assert result.stderr.strip() == "missing.py: error: No such file or directory"
+    assert result.stdout.count("good.py:") == 3 and result.returncode == 2
+
+
+def test_empty_file_and_bom_crlf(tmp_path):
+    (tmp_path / "empty.py").write_bytes(b"")
+    (tmp_path / "bom.py").write_bytes(b"\xef\xbb\xbf" + SEED.read_bytes().replace(b"\n", b"\r\n"))
+    result = run(".", cwd=tmp_path)
+    assert result.stderr == "" and result.stdout.count("./bom.py:") == 3
+
+
+def test_symlink_loop_does_not_hang(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    shutil.copy(SEED, tmp_path / "pkg" / "seed.py")
+    os.symlink(tmp_path / "pkg", tmp_path / "pkg" / "loop")
+    result = run(".", cwd=tmp_path)
+    assert result.stdout.count("seed.py:") == 3 and result.returncode == 1
+
+
+def test_checked_code_is_never_executed(tmp_path):
+    marker = tmp_path / "ran"
+    (tmp_path / "evil.py").write_text(
+        f"import multiprocessing\nopen({str(marker)!r}, 'w').write('x')\nm = multiprocessing.Manager()\n")
+    run("--fix", "--unsafe-fixes", ".", cwd=tmp_path)
+    assert not marker.exists()
+
+
+def test_read_only_file_is_an_error_for_that_file_only(tmp_path):
+    for name in ("locked.py", "open.py"):
+        shutil.copy(SEED, tmp_path / name)
+    os.chmod(tmp_path / "locked.py", 0o444)
+    before = (tmp_path / "locked.py").read_bytes()
+    result = run("--fix", ".", cwd=tmp_path)
+    assert result.stderr.strip() == "./locked.py: error: cannot write: file is read-only"
+    assert (tmp_path / "locked.py").read_bytes() == before
+    assert "d[1] += [4]" in (tmp_path / "open.py").read_text()
+    assert result.returncode == 2
+
+
+def test_symlinked_file_is_fixed_through_the_link(tmp_path):
+    shutil.copy(SEED, tmp_path / "real.py")
+    os.symlink(tmp_path / "real.py", tmp_path / "link.py")
+    run("--fix", "link.py", cwd=tmp_path)
+    assert (tmp_path / "link.py").is_symlink()
+    assert "d[1] += [4]" in (tmp_path / "real.py").read_text()
+
+
+def test_interrupted_write_leaves_the_original_intact(tmp_path, monkeypatch):
+    target = tmp_path / "f.py"
+    target.write_bytes(b"original\n")
+
+    def crash(src, dst):
+        raise KeyboardInterrupt  # a crash between the temporary write and the replace
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        replace_file(str(target), b"new\n")
+    assert target.read_bytes() == b"original\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.py"]  # no temporary file left behind
+
+
+def test_unparseable_fix_is_never_written(tmp_path, monkeypatch):
+    from flake8_mpproxy import fixer
+    from flake8_mpproxy.analysis import check_source
+    from flake8_mpproxy.config import Settings
+    from flake8_mpproxy.source import decode
+
+    source = decode("seed.py", SEED.read_bytes())
+    monkeypatch.setattr(fixer, "apply_round", lambda text, findings, style: (text + "def (:\n", list(findings)))
+    result = fixer.fix_source(source, check_source(source, Settings()), Settings())
+    assert result.error.startswith("internal error: the fix would not parse") and result.text == source.text
+
+
+def test_write_error_on_missing_directory(tmp_path):
+    with pytest.raises(WriteError):
+        replace_file(str(tmp_path / "nope" / "f.py"), b"x")
