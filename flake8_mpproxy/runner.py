@@ -97,15 +97,25 @@ def unified_diff(path: str, old: str, new: str) -> str:
                    for line in lines)
 
 
+def process_guarded(path: str, job: Job) -> Outcome:
+    """:func:`process`, with a bug in this tool reported against the file instead of ending the run."""
+    try:
+        return process(path, job)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as err:  # a bug of ours: the other files must still be checked
+        return Outcome(path, error=f"internal error: {type(err).__name__}: {err} (please report this file)")
+
+
 def _work(item: Tuple[str, Job]) -> Outcome:
-    return process(*item)
+    return process_guarded(*item)
 
 
 def run_all(paths: List[str], job: Job, jobs: int) -> Iterator[Outcome]:
     """Process ``paths`` with ``jobs`` worker processes (1: in this process); yields outcomes in any order."""
     if jobs <= 1 or len(paths) < 2:
         for path in paths:
-            yield process(path, job)
+            yield process_guarded(path, job)
         return
     import multiprocessing
 

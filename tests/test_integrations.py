@@ -1,0 +1,62 @@
+"""The fixer through other front ends: libcst's codemod tool and pre-commit hooks."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIX = ROOT / "fixtures" / "fix"
+
+
+def test_libcst_codemod_command(tmp_path):
+    target = tmp_path / "seed.py"
+    shutil.copy(FIX / "guard_seed.py", target)
+    result = subprocess.run(
+        [sys.executable, "-m", "libcst.tool", "codemod", "-x", "flake8_mpproxy.fixer.codemod.FixProxyTraps",
+         "--no-format", "--hide-progress", "--unsafe-fixes", str(target)],
+        capture_output=True, text=True, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert target.read_bytes() == (FIX / "guard_seed.fixed.py").read_bytes()
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(["git", *args], cwd=str(cwd), check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": __import__("os").environ["PATH"],
+                        "HOME": str(cwd)})
+
+
+@pytest.fixture(scope="module")
+def pre_commit():
+    exe = shutil.which("pre-commit")
+    if exe is None:
+        pytest.skip("pre-commit is not installed (pip install pre-commit: it is in the test extra)")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    return exe
+
+
+def try_repo(pre_commit: str, hook: str, repo: Path) -> subprocess.CompletedProcess:
+    env = dict(__import__("os").environ, PRE_COMMIT_HOME=str(repo.parent / "cache"))
+    return subprocess.run([pre_commit, "try-repo", str(ROOT), hook, "--all-files", "--verbose"],
+                          cwd=str(repo), capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_pre_commit_hooks(pre_commit, tmp_path):
+    repo = tmp_path / "project"
+    repo.mkdir()
+    shutil.copy(FIX / "reassign_append_known_list.py", repo / "work.py")
+    git("init", "-q", cwd=repo)
+    git("add", ".", cwd=repo)
+    git("commit", "-qm", "init", cwd=repo)
+    check = try_repo(pre_commit, "flake8-mpproxy", repo)
+    assert check.returncode == 1 and "MPP101" in check.stdout, check.stdout + check.stderr
+    fix = try_repo(pre_commit, "flake8-mpproxy-fix", repo)
+    assert fix.returncode == 1, fix.stdout + fix.stderr  # it rewrote a file: the commit must be re-staged
+    assert (repo / "work.py").read_bytes() == (FIX / "reassign_append_known_list.fixed.py").read_bytes()
+    assert try_repo(pre_commit, "flake8-mpproxy", repo).returncode == 0
