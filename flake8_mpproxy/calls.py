@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING, Dict, List, Optional
 
 from .values import (
-    COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS,
+    COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, PARTIAL, POOL_METHODS,
     PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, PURE_BUILTINS, SHALLOW_COPY, THREAD_CLASSES,
     THREAD_POOLS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial,
     Pool, Proxy, QualName, Seq, Value, richness,
@@ -53,10 +53,10 @@ def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
 def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Optional[Value],
                 args: List[Optional[Value]], kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
     method = func.attr
-    is_mutator = method in MUTATORS or method in w.facts.mutator_methods
+    is_mutator = w.is_mutator(method)
     root = alias_root(func.value)
     if is_mutator and root is not None and w.scope.aliases.is_alias(root):
-        w.scope.aliases.mutate(root, node, w.stmt, f".{method}()")
+        w.scope.aliases.mutate(root, node, w.statement_path(), f".{method}()")
         return None
     if isinstance(receiver, Copy):
         if is_mutator:
@@ -97,7 +97,7 @@ def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
     if method in reads:
         key_node = node.args[0] if reads[method] and node.args else None
         key = key_source(key_node) if key_node is not None else None
-        nested = proxy.nested_at(key) if key is not None else None
+        nested = w.nested_of(proxy, key) if key is not None else None
         if nested is not None:
             return nested
         if isinstance(args[1] if len(args) > 1 else None, Proxy) and method == "setdefault":
@@ -115,6 +115,7 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
         return None
     if method == "Pool":
         return Pool(child=True)
+    w.facts.read("typeids")
     kind = manager.cls.typeid_kind(method)
     if kind is None:
         return None
@@ -149,7 +150,7 @@ def register_typeid(w: "Walker", node: ast.Call, cls: ManagerClass) -> None:
             kind = PROXY_TYPE_NAMES.get(name, "auto")
     if cls.typeids.get(typeid) != kind:
         cls.typeids[typeid] = kind
-        w.facts.grow()
+        w.facts.wrote("typeids")
 
 
 def context_method(w: "Walker", node: ast.Call, method: str, args: List[Optional[Value]],
@@ -303,12 +304,13 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
     child = how in ("process", "pool", "partial-process", "partial-pool")
     if child and callee.node not in w.facts.child_targets:
         w.facts.child_targets.add(callee.node)
-        w.facts.grow()
+        w.facts.wrote("child", callee.node)
     sites = w.facts.calls.setdefault(callee.node, {})
     if node not in sites:
         sites[node] = how
-        w.facts.grow()
+        w.facts.wrote("calls", callee.node)
     bind_arguments(w, callee, args, kwargs)
+    w.facts.read("return", callee.node)
     return w.facts.returns.get(callee.node)
 
 
@@ -339,7 +341,7 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
     params = w.facts.params.setdefault(func, {})
     if richness(value) > richness(params.get(name)):
         params[name] = value
-        w.facts.grow()
+        w.facts.wrote("param", func)
 
 
 __all__ = ["evaluate_call"]

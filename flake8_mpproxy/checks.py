@@ -40,8 +40,10 @@ class AliasState:
 
     copy: Copy
     bound_at: ast.AST
-    loop: bool
-    mutations: List[Tuple[ast.AST, ast.AST, str]]
+    #: The statements the write-back may follow: the binding's block, or the loop body for loop targets.
+    block: List[ast.stmt]
+    #: (node, enclosing statements outermost first, change) per mutation
+    mutations: List[Tuple[ast.AST, Tuple[ast.AST, ...], str]]
     written: bool = False
     escaped: bool = False
 
@@ -56,14 +58,14 @@ class AliasTracker:
     def names(self) -> List[str]:
         return list(self.states)
 
-    def bind(self, name: str, copy: Copy, stmt: ast.AST, loop: bool) -> None:
-        self.states[name] = AliasState(copy, stmt, loop, [])
+    def bind(self, name: str, copy: Copy, stmt: ast.AST, block: List[ast.stmt]) -> None:
+        self.states[name] = AliasState(copy, stmt, block, [])
 
     def is_alias(self, name: str) -> bool:
         return name in self.states
 
-    def mutate(self, name: str, node: ast.AST, stmt: ast.AST, change: str) -> None:
-        self.states[name].mutations.append((node, stmt, change))
+    def mutate(self, name: str, node: ast.AST, path: Tuple[ast.AST, ...], change: str) -> None:
+        self.states[name].mutations.append((node, path, change))
 
     def write_back(self, proxy: Proxy, value_node: Optional[ast.AST]) -> None:
         for name in loaded_names(value_node):
@@ -93,28 +95,26 @@ class Reporter:
         self.enabled = enabled
         self.findings: List[Finding] = []
         self.once: Set[Tuple[Any, ...]] = set()
-        self.blocks: Dict[int, List[ast.stmt]] = {}
-        self.parents: Dict[int, ast.AST] = {}
-        self.stack: List[ast.AST] = []
+        self.store_details: List[Tuple[Dict[str, Any], Copy]] = []
 
     def reset(self) -> None:
         self.findings = []
         self.once = set()
+        self.store_details = []
 
-    # --- statement context (for MPP103 write-back placement) -------------------------------------------------
-
-    def enter_statement(self, stmt: ast.stmt, block: List[ast.stmt]) -> None:
-        self.blocks[id(stmt)] = block
-        if self.stack:
-            self.parents[id(stmt)] = self.stack[-1]
-        self.stack.append(stmt)
-
-    def leave_statement(self, stmt: ast.stmt) -> None:
-        self.stack.pop()
+    def complete(self) -> List[Finding]:
+        """Fill in what depends on every store of the file (value type, init sites), known only at the end."""
+        for detail, copy in self.store_details:
+            stores = init_stores(copy)
+            types = {kind for _, kind, _ in stores}
+            detail["value_type"] = types.pop() if len(types) == 1 else ""
+            detail["init_sites"] = [(node_range(node), kind, manager) for node, kind, manager in stores]
+        return self.findings
 
     def _add(self, code: str, node: ast.AST, args: Dict[str, str], **extra: Any) -> None:
         rng = node_range(node)
-        detail = dict(extra.pop("detail", {}))
+        detail = extra.pop("detail", None)
+        detail = {} if detail is None else detail
         detail["node"] = rng  # ``ast`` coordinates: the finding's own columns may become character columns
         self.findings.append(Finding(code, *rng, tuple(args.items()), detail=detail, **extra))
 
@@ -139,6 +139,7 @@ class Reporter:
     def _copy_finding(self, code: str, node: ast.AST, copy: Copy, site: Site, args: Dict[str, str]) -> None:
         fixable = site.fixable() and copy.via in ("subscript", "get", "setdefault", "attribute")
         detail = copy_detail(copy, site)
+        self.store_details.append((detail, copy))
         self._add(code, node, args, proxy=copy.proxy_name, key=copy.key,
                   form=FORM_REASSIGN if fixable else FORM_NONE,
                   applicability=FIX_SAFE if fixable else FIX_NONE, detail=detail)
@@ -168,24 +169,21 @@ class Reporter:
         insert_after = self._insertion_point(state)
         fixable = bool(write) and insert_after is not None and stable_key(copy)
         detail = copy_detail(copy, None)
+        self.store_details.append((detail, copy))
         detail.update({"alias": name, "write_back": write, "bound_at": node_range(state.bound_at),
                        "insert_after": node_range(insert_after) if insert_after is not None else None})
         self._add("MPP103", first_node, args, proxy=copy.proxy_name, key=copy.key,
                   form=FORM_WRITEBACK if fixable else FORM_NONE,
                   applicability=FIX_SAFE if fixable else FIX_NONE, detail=detail)
 
-    def _insertion_point(self, state: AliasState) -> Optional[ast.AST]:
+    @staticmethod
+    def _insertion_point(state: AliasState) -> Optional[ast.AST]:
         """The statement after which the write-back goes: the last mutation, lifted to the alias's block."""
-        if state.loop:
-            target_block = getattr(state.bound_at, "body", None)
-        else:
-            target_block = self.blocks.get(id(state.bound_at))
-        if target_block is None:
-            return None
-        stmt: Optional[ast.AST] = state.mutations[-1][1]
-        while stmt is not None and not any(stmt is s for s in target_block):
-            stmt = self.parents.get(id(stmt))
-        return stmt
+        path = state.mutations[-1][1]
+        for stmt in reversed(path):
+            if any(stmt is candidate for candidate in state.block):
+                return stmt
+        return None
 
     # --- MPP104-MPP107: proxies themselves --------------------------------------------------------------------
 
@@ -269,16 +267,12 @@ class Reporter:
 # --- pure helpers ---------------------------------------------------------------------------------------------
 
 def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
-    """What the fixer needs to rewrite a change to ``copy``."""
-    stores = init_stores(copy)
-    types = {kind for _, kind, _ in stores}
+    """What the fixer needs to rewrite a change to ``copy`` (the store facts come in :meth:`Reporter.complete`)."""
     detail: Dict[str, Any] = {
         "root": node_range(copy.root),
         "root_text": display(copy.root),
         "proxy_name": copy.proxy_name,
         "via": copy.via,
-        "value_type": types.pop() if len(types) == 1 else "",
-        "init_sites": [(node_range(node), kind, manager) for node, kind, manager in stores],
         "key_text": copy.key,
     }
     if site is not None:

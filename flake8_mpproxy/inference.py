@@ -2,8 +2,9 @@
 
 The walker evaluates statements in order, binding names to the abstract values of :mod:`values`. Facts that
 cross scopes (parameters of functions called with proxies, return values, ``self`` attributes, nested proxies
-stored per key, child targets) live in :class:`Facts`. Facts only grow, so the module is walked again until a
-pass adds none: that pass saw every fact it used, and its findings (reported through :mod:`checks`) are final.
+stored per key, child targets) live in :class:`Facts`. Facts only grow. A pass is final when no fact it read
+changed after it was read: its findings (reported through :mod:`checks`) then rest on complete facts. Most
+files need one pass (callers are walked before the functions they call); otherwise the module is walked again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from .syntax import (
     target_names, value_type,
 )
 from .values import (
-    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, ClassInfo, Copy, Function, Instance, Iteration, Manager,
+    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, ClassInfo, Copy, Function, Instance, Iteration, Manager,
     ManagerClass, Mapping, Proxy, QualName, Seq, Value, join, richness,
 )
 
@@ -41,12 +42,17 @@ class Facts:
         self.manager_classes: Dict[object, ManagerClass] = {}
         self.classes: Dict[ast.ClassDef, ClassInfo] = {}
         self.functions: Dict[FunctionNode, Function] = {}
-        self.mutator_methods: Set[str] = set()
-        self.classes_scanned: Set[ast.ClassDef] = set()
         self.changed = False
+        self.reads: Set[Tuple[object, ...]] = set()
 
-    def grow(self) -> None:
-        self.changed = True
+    def read(self, *key: object) -> None:
+        """This pass used the fact ``key``."""
+        self.reads.add(key)
+
+    def wrote(self, *key: object) -> None:
+        """The fact ``key`` grew: the pass must be repeated if something already used it."""
+        if key in self.reads:
+            self.changed = True
 
 
 class Scope:
@@ -81,17 +87,20 @@ class Walker:
         self.main_guard = 0
         self.nested_reads: Dict[ast.AST, Tuple[Proxy, str]] = {}
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
+        self.stack: List[Tuple[ast.stmt, List[ast.stmt]]] = []
+        self.mutators: Dict[str, bool] = {}
 
     # --- passes ----------------------------------------------------------------------------------------------
 
     def run(self) -> List[Finding]:
         for _ in range(MAX_PASSES):
             self.facts.changed = False
+            self.facts.reads = set()
             self.report.reset()
             self.walk_module()
             if not self.facts.changed or not (self.facts.proxies or self.facts.managers):
                 break  # stable, or nothing a finding could come from
-        return self.report.findings
+        return self.report.complete()
 
     def walk_module(self) -> None:
         self.module_scope = self.scope = Scope("module", None)
@@ -100,7 +109,7 @@ class Walker:
         self.walk_body(self.tree.body)
         self.end_scope(self.module_scope)
         while self.pending:
-            node, closure, owner = self.pending.pop(0)
+            node, closure, owner = self.pending.pop()
             self.walk_function(node, closure, owner)
 
     def walk_function(self, node: FunctionNode, closure: Scope, owner: Optional[ClassInfo]) -> None:
@@ -130,14 +139,17 @@ class Walker:
     def walk_stmt(self, stmt: ast.stmt, block: List[ast.stmt]) -> None:
         saved = self.stmt
         self.stmt = stmt
-        self.report.enter_statement(stmt, block)
-        method = getattr(self, "stmt_" + type(stmt).__name__, None)
-        if method is not None:
-            method(stmt)
+        self.stack.append((stmt, block))
+        handler = STATEMENTS.get(type(stmt))
+        if handler is not None:
+            handler(self, stmt)
         else:
             self.ev_children(stmt)
-        self.report.leave_statement(stmt)
+        self.stack.pop()
         self.stmt = saved
+
+    def statement_path(self) -> Tuple[ast.AST, ...]:
+        return tuple(stmt for stmt, _ in self.stack)
 
     def stmt_Expr(self, stmt: ast.Expr) -> None:
         self.ev(stmt.value)
@@ -275,13 +287,12 @@ class Walker:
         info = self.facts.classes.get(stmt)
         if info is None:
             info = self.facts.classes[stmt] = ClassInfo(stmt)
-            self.facts.grow()
         info.bases = [base for base in bases if isinstance(base, ClassInfo)]
         manager_base = next((self.manager_class_of(b) for b in bases if self.manager_class_of(b)), None)
         value: Value = info
         if manager_base is not None:
             value = self.manager_class(stmt, stmt.name, manager_base)
-        self.record_mutators(stmt)
+        first_pending = len(self.pending)
         class_scope = Scope("class", self.scope)
         class_scope.owner = info
         saved = self.scope
@@ -301,6 +312,8 @@ class Walker:
             if isinstance(attr_value, INTERESTING) and not isinstance(attr_value, Function):
                 self.set_attr(info, name, attr_value)
         self.scope = saved
+        # pending runs last-in first-out (callers before callees); methods should run __init__ first
+        self.pending[first_pending:] = reversed(self.pending[first_pending:])
         self.bind(stmt.name, value)
 
     # --- binding ---------------------------------------------------------------------------------------------
@@ -344,7 +357,8 @@ class Walker:
         if isinstance(target, ast.Name):
             self.bind(target.id, value)
             if isinstance(value, Copy):
-                self.scope.aliases.bind(target.id, value, self.stmt, loop)
+                block = getattr(self.stmt, "body", None) if loop else (self.stack[-1][1] if self.stack else None)
+                self.scope.aliases.bind(target.id, value, self.stmt, block or [])
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = value.items if isinstance(value, Seq) else None
             for index, element in enumerate(target.elts):
@@ -369,6 +383,8 @@ class Walker:
                 self.store_nested(base, key, value)
             else:
                 self.record_store(base, key, target, value_node)
+                self.facts.read("nested", base)
+                self.facts.read("relied", base)
                 self.report.plain_store(target, base, key, value_node, self.site())
                 if value_node is not None and checks.reads_same(value_node, target):
                     self.report.read_modify_write(self.stmt, target, base, self.child_context())
@@ -397,7 +413,7 @@ class Walker:
             if action == "aug" and isinstance(value, Proxy):
                 self.report.augmented_proxy(stmt, target, value)  # type: ignore[arg-type]
             elif action == "aug" and self.scope.aliases.is_alias(target.id):
-                self.scope.aliases.mutate(target.id, target, self.stmt, "+=")
+                self.scope.aliases.mutate(target.id, target, self.statement_path(), "+=")
             if action == "delete":
                 self.bind(target.id, None)
             return
@@ -424,7 +440,7 @@ class Walker:
         inner = target.value  # type: ignore[attr-defined]
         root = alias_root(inner)
         if root is not None and self.scope.aliases.is_alias(root):
-            self.scope.aliases.mutate(root, target, self.stmt, _action_word(action))
+            self.scope.aliases.mutate(root, target, self.statement_path(), _action_word(action))
         elif isinstance(base, Copy):
             self.report.store_into_copy(target, base, action, self.site())
         elif isinstance(base, Proxy) and inner in self.nested_reads:
@@ -435,18 +451,38 @@ class Walker:
     def ev(self, node: Optional[ast.AST]) -> Optional[Value]:
         if node is None:
             return None
-        method = getattr(self, "ev_" + type(node).__name__, None)
-        if method is not None:
-            return method(node)  # type: ignore[no-any-return]
+        handler = EXPRESSIONS.get(type(node))
+        if handler is not None:
+            return handler(self, node)  # type: ignore[no-any-return]
         self.ev_children(node)
         return None
 
     def ev_children(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, ast.expr):
+        """Evaluate the sub-expressions of a node no handler knows (``BinOp``, ``Compare``, f-strings, ...)."""
+        for name in node._fields:
+            child = getattr(node, name, None)
+            if isinstance(child, list):
+                for item in child:
+                    if isinstance(item, ast.expr):
+                        self.ev(item)
+                    elif isinstance(item, (ast.keyword, ast.comprehension)):
+                        self.ev_children(item)
+            elif isinstance(child, ast.expr):
                 self.ev(child)
-            elif isinstance(child, (ast.keyword, ast.comprehension, ast.arguments)):
+            elif isinstance(child, ast.arguments):
                 self.ev_children(child)
+
+    def ev_BinOp(self, node: ast.BinOp) -> None:
+        self.ev(node.left)
+        self.ev(node.right)
+
+    def ev_Compare(self, node: ast.Compare) -> None:
+        self.ev(node.left)
+        for comparator in node.comparators:
+            self.ev(comparator)
+
+    def ev_UnaryOp(self, node: ast.UnaryOp) -> None:
+        self.ev(node.operand)
 
     def ev_Constant(self, node: ast.Constant) -> None:
         return None
@@ -456,6 +492,9 @@ class Walker:
             return None
         value, origin = self.lookup(node.id)
         if isinstance(value, (Proxy, Manager)):
+            if origin == "global":
+                self.facts.read("child", self.scope.func)
+                self.facts.read("calls", self.scope.func)
             self.report.name_read(node, value, origin, self.scope, self.facts)
         return value
 
@@ -482,6 +521,7 @@ class Walker:
     def proxy_attribute(self, node: ast.Attribute, proxy: Proxy) -> Optional[Value]:
         if proxy.kind == "namespace" and not node.attr.startswith("_"):
             key = repr(node.attr)
+            self.nested_of(proxy, key)
             nested = proxy.nested.get(key)
             if nested is not None:
                 self.nested_reads[node] = (proxy, key)
@@ -498,7 +538,7 @@ class Walker:
             return None
         if isinstance(base, Proxy) and base.kind in ("dict", "list"):
             key = key_source(node.slice)
-            nested = base.nested_at(key)
+            nested = self.nested_of(base, key)
             if nested is not None:
                 self.nested_reads[node] = (base, key)
                 return nested
@@ -530,7 +570,7 @@ class Walker:
         mapping.values_join = join(values)
         return mapping
 
-    def ev_comprehension(self, node: ast.AST, parts: List[ast.AST]) -> Optional[Value]:
+    def evaluate_comprehension(self, node: ast.AST, parts: List[ast.AST]) -> Optional[Value]:
         saved = self.scope
         self.scope = Scope("function", saved, None)
         self.scope.globals, self.scope.vars = set(), {}
@@ -548,13 +588,13 @@ class Walker:
         return Seq(elem=results[0])
 
     def ev_ListComp(self, node: ast.ListComp) -> Optional[Value]:
-        return self.ev_comprehension(node, [node.elt])
+        return self.evaluate_comprehension(node, [node.elt])
 
     ev_SetComp = ev_ListComp
     ev_GeneratorExp = ev_ListComp
 
     def ev_DictComp(self, node: ast.DictComp) -> Optional[Value]:
-        return self.ev_comprehension(node, [node.key, node.value])
+        return self.evaluate_comprehension(node, [node.key, node.value])
 
     def ev_Lambda(self, node: ast.Lambda) -> Optional[Value]:
         self.barrier += 1
@@ -597,6 +637,7 @@ class Walker:
     def child_context(self) -> Optional[FunctionNode]:
         """The enclosing function when it runs in a child and holds no lock (for MPP301)."""
         func = self.scope.func
+        self.facts.read("child", func)
         if func is None or func not in self.facts.child_targets or self.scope.with_depth:
             return None
         return func
@@ -607,7 +648,7 @@ class Walker:
         if isinstance(iterable, Iteration):
             return self.iteration_element(iterable, target)
         if isinstance(iterable, Proxy) and iterable.kind == "list":
-            nested = iterable.nested_at(None)
+            nested = self.nested_of(iterable, None)
             return nested or Copy(iterable, "proxy", iterable.site, None, "iteration")
         if isinstance(iterable, Mapping):
             return None
@@ -615,7 +656,7 @@ class Walker:
 
     def iteration_element(self, it: Iteration, target: ast.AST) -> Optional[Value]:
         proxy = it.proxy
-        nested = proxy.nested_at(None)
+        nested = self.nested_of(proxy, None)
         key_node = target.elts[0] if isinstance(target, ast.Tuple) and target.elts else None
         key = key_source(key_node) if isinstance(key_node, ast.Name) else None
         element: Value = nested or Copy(proxy, it.proxy_name, it.node, key, it.mode, key_node)
@@ -626,15 +667,16 @@ class Walker:
     def note_return(self, func: FunctionNode, value: Optional[Value]) -> None:
         if isinstance(value, INTERESTING) and richness(value) > richness(self.facts.returns.get(func)):
             self.facts.returns[func] = value
-            self.facts.grow()
+            self.facts.wrote("return", func)
 
     def set_attr(self, cls: ClassInfo, attr: str, value: Optional[Value]) -> None:
         key = (cls.node, attr)
         if isinstance(value, INTERESTING) and richness(value) > richness(self.facts.attrs.get(key)):
             self.facts.attrs[key] = value
-            self.facts.grow()
+            self.facts.wrote("attr", cls.node, attr)
 
     def class_attr(self, cls: ClassInfo, attr: str) -> Optional[Value]:
+        self.facts.read("attr", cls.node, attr)
         if (cls.node, attr) in self.facts.attrs:
             return self.facts.attrs[(cls.node, attr)]
         for base in cls.bases:
@@ -643,17 +685,22 @@ class Walker:
                 return found
         return None
 
+    def nested_of(self, proxy: Proxy, key: Optional[str]) -> Optional[Proxy]:
+        """The nested proxy a read at ``key`` may return; the read of a plain value sees the stores too."""
+        self.facts.read("nested", proxy)
+        return proxy.nested_at(key)
+
     def store_nested(self, proxy: Proxy, key: str, value: Proxy) -> None:
         slot = key if is_constant_key(key) else "*"
         if slot not in proxy.nested:
             proxy.nested[slot] = value
-            self.facts.grow()
+            self.facts.wrote("nested", proxy)
 
     def record_store(self, proxy: Proxy, key: str, target: ast.AST, value_node: Optional[ast.AST]) -> None:
         stores = proxy.stores.setdefault(key, [])
         if all(store[0] is not target for store in stores):
             stores.append((target, value_type(value_node), self.name_of(proxy.manager)))
-            self.facts.grow()
+            # no read tracking: the findings take their store facts at the end (Reporter.complete)
 
     def name_of(self, manager: Optional[Manager]) -> str:
         """A name visible here that holds ``manager`` ("" when none: a nested-proxy fix needs one)."""
@@ -672,27 +719,24 @@ class Walker:
         slot = key if is_constant_key(key) else "*"
         if slot not in proxy.relied:
             proxy.relied.add(slot)
-            self.facts.grow()
+            self.facts.wrote("relied", proxy)
 
     def proxy_at(self, site: ast.AST, kind: str, manager: Optional[Manager]) -> Proxy:
         proxy = self.facts.proxies.get(site)
         if proxy is None:
             proxy = self.facts.proxies[site] = Proxy(kind, site, manager)
-            self.facts.grow()
         return proxy
 
     def manager_at(self, site: ast.AST, cls: ManagerClass) -> Manager:
         manager = self.facts.managers.get(site)
         if manager is None:
             manager = self.facts.managers[site] = Manager(site, cls)
-            self.facts.grow()
         return manager
 
     def manager_class(self, key: object, name: str, base: Optional[ManagerClass]) -> ManagerClass:
         cls = self.facts.manager_classes.get(key)
         if cls is None:
             cls = self.facts.manager_classes[key] = ManagerClass(name, base=base)
-            self.facts.grow()
         return cls
 
     def manager_class_of(self, value: Optional[Value]) -> Optional[ManagerClass]:
@@ -723,10 +767,20 @@ class Walker:
         function = self.facts.functions.get(node)
         if function is None:
             function = self.facts.functions[node] = Function(node, owner)
-            self.facts.grow()
         self.defaults_of[node] = defaults
         self.pending.append((node, closure or self.scope, owner))
         return function
+
+    def is_mutator(self, method: str) -> bool:
+        """A known mutator, or a method of a class of this file that changes ``self`` state (DESIGN §1)."""
+        if method in MUTATORS:
+            return True
+        if method not in self.mutators:
+            self.mutators[method] = any(
+                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == method
+                and item.args.args and assigns_to_first_arg(item)
+                for cls in self.facts.classes for item in cls.body)
+        return self.mutators[method]
 
     def annotation_value(self, annotation: ast.AST, site: ast.AST) -> Optional[Value]:
         kind = annotation_kind(annotation)
@@ -739,6 +793,7 @@ class Walker:
 
     def bind_parameters(self, node: FunctionNode, scope: Scope, owner: Optional[ClassInfo]) -> None:
         args: ast.arguments = node.args  # type: ignore[attr-defined]
+        self.facts.read("param", node)
         facts = self.facts.params.get(node, {})
         defaults = self.defaults_of.get(node, {})
         ordered = args.posonlyargs + args.args
@@ -752,16 +807,18 @@ class Walker:
             if "staticmethod" not in decorators and scope.vars.get(first) is None:
                 scope.vars[first] = owner if "classmethod" in decorators else Instance(owner)
 
-    def record_mutators(self, cls: ast.ClassDef) -> None:
-        """Methods of a class in this file that assign to ``self`` state count as mutators (DESIGN §1)."""
-        if cls in self.facts.classes_scanned:
-            return
-        self.facts.classes_scanned.add(cls)
-        for item in cls.body:
-            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.args.args:
-                if assigns_to_first_arg(item) and item.name not in self.facts.mutator_methods:
-                    self.facts.mutator_methods.add(item.name)
-                    self.facts.grow()
+
+def _handlers(prefix: str) -> Dict[type, object]:
+    """``Walker.stmt_If`` -> ``{ast.If: Walker.stmt_If}``: dispatch by node type without building names."""
+    table = {}
+    for attribute in dir(Walker):
+        if attribute.startswith(prefix) and hasattr(ast, attribute[len(prefix):]):
+            table[getattr(ast, attribute[len(prefix):])] = getattr(Walker, attribute)
+    return table
+
+
+STATEMENTS = _handlers("stmt_")
+EXPRESSIONS = _handlers("ev_")
 
 
 def infer(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = ()) -> List[Finding]:

@@ -8,11 +8,14 @@ import tokenize
 from dataclasses import dataclass
 from typing import Iterable, Tuple
 
-#: Substrings one of which every file with a possible finding contains. Every manager the inference knows
-#: comes from an import of ``multiprocessing`` (``Manager``, ``SyncManager``, ``BaseManager`` subclasses,
-#: ``get_context``), from a proxy annotation (``DictProxy``, ``"ListProxy"``, ...) or a ``SyncManager``
-#: annotation, or from a configured manager factory (added by :func:`prefilter_tokens`).
-PREFILTER_TOKENS: Tuple[str, ...] = ("multiprocessing", "Proxy", "SyncManager")
+#: A manager the inference knows comes from an import of ``multiprocessing`` whose name spells ``Manager``
+#: (``Manager``, ``SyncManager``, ``BaseManager`` subclasses, ``get_context(...).Manager()``), from a proxy or
+#: ``SyncManager`` annotation, or from a configured factory. A file with none of these cannot have a finding.
+MANAGER_TOKENS: Tuple[str, ...] = ("Manager", "multiprocessing")
+ANNOTATION_TOKENS: Tuple[str, ...] = (
+    "SyncManager", "DictProxy", "ListProxy", "NamespaceProxy", "ValueProxy", "ArrayProxy", "AcquirerProxy",
+)
+PREFILTER_TOKENS = ANNOTATION_TOKENS
 
 
 class SourceError(Exception):
@@ -30,13 +33,16 @@ class SourceFile:
 
 
 def prefilter_tokens(manager_factories: Iterable[str] = ()) -> Tuple[str, ...]:
-    """The prefilter's tokens, joined by the last dotted part of each configured manager factory."""
+    """The tokens any one of which lets a file through (besides Manager + multiprocessing together):
+    proxy annotations, and the last dotted part of each configured manager factory."""
     extra = tuple(name.rsplit(".", 1)[-1] for name in manager_factories if name)
-    return PREFILTER_TOKENS + tuple(token for token in extra if token not in PREFILTER_TOKENS)
+    return ANNOTATION_TOKENS + tuple(token for token in extra if token not in ANNOTATION_TOKENS)
 
 
 def may_have_findings(text: str, tokens: Tuple[str, ...] = PREFILTER_TOKENS) -> bool:
-    """Sound textual test: a file in which no token occurs cannot produce a finding, so it is not parsed."""
+    """Sound textual test: a file that fails it cannot produce a finding, so it is not parsed."""
+    if all(token in text for token in MANAGER_TOKENS):
+        return True
     return any(token in text for token in tokens)
 
 

@@ -15,7 +15,7 @@ from flake8_mpproxy.writer import WriteError, replace_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "seed" / "seed.py"
-HEADER = b"import multiprocessing\n"  # passes the prefilter, so the file is really parsed
+HEADER = b"from multiprocessing import Manager\n"  # passes the prefilter, so the file is really parsed
 
 BAD_FILES = {
     "syntax.py": (HEADER + b"def f(:\n", "syntax error: invalid syntax"),
@@ -47,7 +47,7 @@ def test_bad_file_gives_one_line_and_the_rest_is_checked(name, tmp_path):
 
 def test_directory_of_binaries(tmp_path):
     for index in range(3):
-        (tmp_path / f"blob{index}.py").write_bytes(os.urandom(64) + b"\x00multiprocessing")
+        (tmp_path / f"blob{index}.py").write_bytes(os.urandom(64) + b"\x00multiprocessing Manager")
     (tmp_path / "image.png").write_bytes(b"\x89PNG\x00\x00")
     result = run(".", cwd=tmp_path)
     lines = result.stderr.strip().splitlines()
