@@ -53,17 +53,16 @@ def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
 def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Optional[Value],
                 args: List[Optional[Value]], kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
     method = func.attr
-    is_mutator = w.is_mutator(method)
     root = alias_root(func.value)
-    if is_mutator and root is not None and w.scope.aliases.is_alias(root):
+    if root is not None and w.scope.aliases.is_alias(root) and w.is_mutator(method):
         w.scope.aliases.mutate(root, node, w.statement_path(), f".{method}()")
         return None
     if isinstance(receiver, Copy):
-        if is_mutator:
+        if w.is_mutator(method):
             w.report.mutation_of_copy(node, receiver, method, w.site())
         return None
     if isinstance(receiver, Proxy):
-        return proxy_method(w, node, func, receiver, args, is_mutator)
+        return proxy_method(w, node, func, receiver, args)
     if isinstance(receiver, Manager):
         return manager_method(w, node, receiver, method, args)
     if isinstance(receiver, ManagerClass):
@@ -80,10 +79,10 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
 
 
 def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
-                 args: List[Optional[Value]], is_mutator: bool) -> Optional[Value]:
+                 args: List[Optional[Value]]) -> Optional[Value]:
     method = func.attr
     name = display(func.value)
-    if is_mutator and func.value in w.nested_reads:
+    if func.value in w.nested_reads and w.is_mutator(method):
         w.rely(func.value)
     if proxy.kind == "list" and method == "clear":
         w.report.unsupported_clear(node, proxy, name)

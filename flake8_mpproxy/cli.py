@@ -17,7 +17,7 @@ from .config import ConfigError, Settings, load_config
 from .discovery import DEFAULT_EXCLUDES, iter_files, split_list
 from .explain import explain, rule_list
 from .report import FORMATS, Located, render, statistics, summary
-from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, Job, Outcome, default_jobs, flatten, process, read_bytes, run_all
+from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, Job, Outcome, flatten, process, read_bytes, run_all
 
 FIX_STYLES = ("reassign", "nested", "auto")
 
@@ -122,7 +122,7 @@ def run(paths: List[str], args: argparse.Namespace, settings: Settings, options:
         (errors.append((path, cause)) if cause else files.append(path))
     stdin = [p for p in files if p == "-"]
     files = [p for p in files if p != "-"]
-    outcomes = list(run_all(files, job, args.jobs if args.jobs else default_jobs(len(files))))
+    outcomes = list(run_all(files, job, args.jobs))
     for _ in stdin:
         outcomes.append(process("-", job, display=args.stdin_filename or "stdin", raw=read_bytes("-")))
     outcomes = flatten(outcomes)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
+import re
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 STDIN = "-"
@@ -14,11 +16,20 @@ DEFAULT_EXCLUDES: Tuple[str, ...] = (
 
 
 def excluded(path: str, patterns: Sequence[str]) -> bool:
-    """flake8's rule: a pattern matches the base name or the whole (normalised) path."""
-    name = os.path.basename(os.path.normpath(path))
-    absolute = os.path.abspath(path)
-    return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(absolute, p) or fnmatch.fnmatch(path, p)
-               for p in patterns)
+    """flake8's rule: a pattern matches the base name or the whole (absolute) path."""
+    names, paths = _compiled(tuple(patterns))
+    if names is not None and names.match(os.path.basename(os.path.normpath(path))):
+        return True
+    return paths is not None and bool(paths.match(os.path.abspath(path)) or paths.match(path))
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(patterns: Tuple[str, ...]) -> Tuple[Optional["re.Pattern[str]"], Optional["re.Pattern[str]"]]:
+    """One regex for all patterns (base names), one for those that can match a path (they hold a slash)."""
+    def join(items: Sequence[str]) -> Optional["re.Pattern[str]"]:
+        return re.compile("|".join(fnmatch.translate(p) for p in items)) if items else None
+
+    return join(patterns), join([p for p in patterns if any(c in p for c in "*?[/" + os.sep)])
 
 
 def iter_files(paths: Sequence[str], exclude: Sequence[str]) -> Iterator[Tuple[str, Optional[str]]]:

@@ -88,7 +88,7 @@ class Walker:
         self.nested_reads: Dict[ast.AST, Tuple[Proxy, str]] = {}
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
         self.stack: List[Tuple[ast.stmt, List[ast.stmt]]] = []
-        self.mutators: Dict[str, bool] = {}
+        self.mutators: Dict[Tuple[str, int], bool] = {}
 
     # --- passes ----------------------------------------------------------------------------------------------
 
@@ -775,12 +775,13 @@ class Walker:
         """A known mutator, or a method of a class of this file that changes ``self`` state (DESIGN §1)."""
         if method in MUTATORS:
             return True
-        if method not in self.mutators:
-            self.mutators[method] = any(
+        key = (method, len(self.facts.classes))
+        if key not in self.mutators:
+            self.mutators[key] = any(
                 isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == method
                 and item.args.args and assigns_to_first_arg(item)
                 for cls in self.facts.classes for item in cls.body)
-        return self.mutators[method]
+        return self.mutators[key]
 
     def annotation_value(self, annotation: ast.AST, site: ast.AST) -> Optional[Value]:
         kind = annotation_kind(annotation)

@@ -15,6 +15,7 @@ from typing import Iterable, Iterator, List, Optional, Tuple
 from .analysis import check_file
 from .config import Settings
 from .findings import Finding
+from .source import SourceError, decode, may_have_findings, prefilter_tokens
 
 MODE_CHECK = "check"
 MODE_FIX = "fix"
@@ -111,17 +112,43 @@ def _work(item: Tuple[str, Job]) -> Outcome:
     return process_guarded(*item)
 
 
-def run_all(paths: List[str], job: Job, jobs: int) -> Iterator[Outcome]:
-    """Process ``paths`` with ``jobs`` worker processes (1: in this process); yields outcomes in any order."""
-    if jobs <= 1 or len(paths) < 2:
-        for path in paths:
+def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
+    """The cheap part, done in this process for every file: read, decode, prefilter.
+
+    Returns the final outcome of a file that cannot have a finding (or cannot be read or decoded), else
+    ``None`` and the file's size, so that only real candidates go to the workers.
+    """
+    try:
+        raw = read_bytes(path)
+        if not may_have_findings(decode(path, raw).text, prefilter_tokens(job.settings.manager_factories)):
+            return Outcome(path), 0
+    except OSError as err:
+        return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0
+    except SourceError as err:
+        return Outcome(path, error=str(err)), 0
+    return None, len(raw)
+
+
+def run_all(paths: List[str], job: Job, jobs: Optional[int]) -> Iterator[Outcome]:
+    """Process ``paths``; the candidates that pass :func:`screen` go to ``jobs`` worker processes (None: as
+    many as the work is worth). Yields outcomes in any order."""
+    candidates: List[Tuple[int, str]] = []
+    for path in paths:
+        outcome, size = screen(path, job)
+        if outcome is not None:
+            yield outcome
+        else:
+            candidates.append((size, path))
+    candidates.sort(reverse=True)  # the largest first: the workers finish together
+    workers = jobs if jobs is not None else default_jobs(sum(size for size, _ in candidates))
+    if workers <= 1 or len(candidates) < 2:
+        for _, path in candidates:
             yield process_guarded(path, job)
         return
     import multiprocessing
 
-    chunk = max(1, min(64, len(paths) // (jobs * 8) or 1))
-    with multiprocessing.get_context(_start_method()).Pool(jobs) as pool:
-        yield from pool.imap_unordered(_work, ((path, job) for path in paths), chunksize=chunk)
+    with multiprocessing.get_context(_start_method()).Pool(min(workers, len(candidates))) as pool:
+        yield from pool.imap_unordered(_work, ((path, job) for _, path in candidates), chunksize=1)
 
 
 def _start_method() -> str:
@@ -132,11 +159,10 @@ def _start_method() -> str:
     return "fork" if "fork" in methods and sys.platform != "darwin" else methods[0]
 
 
-def default_jobs(file_count: int) -> int:
-    """One process for a handful of files (pre-commit runs); every CPU for a tree."""
-    if file_count < 32:
-        return 1
-    return max(1, min(file_count // 16, os.cpu_count() or 1))
+def default_jobs(candidate_bytes: int) -> int:
+    """One process for a little work (a pre-commit run); more, up to one per CPU, as the work grows
+    (a worker pays for itself at about 100 kB of source that must be parsed and analysed)."""
+    return max(1, min(candidate_bytes // 100_000, os.cpu_count() or 1))
 
 
 def flatten(outcomes: Iterable[Outcome]) -> List[Outcome]:
