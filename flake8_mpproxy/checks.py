@@ -68,6 +68,8 @@ class AliasTracker:
         self.states[name].mutations.append((node, path, change))
 
     def write_back(self, proxy: Proxy, value_node: Optional[ast.AST]) -> None:
+        if not self.states:
+            return
         for name in loaded_names(value_node):
             state = self.states.get(name)
             if state is not None and state.copy.proxy is proxy:

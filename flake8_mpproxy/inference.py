@@ -386,8 +386,9 @@ class Walker:
                 self.facts.read("nested", base)
                 self.facts.read("relied", base)
                 self.report.plain_store(target, base, key, value_node, self.site())
-                if value_node is not None and checks.reads_same(value_node, target):
-                    self.report.read_modify_write(self.stmt, target, base, self.child_context())
+                child = self.child_context() if "MPP301" in self.report.enabled else None
+                if child is not None and value_node is not None and checks.reads_same(value_node, target):
+                    self.report.read_modify_write(self.stmt, target, base, child)
             self.scope.aliases.write_back(base, value_node)
             return
         self.mutation_through(target, base, "store")

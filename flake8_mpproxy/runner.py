@@ -147,8 +147,10 @@ def run_all(paths: List[str], job: Job, jobs: Optional[int]) -> Iterator[Outcome
         return
     import multiprocessing
 
-    with multiprocessing.get_context(_start_method()).Pool(min(workers, len(candidates))) as pool:
-        yield from pool.imap_unordered(_work, ((path, job) for _, path in candidates), chunksize=1)
+    workers = min(workers, len(candidates))
+    chunk = max(1, len(candidates) // (workers * 4))  # few round trips, yet the workers finish together
+    with multiprocessing.get_context(_start_method()).Pool(workers) as pool:
+        yield from pool.imap_unordered(_work, [(path, job) for _, path in candidates], chunksize=chunk)
 
 
 def _start_method() -> str:
