@@ -1,0 +1,197 @@
+"""What each expression evaluates to: the expression half of the inference walker."""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, List, Optional
+
+from .facts import Scope
+from .syntax import display, key_source
+from .values import ClassInfo, Copy, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join
+
+#: ``ast.Name`` -> ``Expressions.ev_Name``; filled by :mod:`inference` once the walker class exists.
+HANDLERS: Dict[type, object] = {}
+
+
+class Expressions:
+    """Mixin of :class:`inference.Walker`: expressions and the values they hold."""
+
+    def ev(self, node: Optional[ast.AST]) -> Optional[Value]:
+        if node is None:
+            return None
+        handler = HANDLERS.get(type(node))
+        if handler is not None:
+            return handler(self, node)  # type: ignore[no-any-return]
+        self.ev_children(node)
+        return None
+
+    def ev_children(self, node: ast.AST) -> None:
+        """Evaluate the sub-expressions of a node no handler knows (``BinOp``, ``Compare``, f-strings, ...)."""
+        for name in node._fields:
+            child = getattr(node, name, None)
+            if isinstance(child, list):
+                for item in child:
+                    if isinstance(item, ast.expr):
+                        self.ev(item)
+                    elif isinstance(item, (ast.keyword, ast.comprehension)):
+                        self.ev_children(item)
+            elif isinstance(child, ast.expr):
+                self.ev(child)
+            elif isinstance(child, ast.arguments):
+                self.ev_children(child)
+
+    def ev_BinOp(self, node: ast.BinOp) -> None:
+        self.ev(node.left)
+        self.ev(node.right)
+
+    def ev_Compare(self, node: ast.Compare) -> None:
+        self.ev(node.left)
+        for comparator in node.comparators:
+            self.ev(comparator)
+
+    def ev_UnaryOp(self, node: ast.UnaryOp) -> None:
+        self.ev(node.operand)
+
+    def ev_Constant(self, node: ast.Constant) -> None:
+        return None
+
+    def ev_Name(self, node: ast.Name) -> Optional[Value]:
+        if not isinstance(node.ctx, ast.Load):
+            return None
+        value, origin = self.lookup(node.id)
+        if isinstance(value, (Proxy, Manager)):
+            if origin == "global":
+                self.facts.read("child", self.scope.func)
+                self.facts.read("calls", self.scope.func)
+            self.report.name_read(node, value, origin, self.scope, self.facts)
+        return value
+
+    def ev_Attribute(self, node: ast.Attribute) -> Optional[Value]:
+        base = self.ev(node.value)
+        if isinstance(base, QualName):
+            return QualName(f"{base.name}.{node.attr}")
+        if isinstance(base, Proxy):
+            return self.proxy_attribute(node, base)
+        if isinstance(base, Copy):
+            return Copy(base.proxy, base.proxy_name, base.root, base.key, base.via, base.key_node)
+        if isinstance(base, (Instance, ClassInfo)):
+            cls = base.cls if isinstance(base, Instance) else base
+            method = cls.method(node.attr)
+            if method is not None:
+                decorators = {display(d) for d in getattr(method.node, "decorator_list", [])}
+                bound = "classmethod" in decorators or (isinstance(base, Instance) and "staticmethod" not in decorators)
+                return Function(method.node, method.owner, bound=bound)
+            return self.class_attr(cls, node.attr)
+        if isinstance(base, ManagerClass) and node.attr == "register":
+            return None
+        return None
+
+    def proxy_attribute(self, node: ast.Attribute, proxy: Proxy) -> Optional[Value]:
+        if proxy.kind == "namespace" and not node.attr.startswith("_"):
+            key = repr(node.attr)
+            self.nested_of(proxy, key)
+            nested = proxy.nested.get(key)
+            if nested is not None:
+                self.nested_reads[node] = (proxy, key)
+                return nested
+            return Copy(proxy, display(node.value), node, key, "attribute")
+        if proxy.kind == "value" and node.attr == "value":
+            return Copy(proxy, display(node.value), node, None, "value")
+        return None
+
+    def ev_Subscript(self, node: ast.Subscript) -> Optional[Value]:
+        base = self.ev(node.value)
+        self.ev(node.slice)
+        if not isinstance(node.ctx, ast.Load):
+            return None
+        if isinstance(base, Proxy) and base.kind in ("dict", "list"):
+            key = key_source(node.slice)
+            nested = self.nested_of(base, key)
+            if nested is not None:
+                self.nested_reads[node] = (base, key)
+                return nested
+            return Copy(base, display(node.value), node, key, "subscript", node.slice)
+        if isinstance(base, Copy):
+            return Copy(base.proxy, base.proxy_name, base.root, base.key, base.via, base.key_node)
+        if isinstance(base, Seq) and base.items is not None and isinstance(node.slice, ast.Constant):
+            index = node.slice.value
+            if isinstance(index, int) and -len(base.items) <= index < len(base.items):
+                return base.items[index]
+        return None
+
+    def ev_Tuple(self, node: ast.AST) -> Optional[Value]:
+        items = [self.ev(element) for element in node.elts]  # type: ignore[attr-defined]
+        return Seq(items=items, nodes=list(node.elts))  # type: ignore[attr-defined]
+
+    ev_List = ev_Tuple
+    ev_Set = ev_Tuple
+
+    def ev_Dict(self, node: ast.Dict) -> Optional[Value]:
+        mapping = Mapping()
+        values = []
+        for key, value_node in zip(node.keys, node.values):
+            self.ev(key)
+            value = self.ev(value_node)
+            values.append(value)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                mapping.items[key.value] = value
+        mapping.values_join = join(values)
+        return mapping
+
+    def evaluate_comprehension(self, node: ast.AST, parts: List[ast.AST]) -> Optional[Value]:
+        saved = self.scope
+        self.scope = Scope("function", saved, None)
+        self.scope.globals, self.scope.vars = set(), {}
+        self.barrier += 1
+        for generator in node.generators:  # type: ignore[attr-defined]
+            iterable = self.ev(generator.iter)
+            self.assign(generator.target, self.element_of(iterable, generator.target), None)
+            for condition in generator.ifs:
+                self.ev(condition)
+        results = [self.ev(part) for part in parts]
+        self.barrier -= 1
+        self.scope = saved
+        if len(results) == 2:
+            return Mapping(values_join=results[1])
+        return Seq(elem=results[0])
+
+    def ev_ListComp(self, node: ast.ListComp) -> Optional[Value]:
+        return self.evaluate_comprehension(node, [node.elt])
+
+    ev_SetComp = ev_ListComp
+    ev_GeneratorExp = ev_ListComp
+
+    def ev_DictComp(self, node: ast.DictComp) -> Optional[Value]:
+        return self.evaluate_comprehension(node, [node.key, node.value])
+
+    def ev_Lambda(self, node: ast.Lambda) -> Optional[Value]:
+        self.barrier += 1
+        function = self.define_function(node)
+        self.barrier -= 1
+        return function
+
+    def ev_IfExp(self, node: ast.IfExp) -> Optional[Value]:
+        self.ev(node.test)
+        return join([self.ev(node.body), self.ev(node.orelse)])
+
+    def ev_NamedExpr(self, node: ast.NamedExpr) -> Optional[Value]:
+        value = self.ev(node.value)
+        self.assign(node.target, value, node.value)
+        return value
+
+    def ev_Await(self, node: ast.Await) -> Optional[Value]:
+        return self.ev(node.value)
+
+    def ev_Starred(self, node: ast.Starred) -> Optional[Value]:
+        return self.ev(node.value)
+
+    def ev_BoolOp(self, node: ast.BoolOp) -> Optional[Value]:
+        return join([self.ev(value) for value in node.values])
+
+    def ev_Call(self, node: ast.Call) -> Optional[Value]:
+        from .calls import evaluate_call  # the call semantics live in their own module
+
+        return evaluate_call(self, node)
+
+    # --- helpers shared with calls.py ------------------------------------------------------------------------
+

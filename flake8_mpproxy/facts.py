@@ -1,0 +1,56 @@
+"""What the inference knows across scopes and passes (Facts), and one scope of one pass (Scope)."""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, Optional, Set, Tuple
+
+from . import checks
+from .values import ClassInfo, Function, Manager, ManagerClass, Proxy, Value
+
+FunctionNode = ast.AST  # ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+
+
+class Facts:
+    """Cross-scope facts, keyed by AST node so they persist across passes; ``changed`` marks growth."""
+
+    def __init__(self) -> None:
+        self.params: Dict[FunctionNode, Dict[str, Value]] = {}
+        self.returns: Dict[FunctionNode, Value] = {}
+        self.attrs: Dict[Tuple[ast.ClassDef, str], Value] = {}
+        self.child_targets: Set[FunctionNode] = set()
+        #: Every call site of a function of the file, and how it runs it (direct, thread, process, pool).
+        self.calls: Dict[FunctionNode, Dict[ast.Call, str]] = {}
+        self.proxies: Dict[ast.AST, Proxy] = {}
+        self.managers: Dict[ast.AST, Manager] = {}
+        self.manager_classes: Dict[object, ManagerClass] = {}
+        self.classes: Dict[ast.ClassDef, ClassInfo] = {}
+        self.functions: Dict[FunctionNode, Function] = {}
+        self.changed = False
+        self.reads: Set[Tuple[object, ...]] = set()
+
+    def read(self, *key: object) -> None:
+        """This pass used the fact ``key``."""
+        self.reads.add(key)
+
+    def wrote(self, *key: object) -> None:
+        """The fact ``key`` grew: the pass must be repeated if something already used it."""
+        if key in self.reads:
+            self.changed = True
+
+
+class Scope:
+    """A module, class or function scope during one pass."""
+
+    def __init__(self, kind: str, parent: Optional["Scope"], func: Optional[FunctionNode] = None) -> None:
+        self.kind = kind
+        self.parent = parent
+        self.func = func
+        self.vars: Dict[str, Optional[Value]] = {}
+        self.globals: Set[str] = set()
+        self.nonlocals: Set[str] = set()
+        self.shutdown: Set[Manager] = set()
+        self.aliases = checks.AliasTracker()
+        self.with_depth = 0
+        self.owner: Optional[ClassInfo] = None
+
