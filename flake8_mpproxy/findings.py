@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Tuple
 
-from .catalogue import FIX_NONE, rule
+from .catalogue import FIX_NONE, FIX_SAFE, FIX_UNSAFE, rule
 
 #: Fix forms a finding can carry (the fixer dispatches on these).
 FORM_NONE = "none"
@@ -54,3 +54,8 @@ class Finding:
 
     def sort_key(self) -> Tuple[int, int, str]:
         return (self.line, self.col, self.code)
+
+
+def applicable(finding: Finding, unsafe: bool) -> bool:
+    """Will ``--fix`` apply this finding's fix (``unsafe``: with ``--unsafe-fixes``)?"""
+    return finding.applicability == FIX_SAFE or (unsafe and finding.applicability == FIX_UNSAFE)

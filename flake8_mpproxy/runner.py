@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, List, Optional, Tuple
 
 from .analysis import check_file
 from .config import Settings
-from .findings import Finding
+from .findings import Finding, applicable
 from .source import SourceError, decode, may_have_findings, prefilter_tokens
 
 MODE_CHECK = "check"
@@ -70,11 +70,11 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
 
 
 def fix_one(path: str, shown: str, raw: bytes, source, findings: Tuple[Finding, ...], job: Job) -> Outcome:
-    from .fixer import applicable, encode, fix_source  # libcst only when a file has something to fix
-    from .writer import WriteError, replace_file
-
     if not any(applicable(f, job.unsafe) for f in findings):
         return Outcome(shown, findings, output=raw if path == "-" else None)
+    from .fixer import encode, fix_source  # libcst only for a file with something to fix
+    from .writer import WriteError, replace_file
+
     result = fix_source(source, findings, job.settings, unsafe=job.unsafe, style=job.style)
     if result.error is not None:
         return Outcome(shown, findings, error=result.error)

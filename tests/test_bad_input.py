@@ -134,3 +134,30 @@ def test_unparseable_fix_is_never_written(tmp_path, monkeypatch):
 def test_write_error_on_missing_directory(tmp_path):
     with pytest.raises(WriteError):
         replace_file(str(tmp_path / "nope" / "f.py"), b"x")
+
+
+def test_tabs_and_form_feeds(tmp_path):
+    text = SEED.read_text().replace("    ", "\t")
+    text = text.replace("def f():", "\x0c\ndef f():")
+    (tmp_path / "tabs.py").write_text(text)
+    result = run("tabs.py", cwd=tmp_path)
+    assert result.stderr == "" and [line.split(":")[1] for line in result.stdout.splitlines()
+                                    if ": MPP" in line] == ["7", "12", "12"]
+
+
+def test_five_megabyte_file(tmp_path):
+    filler = "def helper_{0}(x):\n    return [x, {0}]\n\n\n"
+    body = "".join(filler.format(i) for i in range(5 * 1024 * 1024 // len(filler.format(99999)) + 1))
+    (tmp_path / "big.py").write_text(SEED.read_text() + "\n\n" + body)
+    assert (tmp_path / "big.py").stat().st_size >= 5 * 1024 * 1024
+    result = run("big.py", cwd=tmp_path)
+    assert result.stderr == "" and result.stdout.count("big.py:") == 3 and result.returncode == 1
+
+
+def test_check_and_fix_without_fixable_findings_never_import_libcst(tmp_path):
+    shutil.copy(ROOT / "fixtures" / "rules" / "mpp204_used_after_shutdown.py", tmp_path / "unfixable.py")
+    shutil.copy(ROOT / "fixtures" / "clean" / "propagated_forms.py", tmp_path / "clean.py")
+    for args in ([".", "-j1"], ["--fix", ".", "-j1"]):
+        result = subprocess.run([sys.executable, "-X", "importtime", "-m", "flake8_mpproxy", *args],
+                                cwd=str(tmp_path), capture_output=True, text=True)
+        assert "MPP204" in result.stdout and "libcst" not in result.stderr

@@ -13,9 +13,8 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from ..analysis import check_source, physical_lines
-from ..catalogue import FIX_SAFE, FIX_UNSAFE
 from ..config import Settings
-from ..findings import Finding
+from ..findings import Finding, applicable
 from ..source import SourceError, SourceFile
 from .locate import NodeIndex
 from .plan import Edits, Planner
@@ -37,10 +36,6 @@ class FixResult:
     @property
     def changed(self) -> bool:
         return bool(self.fixed)
-
-
-def applicable(finding: Finding, unsafe: bool) -> bool:
-    return finding.applicability == FIX_SAFE or (unsafe and finding.applicability == FIX_UNSAFE)
 
 
 def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settings = Settings(),
