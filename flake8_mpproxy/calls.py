@@ -123,7 +123,22 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
     nested = nested_in_initial(initial)
     if nested is not None:
         w.store_nested(proxy, "*", nested)
+    record_initial_data(w, proxy, node)
     return proxy
+
+
+def record_initial_data(w: "Walker", proxy: Proxy, node: ast.Call) -> None:
+    """``manager.dict({k: [] ...})``, ``manager.dict({"a": []})``, ``manager.dict(a=[])``: init sites per key."""
+    data = node.args[0] if node.args else None
+    if isinstance(data, ast.DictComp):
+        w.record_store(proxy, "*", data.value, data.value)
+    elif isinstance(data, ast.Dict):
+        for key, value in zip(data.keys, data.values):
+            if key is not None:
+                w.record_store(proxy, key_source(key), value, value)
+    for keyword in node.keywords:
+        if keyword.arg is not None:
+            w.record_store(proxy, repr(keyword.arg), keyword.value, keyword.value)
 
 
 def nested_in_initial(initial: Optional[Value]) -> Optional[Proxy]:

@@ -108,9 +108,10 @@ class Reporter:
         """Fill in what depends on every store of the file (value type, init sites), known only at the end."""
         for detail, copy in self.store_details:
             stores = init_stores(copy)
-            types = {kind for _, kind, _ in stores}
+            types = {kind for _, kind, _, _ in stores}
             detail["value_type"] = types.pop() if len(types) == 1 else ""
-            detail["init_sites"] = [(node_range(node), kind, manager) for node, kind, manager in stores]
+            detail["init_sites"] = [(node_range(value) if value is not None else None, kind, manager)
+                                    for _, kind, manager, value in stores]
         return self.findings
 
     def _add(self, code: str, node: ast.AST, args: Dict[str, str], **extra: Any) -> None:
@@ -282,7 +283,7 @@ def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
     return detail
 
 
-def init_stores(copy: Copy) -> List[Tuple[ast.AST, str, str]]:
+def init_stores(copy: Copy) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]:
     """The plain stores that may have put the value read: same constant key, or any key when either side
     is a variable."""
     if copy.key is None:

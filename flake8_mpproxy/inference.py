@@ -157,20 +157,24 @@ class Walker(Statements, Expressions):
             self.facts.wrote("nested", proxy)
 
     def record_store(self, proxy: Proxy, key: str, target: ast.AST, value_node: Optional[ast.AST]) -> None:
+        """A plain value stored at ``key`` (``target`` is the store, or the value itself for initial data)."""
         stores = proxy.stores.setdefault(key, [])
         if all(store[0] is not target for store in stores):
-            stores.append((target, value_type(value_node), self.name_of(proxy.manager)))
+            stores.append((target, value_type(value_node), self.name_of(proxy.manager), value_node))
             # no read tracking: the findings take their store facts at the end (Reporter.complete)
 
     def name_of(self, manager: Optional[Manager]) -> str:
-        """A name visible here that holds ``manager`` ("" when none: a nested-proxy fix needs one)."""
+        """A name that holds ``manager`` here: in this scope or an enclosing function ("" when none: the
+        nested-proxy fix needs one). A module global does not count inside a function, which may run in a
+        child where the manager does not exist."""
         if manager is None:
             return ""
         scope: Optional[Scope] = self.scope
         while scope is not None:
-            for name, value in scope.vars.items():
-                if value is manager:
-                    return name
+            if scope.kind != "module" or scope is self.scope:
+                for name, value in scope.vars.items():
+                    if value is manager:
+                        return name
             scope = scope.parent
         return ""
 

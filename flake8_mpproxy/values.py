@@ -134,8 +134,9 @@ class Proxy(Value):
     manager: Optional[Manager] = None
     #: Nested proxies stored in it: constant key source -> proxy; ``"*"`` for a store at a variable key.
     nested: Dict[str, "Proxy"] = field(default_factory=dict)
-    #: Plain stores: key source -> [(store target, value type or "", name of the manager visible there or "")]
-    stores: Dict[str, List[Tuple[ast.AST, str, str]]] = field(default_factory=dict)
+    #: Plain stores: key source -> [(store target, value type or "", name of a manager visible there or "",
+    #: the stored value's node or None)]
+    stores: Dict[str, List[Tuple[ast.AST, str, str, Optional[ast.AST]]]] = field(default_factory=dict)
     #: Keys whose nested proxy the code mutates in place (so replacing it loses data: MPP104).
     relied: Set[str] = field(default_factory=set)
 

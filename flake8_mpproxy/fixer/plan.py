@@ -124,31 +124,25 @@ class Planner:
         return True
 
     def plan_nested(self, finding: Finding) -> bool:
-        """Store a nested proxy at the unique init site instead (``d[k] = []`` -> ``manager.list()``)."""
+        """Store a nested proxy at the unique init site instead (``d[k] = []`` -> ``manager.list()``, also inside
+        ``manager.dict({k: [] for k in keys})``), and leave the mutation alone."""
         sites = finding.detail.get("init_sites") or []
         if len(sites) != 1 or finding.detail.get("via") != "subscript":
             return False
         rng, kind, manager = sites[0]
-        if kind not in ("list", "dict") or not manager:
+        if rng is None or kind not in ("list", "dict") or not manager:
             return False
-        if finding.code == "MPP102" and not finding.detail.get("root_text"):
+        value = self.index.node(rng, (cst.List, cst.Dict, cst.Call, cst.ListComp, cst.DictComp))
+        stmt = self.index.enclosing(value, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) if value else None
+        if value is None or stmt is None:
             return False
-        target = self.index.node(rng, (cst.Subscript,))
-        if target is None:
-            return False
-        stmt = self.index.enclosing(target, (cst.SimpleStatementLine,), BARRIERS)
-        if not isinstance(stmt, cst.SimpleStatementLine) or not isinstance(stmt.body[0], cst.Assign):
-            return False
-        assign = stmt.body[0]
-        if stmt in self.nested_sites:
+        if value in self.nested_sites:
             return True
         if stmt in self.edits.touched:
             return False
         self.edits.touched.add(stmt)
-        self.nested_sites.add(stmt)
-        new_value = rewrites.nested_value(assign.value, manager, kind)
-        new = stmt.with_changes(body=[assign.with_changes(value=new_value)])
-        self.edits.add(stmt, lambda _updated: new)
+        self.nested_sites.add(value)
+        self.edits.add(value, lambda updated: rewrites.nested_value(updated, manager, kind))  # type: ignore[arg-type]
         return True
 
     # --- write-back (MPP103) and replacements (MPP107) --------------------------------------------------------
