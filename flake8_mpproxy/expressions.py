@@ -145,7 +145,7 @@ class Expressions:
         self.barrier += 1
         for generator in node.generators:  # type: ignore[attr-defined]
             iterable = self.ev(generator.iter)
-            self.assign(generator.target, self.element_of(iterable, generator.target), None)
+            self.assign(generator.target, self.element_of(iterable, generator.target, generator.iter), None)
             for condition in generator.ifs:
                 self.ev(condition)
         results = [self.ev(part) for part in parts]

@@ -102,14 +102,15 @@ class Walker(Statements, Expressions):
             return None
         return func
 
-    def element_of(self, iterable: Optional[Value], target: ast.AST) -> Optional[Value]:
+    def element_of(self, iterable: Optional[Value], target: ast.AST, source: ast.AST) -> Optional[Value]:
+        """What a loop over ``source`` (evaluated to ``iterable``) binds to ``target``."""
         if isinstance(iterable, Seq):
             return iterable.element()
         if isinstance(iterable, Iteration):
             return self.iteration_element(iterable, target)
         if isinstance(iterable, Proxy) and iterable.kind == "list":
             nested = self.nested_of(iterable, None)
-            return nested or Copy(iterable, "proxy", iterable.site, None, "iteration")
+            return nested or Copy(iterable, display(source), source, None, "iteration")
         if isinstance(iterable, Mapping):
             return None
         return None

@@ -84,7 +84,7 @@ class Statements:
 
     def stmt_For(self, stmt: ast.For) -> None:
         iterable = self.ev(stmt.iter)
-        element = self.element_of(iterable, stmt.target)
+        element = self.element_of(iterable, stmt.target, stmt.iter)
         self.assign(stmt.target, element, None, loop=True)
         self.walk_body(stmt.body)
         self.report.finalize_aliases(self.scope.aliases, target_names(stmt.target))

@@ -178,3 +178,9 @@ def test_other_formats(fmt):
 def test_statistics():
     result = run("--statistics", str(SEED))
     assert "1\tMPP101\t[*]\tmutation-of-proxy-copy" in result.stdout
+
+
+def test_readme_demo_shows_the_three_findings():
+    result = run("examples/seed.py")
+    assert [line.split()[1] for line in finding_lines(result.stdout)] == ["MPP201", "MPP101", "MPP202"]
+    assert "examples/seed.py:9:5: MPP101 d[1].append() mutates a copy" in result.stdout
