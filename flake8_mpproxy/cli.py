@@ -7,6 +7,7 @@ Exit status: 0 nothing found (or everything fixed), 1 findings remain (or ``--di
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 from typing import List, Optional, Sequence, Tuple
@@ -54,6 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The command; a closed pipe (``| head``) or Ctrl-C ends it quietly, as other command-line tools do."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at interpreter exit
+        return 1
+    except KeyboardInterrupt:
+        print("flake8-mpproxy: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.explain is not None:

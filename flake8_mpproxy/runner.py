@@ -15,7 +15,7 @@ from typing import Iterable, Iterator, List, Optional, Tuple
 from .analysis import check_file
 from .config import Settings
 from .findings import Finding, applicable
-from .source import SourceError, decode, may_have_findings, prefilter_tokens
+from .source import SourceError, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
 
 MODE_CHECK = "check"
 MODE_FIX = "fix"
@@ -118,9 +118,12 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
     Returns the final outcome of a file that cannot have a finding (or cannot be read or decoded), else
     ``None`` and the file's size, so that only real candidates go to the workers.
     """
+    tokens = prefilter_tokens(job.settings.manager_factories)
     try:
         raw = read_bytes(path)
-        if not may_have_findings(decode(path, raw).text, prefilter_tokens(job.settings.manager_factories)):
+        if may_have_findings_in_bytes(raw, tokens):
+            return None, len(raw)  # the worker decodes it (and reports a decoding error there)
+        if not may_have_findings(decode(path, raw).text, tokens):
             return Outcome(path), 0
     except OSError as err:
         return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0

@@ -46,6 +46,14 @@ def may_have_findings(text: str, tokens: Tuple[str, ...] = PREFILTER_TOKENS) -> 
     return any(token in text for token in tokens)
 
 
+def may_have_findings_in_bytes(raw: bytes, tokens: Tuple[str, ...] = PREFILTER_TOKENS) -> bool:
+    """:func:`may_have_findings` on undecoded bytes: a quick yes for ASCII-compatible encodings. A no is not
+    final (UTF-16 and UTF-32 files spell the tokens differently): decode and ask again."""
+    if all(token.encode() in raw for token in MANAGER_TOKENS):
+        return True
+    return any(token.encode() in raw for token in tokens)
+
+
 def decode(path: str, raw: bytes) -> SourceFile:
     """Decode ``raw`` as Python source (encoding cookie, BOM) without touching line endings."""
     if b"\x00" in raw:
