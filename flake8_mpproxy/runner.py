@@ -123,7 +123,8 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
         raw = read_bytes(path)
         if may_have_findings_in_bytes(raw, tokens):
             return None, len(raw)  # the worker decodes it (and reports a decoding error there)
-        if not may_have_findings(decode(path, raw).text, tokens):
+        source = decode(path, raw)  # decoded even so: an undecodable file is an error whatever it holds
+        if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)):
             return Outcome(path), 0
     except OSError as err:
         return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0

@@ -11,11 +11,11 @@ from typing import Iterable, Tuple
 #: A manager the inference knows comes from an import of ``multiprocessing`` whose name spells ``Manager``
 #: (``Manager``, ``SyncManager``, ``BaseManager`` subclasses, ``get_context(...).Manager()``), from a proxy or
 #: ``SyncManager`` annotation, or from a configured factory. A file with none of these cannot have a finding.
-MANAGER_TOKENS: Tuple[str, ...] = ("Manager", "multiprocessing")
-ANNOTATION_TOKENS: Tuple[str, ...] = (
-    "SyncManager", "DictProxy", "ListProxy", "NamespaceProxy", "ValueProxy", "ArrayProxy", "AcquirerProxy",
+PROXY_ANNOTATIONS: Tuple[str, ...] = (
+    "DictProxy", "ListProxy", "NamespaceProxy", "ValueProxy", "ArrayProxy", "AcquirerProxy",
 )
-PREFILTER_TOKENS = ANNOTATION_TOKENS
+PREFILTER_TOKENS: Tuple[str, ...] = ()
+_PROXY_ANNOTATIONS_BYTES = tuple(token.encode() for token in PROXY_ANNOTATIONS)
 
 
 class SourceError(Exception):
@@ -33,23 +33,28 @@ class SourceFile:
 
 
 def prefilter_tokens(manager_factories: Iterable[str] = ()) -> Tuple[str, ...]:
-    """The tokens any one of which lets a file through (besides Manager + multiprocessing together):
-    proxy annotations, and the last dotted part of each configured manager factory."""
-    extra = tuple(name.rsplit(".", 1)[-1] for name in manager_factories if name)
-    return ANNOTATION_TOKENS + tuple(token for token in extra if token not in ANNOTATION_TOKENS)
+    """The extra tokens that let a file through: the last dotted part of each configured manager factory."""
+    return tuple(dict.fromkeys(name.rsplit(".", 1)[-1] for name in manager_factories if name))
 
 
 def may_have_findings(text: str, tokens: Tuple[str, ...] = PREFILTER_TOKENS) -> bool:
-    """Sound textual test: a file that fails it cannot produce a finding, so it is not parsed."""
-    if all(token in text for token in MANAGER_TOKENS):
+    """Sound textual test: a file that fails it cannot produce a finding, so it is not parsed.
+
+    Two scans decide for most files ("Manager", "Proxy"); the longer tokens are looked for only after them.
+    """
+    if "Manager" in text and ("multiprocessing" in text or "SyncManager" in text):
+        return True
+    if "Proxy" in text and any(token in text for token in PROXY_ANNOTATIONS):
         return True
     return any(token in text for token in tokens)
 
 
 def may_have_findings_in_bytes(raw: bytes, tokens: Tuple[str, ...] = PREFILTER_TOKENS) -> bool:
-    """:func:`may_have_findings` on undecoded bytes: a quick yes for ASCII-compatible encodings. A no is not
-    final (UTF-16 and UTF-32 files spell the tokens differently): decode and ask again."""
-    if all(token.encode() in raw for token in MANAGER_TOKENS):
+    """:func:`may_have_findings` on undecoded bytes, final for every ASCII-compatible encoding (UTF-8, the
+    Latin and Windows code pages); only UTF-16/32 text must be decoded and asked again."""
+    if b"Manager" in raw and (b"multiprocessing" in raw or b"SyncManager" in raw):
+        return True
+    if b"Proxy" in raw and any(token in raw for token in _PROXY_ANNOTATIONS_BYTES):
         return True
     return any(token.encode() in raw for token in tokens)
 
