@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional
 
+from .calls import evaluate_call
 from .facts import Scope
 from .syntax import display, key_source
 from .values import ClassInfo, Copy, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join
@@ -189,9 +190,7 @@ class Expressions:
         return join([self.ev(value) for value in node.values])
 
     def ev_Call(self, node: ast.Call) -> Optional[Value]:
-        from .calls import evaluate_call  # the call semantics live in their own module
-
-        return evaluate_call(self, node)
+        return evaluate_call(self, node)  # the call semantics live in calls.py
 
     # --- helpers shared with calls.py ------------------------------------------------------------------------
 
