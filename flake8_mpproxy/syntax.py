@@ -11,7 +11,14 @@ Range = Tuple[int, int, int, int]
 
 
 def display(node: ast.AST) -> str:
-    """Source-like text of an expression, for messages and key comparison."""
+    """Source-like text of an expression, for messages and key comparison (``ast.unparse`` spelling; names,
+    attributes of names and constants are spelled directly: the walker asks for them on hot paths)."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        return f"{node.value.id}.{node.attr}"
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)) and not isinstance(node.value, bool):
+        return repr(node.value)
     return ast.unparse(node)
 
 
