@@ -12,19 +12,14 @@ from flake8_mpproxy.catalogue import RULES
 from flake8_mpproxy.config import Settings
 from flake8_mpproxy.source import decode
 
-from .programs import FIXTURES, MARKER, expected_findings, header, programs, selected
+from .fixture_markers import BEHAVIOURS, FIXTURES, MARKER, expected_findings, header, programs, runnable, selected
 
 ALL = programs()
 CODES = {rule.code for rule in RULES}
-BEHAVIOURS = ("lost", "kept", "error", "crash-under-spawn")
 
 
 def ident(path) -> str:
     return str(path.relative_to(FIXTURES))
-
-
-def runnable(path) -> bool:
-    return header(path, "runtime") is not None
 
 
 def describe(path, items) -> str:
@@ -78,10 +73,12 @@ def test_fixture_is_well_formed(path):
         before = header(path, "runtime-before")
         if before is not None:
             assert re.fullmatch(r"3\.\d+", before)
+        if header(path, "timeout") is not None:
+            assert float(header(path, "timeout")) > 0
         if header(path, "runtime") == "kept":
             assert clean or path.parent.name == "fix", "a program that keeps its data has no findings"
     else:
-        for name in ("wants", "kept", "runtime-before"):
+        for name in ("wants", "kept", "runtime-before", "timeout"):
             assert header(path, name) is None, f"'# {name}:' needs '# runtime:'"
 
 

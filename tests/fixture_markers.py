@@ -1,0 +1,96 @@
+"""Fixture headers and running a fixture program: "run this program under this start method, get its STATE".
+
+The marker parsing lives in ``tests/programs.py`` (re-exported here); this module adds the runtime headers and a
+runner that waits for the program itself, not for its output pipe. A program can exit while a manager process
+it leaked still holds stdout open (a module-level fork-context manager re-created in a spawned child on
+Python 3.9, or in the forkserver on every version); waiting for the pipe would hang until the timeout and lose
+the STATE line the program did print. Here stdout goes to a file, and whatever is left of the program's process
+group after it exits (or times out) is killed, so no run leaks processes into the next.
+
+Reuse: ``run_program(path, method, workdir)`` -> ``(exit status, STATE literal or NO_STATE)``; the fixer tests can
+run fixed programs the same way.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional, Set, Tuple
+
+from .programs import (FIXTURES, MARKER, NO_STATE, SITECUSTOMIZE, START_METHODS, expected_findings, header,
+                       programs, selected)
+
+__all__ = ["FIXTURES", "MARKER", "NO_STATE", "SITECUSTOMIZE", "START_METHODS", "expected_findings", "header",
+           "programs", "selected", "BEHAVIOURS", "runnable", "kept_keys", "runs_here", "timeout_of",
+           "run_program"]
+
+BEHAVIOURS = ("lost", "kept", "error", "crash-under-spawn")
+DEFAULT_TIMEOUT = 60.0
+
+
+def runnable(path: Path) -> bool:
+    """Has a ``# runtime:`` header (fixer inputs under fix/ are run by the fixer tests instead)."""
+    return header(path, "runtime") is not None
+
+
+def kept_keys(path: Path) -> Set[str]:
+    """``# kept: a, b``: the cases (keys of a dict STATE) a ``lost`` program does keep."""
+    return {key.strip() for key in (header(path, "kept") or "").split(",") if key.strip()}
+
+
+def runs_here(path: Path, version: Tuple[int, ...] = tuple(sys.version_info[:2])) -> bool:
+    """False when ``# runtime-before: X.Y`` says the runtime claim does not hold on this Python."""
+    before = header(path, "runtime-before")
+    return before is None or version < tuple(int(part) for part in before.split("."))
+
+
+def timeout_of(path: Path) -> float:
+    return float(header(path, "timeout") or DEFAULT_TIMEOUT)
+
+
+def parse_state(output: str) -> object:
+    """The literal on the last ``STATE:`` line, or NO_STATE."""
+    states = [line[len("STATE:"):].strip() for line in output.splitlines() if line.startswith("STATE:")]
+    return ast.literal_eval(states[-1]) if states else NO_STATE
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):  # nothing left of the group
+        pass
+
+
+def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float] = None,
+                python: str = sys.executable) -> Tuple[int, object]:
+    """Run ``path`` with ``multiprocessing.set_start_method(method)`` forced by a sitecustomize (children
+    inherit it through PYTHONPATH); its exit status and the literal on its last ``STATE:`` line.
+
+    A program that outlives ``timeout`` (a spawn loop, a join that never returns) is killed with its whole
+    process group and reports status -9 (with the STATE it printed, if any).
+    """
+    site = workdir / "site"
+    site.mkdir(parents=True, exist_ok=True)
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    env = dict(os.environ, PYTHONPATH=str(site), MPP_START_METHOD=method, PYTHONDONTWRITEBYTECODE="1")
+    out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.Popen([python, str(path)], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                env=env, cwd=str(workdir), start_new_session=sys.platform != "win32")
+        try:
+            status = proc.wait(timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+        except subprocess.TimeoutExpired:
+            status = -9
+            if sys.platform == "win32":  # pragma: no cover
+                proc.kill()
+            else:
+                _kill_group(proc.pid)
+            proc.wait()
+        finally:
+            if sys.platform != "win32":
+                _kill_group(proc.pid)  # what the program leaked: managers, resource trackers, forkservers
+    return status, parse_state(out_path.read_text(encoding="utf-8", errors="replace"))
