@@ -53,7 +53,6 @@ class AliasTracker:
 
     def __init__(self) -> None:
         self.states: Dict[str, AliasState] = {}
-        self.done: List[AliasState] = []
 
     def names(self) -> List[str]:
         return list(self.states)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Tuple
 
-from .values import PROXY_TYPE_NAMES
+from .values import PROXY_TYPE_NAMES, is_constant_key  # noqa: F401 (re-exported)
 
 Range = Tuple[int, int, int, int]
 
@@ -24,10 +24,6 @@ def display(node: ast.AST) -> str:
 
 def key_source(node: Optional[ast.AST]) -> str:
     return display(node) if node is not None else "?"
-
-
-def is_constant_key(key: str) -> bool:
-    return key[:1] in "'\"0123456789-" or key in ("True", "False", "None")
 
 
 def node_range(node: ast.AST) -> Range:

@@ -148,7 +148,7 @@ class Proxy(Value):
             return self.nested[key]
         if "*" in self.nested:
             return self.nested["*"]
-        if key is None or not _is_constant_source(key):
+        if key is None or not is_constant_key(key):
             return next(iter(self.nested.values()))
         return None
 
@@ -276,5 +276,6 @@ def join(values: List[Optional[Value]]) -> Optional[Value]:
     return None
 
 
-def _is_constant_source(key: str) -> bool:
+def is_constant_key(key: str) -> bool:
+    """Is ``key`` (a key's source text) a literal, so that two reads with the same text read the same item?"""
     return key[:1] in "'\"0123456789-" or key in ("True", "False", "None")

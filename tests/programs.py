@@ -2,7 +2,14 @@
 
 Markers (see fixtures/README.md): a trailing ``# MPP101`` (several codes, optional ``:col``) on a line expects
 those findings there; ``# expect: no findings`` says none; ``# select: MPP301`` selects opt-in codes;
-``# runtime: lost|kept|error|crash-under-spawn`` with ``# wants: <literal>`` describes what running it shows.
+``# runtime: lost|kept|error|crash-under-spawn`` with ``# wants: <literal>`` describes what running it shows
+(``# kept:``, ``# runtime-before:``, ``# timeout:`` refine it).
+
+The runner waits for the program itself, not for its output pipe. A program can exit while a manager process
+it leaked still holds stdout open (a module-level fork-context manager re-created in a spawned child on
+Python 3.9, or in the forkserver on every version); waiting for the pipe would hang until the timeout and lose
+the STATE line the program did print. Here stdout goes to a file, and whatever is left of the program's process
+group after it exits (or times out) is killed, so no run leaks processes into the next.
 """
 
 from __future__ import annotations
@@ -55,22 +62,69 @@ def selected(path: Path) -> Tuple[str, ...]:
     return tuple((header(path, "select") or "").replace(",", " ").split())
 
 
-def run_program(path: Path, method: str, workdir: Path, timeout: float = 60) -> Tuple[int, object]:
-    """Run ``path`` under ``method``; its exit status and the literal on its last ``STATE:`` line.
+BEHAVIOURS = ("lost", "kept", "error", "crash-under-spawn")
+DEFAULT_TIMEOUT = 60.0
 
-    A run that outlives ``timeout`` (a spawn loop) is killed with its whole process group: status -9.
+
+def runnable(path: Path) -> bool:
+    """Has a ``# runtime:`` header (fixer inputs under fix/ are run by the fixer tests instead)."""
+    return header(path, "runtime") is not None
+
+
+def kept_keys(path: Path) -> Set[str]:
+    """``# kept: a, b``: the cases (keys of a dict STATE) a ``lost`` program does keep."""
+    return {key.strip() for key in (header(path, "kept") or "").split(",") if key.strip()}
+
+
+def runs_here(path: Path, version: Tuple[int, ...] = tuple(sys.version_info[:2])) -> bool:
+    """False when ``# runtime-before: X.Y`` says the runtime claim does not hold on this Python."""
+    before = header(path, "runtime-before")
+    return before is None or version < tuple(int(part) for part in before.split("."))
+
+
+def timeout_of(path: Path) -> float:
+    return float(header(path, "timeout") or DEFAULT_TIMEOUT)
+
+
+def parse_state(output: str) -> object:
+    """The literal on the last ``STATE:`` line, or NO_STATE."""
+    states = [line[len("STATE:"):].strip() for line in output.splitlines() if line.startswith("STATE:")]
+    return ast.literal_eval(states[-1]) if states else NO_STATE
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):  # nothing left of the group
+        pass
+
+
+def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float] = None,
+                python: str = sys.executable) -> Tuple[int, object]:
+    """Run ``path`` with ``multiprocessing.set_start_method(method)`` forced by a sitecustomize (children
+    inherit it through PYTHONPATH); its exit status and the literal on its last ``STATE:`` line.
+
+    A program that outlives ``timeout`` (a spawn loop, a join that never returns) is killed with its whole
+    process group and reports status -9 (with the STATE it printed, if any).
     """
     site = workdir / "site"
     site.mkdir(parents=True, exist_ok=True)
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    env = dict(os.environ, PYTHONPATH=str(site), MPP_START_METHOD=method)
-    proc = subprocess.Popen([sys.executable, str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env, cwd=str(workdir), start_new_session=True, text=True)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        return -9, NO_STATE
-    states = [line[len("STATE:"):].strip() for line in out.splitlines() if line.startswith("STATE:")]
-    return proc.returncode, ast.literal_eval(states[-1]) if states else NO_STATE
+    env = dict(os.environ, PYTHONPATH=str(site), MPP_START_METHOD=method, PYTHONDONTWRITEBYTECODE="1")
+    out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        proc = subprocess.Popen([python, str(path)], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                env=env, cwd=str(workdir), start_new_session=sys.platform != "win32")
+        try:
+            status = proc.wait(timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
+        except subprocess.TimeoutExpired:
+            status = -9
+            if sys.platform == "win32":  # pragma: no cover
+                proc.kill()
+            else:
+                _kill_group(proc.pid)
+            proc.wait()
+        finally:
+            if sys.platform != "win32":
+                _kill_group(proc.pid)  # what the program leaked: managers, resource trackers, forkservers
+    return status, parse_state(out_path.read_text(encoding="utf-8", errors="replace"))

@@ -12,7 +12,7 @@ from flake8_mpproxy.catalogue import RULES
 from flake8_mpproxy.config import Settings
 from flake8_mpproxy.source import decode
 
-from .fixture_markers import BEHAVIOURS, FIXTURES, MARKER, expected_findings, header, programs, runnable, selected
+from .programs import BEHAVIOURS, FIXTURES, MARKER, expected_findings, header, programs, runnable, selected
 
 ALL = programs()
 CODES = {rule.code for rule in RULES}

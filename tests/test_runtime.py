@@ -14,7 +14,7 @@ import ast
 
 import pytest
 
-from .fixture_markers import (FIXTURES, NO_STATE, START_METHODS, expected_findings, header, kept_keys, programs,
+from .programs import (FIXTURES, NO_STATE, START_METHODS, expected_findings, header, kept_keys, programs,
                               run_program, runnable, runs_here, timeout_of)
 
 RUNNABLE = [p for p in programs() if runnable(p) and p.parent.name != "fix"]  # fix/: test_fixer runs those
