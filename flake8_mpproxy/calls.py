@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING, Dict, List, Optional
 
 from .values import (
-    COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, PARTIAL, POOL_METHODS,
+    COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS,
     PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, PURE_BUILTINS, SHALLOW_COPY, THREAD_CLASSES,
     THREAD_POOLS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial,
     Pool, Proxy, QualName, Seq, Value, richness,
@@ -55,10 +55,12 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     method = func.attr
     root = alias_root(func.value)
     if root is not None and w.scope.aliases.is_alias(root) and w.is_mutator(method):
+        w.note_write(w.scope.aliases.states[root].copy.proxy)
         w.scope.aliases.mutate(root, node, w.statement_path(), f".{method}()")
         return None
     if isinstance(receiver, Copy):
         if w.is_mutator(method):
+            w.note_write(receiver.proxy)
             w.report.mutation_of_copy(node, receiver, method, w.site())
         return None
     if isinstance(receiver, Proxy):
@@ -82,6 +84,8 @@ def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
                  args: List[Optional[Value]]) -> Optional[Value]:
     method = func.attr
     name = display(func.value)
+    if method in MUTATORS:
+        w.note_write(proxy)
     if func.value in w.nested_reads and w.is_mutator(method):
         w.rely(func.value)
     if proxy.kind == "list" and method == "clear":
@@ -279,7 +283,7 @@ def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: Lis
                 if isinstance(value, Manager):
                     w.report.manager_passed(arg_node)
     if isinstance(target, (Function, Partial)):
-        call_function(w, node, target, positional, named, how="pool" if child else "thread")
+        call_function(w, node, target, positional, named, how="pool" if child else "thread-pool")
     return None
 
 
@@ -323,6 +327,12 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
     if node not in sites:
         sites[node] = how
         w.facts.wrote("calls", callee.node)
+    unit = w.unit()
+    w.facts.call_units[node] = unit
+    if w.function_scope().loop_depth:
+        w.facts.repeated_calls.add(node)
+    if how != "direct":
+        w.started.add(unit)
     bind_arguments(w, callee, args, kwargs)
     w.facts.read("return", callee.node)
     return w.facts.returns.get(callee.node)

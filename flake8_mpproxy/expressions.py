@@ -141,15 +141,18 @@ class Expressions:
 
     def evaluate_comprehension(self, node: ast.AST, parts: List[ast.AST]) -> Optional[Value]:
         saved = self.scope
+        outer = self.function_scope()
         self.scope = Scope("function", saved, None)
         self.scope.globals, self.scope.vars = set(), {}
         self.barrier += 1
+        outer.loop_depth += 1
         for generator in node.generators:  # type: ignore[attr-defined]
             iterable = self.ev(generator.iter)
             self.assign(generator.target, self.element_of(iterable, generator.target, generator.iter), None)
             for condition in generator.ifs:
                 self.ev(condition)
         results = [self.ev(part) for part in parts]
+        outer.loop_depth -= 1
         self.barrier -= 1
         self.scope = saved
         if len(results) == 2:

@@ -21,6 +21,10 @@ class Facts:
         self.child_targets: Set[FunctionNode] = set()
         #: Every call site of a function of the file, and how it runs it (direct, thread, process, pool).
         self.calls: Dict[FunctionNode, Dict[ast.Call, str]] = {}
+        #: The unit (function, or None for the module body) each call site is in, and the calls made in a loop
+        #: or comprehension: what :mod:`concurrency` needs to tell who may run at the same time.
+        self.call_units: Dict[ast.Call, Optional[FunctionNode]] = {}
+        self.repeated_calls: Set[ast.Call] = set()
         self.proxies: Dict[ast.AST, Proxy] = {}
         self.managers: Dict[ast.AST, Manager] = {}
         self.manager_classes: Dict[object, ManagerClass] = {}
@@ -52,5 +56,8 @@ class Scope:
         self.shutdown: Set[Manager] = set()
         self.aliases = checks.AliasTracker()
         self.with_depth = 0
+        #: ``with <manager lock>:`` blocks around the current statement, and the loops around it (this unit).
+        self.lock_depth = 0
+        self.loop_depth = 0
         self.owner: Optional[ClassInfo] = None
 

@@ -59,3 +59,9 @@ class Finding:
 def applicable(finding: Finding, unsafe: bool) -> bool:
     """Will ``--fix`` apply this finding's fix (``unsafe``: with ``--unsafe-fixes``)?"""
     return finding.applicability == FIX_SAFE or (unsafe and finding.applicability == FIX_UNSAFE)
+
+
+def fix_wanted(finding: Finding, unsafe: bool, style: str) -> bool:
+    """Will a ``--fix`` run with ``style`` try to fix ``finding``: its applicability, or the nested form that
+    only the nested and auto styles use where writing the value back would race with other writers."""
+    return applicable(finding, unsafe) or (style != "reassign" and bool(finding.detail.get("nested_only")))

@@ -10,7 +10,7 @@ files need one pass (callers are walked before the functions they call); otherwi
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from . import checks, expressions, statements
 from .expressions import Expressions
@@ -18,6 +18,8 @@ from .facts import Facts, FunctionNode, Scope
 from .findings import Finding
 from .statements import Statements
 from .syntax import annotation_kind, assigns_to_first_arg, display, is_constant_key, key_source, value_type
+from .concurrency import Concurrency, Write
+from .locks import is_mutex
 from .values import (
     INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, ClassInfo, Copy, Function, Instance, Iteration, Manager,
     ManagerClass, Mapping, Proxy, QualName, Seq, Value, richness,
@@ -44,6 +46,9 @@ class Walker(Statements, Expressions):
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
         self.stack: List[Tuple[ast.stmt, List[ast.stmt]]] = []
         self.mutators: Dict[Tuple[str, int], bool] = {}
+        #: Per pass: the units that have started a child so far, and every write to a proxy.
+        self.started: Set[Optional[FunctionNode]] = set()
+        self.writes: List[Write] = []
 
     # --- passes ----------------------------------------------------------------------------------------------
 
@@ -52,10 +57,12 @@ class Walker(Statements, Expressions):
             self.facts.changed = False
             self.facts.reads = set()
             self.report.reset()
+            self.started, self.writes = set(), []
             self.walk_module()
             if not self.facts.changed or not (self.facts.proxies or self.facts.managers):
                 break  # stable, or nothing a finding could come from
-        return self.report.complete()
+        concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, self.writes)
+        return self.report.complete(concurrency)
 
     def walk_module(self) -> None:
         self.module_scope = self.scope = Scope("module", None)
@@ -88,19 +95,46 @@ class Walker(Statements, Expressions):
     # --- statements ------------------------------------------------------------------------------------------
 
     def site(self) -> checks.Site:
-        return checks.Site(self.stmt, self.barrier == 0)
+        unit = self.unit()
+        return checks.Site(self.stmt, self.barrier == 0, self.write_at(unit), self.function_scope().lock_depth > 0,
+                           self.visible_locks())
+
+    def unit(self) -> Optional[FunctionNode]:
+        """The function whose code is running here (None: the module body); comprehensions belong to it."""
+        return self.function_scope().func
+
+    def function_scope(self) -> Scope:
+        scope = self.scope
+        while scope.func is None and scope.kind == "function" and scope.parent is not None:
+            scope = scope.parent  # a comprehension's scope
+        return scope
+
+    def write_at(self, unit: Optional[FunctionNode]) -> Write:
+        """A write here, early when this unit has started no child yet and no loop may repeat it later."""
+        return Write(None, unit, unit not in self.started and self.function_scope().loop_depth == 0)
+
+    def note_write(self, proxy: Proxy) -> None:
+        """Someone writes ``proxy`` here (a store, a change of the proxy, or a change of a copy the fix writes)."""
+        write = self.write_at(self.unit())
+        self.writes.append(Write(proxy, write.unit, write.early))
+
+    def visible_locks(self) -> Tuple[Tuple[str, bool], ...]:
+        """Names of manager locks (``Lock``/``RLock``/``Condition``) visible here: (name, is a module global)."""
+        found: List[Tuple[str, bool]] = []
+        seen: List[Proxy] = []
+        scope: Optional[Scope] = self.scope
+        while scope is not None:
+            for name, value in scope.vars.items():
+                if isinstance(value, Proxy) and is_mutex(value) and all(value is not s for s in seen) \
+                        and not any(name == n for n, _ in found):
+                    seen.append(value)
+                    found.append((name, scope.kind == "module"))
+            scope = scope.parent
+        return tuple(found)
 
     def at_module_level(self) -> bool:
         return self.scope.kind in ("module", "class") and self.main_guard == 0 and self.scope.parent in (
             None, self.module_scope) and self.scope.func is None
-
-    def child_context(self) -> Optional[FunctionNode]:
-        """The enclosing function when it runs in a child and holds no lock (for MPP301)."""
-        func = self.scope.func
-        self.facts.read("child", func)
-        if func is None or func not in self.facts.child_targets or self.scope.with_depth:
-            return None
-        return func
 
     def element_of(self, iterable: Optional[Value], target: ast.AST, source: ast.AST) -> Optional[Value]:
         """What a loop over ``source`` (evaluated to ``iterable``) binds to ``target``."""

@@ -14,7 +14,7 @@ from typing import Iterable, Iterator, List, Optional, Tuple
 
 from .analysis import check_file
 from .config import Settings
-from .findings import Finding, applicable
+from .findings import Finding, fix_wanted
 from .source import SourceError, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
 
 MODE_CHECK = "check"
@@ -70,7 +70,7 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
 
 
 def fix_one(path: str, shown: str, raw: bytes, source, findings: Tuple[Finding, ...], job: Job) -> Outcome:
-    if not any(applicable(f, job.unsafe) for f in findings):
+    if not any(fix_wanted(f, job.unsafe, job.style) for f in findings):
         return Outcome(shown, findings, output=raw if path == "-" else None)
     from .fixer import encode, fix_source  # libcst only for a file with something to fix
     from .writer import WriteError, replace_file

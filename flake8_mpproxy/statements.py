@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Tuple
 
 from . import checks
 from .facts import Scope
+from .locks import is_mutex
 from .syntax import alias_root, is_main_guard, key_source, target_names
 from .values import INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq, Value
 
@@ -79,14 +80,22 @@ class Statements:
         self.barrier += 1
         self.ev(stmt.test)
         self.barrier -= 1
-        self.walk_body(stmt.body)
+        self.walk_loop_body(stmt.body)
         self.walk_body(stmt.orelse)
+
+    def walk_loop_body(self, body: List[ast.stmt]) -> None:
+        scope = self.function_scope()
+        scope.loop_depth += 1
+        try:
+            self.walk_body(body)
+        finally:
+            scope.loop_depth -= 1
 
     def stmt_For(self, stmt: ast.For) -> None:
         iterable = self.ev(stmt.iter)
         element = self.element_of(iterable, stmt.target, stmt.iter)
         self.assign(stmt.target, element, None, loop=True)
-        self.walk_body(stmt.body)
+        self.walk_loop_body(stmt.body)
         self.report.finalize_aliases(self.scope.aliases, target_names(stmt.target))
         self.walk_body(stmt.orelse)
 
@@ -94,8 +103,10 @@ class Statements:
 
     def stmt_With(self, stmt: ast.With) -> None:
         entered: List[Manager] = []
+        locks = 0
         for item in stmt.items:
             value = self.ev(item.context_expr)
+            locks += isinstance(value, Proxy) and is_mutex(value)
             if isinstance(value, Manager):
                 value.with_node = stmt
                 entered.append(value)
@@ -103,7 +114,9 @@ class Statements:
             if item.optional_vars is not None:
                 self.assign(item.optional_vars, value, item.context_expr)
         self.scope.with_depth += 1
+        self.function_scope().lock_depth += locks
         self.walk_body(stmt.body)
+        self.function_scope().lock_depth -= locks
         self.scope.with_depth -= 1
         self.scope.shutdown.update(entered)
 
@@ -243,7 +256,7 @@ class Statements:
             self.bind(target.id, value)
             if isinstance(value, Copy):
                 block = getattr(self.stmt, "body", None) if loop else (self.stack[-1][1] if self.stack else None)
-                self.scope.aliases.bind(target.id, value, self.stmt, block or [])
+                self.scope.aliases.bind(target.id, value, self.site(), block or [])
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = value.items if isinstance(value, Seq) else None
             for index, element in enumerate(target.elts):
@@ -263,6 +276,7 @@ class Statements:
         base = self.ev(target.value)
         self.ev(target.slice)
         if isinstance(base, Proxy):
+            self.note_write(base)
             key = key_source(target.slice)
             if isinstance(value, Proxy):
                 self.store_nested(base, key, value)
@@ -271,16 +285,16 @@ class Statements:
                 self.facts.read("nested", base)
                 self.facts.read("relied", base)
                 self.report.plain_store(target, base, key, value_node, self.site())
-                child = self.child_context() if "MPP301" in self.report.enabled else None
-                if child is not None and value_node is not None and checks.reads_same(value_node, target):
-                    self.report.read_modify_write(self.stmt, target, base, child)
-            self.scope.aliases.write_back(base, value_node)
+            written_back = self.scope.aliases.write_back(base, value_node)
+            if value_node is not None and (written_back or checks.reads_same(value_node, target)):
+                self.report.read_modify_write(target, base, self.site(), self.unit())
             return
         self.mutation_through(target, base, "store")
 
     def store_attribute(self, target: ast.Attribute, value: Optional[Value], value_node: Optional[ast.AST]) -> None:
         base = self.ev(target.value)
         if isinstance(base, Proxy):
+            self.note_write(base)
             if isinstance(value, Proxy) and base.kind == "namespace" and not target.attr.startswith("_"):
                 self.store_nested(base, repr(target.attr), value)
             self.report.proxy_attribute_store(target, base)
@@ -296,9 +310,12 @@ class Statements:
         """Augmented assignment or ``del`` of ``target``."""
         if isinstance(target, ast.Name):
             value, _ = self.lookup(target.id)
+            if isinstance(value, Proxy):
+                self.note_write(value)
             if action == "aug" and isinstance(value, Proxy):
                 self.report.augmented_proxy(stmt, target, value)  # type: ignore[arg-type]
             elif action == "aug" and self.scope.aliases.is_alias(target.id):
+                self.note_write(self.scope.aliases.states[target.id].copy.proxy)
                 self.scope.aliases.mutate(target.id, target, self.statement_path(), "+=")
             if action == "delete":
                 self.bind(target.id, None)
@@ -314,8 +331,9 @@ class Statements:
         if isinstance(target, ast.Subscript):
             self.ev(target.slice)
         if isinstance(base, Proxy):
-            if action == "aug":
-                self.report.read_modify_write(stmt, target, base, self.child_context())
+            self.note_write(base)
+            if action == "aug" and isinstance(target, ast.Subscript):
+                self.report.read_modify_write(target, base, self.site(), self.unit())
             if isinstance(target, ast.Attribute):
                 self.report.proxy_attribute_store(target, base)
             return
@@ -326,8 +344,10 @@ class Statements:
         inner = target.value  # type: ignore[attr-defined]
         root = alias_root(inner)
         if root is not None and self.scope.aliases.is_alias(root):
+            self.note_write(self.scope.aliases.states[root].copy.proxy)
             self.scope.aliases.mutate(root, target, self.statement_path(), _action_word(action))
         elif isinstance(base, Copy):
+            self.note_write(base.proxy)
             self.report.store_into_copy(target, base, action, self.site())
         elif isinstance(base, Proxy) and inner in self.nested_reads:
             self.rely(inner)

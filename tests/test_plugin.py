@@ -65,7 +65,8 @@ def test_opt_in_rule_only_when_selected(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("from multiprocessing import Manager, Process\n\n\ndef child(d):\n    d['n'] += 1\n\n\n"
                       "if __name__ == '__main__':\n    with Manager() as m:\n"
-                      "        Process(target=child, args=(m.dict(n=0),)).start()\n")
+                      "        d = m.dict(n=0)\n        for _ in range(2):\n"
+                      "            Process(target=child, args=(d,)).start()\n")
     assert flake8("--select", "MPP", str(sample)).stdout == ""
     assert codes_by_line(flake8("--select", "MPP", "--extend-select", "MPP301", str(sample)).stdout) == [
         (5, "MPP301")]

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from ..analysis import check_source, physical_lines
 from ..config import Settings
-from ..findings import Finding, applicable
+from ..findings import Finding, fix_wanted
 from ..source import SourceError, SourceFile
 from .locate import NodeIndex
 from .plan import Edits, Planner
@@ -40,12 +40,12 @@ class FixResult:
 
 def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settings = Settings(),
                unsafe: bool = False, style: str = "reassign") -> FixResult:
-    """Fix ``source`` whose analysis gave ``findings``; never returns text that does not parse."""
+    """Fix ``source`` whose analysis gave ``findings``; never returns text that does not parse, and never a
+    text that one more round would change again (the original comes back with an error instead)."""
     text = source.text
-    fixed: List[Finding] = []
     current = tuple(findings)
     for _ in range(MAX_ROUNDS):
-        wanted = [f for f in current if applicable(f, unsafe)]
+        wanted = [f for f in current if fix_wanted(f, unsafe, style)]
         if not wanted:
             break
         try:
@@ -60,12 +60,30 @@ def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settin
             return FixResult(source.text, (), tuple(findings),
                              f"internal error: the fix would not parse ({err.msg}, line {err.lineno}); file left as is")
         text = new_text
-        fixed.extend(applied)
         try:
             current = check_source(SourceFile(source.path, b"", text, source.encoding), settings)
         except SourceError as err:  # pragma: no cover - the text was just parsed
             return FixResult(source.text, (), tuple(findings), f"internal error: {err}")
-    return FixResult(text, tuple(fixed), current)
+    else:
+        return FixResult(source.text, (), tuple(findings),
+                         f"fix did not converge after {MAX_ROUNDS} rounds; file left as is")
+    return FixResult(text, gone(findings, current) if text != source.text else (), current)
+
+
+def gone(before: Sequence[Finding], after: Sequence[Finding]) -> Tuple[Finding, ...]:
+    """The findings of ``before`` that ``after`` no longer has (matched by code and message, since the
+    positions move): what the summary may call fixed."""
+    left: Dict[Tuple[str, str], int] = {}
+    for finding in after:
+        left[(finding.code, finding.message)] = left.get((finding.code, finding.message), 0) + 1
+    fixed = []
+    for finding in before:
+        key = (finding.code, finding.message)
+        if left.get(key, 0):
+            left[key] -= 1
+        else:
+            fixed.append(finding)
+    return tuple(fixed)
 
 
 def encode(text: str, source: SourceFile) -> bytes:

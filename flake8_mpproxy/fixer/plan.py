@@ -18,6 +18,7 @@ import libcst as cst
 from ..findings import (
     FORM_GUARD, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding,
 )
+from ..checks import temp_base
 from ..syntax import is_main_guard
 from . import rewrites
 from .locate import BARRIERS, NodeIndex
@@ -35,6 +36,8 @@ class Edits:
     prepend_to_guard: List[cst.BaseStatement] = field(default_factory=list)
     guard: Optional[cst.If] = None
     touched: Set[cst.CSTNode] = field(default_factory=set)
+    #: statements moved into a new block (``with lock:``, ``try/finally``): no other edit may touch them
+    frozen: Set[cst.CSTNode] = field(default_factory=set)
     applied: List[Finding] = field(default_factory=list)
     names: Set[str] = field(default_factory=set)
 
@@ -60,6 +63,8 @@ class Planner:
         }
         for finding in findings:
             handler = handlers.get(finding.form)
+            if handler is None and finding.detail.get("nested_only") and self.style in ("nested", "auto"):
+                handler = self.plan_nested
             if handler is not None and handler(finding):
                 self.edits.applied.append(finding)
         return self.edits
@@ -75,52 +80,70 @@ class Planner:
     # --- reassign (MPP101, MPP102) and the nested-proxy alternative ------------------------------------------
 
     def plan_reassign(self, finding: Finding) -> bool:
+        """The reassign form; where other writers may run (``concurrent``), the nested form or the same form
+        inside ``with lock:``, never the bare read-modify-write."""
         detail = finding.detail
         if self.style in ("nested", "auto") and self.plan_nested(finding):
             return True
-        if self.style == "nested":
+        lock = detail.get("lock")
+        if self.style == "nested" or ("concurrent" in detail and not lock):
             return False
         root = self.index.node(detail["root"], (cst.Subscript, cst.Call, cst.Attribute))
         if root is None:
             return False
         stmt = self.index.enclosing(root, (cst.SimpleStatementLine,), BARRIERS)
-        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or stmt in self.edits.touched:
+        if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1 or not self.free(stmt):
             return False
         target = write_target(root, detail["via"])
         if target is None:
             return False
         self.edits.touched.add(stmt)
-        if self.try_augmented(finding, stmt, root, target):
-            return True
+        lines = self.augmented(finding, stmt, root) or self.three_statements(finding, stmt, root, target)
+        if lock:
+            lines = [rewrites.with_lock(lock, lines, stmt.leading_lines)]
+        self.edits.add(stmt, lambda _updated, lines=lines: cst.FlattenSentinel(lines))
+        return True
+
+    def three_statements(self, finding: Finding, stmt: cst.SimpleStatementLine, root: cst.CSTNode,
+                         target: cst.BaseAssignTargetExpression) -> List[cst.BaseStatement]:
+        """``temp = d[k]; <stmt on temp>; d[k] = temp``, the key evaluated once when it is not a plain name."""
+        detail = finding.detail
         read, hoisted = root, None
         key = key_of(root, detail["via"])
         if key is not None and not rewrites.is_simple_key(key):
             key_name = self.fresh_name("key")
             hoisted = rewrites.assign_line(cst.Name(key_name), key)
-            read = rewrites.swap(root, key, cst.Name(key_name))  # type: ignore[assignment]
+            read = rewrites.swap(root, key, cst.Name(key_name))
             target = write_target(read, detail["via"])  # type: ignore[assignment]
-        temp = self.fresh_name("value")
-        lines = rewrites.reassign(stmt, root, read, target, temp, hoisted)  # type: ignore[arg-type]
-        self.edits.add(stmt, lambda _updated, lines=lines: cst.FlattenSentinel(lines))
-        return True
+        temp = self.fresh_name(temp_base(detail.get("key_text")))
+        return list(rewrites.reassign(stmt, root, read, target, temp, hoisted))  # type: ignore[arg-type]
 
-    def try_augmented(self, finding: Finding, stmt: cst.SimpleStatementLine, root: cst.CSTNode,
-                      target: cst.BaseExpression) -> bool:
+    def augmented(self, finding: Finding, stmt: cst.SimpleStatementLine,
+                  root: cst.CSTNode) -> Optional[List[cst.BaseStatement]]:
         """``d[k].append(v)`` -> ``d[k] += [v]`` where the stored value is known to be a list."""
         detail = finding.detail
         small = stmt.body[0]
         if finding.code != "MPP101" or detail.get("value_type") != "list" or detail["via"] != "subscript":
-            return False
+            return None
         if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
-            return False
+            return None
         call = small.value
         method = call.func.attr.value if isinstance(call.func, cst.Attribute) else ""
         if call.func.value is not root or method not in ("append", "extend"):  # type: ignore[attr-defined]
-            return False
+            return None
         if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+            return None
+        return [rewrites.augmented_append(stmt, root, call, method)]  # type: ignore[arg-type]
+
+    def free(self, node: cst.CSTNode) -> bool:
+        """No edit of this round has taken ``node`` or a range that contains it."""
+        if node in self.edits.touched:
             return False
-        new = rewrites.augmented_append(stmt, root, call, method)  # type: ignore[arg-type]
-        self.edits.add(stmt, lambda _updated: new)
+        current: Optional[cst.CSTNode] = node
+        while current is not None:
+            if current in self.edits.frozen:
+                return False
+            current = self.index.parents.get(current)
         return True
 
     def plan_nested(self, finding: Finding) -> bool:
@@ -148,19 +171,85 @@ class Planner:
     # --- write-back (MPP103) and replacements (MPP107) --------------------------------------------------------
 
     def plan_write_back(self, finding: Finding) -> bool:
-        where = finding.detail.get("insert_after")
-        code = finding.detail.get("write_back")
+        """The missing ``d[k] = alias``: after the only change, or in a ``finally`` around every change (so a
+        ``return``, ``break``, ``continue`` or exception after a change still stores it), inside ``with lock:``
+        from the read on where other writers may run."""
+        detail = finding.detail
+        if self.style in ("nested", "auto") and self.plan_nested(finding):
+            return True
+        lock = detail.get("lock")
+        if self.style == "nested" or ("concurrent" in detail and not lock):
+            return False
+        where, code = detail.get("insert_after"), detail.get("write_back")
         if where is None or not code:
             return False
-        stmt = self.index.statement_at(where)
-        if stmt is None:
+        last = self.index.statement_at(where)
+        first = self.index.statement_at(detail["first_change"]) if detail.get("first_change") else last
+        bound = self.index.statement_at(detail["bound_at"]) if lock else None
+        if last is None or first is None or (lock and bound is None):
             return False
-        root = self.index.node(finding.detail["root"], (cst.Subscript, cst.Call, cst.Attribute))
-        target = write_target(root, finding.detail["via"]) if root is not None else None
+        root = self.index.node(detail["root"], (cst.Subscript, cst.Call, cst.Attribute))
+        target = write_target(root, detail["via"]) if root is not None else None
         if target is not None:  # spell the key as the source does (quotes and all)
-            code = f"{self.module.code_for_node(target)} = {finding.detail['alias']}"
-        self.edits.insert_after.setdefault(stmt, []).append(rewrites.write_back_line(code))
+            code = f"{self.module.code_for_node(target)} = {detail['alias']}"
+        write = rewrites.write_back_line(code)
+        if not detail.get("needs_finally") and not lock:
+            if not self.free(last) or any(self.inside(node, last) for node in self.edited()):
+                return False
+            self.edits.insert_after.setdefault(last, []).append(write)
+            return True
+        start = bound if lock and bound is not None else first
+        block = self.sibling_range(start, last)
+        if block is None or not all(self.free(stmt) for stmt in block):
+            return False
+        if any(self.inside(node, stmt) for node in self.edited() for stmt in block):
+            return False
+        parts: List[cst.BaseStatement] = list(block)
+        head: List[cst.BaseStatement] = []
+        if detail.get("needs_finally"):
+            head = [stmt for stmt in parts if not self.before(first, stmt)]
+            protected = parts[len(head):]
+            parts = head + [rewrites.try_finally(protected, write)]
+        else:
+            parts.append(write)
+        if lock:
+            parts = [rewrites.with_lock(lock, parts, block[0].leading_lines)]  # type: ignore[attr-defined]
+        elif isinstance(parts[-1], cst.Try) and not head:
+            parts[-1] = parts[-1].with_changes(leading_lines=block[0].leading_lines)  # type: ignore[attr-defined]
+        self.edits.frozen.update(block)
+        self.edits.add(block[0], lambda _updated, parts=parts: cst.FlattenSentinel(parts))
+        for stmt in block[1:]:
+            self.edits.remove.add(stmt)
         return True
+
+    def sibling_range(self, first: cst.CSTNode, last: cst.CSTNode) -> Optional[List[cst.BaseStatement]]:
+        """The statements from ``first`` to ``last`` when both are in one block, in order."""
+        parent = self.index.parents.get(first)
+        if parent is None or parent is not self.index.parents.get(last):
+            return None
+        body = list(getattr(parent, "body", []))
+        indexes = [i for i, stmt in enumerate(body) if stmt is first or stmt is last]
+        if not indexes or not any(stmt is first for stmt in body) or not any(stmt is last for stmt in body):
+            return None
+        return body[min(indexes):max(indexes) + 1]
+
+    def before(self, first: cst.CSTNode, stmt: cst.CSTNode) -> bool:
+        """``stmt`` is ``first`` or comes after it in the same block."""
+        parent = self.index.parents.get(first)
+        body = list(getattr(parent, "body", []))
+        positions = {id(node): i for i, node in enumerate(body)}
+        return positions.get(id(stmt), -1) >= positions.get(id(first), 0)
+
+    def edited(self) -> List[cst.CSTNode]:
+        return list(self.edits.replace) + list(self.edits.insert_after) + list(self.edits.remove)
+
+    def inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
+        current: Optional[cst.CSTNode] = node
+        while current is not None:
+            if current is ancestor:
+                return True
+            current = self.index.parents.get(current)
+        return False
 
     def plan_replace(self, finding: Finding) -> bool:
         node = self.index.node(_finding_range(finding), (cst.Call, cst.SimpleStatementLine, cst.AugAssign))

@@ -124,3 +124,19 @@ def main_guard(body: Sequence[cst.BaseStatement]) -> cst.If:
     test = cst.parse_expression('__name__ == "__main__"')
     return cst.If(test=test, body=cst.IndentedBlock(body=list(body)),
                   leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
+
+
+def with_lock(lock: str, body: Sequence[cst.BaseStatement],
+              leading: Sequence[cst.EmptyLine] = ()) -> cst.With:
+    """``with lock:`` around ``body``: the read-modify-write holds the manager lock other writers hold."""
+    inner = [stmt.with_changes(leading_lines=[]) if i == 0 else stmt for i, stmt in enumerate(body)]
+    return cst.With(items=[cst.WithItem(item=cst.Name(lock))], body=cst.IndentedBlock(body=inner),
+                    leading_lines=list(leading))
+
+
+def try_finally(body: Sequence[cst.BaseStatement], final: cst.BaseStatement) -> cst.Try:
+    """``try: <body> finally: <final>``: ``final`` runs on every way out of ``body``."""
+    inner = [stmt.with_changes(leading_lines=[]) if i == 0 else stmt for i, stmt in enumerate(body)]
+    leading = list(getattr(body[0], "leading_lines", [])) if body else []
+    return cst.Try(body=cst.IndentedBlock(body=inner), finalbody=cst.Finally(body=cst.IndentedBlock(body=[final])),
+                   leading_lines=leading)

@@ -1,0 +1,164 @@
+"""May other writers of a proxy run at the same time as this code? (DESIGN §4.1)
+
+The reassign form and the write-back are a read-modify-write: exact for one writer, a lost-update race when
+another process, thread or coroutine writes the same proxy between the read and the write. The fixer may only
+use them where this module answers "no"; when it cannot tell, the answer is "yes".
+
+The answer comes from facts the walker collected over the whole module:
+
+- each function's call sites and how they run it (direct, process, pool, thread, thread pool), and whether a
+  call site sits in a loop or comprehension (a target started there runs several times at once);
+- the unit (function, or ``None`` for the module body) of each call site, so a function called directly
+  inherits the contexts of its callers;
+- every write to a proxy (plain stores, changes of the proxy itself, and each change of a copy, which the fix
+  would turn into a write), with its unit and whether it happens before the unit starts any child.
+
+A *context* is where code runs: the parent (``PARENT``), or one child start (the call that starts it). Two
+writes race when they may run in different contexts at once; a context races with itself when it is a pool
+worker, a target started in a loop or from several call sites, a coroutine that awaits, a generator, or a
+function with no call site in the file (it may be anything elsewhere).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+
+Unit = Optional[ast.AST]  # a function node, or None for the module body
+
+PARENT = ("parent",)
+UNKNOWN = ("unknown",)
+CHILD_HOWS = frozenset({"process", "pool", "partial-process", "partial-pool", "thread", "thread-pool"})
+#: Ways of running a function that run it several times at once by themselves.
+POOLED_HOWS = frozenset({"pool", "partial-pool", "thread-pool"})
+
+
+@dataclass(frozen=True)
+class Write:
+    """A write to a proxy: where it runs, and whether its unit has started no child yet when it happens."""
+
+    proxy: object
+    unit: Unit
+    early: bool
+
+
+class Concurrency:
+    """Answers :meth:`why` for the writes of one module once the walk is over."""
+
+    def __init__(self, calls: Dict[ast.AST, Dict[ast.Call, str]], call_units: Dict[ast.Call, Unit],
+                 repeated: Set[ast.Call], writes: Iterable[Write]) -> None:
+        self.calls = calls
+        self.call_units = call_units
+        self.repeated = repeated
+        self.writes: Dict[int, List[Write]] = {}
+        for write in writes:
+            self.writes.setdefault(id(write.proxy), []).append(write)
+        self.starting_units: Set[Unit] = {call_units.get(call) for sites in calls.values()
+                                          for call, how in sites.items() if how in CHILD_HOWS}
+        self._contexts: Dict[Unit, FrozenSet[Tuple[object, ...]]] = {}
+
+    # --- contexts ---------------------------------------------------------------------------------------------
+
+    def contexts(self, unit: Unit) -> FrozenSet[Tuple[object, ...]]:
+        """Where ``unit`` may run: PARENT, UNKNOWN, or ``(how, call)`` per child start that reaches it."""
+        if unit in self._contexts:
+            return self._contexts[unit]
+        self._contexts[unit] = frozenset()  # a cycle adds nothing new
+        found: Set[Tuple[object, ...]] = set()
+        if unit is None:
+            found.add(PARENT)
+        else:
+            sites = self.calls.get(unit, {})
+            if not sites:
+                found.add(UNKNOWN)
+            for call, how in sites.items():
+                if how in CHILD_HOWS:
+                    found.add((how, call))
+                else:
+                    found |= self.contexts(self.call_units.get(call))
+        result = frozenset(found)
+        self._contexts[unit] = result
+        return result
+
+    def self_concurrent(self, unit: Unit) -> Optional[str]:
+        """Why ``unit`` may run several times at once, or None."""
+        if unit is not None and isinstance(unit, ast.AsyncFunctionDef) and suspends(unit):
+            return f"coroutine '{unit.name}' awaits, so another task may write between the read and the write"
+        if unit is not None and not isinstance(unit, ast.Lambda) and is_generator(unit):
+            return f"generator '{name_of(unit)}' yields, so other code may write between the read and the write"
+        contexts = self.contexts(unit)
+        if UNKNOWN in contexts:
+            return (f"'{name_of(unit)}' has no caller in this file, so it may run in several processes "
+                    "at once")
+        starts = [context for context in contexts if context is not PARENT]
+        for how, call in starts:  # type: ignore[misc]
+            if how in POOLED_HOWS:
+                return f"'{name_of(unit)}' runs as a pool worker, in several processes or threads at once"
+            if call in self.repeated:
+                return f"'{name_of(unit)}' is started in a loop, so several copies of it run at once"
+        if len(starts) > 1:
+            return f"'{name_of(unit)}' is started more than once, so several copies of it run at once"
+        if starts and PARENT in contexts:
+            return f"'{name_of(unit)}' runs both in a child and in the parent, possibly at the same time"
+        return None
+
+    # --- the question ---------------------------------------------------------------------------------------
+
+    def why(self, write: Write) -> Optional[str]:
+        """Why another writer of ``write.proxy`` may run while ``write`` reads and writes back, or None."""
+        reason = self.self_concurrent(write.unit)
+        if reason is not None:
+            return reason
+        mine = self.contexts(write.unit)
+        for other in self.writes.get(id(write.proxy), []):
+            if other == write:
+                continue
+            for context in mine:
+                for theirs in self.contexts(other.unit):
+                    if context == theirs or self._before_children(write, context) or \
+                            self._before_children(other, theirs):
+                        continue
+                    return (f"the proxy is also written in {describe(theirs)} while {describe(context)} "
+                            "writes it")
+        return None
+
+    def _before_children(self, write: Write, context: Tuple[object, ...]) -> bool:
+        """A parent write that happens before its unit starts any child cannot race with a child."""
+        return context == PARENT and write.early and write.unit in self.starting_units
+
+
+# --- pure syntax questions --------------------------------------------------------------------------------------
+
+def own_nodes(func: ast.AST) -> Iterable[ast.AST]:
+    """The nodes of ``func``'s body, not those of functions, lambdas or classes defined inside it."""
+    stack = list(getattr(func, "body", []))
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.append(child)
+
+
+def suspends(func: ast.AST) -> bool:
+    return any(isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith, ast.Yield, ast.YieldFrom))
+               for node in own_nodes(func))
+
+
+def is_generator(func: ast.AST) -> bool:
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(func))
+
+
+def describe(context: Tuple[object, ...]) -> str:
+    if context == PARENT:
+        return "the parent process"
+    if context == UNKNOWN:
+        return "code called from outside this file"
+    how, call = context
+    kind = "a thread" if str(how).startswith("thread") else "a child process"
+    return f"{kind} (started at line {getattr(call, 'lineno', '?')})"
+
+
+def name_of(unit: Unit) -> str:
+    return "<module>" if unit is None else getattr(unit, "name", "<lambda>")
