@@ -35,6 +35,11 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
     note_escapes(w, node, callee)
+    if opaque_call(w, node, callee, receiver):
+        converts = isinstance(func, ast.Name) and func.id in CONVERTERS and w.lookup(func.id)[1] == "builtin"
+        for value in args + list(kwargs.values()):
+            if not (converts and isinstance(value, Copy)):  # list(d[k]) is a plain list either way
+                w.note_use(value, f"passed to {display(node.func)}()")
     if isinstance(func, ast.Attribute) and not isinstance(receiver, (QualName, Instance, ClassInfo)):
         return method_call(w, node, func, receiver, args, kwargs)
     return plain_call(w, node, callee, args, kwargs)
@@ -48,6 +53,33 @@ def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
         return
     for arg in list(node.args) + [k.value for k in node.keywords]:
         w.scope.aliases.escape_names(arg)
+
+
+#: Builtins that only look at a value the way a nested proxy would show it too (length, iteration, membership).
+PROXY_NEUTRAL_BUILTINS = frozenset({"len", "sum", "min", "max", "any", "all", "iter", "enumerate", "zip", "sorted",
+                                    "reversed", "next", "range", "bool"})
+
+
+#: Builtins that make a plain container of what they are given: of a value read from the proxy, the same plain
+#: value whether the proxy holds it nested or not (of the proxy itself, a container of nested proxies).
+CONVERTERS = frozenset({"list", "tuple", "set", "frozenset", "dict"})
+
+
+def opaque_call(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: Optional[Value]) -> bool:
+    """A call that may look at its arguments' types or serialise them (``json.dumps``, ``print``,
+    ``isinstance``, ``dict(d)``, a library's function): what ``auto`` must not store nested proxies under.
+    Calls the analysis follows (functions of this file, child starts, proxy and manager methods) are not."""
+    if isinstance(callee, (Function, Partial, ClassInfo, ManagerClass)):
+        return False
+    if isinstance(receiver, (Proxy, Copy, Manager, Pool, Context, ManagerClass, Partial)):
+        return False
+    if isinstance(callee, QualName) and (callee.name in PROCESS_CLASSES or callee.name in THREAD_CLASSES
+                                         or callee.name in PARTIAL or callee.name in SHALLOW_COPY):
+        return False
+    func = node.func
+    if isinstance(func, ast.Name) and func.id in PROXY_NEUTRAL_BUILTINS and w.lookup(func.id)[1] == "builtin":
+        return False
+    return True
 
 
 def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Optional[Value],

@@ -115,8 +115,9 @@ class PendingCopy:
     form: str
     #: the remedy the message gives for that form
     remedy: str
-    #: what the user can do when the read-modify-write would race and the fixer cannot help
+    #: MPP101: the mutating method and its call (the remedy spells ``d[k] += [v]`` where the fix writes it)
     method: str = ""
+    call: Optional[ast.Call] = None
 
 
 class Reporter:
@@ -155,12 +156,19 @@ class Reporter:
         detail["value_type"] = types.pop() if len(types) == 1 else ""
         detail["init_sites"] = [(node_range(value) if value is not None else None, kind, manager)
                                 for _, kind, manager, value in stores]
-        form, applicability, text = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE, pending.remedy
+        detail["nested_blocked"] = sorted(copy.proxy.incompatible)
+        form, applicability = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE
+        text = pending.remedy
+        if pending.code in ("MPP101", "MPP102"):
+            text = remedy(copy, pending.method, pending.call, detail["value_type"])
         reason = None if site.held else concurrency.why(Write(copy.proxy, site.write.unit, site.write.early))
         if reason is not None:
             detail["concurrent"] = reason
             lock = pick_lock(site, concurrency)
-            nested = nested_site(detail) if copy.via == "subscript" else None
+            # a nested proxy makes method calls atomic; an augmented assignment into it is still a
+            # read-modify-write (two round trips), so it gets no nested form here
+            augmented = pending.args.get("action", "").startswith("Augmented")
+            nested = nested_site(detail) if copy.via == "subscript" and not augmented else None
             target = store_target(copy) or "the proxy"
             spelled = f"{target} = {nested[1]}.{nested[0]}()" if nested else ""
             if lock is not None and form != FORM_NONE:
@@ -192,23 +200,23 @@ class Reporter:
         if "MPP101" not in self.enabled:
             return
         receiver = call.func.value  # type: ignore[attr-defined]
-        args = {"expr": display(receiver), "method": method, "proxy": copy.proxy_name,
-                "remedy": remedy(copy, method, call)}
-        self._copy_finding("MPP101", call, copy, site, args)
+        args = {"expr": display(receiver), "method": method, "proxy": copy.proxy_name, "remedy": ""}
+        self._copy_finding("MPP101", call, copy, site, args, method, call)
 
     def store_into_copy(self, target: ast.AST, copy: Copy, action: str, site: Site) -> None:
         if "MPP102" not in self.enabled:
             return
         words = {"store": "Storing into", "delete": "Deleting from", "aug": "Augmented assignment into"}
         args = {"action": words.get(action, action), "expr": display(target.value),  # type: ignore[attr-defined]
-                "proxy": copy.proxy_name, "remedy": remedy(copy, "", None)}
+                "proxy": copy.proxy_name, "remedy": ""}
         self._copy_finding("MPP102", target, copy, site, args)
 
-    def _copy_finding(self, code: str, node: ast.AST, copy: Copy, site: Site, args: Dict[str, str]) -> None:
+    def _copy_finding(self, code: str, node: ast.AST, copy: Copy, site: Site, args: Dict[str, str],
+                      method: str = "", call: Optional[ast.Call] = None) -> None:
         fixable = (site.fixable() and copy.via in ("subscript", "get", "setdefault", "attribute")
                    and encloses(site.stmt, copy.root))
         self.pending.append(PendingCopy(code, node, copy, site, args, copy_detail(copy, site),
-                                        FORM_REASSIGN if fixable else FORM_NONE, args["remedy"]))
+                                        FORM_REASSIGN if fixable else FORM_NONE, "", method, call))
 
     # --- MPP103: aliases --------------------------------------------------------------------------------------
 
@@ -388,16 +396,19 @@ def init_stores(copy: Copy) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]
     return [store for stores in copy.proxy.stores.values() for store in stores]
 
 
-def remedy(copy: Copy, method: str, call: Optional[ast.Call]) -> str:
-    """The fix, spelled out for this very expression."""
+def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -> str:
+    """The fix, spelled out for this very expression as ``--fix`` writes it (``+=`` only where the value is
+    known to be a list, as the fixer requires)."""
     if copy.via == "method":
         return "Change it through a method of the registered class that stores the result."
     target = store_target(copy)
     if target is None:
         return "Store the changed value back into the proxy, or store nested proxies."
-    if method == "append" and call is not None and len(call.args) == 1:
-        write = f"{target} += [{display(call.args[0])}]"
-    elif method == "extend" and call is not None and len(call.args) == 1:
+    one_list = value_type == "list" and copy.via == "subscript" and call is not None and len(call.args) == 1 \
+        and not call.keywords and not isinstance(call.args[0], ast.Starred)
+    if method == "append" and one_list:
+        write = f"{target} += [{display(call.args[0])}]"  # type: ignore[union-attr]
+    elif method == "extend" and one_list:
         write = f"{target} += {display(call.args[0])}"
     else:
         temp = temp_base(copy.key)

@@ -46,9 +46,14 @@ class Expressions:
         self.ev(node.right)
 
     def ev_Compare(self, node: ast.Compare) -> None:
-        self.ev(node.left)
-        for comparator in node.comparators:
-            self.ev(comparator)
+        values = [self.ev(node.left)] + [self.ev(comparator) for comparator in node.comparators]
+        if any(not isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+            for value in values:
+                self.note_use(value, "compared (==, is, <)")
+
+    def ev_FormattedValue(self, node: ast.FormattedValue) -> None:
+        self.note_use(self.ev(node.value), "formatted into a string")
+        self.ev(node.format_spec)
 
     def ev_UnaryOp(self, node: ast.UnaryOp) -> None:
         self.ev(node.operand)
@@ -65,6 +70,8 @@ class Expressions:
                 self.facts.read("child", self.scope.func)
                 self.facts.read("calls", self.scope.func)
             self.report.name_read(node, value, origin, self.scope, self.facts)
+            if isinstance(value, Proxy) and value.manager is not None and value.manager in self.scope.shutdown:
+                self.note_use(value, "used after its manager shut down")
         return value
 
     def ev_Attribute(self, node: ast.Attribute) -> Optional[Value]:
@@ -74,7 +81,7 @@ class Expressions:
         if isinstance(base, Proxy):
             return self.proxy_attribute(node, base)
         if isinstance(base, Copy):
-            return Copy(base.proxy, base.proxy_name, base.root, base.key, base.via, base.key_node)
+            return Copy(base.proxy, base.proxy_name, base.root, base.key, base.via, base.key_node, deep=True)
         if isinstance(base, (Instance, ClassInfo)):
             cls = base.cls if isinstance(base, Instance) else base
             method = cls.method(node.attr)
@@ -113,7 +120,7 @@ class Expressions:
                 return nested
             return Copy(base, display(node.value), node, key, "subscript", node.slice)
         if isinstance(base, Copy):
-            return Copy(base.proxy, base.proxy_name, base.root, base.key, base.via, base.key_node)
+            return Copy(base.proxy, base.proxy_name, base.root, base.key, base.via, base.key_node, deep=True)
         if isinstance(base, Seq) and base.items is not None and isinstance(node.slice, ast.Constant):
             index = node.slice.value
             if isinstance(index, int) and -len(base.items) <= index < len(base.items):

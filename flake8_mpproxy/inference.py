@@ -118,6 +118,20 @@ class Walker(Statements, Expressions):
         write = self.write_at(self.unit())
         self.writes.append(Write(proxy, write.unit, write.early))
 
+    def note_use(self, value: Optional[Value], how: str, depth: int = 0) -> None:
+        """``value`` (a proxy, a copy read from one, or a container holding them) is used in a way that
+        would change if the proxy held nested proxies instead of plain values."""
+        if isinstance(value, Proxy):
+            value.incompatible.add(how)
+        elif isinstance(value, Copy) and not value.deep:
+            value.proxy.incompatible.add(how)
+        elif isinstance(value, Seq) and depth < 4:
+            for item in (value.items or []) + ([value.elem] if value.elem is not None else []):
+                self.note_use(item, how, depth + 1)
+        elif isinstance(value, Mapping) and depth < 4:
+            for item in list(value.items.values()) + [value.values_join]:
+                self.note_use(item, how, depth + 1)
+
     def visible_locks(self) -> Tuple[Tuple[str, bool], ...]:
         """Names of manager locks (``Lock``/``RLock``/``Condition``) visible here: (name, is a module global)."""
         found: List[Tuple[str, bool]] = []

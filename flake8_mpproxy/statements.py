@@ -61,10 +61,10 @@ class Statements:
     def stmt_Return(self, stmt: ast.Return) -> None:
         if stmt.value is not None:
             self.scope.aliases.escape_names(stmt.value)
+            value = self.ev(stmt.value)
+            self.note_use(value, "returned")
             if self.scope.func is not None:
-                self.note_return(self.scope.func, self.ev(stmt.value))
-            else:
-                self.ev(stmt.value)
+                self.note_return(self.scope.func, value)
 
     def stmt_If(self, stmt: ast.If) -> None:
         guard = is_main_guard(stmt.test) and self.scope.kind == "module"
@@ -286,9 +286,12 @@ class Statements:
                 self.facts.read("relied", base)
                 self.report.plain_store(target, base, key, value_node, self.site())
             written_back = self.scope.aliases.write_back(base, value_node)
+            if value_node is not None and checks.reads_same(value_node, target):
+                self.note_use(base, "d[k] = d[k] + ... stores a plain value back")
             if value_node is not None and (written_back or checks.reads_same(value_node, target)):
                 self.report.read_modify_write(target, base, self.site(), self.unit())
             return
+        self.note_use(value, "stored in another container")
         self.mutation_through(target, base, "store")
 
     def store_attribute(self, target: ast.Attribute, value: Optional[Value], value_node: Optional[ast.AST]) -> None:
@@ -304,6 +307,7 @@ class Statements:
         elif isinstance(base, ClassInfo):
             self.set_attr(base, target.attr, value)
         else:
+            self.note_use(value, "stored in another object")
             self.mutation_through(target, base, "store")
 
     def mutate_target(self, target: ast.AST, action: str, stmt: ast.stmt) -> None:

@@ -139,6 +139,10 @@ class Proxy(Value):
     stores: Dict[str, List[Tuple[ast.AST, str, str, Optional[ast.AST]]]] = field(default_factory=dict)
     #: Keys whose nested proxy the code mutates in place (so replacing it loses data: MPP104).
     relied: Set[str] = field(default_factory=set)
+    #: Uses that would see a difference if the values stored in it were nested proxies instead of plain
+    #: values (``json.dumps``, ``==``, ``isinstance``, printing, a later ``d[k] = d[k] + ...``): the ``auto``
+    #: fix style stores nested proxies only when this is empty.
+    incompatible: Set[str] = field(default_factory=set)
 
     def nested_at(self, key: Optional[str]) -> Optional["Proxy"]:
         """The nested proxy a read at ``key`` may return (precision first: any match counts)."""
@@ -167,6 +171,8 @@ class Copy(Value):
     key: Optional[str]
     via: str
     key_node: Optional[ast.AST] = None
+    #: read from inside the copy (``d[k][j]``, ``ns.cfg.x``): plain even when ``d[k]`` holds a nested proxy
+    deep: bool = False
 
 
 @dataclass(eq=False)

@@ -152,6 +152,8 @@ class Planner:
         sites = finding.detail.get("init_sites") or []
         if len(sites) != 1 or finding.detail.get("via") != "subscript":
             return False
+        if self.style == "auto" and finding.detail.get("nested_blocked"):
+            return False  # the program would see proxies where it sees lists and dicts today
         rng, kind, manager = sites[0]
         if rng is None or kind not in ("list", "dict") or not manager:
             return False
