@@ -8,7 +8,10 @@ from typing import Optional, Sequence, Tuple
 
 from . import noqa
 from .config import Settings
-from .findings import Finding
+from .catalogue import FIX_NONE
+from .findings import FORM_GUARD, FORM_NONE, Finding
+from .guard import plan_move
+from .syntax import node_range
 from .inference import infer
 from .source import SourceError, SourceFile, decode, may_have_findings, parse, prefilter_tokens
 
@@ -25,7 +28,7 @@ class FileResult:
 
 
 def check_tree(tree: ast.Module, settings: Settings = Settings(),
-               lines: Optional[Sequence[str]] = None) -> Tuple[Finding, ...]:
+               lines: Optional[Sequence[str]] = None, path: Optional[str] = None) -> Tuple[Finding, ...]:
     """Findings for a parsed module, sorted, for the enabled codes; noqa is the caller's business.
 
     ``ast`` columns count UTF-8 bytes; given the source ``lines``, findings get the character columns an
@@ -38,9 +41,25 @@ def check_tree(tree: ast.Module, settings: Settings = Settings(),
         found = infer(tree, enabled, settings.manager_factories)
     except RecursionError:
         raise SourceError("nesting too deep to analyse") from None
+    found = [plan_guard(finding, tree, path) if finding.form == FORM_GUARD else finding for finding in found]
     if lines is not None:
         found = [to_character_columns(finding, lines) for finding in found]
     return tuple(sorted(found, key=Finding.sort_key))
+
+
+def plan_guard(finding: Finding, tree: ast.Module, path: Optional[str]) -> Finding:
+    """MPP201's main-guard move: the statements that move with the manager, or why it may not move (then the
+    finding has no fix, so the summary never offers what ``--unsafe-fixes`` would refuse)."""
+    node = next((n for n in ast.walk(tree) if node_range(n) == finding.detail["node"]), None)
+    plan = plan_move(tree, node, path) if node is not None else None
+    detail = dict(finding.detail)
+    if plan is None or plan.refusal is not None:
+        detail["refusal"] = plan.refusal if plan is not None else "the manager call was not found"
+        args = tuple((k, f" (--unsafe-fixes leaves it: {detail['refusal']}.)" if k == "note" else v)
+                     for k, v in finding.args)
+        return replace(finding, args=args, form=FORM_NONE, applicability=FIX_NONE, detail=detail)
+    detail["move"] = [node_range(stmt) for stmt in plan.moving]
+    return replace(finding, detail=detail)
 
 
 def to_character_columns(finding: Finding, lines: Sequence[str]) -> Finding:
@@ -68,7 +87,8 @@ def physical_lines(text: str) -> Sequence[str]:
 
 def check_source(source: SourceFile, settings: Settings = Settings()) -> Tuple[Finding, ...]:
     """Parse and analyse a decoded file, then drop what ``# noqa`` comments suppress (as flake8 does)."""
-    findings = check_tree(parse(source), settings, physical_lines(source.text))
+    findings = check_tree(parse(source), settings, physical_lines(source.text),
+                          None if source.path in ("-", "stdin", "<stdin>") else source.path)
     if not findings:
         return ()
     return noqa.filter_findings(source.text, findings)

@@ -184,7 +184,7 @@ RULES: Tuple[Rule, ...] = (
         message=(
             "{expr} starts a manager process at import time; under the spawn and forkserver start methods "
             "(Windows, macOS, Linux from Python 3.14) every child re-imports the module and fails or starts a "
-            "manager of its own. Create it under if __name__ == \"__main__\": and pass proxies to children."
+            "manager of its own. Create it under if __name__ == \"__main__\": and pass proxies to children.{note}"
         ),
         why=(
             "spawn and forkserver children re-import the main module. A manager started at module level starts "

@@ -304,7 +304,8 @@ class Reporter:
     def manager_started(self, node: ast.AST, at_module_level: bool) -> None:
         if at_module_level and "MPP201" in self.enabled and ("MPP201", id(node)) not in self.once:
             self.once.add(("MPP201", id(node)))
-            self._add("MPP201", node, {"expr": display(node)}, form=FORM_GUARD, applicability=FIX_UNSAFE)
+            self._add("MPP201", node, {"expr": display(node), "note": ""}, form=FORM_GUARD,
+                      applicability=FIX_UNSAFE)
 
     def name_read(self, node: ast.Name, value: Value, origin: str, scope: Any, facts: Any) -> None:
         if (origin == "global" and isinstance(value, Proxy) and scope.func in facts.child_targets

@@ -35,6 +35,8 @@ class Edits:
     remove: Set[cst.CSTNode] = field(default_factory=set)
     prepend_to_guard: List[cst.BaseStatement] = field(default_factory=list)
     guard: Optional[cst.If] = None
+    #: comment lines left behind at the end of the module by a move
+    footer: List[cst.EmptyLine] = field(default_factory=list)
     touched: Set[cst.CSTNode] = field(default_factory=set)
     #: statements moved into a new block (``with lock:``, ``try/finally``): no other edit may touch them
     frozen: Set[cst.CSTNode] = field(default_factory=set)
@@ -271,23 +273,36 @@ class Planner:
     # --- guard (MPP201) and pass-arg (MPP202), unsafe ---------------------------------------------------------
 
     def plan_guard(self, finding: Finding) -> bool:
-        call = self.index.node(_finding_range(finding), (cst.Call,))
-        stmt = self.index.enclosing(call, (cst.SimpleStatementLine,)) if call is not None else None
+        """Move the statements the analysis planned (``detail["move"]``) into the main guard, after the
+        guard's own ``freeze_support()`` / ``set_start_method()`` / ``set_executable()`` calls. Only the
+        comments attached to a moved statement move; a comment block separated by a blank line stays."""
+        ranges = finding.detail.get("move") or []
         body = list(self.module.body)
-        if stmt is None or not any(stmt is s for s in body) or stmt in self.edits.remove:
+        moving = [self.index.statement_at(rng) for rng in ranges]
+        if not moving or any(stmt is None or not any(stmt is s for s in body) or stmt in self.edits.remove
+                             for stmt in moving):
             return False
         guard = self.edits.guard or find_main_guard(self.module)
-        moving = statements_to_move(self.module, stmt, guard)
-        if moving is None:
-            return False
         self.edits.guard = guard
+        self.edits.remove.update(moving)  # type: ignore[arg-type]
         for moved in moving:
-            self.edits.remove.add(moved)
-            # blank lines that separated top-level code do not belong inside the block; comments do
-            moved = moved.with_changes(leading_lines=[line for line in moved.leading_lines
-                                                      if line.comment is not None])
-            self.edits.prepend_to_guard.append(moved)
+            assert moved is not None
+            staying, attached = split_comments(list(moved.leading_lines))  # type: ignore[attr-defined]
+            if staying:
+                self.keep_lines(moved, staying, body)
+            self.edits.prepend_to_guard.append(moved.with_changes(leading_lines=attached))
         return True
+
+    def keep_lines(self, moved: cst.CSTNode, lines: List[cst.EmptyLine], body: List[cst.CSTNode]) -> None:
+        """Give the comment lines that stay behind to the next statement that stays."""
+        index = next(i for i, stmt in enumerate(body) if stmt is moved)
+        following = next((stmt for stmt in body[index + 1:] if stmt not in self.edits.remove), None)
+        if following is None:
+            if any(line.comment is not None for line in lines):
+                self.edits.footer.extend(lines)
+            return
+        self.edits.add(following, lambda updated, lines=lines: updated.with_changes(  # type: ignore[attr-defined]
+            leading_lines=merge_blank_lines(lines, list(updated.leading_lines))))  # type: ignore[attr-defined]
 
     def plan_pass_arg(self, finding: Finding) -> bool:
         detail = finding.detail
@@ -355,78 +370,20 @@ def find_main_guard(module: cst.Module) -> Optional[cst.If]:
     return None
 
 
-def statements_to_move(module: cst.Module, first: cst.SimpleStatementLine,
-                       guard: Optional[cst.If]) -> Optional[List[cst.BaseStatement]]:
-    """``first`` and every later top-level simple statement that uses what it binds (transitively).
-
-    None when a use cannot follow the move: a compound statement, a decorator or default, an import, or
-    anything after the main guard.
-    """
-    body = list(module.body)
-    start = next(i for i, s in enumerate(body) if s is first)
-    names = bound_names(first) | started_names(first)
-    moving: List[cst.BaseStatement] = [first]
-    seen_guard = False
-    for stmt in body[start + 1:]:
-        if stmt is guard:
-            seen_guard = True
-            continue
-        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            if used_names(header_parts(stmt)) & names:
-                return None
-            continue
-        if not used_names([stmt]) & names:
-            continue
-        if seen_guard or not isinstance(stmt, cst.SimpleStatementLine):
-            return None
-        if any(isinstance(small, (cst.Import, cst.ImportFrom)) for small in stmt.body):
-            return None
-        moving.append(stmt)
-        names |= bound_names(stmt)
-    return moving
+def merge_blank_lines(before: List[cst.EmptyLine], after: List[cst.EmptyLine]) -> List[cst.EmptyLine]:
+    """``before`` then ``after``, the blank lines where they meet counted once (the larger run wins)."""
+    trailing = 0
+    while trailing < len(before) and before[len(before) - 1 - trailing].comment is None:
+        trailing += 1
+    leading = 0
+    while leading < len(after) and after[leading].comment is None:
+        leading += 1
+    blank = before[len(before) - trailing:] if trailing >= leading else after[:leading]
+    return before[:len(before) - trailing] + list(blank) + after[leading:]
 
 
-def header_parts(stmt: cst.CSTNode) -> List[cst.CSTNode]:
-    parts: List[cst.CSTNode] = list(getattr(stmt, "decorators", ()))
-    if isinstance(stmt, cst.FunctionDef):
-        parts += [p.default for p in stmt.params.params if p.default is not None]
-    if isinstance(stmt, cst.ClassDef):
-        parts += list(stmt.bases) + list(stmt.body.body)
-    return parts
-
-
-class _Names(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.names: Set[str] = set()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
-
-
-def used_names(nodes: List[cst.CSTNode]) -> Set[str]:
-    collector = _Names()
-    for node in nodes:
-        node.visit(collector)
-    return collector.names
-
-
-def bound_names(stmt: cst.SimpleStatementLine) -> Set[str]:
-    names: Set[str] = set()
-    for small in stmt.body:
-        if isinstance(small, cst.Assign):
-            for target in small.targets:
-                names |= used_names([target.target]) if isinstance(target.target, (cst.Name, cst.Tuple)) else set()
-        elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-            names.add(small.target.value)
-    return names
-
-
-def started_names(stmt: cst.SimpleStatementLine) -> Set[str]:
-    """``sm.start()``: later statements that use ``sm`` move with it."""
-    names: Set[str] = set()
-    for small in stmt.body:
-        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-            func = small.value.func
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-                names.add(func.value.value)
-    return names
+def split_comments(lines: List[cst.EmptyLine]) -> "tuple[List[cst.EmptyLine], List[cst.EmptyLine]]":
+    """(lines that stay, comment lines attached to the statement): a comment is attached when no blank line
+    separates it from the statement. Blank lines never move (they do not belong inside the block)."""
+    last_blank = max((i for i, line in enumerate(lines) if line.comment is None), default=-1)
+    return lines[:last_blank + 1], [line for line in lines[last_blank + 1:] if line.comment is not None]
