@@ -10,13 +10,14 @@ import argparse
 import os
 import platform
 import sys
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .catalogue import BY_CODE
 from .config import ConfigError, Settings, load_config
 from .discovery import DEFAULT_EXCLUDES, iter_files, split_list
 from .explain import explain, rule_list
+from .selection import Layer, enabled_codes
 from .report import FORMATS, Located, render, statistics, summary
 from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, Job, Outcome, flatten, process, read_bytes, run_all
 
@@ -100,18 +101,20 @@ def settings_from(args: argparse.Namespace, config: dict) -> Tuple[Settings, dic
         value = getattr(args, name.replace("-", "_"))
         return value if value is not None else config.get(name, default)
 
-    def codes(name: str) -> Tuple[str, ...]:
-        value = pick(name)
-        items = split_list(value) if isinstance(value, str) else list(value or [])
-        unknown = [c for c in items if not any(code.startswith(c.upper()) for code in BY_CODE)]
-        if unknown:
-            raise ConfigError(f"--{name}: unknown code {unknown[0]!r}")
-        return tuple(c.upper() for c in items)
+    def layer(source: Any) -> Layer:
+        def get(name: str) -> Tuple[str, ...]:
+            value = source(name)
+            items = split_list(value) if isinstance(value, str) else list(value or [])
+            unknown = [c for c in items if not any(code.startswith(c.upper()) for code in BY_CODE)]
+            if unknown:
+                raise ConfigError(f"--{name}: unknown code {unknown[0]!r}")
+            return tuple(c.upper() for c in items)
+        return Layer(select=get("select") if source("select") is not None else None,
+                     extend_select=get("extend-select"), ignore=get("ignore"))
 
     factories = pick("manager-factories")
-    settings = Settings(select=codes("select"), ignore=codes("ignore"), extend_select=codes("extend-select"),
-                        manager_factories=tuple(split_list(factories) if isinstance(factories, str)
-                                                else factories or ()))
+    enabled = enabled_codes([layer(config.get), layer(lambda name: getattr(args, name.replace("-", "_")))])
+    settings = Settings.only(enabled, tuple(split_list(factories) if isinstance(factories, str) else factories or ()))
     exclude = pick("exclude")
     exclude_list = (split_list(exclude) if isinstance(exclude, str) else list(exclude)) if exclude else list(
         DEFAULT_EXCLUDES)

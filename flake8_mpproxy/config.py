@@ -15,7 +15,7 @@ class Settings:
     """Everything that changes what the analysis reports.
 
     Selection follows flake8: the longest matching prefix decides between ``select``/``extend_select`` and
-    ``ignore``. A rule that is off by default (MPP301) runs only when a select prefix names it more closely
+    ``ignore``; on a tie ignore wins (flake8's ``find_more_specific``, and ruff). A rule that is off by default (MPP301) runs only when a select prefix names it more closely
     than the plugin prefix (``MPP3``, ``MPP301``; not ``MPP``), as bugbear treats its opinionated B9 codes.
     """
 
@@ -31,7 +31,12 @@ class Settings:
             return False
         if code in DEFAULT_OFF and not explicitly_selected(code, self.select + self.extend_select):
             return False
-        return best_select >= _longest_prefix(code, self.ignore) if self.ignore else True
+        return best_select > _longest_prefix(code, self.ignore) if self.ignore else True
+
+    @classmethod
+    def only(cls, codes: Sequence[str], manager_factories: Tuple[str, ...] = ()) -> "Settings":
+        """Exactly ``codes`` (full codes outrank the ignored plugin prefix), as the command resolves them."""
+        return cls(select=tuple(sorted(codes)), ignore=("MPP",), manager_factories=manager_factories)
 
     def enabled_codes(self) -> frozenset:
         return frozenset(rule.code for rule in RULES if self.is_enabled(rule.code))
