@@ -177,7 +177,12 @@ def test_other_formats(fmt):
 
 def test_statistics():
     result = run("--statistics", str(SEED))
-    assert "1\tMPP101\t[*]\tmutation-of-proxy-copy" in result.stdout
+    assert result.stdout.splitlines()[:3] == [  # ruff's layout; [*] only where --fix would fix
+        "1\tMPP101\t[*] mutation-of-proxy-copy", "1\tMPP201\t[ ] module-level-manager",
+        "1\tMPP202\t[ ] global-proxy-in-child"]
+    assert ": MPP" not in result.stdout  # the counts replace the findings, as in ruff
+    unsafe = run("--statistics", "--unsafe-fixes", str(SEED)).stdout
+    assert "1\tMPP201\t[*] module-level-manager" in unsafe
 
 
 def test_readme_demo_shows_the_three_findings():
