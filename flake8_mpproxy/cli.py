@@ -43,7 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--extend-exclude", help="globs to skip in addition to the default excludes")
     add("--force-exclude", action="store_true", default=None,
         help="apply the excludes to files named on the command line too (for pre-commit)")
-    add("--no-force-exclude", dest="force_exclude", action="store_false")
+    add("--no-force-exclude", dest="force_exclude", action="store_false",
+        help="check every file named on the command line (the default)")
     add("--respect-gitignore", action="store_true", default=None, help="skip what .gitignore ignores (default)")
     add("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
         help="walk into files and folders that .gitignore ignores")

@@ -162,3 +162,14 @@ def test_color(tmp_path):
     assert "\x1b[" not in run("seed.py", cwd=tmp_path, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
     assert bold_red in run("seed.py", "--color", "always", cwd=tmp_path, env={"NO_COLOR": "1"}).stdout
     assert "\x1b[" not in run("seed.py", "--color", "never", cwd=tmp_path, env={"FORCE_COLOR": "1"}).stdout
+
+
+def test_readme_documents_every_option_and_configuration_key():
+    from flake8_mpproxy.cli import build_parser
+    from flake8_mpproxy.config import CONFIG_KEYS
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    options = {s for action in build_parser()._actions for s in action.option_strings}
+    assert not {o for o in options if f"`{o}" not in readme and f"/ `{o}" not in readme}
+    assert not {key for key in CONFIG_KEYS if f"\n{key} = " not in readme and f'"{key}' not in readme
+                and f"[tool.flake8-mpproxy.{key}]" not in readme}
