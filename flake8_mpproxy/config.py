@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,8 @@ class Settings:
     """Everything that changes what the analysis reports.
 
     Selection follows flake8: the longest matching prefix decides between ``select``/``extend_select`` and
-    ``ignore``; on a tie ignore wins (flake8's ``find_more_specific``, and ruff). A rule that is off by default (MPP301) runs only when a select prefix names it more closely
+    ``ignore``; on a tie ignore wins (flake8's ``find_more_specific``, and ruff). A rule that is off by
+    default (MPP301) runs only when a select prefix names it more closely
     than the plugin prefix (``MPP3``, ``MPP301``; not ``MPP``), as bugbear treats its opinionated B9 codes.
     """
 
@@ -73,7 +73,6 @@ class ConfigError(Exception):
         self.cause = cause
 
 
-@functools.lru_cache(maxsize=256)
 def has_table(path: Path) -> bool:
     """Does ``path`` hold a ``[tool.flake8-mpproxy]`` table? (A pyproject without one must not hide one above
     it, as ruff skips a pyproject.toml without ``[tool.ruff]``.) Raises :class:`ConfigError` for bad TOML."""
@@ -86,11 +85,15 @@ def has_table(path: Path) -> bool:
     return SECTION in _parse(path, text).get("tool", {})
 
 
-def find_config(directory: Path) -> Optional[Path]:
-    """The nearest ``pyproject.toml`` at or above ``directory`` that has a ``[tool.flake8-mpproxy]`` table."""
+def find_config(directory: Path, seen: Optional[Dict[Path, bool]] = None) -> Optional[Path]:
+    """The nearest ``pyproject.toml`` at or above ``directory`` that has a ``[tool.flake8-mpproxy]`` table;
+    ``seen`` caches the answer per pyproject for one run (a walk asks about the same files many times)."""
+    seen = {} if seen is None else seen
     for folder in [directory, *directory.parents]:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and has_table(candidate):
+        if candidate not in seen:
+            seen[candidate] = candidate.is_file() and has_table(candidate)
+        if seen[candidate]:
             return candidate
     return None
 
@@ -120,7 +123,8 @@ def validate(table: Dict[str, Any], source: str) -> Dict[str, Any]:
     """Check every key and value type; codes must name MPP rules. Returns ``table`` unchanged."""
     for key, value in table.items():
         if key not in CONFIG_KEYS:
-            raise ConfigError(source, f"unknown key {key!r} in [tool.{SECTION}] (known: {', '.join(sorted(CONFIG_KEYS))})")
+            known = ", ".join(sorted(CONFIG_KEYS))
+            raise ConfigError(source, f"unknown key {key!r} in [tool.{SECTION}] (known: {known})")
         if key in BOOL_KEYS and not isinstance(value, bool):
             raise ConfigError(source, f"{key} must be true or false")
         if key in STRING_KEYS and not isinstance(value, str):

@@ -87,7 +87,6 @@ class Resolved:
     force_exclude: bool
     respect_gitignore: bool
     output_format: str
-    values: Tuple[Tuple[str, Any], ...]
 
     def job_for(self, path: str) -> Job:
         """The job for ``path``: the folder's job minus the codes per-file-ignores drops for it."""
@@ -111,6 +110,7 @@ class Resolver:
         self.isolated = isolated
         self.cwd = (cwd or Path.cwd()).resolve()
         self._configs: Dict[Path, Optional[Path]] = {}
+        self._has_table: Dict[Path, bool] = {}
         self._resolved: Dict[Optional[Path], Resolved] = {}
 
     def config_for(self, directory: Path) -> Optional[Path]:
@@ -119,7 +119,7 @@ class Resolver:
         if self.explicit is not None:
             return self.explicit
         if directory not in self._configs:
-            self._configs[directory] = find_config(directory)
+            self._configs[directory] = find_config(directory, self._has_table)
         return self._configs[directory]
 
     def for_path(self, path: str) -> Resolved:
@@ -157,7 +157,7 @@ class Resolver:
                          for glob, codes in (pfi_source.get("per-file-ignores") or {}).items())
         job = Job(settings, self.mode, unsafe=bool(values.get("unsafe-fixes", False)), style=style)
         return Resolved(config, root, job, tuple(exclude), per_file, bool(values.get("force-exclude", False)),
-                        bool(values.get("respect-gitignore", True)), fmt, tuple(sorted(values.items(), key=str)))
+                        bool(values.get("respect-gitignore", True)), fmt)
 
 
 def _layer(values: Dict[str, Any]) -> Layer:

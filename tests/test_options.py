@@ -59,7 +59,8 @@ def test_a_bad_code_names_the_pyproject_and_the_other_files_are_still_checked(tm
                        "bad/pyproject.toml": '[tool.flake8-mpproxy]\nextend-select = ["MPP999"]\n'})
     result = run(".", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == f"{tmp_path / 'bad' / 'pyproject.toml'}: error: extend-select: unknown code 'MPP999'"
+    bad = tmp_path / "bad" / "pyproject.toml"
+    assert result.stderr.strip() == f"{bad}: error: extend-select: unknown code 'MPP999'"
     assert {path for path, _ in found(result)} == {"./good/seed.py"}
 
 
@@ -71,6 +72,11 @@ def test_per_file_ignores_in_pyproject_and_on_the_command_line(tmp_path):
     flake8_form = run(".", "--per-file-ignores", "tests/*:MPP101,MPP201 src/seed.py:MPP2", cwd=tmp_path)
     assert found(flake8_form) == [("./src/seed.py", "MPP101"), ("./tests/test_x.py", "MPP202")]
     assert run(".", "--per-file-ignores", "x.py:NOPE1", cwd=tmp_path).returncode == 2
+    before = (tmp_path / "src" / "seed.py").read_text()
+    assert run("--fix", "src/seed.py", cwd=tmp_path).returncode == 1  # MPP101 is ignored there: not fixed
+    assert (tmp_path / "src" / "seed.py").read_text() == before
+    assert run("--fix", "tests/test_x.py", cwd=tmp_path).returncode == 0
+    assert "d[1] += [4]" in (tmp_path / "tests" / "test_x.py").read_text()
 
 
 def test_config_key_value_overrides_every_file(tmp_path):
