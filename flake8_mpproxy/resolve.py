@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
@@ -95,8 +95,9 @@ class Resolved:
             return self.job
         ignored = expand([code for codes in dropped for code in codes])
         settings = self.job.settings
-        keep = settings.enabled_codes() - ignored
-        return Job(Settings.only(keep, settings.manager_factories), self.job.mode, self.job.unsafe, self.job.style)
+        narrowed = Settings.only(settings.enabled_codes() - ignored)
+        # replace(): every other field of the folder's settings (factories, and any added later) is kept
+        return replace(self.job, settings=replace(settings, select=narrowed.select, ignore=narrowed.ignore))
 
 
 class Resolver:
