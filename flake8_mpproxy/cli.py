@@ -1,56 +1,76 @@
-"""The ``flake8-mpproxy`` command: options and configuration -> files -> outcomes -> report -> exit status.
+"""The ``flake8-mpproxy`` command: options -> per-file configuration -> files -> outcomes -> report -> exit status.
 
-Exit status: 0 nothing found (or everything fixed), 1 findings remain (or ``--diff`` has changes, or
-``--exit-non-zero-on-fix`` and a file changed), 2 usage or configuration error, or a file could not be checked.
+Exit status (ruff's): 0 nothing found (or everything fixed); 1 findings remain, or ``--diff`` has changes, or
+``--exit-non-zero-on-fix`` and a file changed; 2 usage or configuration error, or a file could not be checked.
+``--exit-zero`` turns 1 into 0 (never 2).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import sys
-from typing import List, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import IO, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .catalogue import BY_CODE
-from .config import ConfigError, Settings, load_config
-from .discovery import DEFAULT_EXCLUDES, iter_files, split_list
+from .config import ConfigError, parse_override, validate
+from .discovery import STDIN, force_excluded, iter_files, split_list
 from .explain import explain, rule_list
-from .report import FORMATS, Located, render, statistics, summary
+from .gitignore import GitIgnore
+from .report import ALWAYS_PRINTED, FORMATS, STATISTICS_FORMATS, Located, render, statistics, summary
+from .resolve import FIX_STYLES, Resolver, parse_per_file_ignores
 from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, Job, Outcome, flatten, process, read_bytes, run_all
 
-FIX_STYLES = ("reassign", "nested", "auto")
+COLORS = ("auto", "always", "never")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="flake8-mpproxy",
         description="Find (and fix) multiprocessing manager proxy traps that silently lose data.")
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files or directories ('-' for stdin); default: .")
-    parser.add_argument("--select", help="comma-separated codes or prefixes to report (default: all on-by-default)")
-    parser.add_argument("--ignore", help="comma-separated codes or prefixes not to report")
-    parser.add_argument("--extend-select", help="codes to add to the selection (e.g. MPP301)")
-    parser.add_argument("--manager-factories", help="comma-separated dotted names of functions that return a manager")
-    parser.add_argument("--exclude", help=f"comma-separated globs to skip (default: {','.join(DEFAULT_EXCLUDES)})")
-    parser.add_argument("--extend-exclude", help="globs to skip in addition to the default excludes")
-    parser.add_argument("--output-format", choices=FORMATS, help="text (default), concise, json, github or sarif")
-    parser.add_argument("--statistics", action="store_true", help="print the number of findings per code")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
-    parser.add_argument("--show-fixes", action="store_true", help="mark fixable findings and their fix safety")
-    parser.add_argument("--fix", action="store_true", help="apply fixes in place")
-    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
-    parser.add_argument("--unsafe-fixes", action="store_true", default=None,
-                        help="also apply unsafe fixes (main guard, pass proxies as arguments)")
-    parser.add_argument("--fix-style", choices=FIX_STYLES, help="reassign (default), nested, or auto")
-    parser.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file")
-    parser.add_argument("--explain", nargs="?", const="", metavar="CODE", help="print a rule's documentation")
-    parser.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per CPU for a tree)")
-    parser.add_argument("--stdin-filename", help="the name to show for '-'")
-    parser.add_argument("--config", help="pyproject.toml to read instead of the nearest one")
-    parser.add_argument("--isolated", action="store_true", help="read no configuration file")
-    parser.add_argument("--version", action="version",
-                        version=f"flake8-mpproxy {__version__} (Python {platform.python_version()})")
+    add = parser.add_argument
+    add("paths", nargs="*", metavar="PATH", help="files or directories ('-' for stdin); default: .")
+    add("--select", help="comma-separated codes or prefixes to report (default: all on-by-default)")
+    add("--ignore", help="comma-separated codes or prefixes not to report")
+    add("--extend-select", help="codes to add to the selection (e.g. MPP301)")
+    add("--per-file-ignores", help="flake8's form: 'tests/*:MPP101,MPP2 gen.py:MPP3'")
+    add("--manager-factories", help="comma-separated dotted names of functions that return a manager")
+    add("--exclude", help="comma-separated globs to skip, replacing the default list")
+    add("--extend-exclude", help="globs to skip in addition to the default excludes")
+    add("--force-exclude", action="store_true", default=None,
+        help="apply the excludes to files named on the command line too (for pre-commit)")
+    add("--no-force-exclude", dest="force_exclude", action="store_false",
+        help="check every file named on the command line (the default)")
+    add("--respect-gitignore", action="store_true", default=None, help="skip what .gitignore ignores (default)")
+    add("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+        help="walk into files and folders that .gitignore ignores")
+    add("--output-format", choices=FORMATS, help="text (default), " + ", ".join(FORMATS[1:]))
+    add("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
+    add("--color", choices=COLORS, default="auto",
+        help="colour the text output: auto (a terminal, unless NO_COLOR is set or FORCE_COLOR is), always, never")
+    add("--statistics", action="store_true", help="print the number of findings per code instead of the findings")
+    add("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    add("--show-fixes", action="store_true", help="mark fixable findings and their fix safety")
+    add("--show-files", action="store_true", help="print the files that would be checked, then stop")
+    add("--show-settings", action="store_true", help="print the settings for the first file, then stop")
+    add("--fix", action="store_true", help="apply fixes in place")
+    add("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    add("--unsafe-fixes", action="store_true", default=None,
+        help="also apply unsafe fixes (main guard, pass proxies as arguments)")
+    add("--fix-style", choices=FIX_STYLES, help="reassign (default), nested, or auto")
+    add("--exit-zero", action="store_true", help="exit 0 even when findings remain (2 still means an error)")
+    add("--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file")
+    add("--explain", nargs="?", const="", metavar="CODE", help="print a rule's documentation")
+    add("-j", "--jobs", type=int, help="worker processes (default: one per CPU for a tree)")
+    add("--stdin-filename", metavar="NAME", help="read stdin (no PATH needed) and show it as NAME")
+    add("--config", action="append", default=[], metavar="PATH|KEY=VALUE",
+        help="a pyproject.toml to use for every file, or a TOML 'key = value' that overrides every file's")
+    add("--isolated", action="store_true", help="read no configuration file")
+    add("--version", action="version", version=f"flake8-mpproxy {__version__} (Python {platform.python_version()})")
     return parser
 
 
@@ -73,14 +93,119 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return print_explanation(args.explain)
     if args.fix and args.diff:
         parser.error("--fix and --diff cannot be used together")
-    paths = args.paths or ["."]
+    mode = MODE_FIX if args.fix else MODE_DIFF if args.diff else MODE_CHECK
     try:
-        config = {} if args.isolated else load_config(paths, args.config)
-        settings, options = settings_from(args, config)
+        values, explicit = command_line_values(args)
+        resolver = Resolver(values, mode, explicit, args.isolated)
+        fmt = resolver.for_path(".").output_format
     except ConfigError as err:
-        print(f"flake8-mpproxy: error: {err}", file=sys.stderr)
+        print(err, file=sys.stderr)
         return 2
-    return run(paths, args, settings, options)
+    if args.statistics and fmt not in STATISTICS_FORMATS:
+        print(f"flake8-mpproxy: error: --statistics works with --output-format {', '.join(STATISTICS_FORMATS)}, "
+              f"not {fmt}", file=sys.stderr)
+        return 2
+    paths = args.paths or ([STDIN] if args.stdin_filename else ["."])
+    if args.show_settings:
+        return show_settings(paths, resolver)
+    items, errors = collect(paths, resolver, args.stdin_filename)
+    if args.show_files:
+        for path, _ in items:
+            print(os.path.abspath(path) if path != STDIN else args.stdin_filename or STDIN)
+        return print_errors(errors)
+    outcomes = run(items, args, resolver)
+    with output(args.output_file) as out:
+        status = report(outcomes, errors, args, fmt, mode, out, resolver.for_path(".").job.unsafe)
+    return status
+
+
+def command_line_values(args: argparse.Namespace) -> Tuple[Dict[str, Any], Optional[Path]]:
+    """The options given, as ``[tool.flake8-mpproxy]`` keys (validated as such), plus ``--config PATH``."""
+    values: Dict[str, Any] = {}
+    for key in ("select", "ignore", "extend-select", "manager-factories", "exclude", "extend-exclude"):
+        value = getattr(args, key.replace("-", "_"))
+        if value is not None:
+            values[key] = split_list(value)
+    for key in ("fix-style", "output-format", "unsafe-fixes", "force-exclude", "respect-gitignore"):
+        value = getattr(args, key.replace("-", "_"))
+        if value is not None:
+            values[key] = value
+    if args.per_file_ignores is not None:
+        values["per-file-ignores"] = parse_per_file_ignores(args.per_file_ignores)
+    for key, value in values.items():
+        validate({key: value}, f"--{key}")
+    explicit: Optional[Path] = None
+    for item in args.config:
+        if "=" not in item or os.path.isfile(item):
+            if explicit is not None:
+                raise ConfigError("--config", "give at most one configuration file")
+            if not os.path.isfile(item):
+                raise ConfigError(item, "No such file or directory")
+            explicit = Path(item).resolve()
+        else:
+            values.update(parse_override(item))
+    return values, explicit
+
+
+def collect(paths: List[str], resolver: Resolver,
+            stdin_name: Optional[str] = None) -> Tuple[List[Tuple[str, Job]], List[Tuple[str, str]]]:
+    """The files to check with their jobs, and the paths (or configuration files) that cannot be used."""
+    items: List[Tuple[str, Job]] = []
+    errors: Dict[str, str] = {}
+    gitignore = GitIgnore()
+    for path, job, cause in iter_files(paths, resolver, gitignore, stdin_name):
+        if cause is not None:
+            errors.setdefault(path, cause)
+        elif job is not None:
+            items.append((path, job))
+    return items, list(errors.items())
+
+
+def run(items: List[Tuple[str, Job]], args: argparse.Namespace, resolver: Resolver) -> List[Outcome]:
+    files = [(path, job) for path, job in items if path != STDIN]
+    outcomes = list(run_all(files, args.jobs))
+    for _, job in (item for item in items if item[0] == STDIN):
+        outcomes.append(process_stdin(job, args, resolver))
+    return flatten(outcomes)
+
+
+def process_stdin(job: Job, args: argparse.Namespace, resolver: Resolver) -> Outcome:
+    """stdin, configured as if it were ``--stdin-filename``; an excluded name under ``--force-exclude`` is
+    passed through untouched (ruff does the same, so editors can pipe every buffer)."""
+    name = args.stdin_filename or "stdin"
+    raw = read_bytes(STDIN)
+    if args.stdin_filename:
+        resolved = resolver.for_path(name)
+        if resolved.force_exclude and force_excluded(name, resolved.exclude, resolved.root):
+            return Outcome(name, output=raw if job.mode == MODE_FIX else None)
+    return process(STDIN, job, display=name, raw=raw)
+
+
+@contextlib.contextmanager
+def output(path: Optional[str]) -> Iterator[IO[str]]:
+    if path is None:
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8") as handle:
+        yield handle
+
+
+def use_color(choice: str, stream: IO[str]) -> bool:
+    """``--color always|never`` wins; ``auto`` honours NO_COLOR (https://no-color.org), then FORCE_COLOR,
+    then colours only a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def print_errors(errors: List[Tuple[str, str]]) -> int:
+    for path, cause in errors:
+        print(f"{path}: error: {cause}", file=sys.stderr)
+    return 2 if errors else 0
 
 
 def print_explanation(code: str) -> int:
@@ -94,59 +219,31 @@ def print_explanation(code: str) -> int:
     return 0
 
 
-def settings_from(args: argparse.Namespace, config: dict) -> Tuple[Settings, dict]:
-    """Command line over configuration over defaults."""
-    def pick(name: str, default=None):
-        value = getattr(args, name.replace("-", "_"))
-        return value if value is not None else config.get(name, default)
-
-    def codes(name: str) -> Tuple[str, ...]:
-        value = pick(name)
-        items = split_list(value) if isinstance(value, str) else list(value or [])
-        unknown = [c for c in items if not any(code.startswith(c.upper()) for code in BY_CODE)]
-        if unknown:
-            raise ConfigError(f"--{name}: unknown code {unknown[0]!r}")
-        return tuple(c.upper() for c in items)
-
-    factories = pick("manager-factories")
-    settings = Settings(select=codes("select"), ignore=codes("ignore"), extend_select=codes("extend-select"),
-                        manager_factories=tuple(split_list(factories) if isinstance(factories, str)
-                                                else factories or ()))
-    exclude = pick("exclude")
-    exclude_list = (split_list(exclude) if isinstance(exclude, str) else list(exclude)) if exclude else list(
-        DEFAULT_EXCLUDES)
-    extra = pick("extend-exclude")
-    exclude_list += split_list(extra) if isinstance(extra, str) else list(extra or [])
-    style = pick("fix-style", "reassign")
-    if style not in FIX_STYLES:
-        raise ConfigError(f"fix-style: expected one of {', '.join(FIX_STYLES)}, got {style!r}")
-    options = {"exclude": exclude_list, "style": style, "unsafe": bool(pick("unsafe-fixes", False)),
-               "format": pick("output-format", "text")}
-    if options["format"] not in FORMATS:
-        raise ConfigError(f"output-format: expected one of {', '.join(FORMATS)}, got {options['format']!r}")
-    return settings, options
+def show_settings(paths: List[str], resolver: Resolver) -> int:
+    """ruff's ``--show-settings``: what applies to the first file the paths give."""
+    items, errors = collect(paths, resolver)
+    if not items:
+        return print_errors(errors) or 2
+    path, job = items[0]
+    resolved = resolver.for_path(path)
+    print(f"Resolved settings for: {os.path.abspath(path) if path != STDIN else STDIN}")
+    print(f"Settings path: {resolved.config or 'none (defaults and command line)'}")
+    print(f"enabled = {sorted(job.settings.enabled_codes())}")
+    print(f"manager-factories = {list(job.settings.manager_factories)}")
+    print(f"fix-style = {job.style!r}\nunsafe-fixes = {str(job.unsafe).lower()}")
+    print(f"exclude = {list(resolved.exclude)}")
+    print(f"per-file-ignores = {dict((glob, list(codes)) for glob, codes in resolved.per_file_ignores)}")
+    print(f"force-exclude = {str(resolved.force_exclude).lower()}")
+    print(f"respect-gitignore = {str(resolved.respect_gitignore).lower()}")
+    print(f"output-format = {resolved.output_format!r}")
+    return 0
 
 
-def run(paths: List[str], args: argparse.Namespace, settings: Settings, options: dict) -> int:
-    mode = MODE_FIX if args.fix else MODE_DIFF if args.diff else MODE_CHECK
-    job = Job(settings, mode, unsafe=options["unsafe"], style=options["style"])
-    files, errors = [], []
-    for path, cause in iter_files(paths, options["exclude"]):
-        (errors.append((path, cause)) if cause else files.append(path))
-    stdin = [p for p in files if p == "-"]
-    files = [p for p in files if p != "-"]
-    outcomes = list(run_all(files, job, args.jobs))
-    for _ in stdin:
-        outcomes.append(process("-", job, display=args.stdin_filename or "stdin", raw=read_bytes("-")))
-    outcomes = flatten(outcomes)
-    return report(outcomes, errors, args, options, mode)
-
-
-def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argparse.Namespace, options: dict,
-           mode: str) -> int:
-    for path, cause in errors:
-        print(f"{path}: error: {cause}", file=sys.stderr)
-    errors_found = bool(errors)
+def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argparse.Namespace, fmt: str,
+           mode: str, out: IO[str], unsafe: bool = False) -> int:
+    """Print everything in order (errors, findings or statistics, summary) and return the exit status;
+    ``unsafe``: unsafe fixes count as fixable (``--unsafe-fixes``), for the statistics' ``[*]``."""
+    errors_found = bool(print_errors(errors))
     located: List[Located] = []
     for outcome in outcomes:
         if outcome.error is not None:
@@ -159,24 +256,32 @@ def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argpars
     diffs = [o.diff for o in outcomes if o.diff]
     fixed = sum(len(o.fixed) for o in outcomes)
     files_fixed = sum(1 for o in outcomes if o.fixed)
-    to_stderr = any(o.output is not None for o in outcomes)  # stdout carries the fixed code
-    out = sys.stderr if to_stderr else sys.stdout
+    if out is sys.stdout and any(o.output is not None for o in outcomes):
+        out = sys.stderr  # stdout carries the fixed code
     if mode == MODE_DIFF:
         for diff in diffs:
             out.write(diff)
-    elif located or options["format"] in ("json", "sarif"):
-        print(render(options["format"], located, args.show_fixes), file=out)
-    if args.statistics and located:
-        print(statistics(located), file=out)
-    if options["format"] in ("text", "concise") and not args.quiet and (located or fixed or mode != MODE_CHECK):
+    elif args.statistics:
+        if located or fmt == "json":
+            print(statistics(located, fmt, unsafe), file=out)
+    elif located or fmt in ALWAYS_PRINTED:
+        print(render(fmt, located, args.show_fixes, use_color(args.color, out)), file=out)
+    if fmt in ("text", "concise") and not args.quiet and (located or fixed or mode != MODE_CHECK):
         print(summary(located, fixed, files_fixed, mode), file=sys.stderr if mode == MODE_DIFF else out)
-    if errors_found:
+    return exit_status(args, mode, errors_found, bool(diffs), files_fixed, bool(located))
+
+
+def exit_status(args: argparse.Namespace, mode: str, errors: bool, diffs: bool, files_fixed: int,
+                remaining: bool) -> int:
+    if errors:
         return 2
+    if args.exit_zero:
+        return 0
     if mode == MODE_DIFF:
         return 1 if diffs else 0
     if mode == MODE_FIX and args.exit_non_zero_on_fix and files_fixed:
         return 1
-    return 1 if located else 0
+    return 1 if remaining else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple
 
-from .catalogue import DEFAULT_OFF, RULES
+from .catalogue import BY_CODE, DEFAULT_OFF, RULES
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,8 @@ class Settings:
     """Everything that changes what the analysis reports.
 
     Selection follows flake8: the longest matching prefix decides between ``select``/``extend_select`` and
-    ``ignore``. A rule that is off by default (MPP301) runs only when a select prefix names it more closely
+    ``ignore``; on a tie ignore wins (flake8's ``find_more_specific``, and ruff). A rule that is off by
+    default (MPP301) runs only when a select prefix names it more closely
     than the plugin prefix (``MPP3``, ``MPP301``; not ``MPP``), as bugbear treats its opinionated B9 codes.
     """
 
@@ -31,7 +32,12 @@ class Settings:
             return False
         if code in DEFAULT_OFF and not explicitly_selected(code, self.select + self.extend_select):
             return False
-        return best_select >= _longest_prefix(code, self.ignore) if self.ignore else True
+        return best_select > _longest_prefix(code, self.ignore) if self.ignore else True
+
+    @classmethod
+    def only(cls, codes: Sequence[str], manager_factories: Tuple[str, ...] = ()) -> "Settings":
+        """Exactly ``codes`` (full codes outrank the ignored plugin prefix), as the command resolves them."""
+        return cls(select=tuple(sorted(codes)), ignore=("MPP",), manager_factories=manager_factories)
 
     def enabled_codes(self) -> frozenset:
         return frozenset(rule.code for rule in RULES if self.is_enabled(rule.code))
@@ -50,51 +56,108 @@ def _longest_prefix(code: str, prefixes: Tuple[str, ...]) -> int:
 # --- [tool.flake8-mpproxy] in pyproject.toml ---------------------------------------------------------------
 
 SECTION = "flake8-mpproxy"
-CONFIG_KEYS = frozenset({"select", "ignore", "extend-select", "exclude", "extend-exclude", "fix-style",
-                         "unsafe-fixes", "manager-factories", "output-format"})
+CODE_LIST_KEYS = frozenset({"select", "ignore", "extend-select"})
+LIST_KEYS = CODE_LIST_KEYS | {"exclude", "extend-exclude", "manager-factories"}
+STRING_KEYS = frozenset({"fix-style", "output-format"})
+BOOL_KEYS = frozenset({"unsafe-fixes", "force-exclude", "respect-gitignore"})
+TABLE_KEYS = frozenset({"per-file-ignores"})
+CONFIG_KEYS = LIST_KEYS | STRING_KEYS | BOOL_KEYS | TABLE_KEYS
 
 
 class ConfigError(Exception):
-    """A configuration problem; ``str(err)`` names the file and the key."""
+    """A configuration problem in ``source`` (a pyproject.toml path, or the option that carried it)."""
+
+    def __init__(self, source: str, cause: str) -> None:
+        super().__init__(f"{source}: error: {cause}")
+        self.source = source
+        self.cause = cause
 
 
-def find_config(paths: Sequence[str]) -> Optional[Path]:
-    """The nearest ``pyproject.toml`` with a ``[tool.flake8-mpproxy]`` table, above the first checked path."""
-    start = Path(paths[0] if paths and paths[0] != "-" else ".").resolve()
-    directory = start if start.is_dir() else start.parent
+def has_table(path: Path) -> bool:
+    """Does ``path`` hold a ``[tool.flake8-mpproxy]`` table? (A pyproject without one must not hide one above
+    it, as ruff skips a pyproject.toml without ``[tool.ruff]``.) Raises :class:`ConfigError` for bad TOML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(str(path), f"cannot read: {getattr(err, 'strerror', None) or err}") from None
+    if SECTION not in text:  # cheap: most pyproject files never mention us
+        return False
+    return SECTION in _parse(path, text).get("tool", {})
+
+
+def find_config(directory: Path, seen: Optional[Dict[Path, bool]] = None) -> Optional[Path]:
+    """The nearest ``pyproject.toml`` at or above ``directory`` that has a ``[tool.flake8-mpproxy]`` table;
+    ``seen`` caches the answer per pyproject for one run (a walk asks about the same files many times)."""
+    seen = {} if seen is None else seen
     for folder in [directory, *directory.parents]:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and "flake8-mpproxy" in candidate.read_text(encoding="utf-8", errors="replace"):
+        if candidate not in seen:
+            seen[candidate] = candidate.is_file() and has_table(candidate)
+        if seen[candidate]:
             return candidate
     return None
 
 
-def load_config(paths: Sequence[str], explicit: Optional[str] = None) -> Dict[str, Any]:
-    """The ``[tool.flake8-mpproxy]`` table, validated; ``{}`` when there is none."""
-    path = Path(explicit) if explicit else find_config(paths)
-    if path is None:
-        return {}
+def load_config(path: Path) -> Dict[str, Any]:
+    """The validated ``[tool.flake8-mpproxy]`` table of ``path`` (``{}`` when it has none)."""
     try:
-        data = _toml_loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
-    except ValueError as err:  # tomllib.TOMLDecodeError is a ValueError
-        raise ConfigError(f"{path}: invalid TOML: {err}") from None
-    table = data.get("tool", {}).get(SECTION, {})
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(str(path), f"cannot read: {getattr(err, 'strerror', None) or err}") from None
+    table = _parse(path, text).get("tool", {}).get(SECTION, {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [tool.{SECTION}] must be a table")
+        raise ConfigError(str(path), f"[tool.{SECTION}] must be a table")
+    return validate(table, str(path))
+
+
+def parse_override(text: str) -> Dict[str, Any]:
+    """``--config "KEY = VALUE"``: one TOML assignment, validated like a pyproject key (ruff's form)."""
+    try:
+        table = _toml_loads(text)
+    except ValueError as err:
+        raise ConfigError("--config", f"{text!r} is neither a file nor a TOML `key = value` ({err})") from None
+    return validate(table, "--config")
+
+
+def validate(table: Dict[str, Any], source: str) -> Dict[str, Any]:
+    """Check every key and value type; codes must name MPP rules. Returns ``table`` unchanged."""
     for key, value in table.items():
         if key not in CONFIG_KEYS:
-            raise ConfigError(f"{path}: unknown key {key!r} in [tool.{SECTION}] "
-                              f"(known: {', '.join(sorted(CONFIG_KEYS))})")
-        if key == "unsafe-fixes" and not isinstance(value, bool):
-            raise ConfigError(f"{path}: {key} must be true or false")
-        if key in ("fix-style", "output-format") and not isinstance(value, str):
-            raise ConfigError(f"{path}: {key} must be a string")
-        if key not in ("unsafe-fixes", "fix-style", "output-format") and not (
-                isinstance(value, list) and all(isinstance(v, str) for v in value)) and not isinstance(value, str):
-            raise ConfigError(f"{path}: {key} must be a list of strings")
+            known = ", ".join(sorted(CONFIG_KEYS))
+            raise ConfigError(source, f"unknown key {key!r} in [tool.{SECTION}] (known: {known})")
+        if key in BOOL_KEYS and not isinstance(value, bool):
+            raise ConfigError(source, f"{key} must be true or false")
+        if key in STRING_KEYS and not isinstance(value, str):
+            raise ConfigError(source, f"{key} must be a string")
+        if key in LIST_KEYS and not _strings(value):
+            raise ConfigError(source, f"{key} must be a list of strings")
+        if key in CODE_LIST_KEYS:
+            check_codes(value, key, source)
+        if key in TABLE_KEYS:
+            if not isinstance(value, dict) or not all(_strings(codes) for codes in value.values()):
+                raise ConfigError(source, f"{key} must be a table of glob = [codes]")
+            for codes in value.values():
+                check_codes(codes, key, source)
     return table
+
+
+def check_codes(value: Any, key: str, source: str) -> None:
+    items = [value] if isinstance(value, str) else value
+    for item in items:
+        for code in (c.strip() for c in item.split(",")):
+            if code and not any(known.startswith(code.upper()) for known in BY_CODE):
+                raise ConfigError(source, f"{key}: unknown code {code!r}")
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _parse(path: Path, text: str) -> Dict[str, Any]:
+    try:
+        return _toml_loads(text)
+    except ValueError as err:  # tomllib.TOMLDecodeError is a ValueError
+        raise ConfigError(str(path), f"invalid TOML: {err}") from None
 
 
 def _toml_loads(text: str) -> Dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Paths -> files to check: directory recursion, default and user excludes, stdin, missing paths."""
+"""Paths -> files to check (each with its job): directory recursion, excludes, .gitignore, stdin, missing paths."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import fnmatch
 import functools
 import os
 import re
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
+
+from .config import ConfigError
+from .gitignore import GitIgnore
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .resolve import Resolver
+    from .runner import Job
 
 STDIN = "-"
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
@@ -32,38 +39,74 @@ def _compiled(patterns: Tuple[str, ...]) -> Tuple[Optional["re.Pattern[str]"], O
     return join(patterns), join([p for p in patterns if any(c in p for c in "*?[/" + os.sep)])
 
 
-def iter_files(paths: Sequence[str], exclude: Sequence[str]) -> Iterator[Tuple[str, Optional[str]]]:
-    """(path, None) for each file to check, (path, cause) for each path that cannot be checked.
+def iter_files(paths: Sequence[str], resolver: "Resolver", gitignore: Optional[GitIgnore] = None,
+               stdin_name: Optional[str] = None) -> Iterator[Tuple[str, Optional["Job"], Optional[str]]]:
+    """(path, job, None) for each file to check, (path, None, cause) for each path that cannot be checked.
 
-    A file named on the command line is checked whatever its name; directories give their ``*.py`` files
-    (never ``.pyi``) in sorted order, skipping excluded directories and virtualenvs. Symlinked directories are
-    not followed, so a link loop cannot hang the walk.
+    A file named on the command line is checked whatever its name, unless ``force-exclude`` is on (ruff's
+    option): then the exclude globs apply to it and to its parent folders up to the configuration's folder or
+    the cwd. Directories give their ``*.py`` files (never ``.pyi``) in sorted order, skipping excluded
+    directories, virtualenvs and, in a git work tree, what ``.gitignore`` ignores (unless
+    ``respect-gitignore = false``). Symlinked directories are not followed, so a link loop cannot hang the walk.
+    stdin gets the configuration of ``stdin_name``. A broken configuration file is one error (its path and
+    cause); the files it governs are skipped and the others are checked.
     """
     for path in paths:
+        try:
+            resolved = resolver.for_path(stdin_name or path if path == STDIN else path)
+        except ConfigError as err:
+            yield err.source, None, err.cause
+            continue
+        if path != STDIN and resolved.force_exclude and force_excluded(path, resolved.exclude, resolved.root):
+            continue
         if path == STDIN:
-            yield path, None
+            yield path, resolved.job_for(stdin_name or path), None
         elif os.path.isdir(path):
-            if not excluded(path, exclude) or path in (".", ".."):
-                yield from ((found, None) for found in walk(path, exclude))
+            if not excluded(path, resolved.exclude) or path in (".", ".."):
+                yield from walk(path, resolver, gitignore)
         elif os.path.lexists(path) and not os.path.exists(path):
-            yield path, "broken symbolic link"
+            yield path, None, "broken symbolic link"
         elif os.path.exists(path):
-            yield path, None
+            yield path, resolved.job_for(path), None
         else:
-            yield path, "No such file or directory"
+            yield path, None, "No such file or directory"
 
 
-def walk(top: str, exclude: Sequence[str]) -> Iterator[str]:
+def force_excluded(path: str, exclude: Sequence[str], root: "os.PathLike[str]") -> bool:
+    """Is ``path`` or a parent folder below ``root`` (or the cwd) excluded? Stops at those folders, so a
+    checkout that lives under ``/home/me/build/`` is not excluded by the default ``build`` pattern."""
+    if excluded(path, exclude):
+        return True
+    stops = {os.path.abspath(str(root)), os.getcwd()}
+    folder = os.path.dirname(os.path.abspath(path))
+    while folder not in stops and os.path.dirname(folder) != folder:
+        if excluded(folder, exclude):
+            return True
+        folder = os.path.dirname(folder)
+    return False
+
+
+def walk(top: str, resolver: "Resolver",
+         gitignore: Optional[GitIgnore]) -> Iterator[Tuple[str, Optional["Job"], Optional[str]]]:
     for root, dirs, files in os.walk(top):
-        dirs[:] = sorted(d for d in dirs if not skip_directory(os.path.join(root, d), exclude))
+        try:
+            resolved = resolver.for_path(root)
+        except ConfigError as err:
+            dirs[:] = []
+            yield err.source, None, err.cause
+            continue
+        ignore = gitignore if resolved.respect_gitignore else None
+        dirs[:] = sorted(d for d in dirs if not skip_directory(os.path.join(root, d), resolved.exclude, ignore, top))
         for name in sorted(files):
             full = os.path.join(root, name)
-            if name.endswith(".py") and not excluded(full, exclude):
-                yield full
+            if name.endswith(".py") and not excluded(full, resolved.exclude) and not (
+                    ignore is not None and ignore.ignored(full, False, top)):
+                yield full, resolved.job_for(full), None
 
 
-def skip_directory(path: str, exclude: Sequence[str]) -> bool:
-    return excluded(path, exclude) or os.path.exists(os.path.join(path, "pyvenv.cfg"))
+def skip_directory(path: str, exclude: Sequence[str], gitignore: Optional[GitIgnore] = None, top: str = "") -> bool:
+    return excluded(path, exclude) or os.path.exists(os.path.join(path, "pyvenv.cfg")) or (
+        gitignore is not None and gitignore.ignored(path, True, top))
 
 
 def split_list(value: Optional[str]) -> List[str]:

@@ -133,20 +133,21 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
     return None, len(raw)
 
 
-def run_all(paths: List[str], job: Job, jobs: Optional[int]) -> Iterator[Outcome]:
-    """Process ``paths``; the candidates that pass :func:`screen` go to ``jobs`` worker processes (None: as
-    many as the work is worth). Yields outcomes in any order."""
-    candidates: List[Tuple[int, str]] = []
-    for path in paths:
+def run_all(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Outcome]:
+    """Process each ``(path, job)`` (files under different configurations get different jobs); the candidates
+    that pass :func:`screen` go to ``jobs`` worker processes (None: as many as the work is worth). Yields
+    outcomes in any order."""
+    candidates: List[Tuple[int, str, Job]] = []
+    for path, job in items:
         outcome, size = screen(path, job)
         if outcome is not None:
             yield outcome
         else:
-            candidates.append((size, path))
-    candidates.sort(reverse=True)  # the largest first: the workers finish together
-    workers = jobs if jobs is not None else default_jobs(sum(size for size, _ in candidates))
+            candidates.append((size, path, job))
+    candidates.sort(key=lambda item: (-item[0], item[1]))  # the largest first: the workers finish together
+    workers = jobs if jobs is not None else default_jobs(sum(size for size, _, _ in candidates))
     if workers <= 1 or len(candidates) < 2:
-        for _, path in candidates:
+        for _, path, job in candidates:
             yield process_guarded(path, job)
         return
     import multiprocessing
@@ -154,7 +155,7 @@ def run_all(paths: List[str], job: Job, jobs: Optional[int]) -> Iterator[Outcome
     workers = min(workers, len(candidates))
     chunk = max(1, len(candidates) // (workers * 4))  # few round trips, yet the workers finish together
     with multiprocessing.get_context(_start_method()).Pool(workers) as pool:
-        yield from pool.imap_unordered(_work, [(path, job) for _, path in candidates], chunksize=chunk)
+        yield from pool.imap_unordered(_work, [(path, job) for _, path, job in candidates], chunksize=chunk)
 
 
 def _start_method() -> str:

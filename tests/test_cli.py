@@ -177,10 +177,31 @@ def test_other_formats(fmt):
 
 def test_statistics():
     result = run("--statistics", str(SEED))
-    assert "1\tMPP101\t[*]\tmutation-of-proxy-copy" in result.stdout
+    assert result.stdout.splitlines()[:3] == [  # ruff's layout; [*] only where --fix would fix
+        "1\tMPP101\t[*] mutation-of-proxy-copy", "1\tMPP201\t[ ] module-level-manager",
+        "1\tMPP202\t[ ] global-proxy-in-child"]
+    assert ": MPP" not in result.stdout  # the counts replace the findings, as in ruff
+    unsafe = run("--statistics", "--unsafe-fixes", str(SEED)).stdout
+    assert "1\tMPP201\t[*] module-level-manager" in unsafe
 
 
 def test_readme_demo_shows_the_three_findings():
     result = run("examples/seed.py")
     assert [line.split()[1] for line in finding_lines(result.stdout)] == ["MPP201", "MPP101", "MPP202"]
     assert "examples/seed.py:9:5: MPP101 d[1].append() mutates a copy" in result.stdout
+
+
+def test_command_line_ignore_beats_configured_extend_select(tmp_path):
+    shutil.copy(ROOT / "fixtures" / "seed" / "seed.py", tmp_path / "seed.py")
+    (tmp_path / "lock.py").write_text(
+        "from multiprocessing import Manager, Process\n\n\ndef work(d):\n    d['n'] += 1\n\n\n"
+        "if __name__ == '__main__':\n    with Manager() as m:\n        d = m.dict(n=0)\n"
+        "        Process(target=work, args=(d,)).start()\n")
+    codes = lambda *args: sorted({l.split()[1] for l in finding_lines(run(*args, cwd=tmp_path).stdout)})
+    assert "MPP301" in codes("--extend-select", "MPP301", "lock.py")
+    assert "MPP301" not in codes("--extend-select", "MPP301", "--ignore", "MPP301", "lock.py")
+    assert "MPP301" in codes("--extend-select", "MPP301", "--ignore", "MPP3", "lock.py")  # more specific wins
+    (tmp_path / "pyproject.toml").write_text('[tool.flake8-mpproxy]\nextend-select = ["MPP301"]\nignore = ["MPP2"]\n')
+    assert codes("lock.py") == ["MPP301"]
+    assert codes("--ignore", "MPP301", "lock.py") == []
+    assert codes("--select", "MPP2", "seed.py") == ["MPP201", "MPP202"]  # a command-line select starts afresh

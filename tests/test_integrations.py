@@ -60,3 +60,24 @@ def test_pre_commit_hooks(pre_commit, tmp_path):
     assert fix.returncode == 1, fix.stdout + fix.stderr  # it rewrote a file: the commit must be re-staged
     assert (repo / "work.py").read_bytes() == (FIX / "reassign_append_known_list.fixed.py").read_bytes()
     assert try_repo(pre_commit, "flake8-mpproxy", repo).returncode == 0
+
+
+def test_pre_commit_hooks_honour_the_projects_excludes(pre_commit, tmp_path):
+    """pre-commit names every file; the hooks pass --force-exclude, so an excluded vendor/ file is neither
+    reported nor rewritten (ruff's hook does the same)."""
+    repo = tmp_path / "project"
+    (repo / "vendor").mkdir(parents=True)
+    source = FIX / "reassign_append_known_list.py"
+    shutil.copy(source, repo / "work.py")
+    shutil.copy(source, repo / "vendor" / "lib.py")
+    (repo / "pyproject.toml").write_text('[tool.flake8-mpproxy]\nextend-exclude = ["vendor"]\n')
+    git("init", "-q", cwd=repo)
+    git("add", ".", cwd=repo)
+    git("commit", "-qm", "init", cwd=repo)
+    check = try_repo(pre_commit, "flake8-mpproxy", repo)
+    assert check.returncode == 1 and "work.py:" in check.stdout, check.stdout + check.stderr
+    assert "vendor/lib.py" not in check.stdout
+    fix = try_repo(pre_commit, "flake8-mpproxy-fix", repo)
+    assert fix.returncode == 1, fix.stdout + fix.stderr
+    assert (repo / "work.py").read_bytes() == (FIX / "reassign_append_known_list.fixed.py").read_bytes()
+    assert (repo / "vendor" / "lib.py").read_bytes() == source.read_bytes()
