@@ -9,6 +9,8 @@ import re
 from typing import Iterator, List, Optional, Sequence, Tuple
 
 STDIN = "-"
+#: What a directory walk checks: Python files and Jupyter notebooks (as ruff does).
+CHECKED_SUFFIXES: Tuple[str, ...] = (".py", ".ipynb")
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
     ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist", ".eggs",
     "*.egg-info", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", "__pypackages__",
@@ -35,8 +37,8 @@ def _compiled(patterns: Tuple[str, ...]) -> Tuple[Optional["re.Pattern[str]"], O
 def iter_files(paths: Sequence[str], exclude: Sequence[str]) -> Iterator[Tuple[str, Optional[str]]]:
     """(path, None) for each file to check, (path, cause) for each path that cannot be checked.
 
-    A file named on the command line is checked whatever its name; directories give their ``*.py`` files
-    (never ``.pyi``) in sorted order, skipping excluded directories and virtualenvs. Symlinked directories are
+    A file named on the command line is checked whatever its name; directories give their ``*.py`` files and
+    Jupyter notebooks (``*.ipynb``; never ``.pyi``) in sorted order, skipping excluded directories and virtualenvs. Symlinked directories are
     not followed, so a link loop cannot hang the walk.
     """
     for path in paths:
@@ -58,7 +60,7 @@ def walk(top: str, exclude: Sequence[str]) -> Iterator[str]:
         dirs[:] = sorted(d for d in dirs if not skip_directory(os.path.join(root, d), exclude))
         for name in sorted(files):
             full = os.path.join(root, name)
-            if name.endswith(".py") and not excluded(full, exclude):
+            if name.endswith(CHECKED_SUFFIXES) and not excluded(full, exclude):
                 yield full
 
 
