@@ -155,7 +155,7 @@ def load(path: str, raw: bytes) -> Notebook:
         if not is_python_cell(cell):
             continue
         source = _joined(cell.get("source", ""))
-        virtual, magics = neutralise(source)
+        virtual, magics = neutralise(source, sum(len(c.magics) for c in code))
         added = bool(virtual) and not virtual.endswith(("\n", "\r"))
         virtual += "\n" if added else ""
         parts.append(MARKER.format(number) + "\n" + virtual)
@@ -225,12 +225,13 @@ def is_python_cell(cell: Dict[str, Any]) -> bool:
 # --- magics -----------------------------------------------------------------------------------------------
 
 
-def neutralise(source: str) -> Tuple[str, List[Tuple[int, str]]]:
+def neutralise(source: str, first: int = 0) -> Tuple[str, List[Tuple[int, str]]]:
     """Replace each magic line that starts a logical line by a placeholder statement at the same indentation.
 
     ``%cmd``, ``!cmd``, ``%%time``, ``?obj`` and ``obj?`` become ``pass``; ``x = !cmd`` becomes ``x = ...``.
     Only lines at the start of a logical line count (not lines inside brackets or a triple-quoted string), as
-    in IPython's own transformer. Returns the new text and ``(index, original line)`` for each placeholder.
+    in IPython's own transformer. Returns the new text and ``(index, original line)`` for each placeholder;
+    indexes start at ``first`` (they are unique in a notebook, so a magic cannot silently change cells).
     """
     out: List[str] = []
     magics: List[Tuple[int, str]] = []
@@ -239,9 +240,9 @@ def neutralise(source: str) -> Tuple[str, List[Tuple[int, str]]]:
         body = line.rstrip("\r\n")
         ending = line[len(body):]
         if state.at_logical_start():
-            placeholder = _placeholder(body, len(magics))
+            placeholder = _placeholder(body, first + len(magics))
             if placeholder is not None:
-                magics.append((len(magics), body))
+                magics.append((first + len(magics), body))
                 out.append(placeholder + ending)
                 continue
         state.scan(body)
@@ -324,13 +325,45 @@ def split_cells(notebook: Notebook, new_virtual: str) -> Dict[int, str]:
     numbers = [int(m.group(1)) for m in (MARKER_RE.match(line.rstrip("\r\n")) for line in lines) if m]
     if numbers != [cell.number for cell in notebook.cells] or (lines and not MARKER_RE.match(lines[0].rstrip())):
         raise NotebookError("a fix would move code across notebook cells; notebook left as is")
-    chunks: List[List[str]] = []
+    if moved_across_cells(notebook.virtual.splitlines(True), lines):
+        raise NotebookError("a fix would move code across notebook cells; notebook left as is")
+    chunks = _cell_texts(new_virtual)
+    return {cell: _restored(cell, chunk) for cell, chunk in zip(notebook.cells, chunks)}
+
+
+def moved_across_cells(old: Sequence[str], new: Sequence[str]) -> bool:
+    """Did an edit take a line out of one cell and put it (re-indented or not) into another?
+
+    Both texts are virtual modules with the same markers. Each changed region of a line diff lies in one
+    cell; a stripped line removed in one cell and added in another is a move (the main-guard fix does that).
+    """
+    import difflib
+
+    old_cells, new_cells = _cell_numbers(old), _cell_numbers(new)
+    removed: Dict[str, set] = {}
+    added: Dict[str, set] = {}
+    matcher = difflib.SequenceMatcher(None, list(old), list(new), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        for k in range(i1, i2):
+            if old[k].strip():
+                removed.setdefault(old[k].strip(), set()).add(old_cells[k])
+        for k in range(j1, j2):
+            if new[k].strip():
+                added.setdefault(new[k].strip(), set()).add(new_cells[k])
+    return any(added.get(text, cells) - cells for text, cells in removed.items())
+
+
+def _cell_numbers(lines: Sequence[str]) -> List[int]:
+    """The cell number of each line of a virtual module (a marker belongs to the cell it opens)."""
+    numbers: List[int] = []
+    current = 0
     for line in lines:
-        if MARKER_RE.match(line.rstrip("\r\n")):
-            chunks.append([])
-        else:
-            chunks[-1].append(line)
-    return {cell: _restored(cell, "".join(chunk)) for cell, chunk in zip(notebook.cells, chunks)}
+        match = MARKER_RE.match(line.rstrip("\r\n"))
+        current = int(match.group(1)) if match else current
+        numbers.append(current)
+    return numbers
 
 
 def _restored(cell: Cell, virtual: str) -> str:

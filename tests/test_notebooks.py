@@ -195,3 +195,117 @@ def test_a_syntax_error_names_its_cell_and_a_statement_cannot_run_into_the_next_
     assert result.stderr.splitlines() == [
         "./a.ipynb: error: syntax error: '(' was never closed (cell 2, line 1)",
         "./b.ipynb: error: syntax error: '(' was never closed (cell 1, line 3)"]
+
+
+# --- fix and diff --------------------------------------------------------------------------------------------
+
+
+def test_fix_rewrites_only_the_changed_cell_source_and_keeps_everything_else_byte_for_byte(tmp_path):
+    book = mutation_notebook()
+    book["metadata"]["custom"] = {"z": 1, "a": "ünïcode"}
+    path = write(tmp_path / "nb.ipynb", book)
+    before = path.read_text(encoding="utf-8")
+    result = run("--fix", "nb.ipynb", cwd=tmp_path)
+    after = path.read_text(encoding="utf-8")
+    assert result.returncode == 0, result.stderr
+    fixed = json.loads(after)
+    assert fixed["cells"][3]["source"] == ["shared['k'] = []\n", "for i in range(3):\n", "    !echo step\n",
+                                           "    shared['k'] += [i]"]
+    book["cells"][3]["source"] = fixed["cells"][3]["source"]
+    assert fixed == book  # outputs, execution counts, metadata, other cells: unchanged
+    assert after == before.replace('"    shared[\'k\'].append(i)"', '"    shared[\'k\'] += [i]"')
+
+
+@pytest.mark.parametrize("indent, final_newline", [(1, True), (2, False), (4, True)])
+def test_fix_keeps_the_files_json_layout(tmp_path, indent, final_newline):
+    path = write(tmp_path / "nb.ipynb", mutation_notebook(), indent=indent, final_newline=final_newline)
+    before = path.read_text(encoding="utf-8")
+    run("--fix", "nb.ipynb", cwd=tmp_path)
+    assert path.read_text(encoding="utf-8") == before.replace("].append(i)\"", "] += [i]\"")
+
+
+def test_fix_of_a_string_source_and_a_crlf_file_keeps_their_form(tmp_path):
+    book = mutation_notebook()
+    book["cells"][3]["source"] = "".join(book["cells"][3]["source"])
+    path = tmp_path / "nb.ipynb"
+    text = json.dumps(book, indent=1, sort_keys=True).replace("\n", "\r\n") + "\r\n"
+    path.write_bytes(text.encode("utf-8"))
+    run("--fix", "nb.ipynb", cwd=tmp_path)
+    assert path.read_bytes() == text.replace("].append(i)\"", "] += [i]\"").encode("utf-8")
+
+
+def test_diff_shows_each_changed_cell_and_changes_nothing(tmp_path):
+    path = write(tmp_path / "nb.ipynb", mutation_notebook())
+    before = path.read_bytes()
+    result = run("--diff", "nb.ipynb", cwd=tmp_path)
+    assert result.stdout == (
+        "--- a/nb.ipynb:cell 4\n+++ b/nb.ipynb:cell 4\n@@ -1,4 +1,4 @@\n shared['k'] = []\n"
+        " for i in range(3):\n     !echo step\n-    shared['k'].append(i)\n+    shared['k'] += [i]\n")
+    assert result.returncode == 1
+    assert path.read_bytes() == before
+
+
+def test_fix_from_stdin_writes_the_fixed_notebook_to_stdout(tmp_path):
+    text = json.dumps(mutation_notebook(), indent=1, sort_keys=True) + "\n"
+    result = run("--fix", "--stdin-filename", "nb.ipynb", "-", cwd=tmp_path, stdin=text)
+    assert result.stdout == text.replace("].append(i)\"", "] += [i]\"")
+
+
+def test_a_fix_that_adds_lines_stays_in_its_cell(tmp_path):
+    book = notebook(
+        code(IMPORTS + "manager = Manager()\nshared = manager.dict()\nshared['k'] = []"),
+        code("items = shared['k']\nitems.append(1)\nitems.append(2)"),
+        code("print(dict(shared))", [STREAM], 3),
+    )
+    path = write(tmp_path / "nb.ipynb", book)
+    result = run("--fix", "nb.ipynb", cwd=tmp_path)
+    fixed = json.loads(path.read_text(encoding="utf-8"))
+    assert "".join(fixed["cells"][1]["source"]).startswith("items = shared['k']\nitems.append(1)\n"), result
+    assert "shared['k'] = items" in "".join(fixed["cells"][1]["source"])
+    assert fixed["cells"][0] == book["cells"][0] and fixed["cells"][2] == book["cells"][2]
+
+
+def test_global_proxy_in_a_notebook_child_is_reported_without_a_fix(tmp_path):
+    book = notebook(
+        code(IMPORTS + "manager = Manager()\nshared = manager.dict()"),
+        code("def work():\n    shared['x'] = 1"),
+        code("p = Process(target=work)\np.start()\np.join()"),
+    )
+    path = write(tmp_path / "nb.ipynb", book)
+    before = path.read_bytes()
+    result = run("--fix", "--unsafe-fixes", "--show-fixes", "nb.ipynb", cwd=tmp_path)
+    assert [line.split(" ")[:2] for line in findings(result.stdout)] == [["nb.ipynb:cell", "2:2:5:"]]
+    assert " MPP202 '" in result.stdout and "fix]" not in result.stdout
+    assert path.read_bytes() == before
+
+
+def test_module_level_manager_is_not_reported_in_a_notebook(tmp_path):
+    """MPP201 is for modules that spawn children re-import; a kernel's cells are never re-run (measured)."""
+    write(tmp_path / "nb.ipynb", notebook(code(IMPORTS + "manager = Manager()\nshared = manager.dict()")))
+    (tmp_path / "same.py").write_text(IMPORTS + "manager = Manager()\nshared = manager.dict()\n", encoding="utf-8")
+    result = run("--select", "MPP201", ".", cwd=tmp_path)
+    assert [line.split(": MPP")[0] for line in findings(result.stdout)] == ["./same.py:2:11"]
+
+
+def test_a_read_only_notebook_is_an_error_for_that_file_only(tmp_path):
+    path = write(tmp_path / "nb.ipynb", mutation_notebook())
+    path.chmod(0o444)
+    result = run("--fix", "nb.ipynb", cwd=tmp_path)
+    assert result.stderr.splitlines() == ["nb.ipynb: error: cannot write: file is read-only"]
+    assert result.returncode == 2
+
+
+def test_a_rewrite_that_moves_code_or_a_magic_across_cells_is_refused(tmp_path):
+    from flake8_mpproxy.notebook import NotebookError, load, rewrite
+
+    raw = json.dumps(mutation_notebook(), indent=1).encode()
+    book = load("nb.ipynb", raw)
+    lines = book.virtual.splitlines(True)
+    assert lines[3] == "manager = Manager()\n" and "magic 0" in lines[2] and lines[5].startswith("# <<")
+    guard_moved = "".join(lines[:3] + lines[4:]) + "if __name__ == '__main__':\n    " + lines[3]
+    marker_first = "".join([lines[1], lines[0]] + lines[2:])
+    magic_moved = "".join(lines[:2] + lines[3:] + [lines[2]])
+    for text in (guard_moved, marker_first, magic_moved, book.virtual.replace("# <<flake8-mpproxy cell 4>>\n", "")):
+        with pytest.raises(NotebookError, match="a fix would move code across notebook cells"):
+            rewrite(book, text)
+    assert rewrite(book, book.virtual) == (raw.decode(), {})
