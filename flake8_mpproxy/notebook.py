@@ -147,7 +147,17 @@ def load(path: str, raw: bytes) -> Notebook:
     except RecursionError:
         raise NotebookError("not a valid notebook: JSON nested too deep") from None
     cells = _validated_cells(data)
-    spans = source_spans(text) if is_python_notebook(data) else {}
+    bom = raw.startswith(codecs.BOM_UTF8)
+    if not is_python_notebook(data):
+        return Notebook(path, text, (), "", {}, bom)
+    code, virtual = _virtual_module(cells)
+    if any("<<flake8-mpproxy " in cell.source for cell in code):
+        raise NotebookError("cannot check: a cell contains flake8-mpproxy's own marker text")
+    return Notebook(path, text, code, virtual, source_spans(text) if code else {}, bom)
+
+
+def _virtual_module(cells: Sequence[Dict[str, Any]]) -> Tuple[Tuple[Cell, ...], str]:
+    """The linted cells and the module they form: each cell after its marker line, ending with a newline."""
     code: List[Cell] = []
     parts: List[str] = []
     line = 1
@@ -160,14 +170,8 @@ def load(path: str, raw: bytes) -> Notebook:
         virtual += "\n" if added else ""
         parts.append(MARKER.format(number) + "\n" + virtual)
         code.append(Cell(number, source, isinstance(cell.get("source"), list), line + 1, tuple(magics), added))
-        line += 1 + virtual.count("\n")
-    if not is_python_notebook(data):
-        code = []
-    virtual_text = "".join(parts) if code else ""
-    if code and ("flake8-mpproxy cell" in "".join(c.source for c in code)
-                 or "flake8-mpproxy magic" in "".join(c.source for c in code)):
-        raise NotebookError("cannot check: a cell contains flake8-mpproxy's own marker text")
-    return Notebook(path, text, tuple(code), virtual_text, spans, raw.startswith(codecs.BOM_UTF8))
+        line += len(physical_lines(virtual))  # the marker and the cell's lines
+    return tuple(code), "".join(parts)
 
 
 def _validated_cells(data: Any) -> List[Dict[str, Any]]:
@@ -193,7 +197,8 @@ def _joined(source: Any) -> str:
 
 def is_python_notebook(data: Dict[str, Any]) -> bool:
     """ruff's test: ``language_info.name``, else the kernelspec's language, else assume Python."""
-    metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    found = data.get("metadata")
+    metadata: Dict[str, Any] = found if isinstance(found, dict) else {}
     info = metadata.get("language_info")
     if isinstance(info, dict) and "name" in info:
         return info["name"] == "python"
@@ -315,8 +320,8 @@ def _string_end(body: str, i: int, quote: str) -> int:
 # --- writing ----------------------------------------------------------------------------------------------
 
 
-def split_cells(notebook: Notebook, new_virtual: str) -> Dict[int, str]:
-    """The fixed virtual module -> each cell's new source (original magics restored), by cell number.
+def split_cells(notebook: Notebook, new_virtual: str) -> Dict[Cell, str]:
+    """The fixed virtual module -> each cell's new source (original magics restored).
 
     Raises :class:`NotebookError` when the fix moved code across a cell boundary: a marker moved, vanished or
     appeared, code came before the first marker, or a magic line left its cell.
@@ -490,16 +495,22 @@ def _skip(text: str, i: int) -> int:
 # --- the rules in a notebook ------------------------------------------------------------------------------
 
 
-def notebook_settings(settings: Settings) -> Settings:
-    """The same selection without the rules that do not apply to notebooks (explicit full codes)."""
-    enabled = settings.enabled_codes() - NOT_IN_NOTEBOOKS
-    return Settings(select=tuple(sorted(enabled)) or ("MPP000",), manager_factories=settings.manager_factories)
+def notebook_settings(settings: Settings) -> Optional[Settings]:
+    """The same selection without the rules that do not apply to notebooks; None when nothing is left."""
+    return _only(settings.enabled_codes() - NOT_IN_NOTEBOOKS, settings)
 
 
-def fix_settings(settings: Settings) -> Settings:
-    """What the fixer may touch in a notebook: not the rules whose fix does not help there."""
-    enabled = settings.enabled_codes() - NOT_IN_NOTEBOOKS - NO_FIX_IN_NOTEBOOKS
-    return Settings(select=tuple(sorted(enabled)) or ("MPP000",), manager_factories=settings.manager_factories)
+def fix_settings(settings: Settings) -> Optional[Settings]:
+    """What the fixer may touch in a notebook: not the rules whose fix does not help there either (the fixer
+    analyses again after each round, with these settings)."""
+    return _only(settings.enabled_codes() - NOT_IN_NOTEBOOKS - NO_FIX_IN_NOTEBOOKS, settings)
+
+
+def _only(codes: frozenset, settings: Settings) -> Optional[Settings]:
+    """Settings that enable exactly ``codes`` (full codes, so opt-in rules stay selected)."""
+    if not codes:
+        return None
+    return Settings(select=tuple(sorted(codes)), manager_factories=settings.manager_factories)
 
 
 def adapt(findings: Sequence[Finding]) -> Tuple[Finding, ...]:
@@ -516,12 +527,14 @@ def analyse(notebook: Notebook, settings: Settings) -> Tuple[Finding, ...]:
 
     Each cell must parse on its own, as the kernel compiles it: a statement cannot run on into the next cell.
     """
-    if not notebook.cells or not may_have_findings(notebook.virtual, prefilter_tokens(settings.manager_factories)):
+    selected = notebook_settings(settings)
+    if selected is None or not notebook.cells or not may_have_findings(
+            notebook.virtual, prefilter_tokens(settings.manager_factories)):
         return ()
     for cell, text in zip(notebook.cells, _cell_texts(notebook.virtual)):
         _parse(text, f"cell {cell.number}, line ")
     tree = _parse(notebook.virtual, "", notebook)
-    findings = check_tree(tree, notebook_settings(settings), physical_lines(notebook.virtual))
+    findings = check_tree(tree, selected, physical_lines(notebook.virtual))
     return adapt(noqa.filter_findings(notebook.virtual, findings)) if findings else ()
 
 
@@ -576,7 +589,10 @@ def _fix(path: str, shown: str, raw: bytes, notebook: Notebook, found: Tuple[Fin
 
     unchanged = Outcome(shown, located, output=raw if path == "-" else None)
     wanted = [f for f in found if f.code not in NO_FIX_IN_NOTEBOOKS]
-    result = fix_source(notebook.source, wanted, fix_settings(job.settings), unsafe=job.unsafe, style=job.style)
+    settings = fix_settings(job.settings)
+    if settings is None or not wanted:
+        return unchanged
+    result = fix_source(notebook.source, wanted, settings, unsafe=job.unsafe, style=job.style)
     if result.error is not None:
         return Outcome(shown, located, error=result.error)
     if not result.changed:

@@ -309,3 +309,28 @@ def test_a_rewrite_that_moves_code_or_a_magic_across_cells_is_refused(tmp_path):
         with pytest.raises(NotebookError, match="a fix would move code across notebook cells"):
             rewrite(book, text)
     assert rewrite(book, book.virtual) == (raw.decode(), {})
+
+
+def test_columns_are_characters_and_a_bom_survives_the_fix(tmp_path):
+    book = notebook(code(IMPORTS + "manager = Manager()\nshared = manager.dict()"),
+                    code("naïve = 'é'; shared['k'] = []\nnaïve = 'é'; shared['k'].append(1)"))
+    path = tmp_path / "nb.ipynb"
+    text = json.dumps(book, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert [line.split(": MPP")[0] for line in findings(run("nb.ipynb", cwd=tmp_path).stdout)] == [
+        "nb.ipynb:cell 2:2:14"]
+    book["cells"][1]["source"][-1] += "\n"
+    book["cells"][1]["source"].append("shared['k'].append(2)")
+    text = json.dumps(book, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    run("--fix", "nb.ipynb", cwd=tmp_path)
+    assert path.read_bytes() == b"\xef\xbb\xbf" + text.replace("].append(2)", "] += [2]").encode("utf-8")
+
+
+def test_parallel_workers_give_the_same_notebook_findings(tmp_path):
+    for name in ("a", "b", "c"):
+        write(tmp_path / f"{name}.ipynb", mutation_notebook())
+    serial, parallel = run("-j", "1", ".", cwd=tmp_path), run("-j", "2", ".", cwd=tmp_path)
+    assert findings(parallel.stdout) == findings(serial.stdout)
+    assert [line.split(": MPP")[0] for line in findings(serial.stdout)] == [
+        f"./{name}.ipynb:cell 4:4:5" for name in "abc"]
