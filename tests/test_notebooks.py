@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Optional
 import jsonschema
 import pytest
 
+from .test_integrations import git, pre_commit, try_repo  # noqa: F401 (pre_commit is a fixture)
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 
@@ -334,3 +336,17 @@ def test_parallel_workers_give_the_same_notebook_findings(tmp_path):
     assert findings(parallel.stdout) == findings(serial.stdout)
     assert [line.split(": MPP")[0] for line in findings(serial.stdout)] == [
         f"./{name}.ipynb:cell 4:4:5" for name in "abc"]
+
+
+def test_pre_commit_hooks_pass_notebooks(pre_commit, tmp_path):  # noqa: F811
+    """The hooks take ``types_or: [python, jupyter]``, as ruff's do; ``types: [python]`` would skip notebooks."""
+    repo = tmp_path / "project"
+    repo.mkdir()
+    path = write(repo / "analysis.ipynb", mutation_notebook())
+    git("init", "-q", cwd=repo)
+    git("add", ".", cwd=repo)
+    git("commit", "-qm", "init", cwd=repo)
+    check = try_repo(pre_commit, "flake8-mpproxy", repo)
+    assert check.returncode == 1 and "analysis.ipynb:cell 4:4:5: MPP101" in check.stdout, check.stdout
+    assert try_repo(pre_commit, "flake8-mpproxy-fix", repo).returncode == 1
+    assert "shared['k'] += [i]" in path.read_text(encoding="utf-8")
