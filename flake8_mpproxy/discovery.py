@@ -16,6 +16,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .runner import Job
 
 STDIN = "-"
+#: What a directory walk checks: Python files and Jupyter notebooks (as ruff does).
+CHECKED_SUFFIXES: Tuple[str, ...] = (".py", ".ipynb")
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
     ".git", ".hg", ".svn", ".bzr", ".tox", ".nox", ".venv", "venv", "__pycache__", "build", "dist", ".eggs",
     "*.egg-info", "node_modules", ".mypy_cache", ".pytest_cache", ".ruff_cache", "__pypackages__",
@@ -45,7 +47,8 @@ def iter_files(paths: Sequence[str], resolver: "Resolver", gitignore: Optional[G
 
     A file named on the command line is checked whatever its name, unless ``force-exclude`` is on (ruff's
     option): then the exclude globs apply to it and to its parent folders up to the configuration's folder or
-    the cwd. Directories give their ``*.py`` files (never ``.pyi``) in sorted order, skipping excluded
+    the cwd. Directories give their ``*.py`` files and Jupyter notebooks (``*.ipynb``; never
+    ``.pyi``) in sorted order, skipping excluded
     directories, virtualenvs and, in a git work tree, what ``.gitignore`` ignores (unless
     ``respect-gitignore = false``). Symlinked directories are not followed, so a link loop cannot hang the walk.
     stdin gets the configuration of ``stdin_name``. A broken configuration file is one error (its path and
@@ -99,7 +102,7 @@ def walk(top: str, resolver: "Resolver",
         dirs[:] = sorted(d for d in dirs if not skip_directory(os.path.join(root, d), resolved.exclude, ignore, top))
         for name in sorted(files):
             full = os.path.join(root, name)
-            if name.endswith(".py") and not excluded(full, resolved.exclude) and not (
+            if name.endswith(CHECKED_SUFFIXES) and not excluded(full, resolved.exclude) and not (
                     ignore is not None and ignore.ignored(full, False, top)):
                 yield full, resolved.job_for(full), None
 

@@ -37,6 +37,8 @@ class Finding:
     #: "safe", "unsafe" or "none": may ``--fix`` apply it, only with ``--unsafe-fixes``, or never.
     applicability: str = FIX_NONE
     detail: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: In a notebook: the cell (1-based among all cells); ``line``/``end_line`` then count from the cell's top.
+    cell: Optional[int] = None
 
     @property
     def message(self) -> str:
@@ -52,8 +54,13 @@ class Finding:
     def fixable(self) -> bool:
         return self.applicability != FIX_NONE
 
-    def sort_key(self) -> Tuple[int, int, str]:
-        return (self.line, self.col, self.code)
+    def sort_key(self) -> Tuple[int, int, int, str]:
+        return (self.cell or 0, self.line, self.col, self.code)
+
+    @property
+    def where(self) -> str:
+        """``line:col`` (1-based column) as the text formats print it; ``cell N:line:col`` in a notebook."""
+        return f"{'' if self.cell is None else f'cell {self.cell}:'}{self.line}:{self.col + 1}"
 
 
 def applicable(finding: Finding, unsafe: bool) -> bool:

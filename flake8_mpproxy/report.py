@@ -41,7 +41,7 @@ def _paint(value: str, style: str, color: bool) -> str:
 
 
 def _where(path: str, f: Finding, color: bool) -> str:
-    return f"{_paint(path, '1', color)}:{f.line}:{f.col + 1}: {_paint(f.code, '1;31', color)}"
+    return f"{_paint(path, '1', color)}:{f.where}: {_paint(f.code, '1;31', color)}"
 
 
 def text(located: Sequence[Located], show_fixes: bool = False, color: bool = False) -> str:
@@ -65,6 +65,7 @@ def json_record(path: str, f: Finding) -> Dict[str, Any]:
         "name": entry.name,
         "message": f.message,
         "filename": path,
+        "cell": f.cell,  # as ruff: the notebook cell (1-based), rows counted in the cell; null outside notebooks
         "location": {"row": f.line, "column": f.col + 1},
         "end_location": {"row": f.end_line, "column": f.end_col + 1},
         "noqa_row": f.line,
@@ -141,6 +142,9 @@ def github(located: Sequence[Located]) -> str:
     out = []
     for path, f in located:
         message = f"{f.code} {f.message}".replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        if f.cell is not None:  # lines of a cell are not lines of the .ipynb file: a file-level annotation
+            out.append(f"::error title=flake8-mpproxy ({f.code}),file={path}::{f.where}: {message}")
+            continue
         out.append(f"::error title=flake8-mpproxy ({f.code}),file={path},line={f.line},col={f.col + 1},"
                    f"endLine={f.end_line},endColumn={f.end_col + 1}::{message}")
     return "\n".join(out)
@@ -159,15 +163,7 @@ def sarif(located: Sequence[Located]) -> str:
         "properties": {"fix": r.fix},
     } for r in RULES]
     index = {r.code: i for i, r in enumerate(RULES)}
-    results = [{
-        "ruleId": f.code, "ruleIndex": index[f.code], "level": "error",
-        "message": {"text": f.message},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": path.replace("\\", "/")},
-            "region": {"startLine": f.line, "startColumn": f.col + 1,
-                       "endLine": f.end_line, "endColumn": f.end_col + 1},
-        }}],
-    } for path, f in located]
+    results = [sarif_result(path, f, index[f.code]) for path, f in located]
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -177,6 +173,23 @@ def sarif(located: Sequence[Located]) -> str:
                   "results": results}],
     }
     return json.dumps(log, indent=2)
+
+
+def sarif_result(path: str, f: Finding, rule_index: int) -> Dict[str, Any]:
+    """One result. A notebook finding has no region (cell lines are not lines of the .ipynb file): its cell
+    and position go into the message, a logical location ``cell N`` and the result's properties."""
+    location: Dict[str, Any] = {"physicalLocation": {"artifactLocation": {"uri": path.replace("\\", "/")}}}
+    result: Dict[str, Any] = {"ruleId": f.code, "ruleIndex": rule_index, "level": "error",
+                              "message": {"text": f.message}, "locations": [location]}
+    if f.cell is None:
+        location["physicalLocation"]["region"] = {"startLine": f.line, "startColumn": f.col + 1,
+                                                  "endLine": f.end_line, "endColumn": f.end_col + 1}
+        return result
+    result["message"] = {"text": f"{f.where}: {f.message}"}
+    location["logicalLocations"] = [{"name": f"cell {f.cell}", "kind": "module"}]
+    result["properties"] = {"cell": f.cell, "line": f.line, "column": f.col + 1,
+                            "endLine": f.end_line, "endColumn": f.end_col + 1}
+    return result
 
 
 def applies(f: Finding, unsafe: bool) -> bool:

@@ -15,6 +15,7 @@ from typing import Iterable, Iterator, List, Optional, Tuple
 from .analysis import check_file
 from .config import Settings
 from .findings import Finding, fix_wanted
+from .notebook import is_notebook, load as load_notebook, process as process_notebook
 from .source import SourceError, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
 
 MODE_CHECK = "check"
@@ -61,6 +62,8 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
             raw = read_bytes(path)
         except OSError as err:
             return Outcome(shown, error=f"cannot read: {err.strerror or err}")
+    if is_notebook(shown):
+        return process_notebook(path, shown, raw, job)
     result = check_file(shown, raw, job.settings)
     if result.error is not None:
         return Outcome(shown, error=result.error)
@@ -123,6 +126,9 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
         raw = read_bytes(path)
         if may_have_findings_in_bytes(raw, tokens):
             return None, len(raw)  # the worker decodes it (and reports a decoding error there)
+        if is_notebook(path):
+            load_notebook(path, raw)  # a notebook that is not valid JSON or nbformat 4 is an error anyway
+            return Outcome(path), 0
         source = decode(path, raw)  # decoded even so: an undecodable file is an error whatever it holds
         if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)):
             return Outcome(path), 0

@@ -196,7 +196,7 @@ def test_command_line_ignore_beats_configured_extend_select(tmp_path):
     (tmp_path / "lock.py").write_text(
         "from multiprocessing import Manager, Process\n\n\ndef work(d):\n    d['n'] += 1\n\n\n"
         "if __name__ == '__main__':\n    with Manager() as m:\n        d = m.dict(n=0)\n"
-        "        Process(target=work, args=(d,)).start()\n")
+        "        for _ in range(2):\n            Process(target=work, args=(d,)).start()\n")
     codes = lambda *args: sorted({l.split()[1] for l in finding_lines(run(*args, cwd=tmp_path).stdout)})
     assert "MPP301" in codes("--extend-select", "MPP301", "lock.py")
     assert "MPP301" not in codes("--extend-select", "MPP301", "--ignore", "MPP301", "lock.py")
