@@ -14,7 +14,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from . import __version__
 from .catalogue import BY_CODE
-from .config import ConfigError, Settings, load_config
+from .config import ConfigError, Settings, load_config, resolve_target_version
 from .discovery import DEFAULT_EXCLUDES, iter_files, split_list
 from .explain import explain, rule_list
 from .report import FORMATS, Located, render, statistics, summary
@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file")
     parser.add_argument("--explain", nargs="?", const="", metavar="CODE", help="print a rule's documentation")
     parser.add_argument("-j", "--jobs", type=int, help="worker processes (default: one per CPU for a tree)")
+    parser.add_argument("--target-version", metavar="pyXY", help="oldest Python the code runs on, py39..py315 "
+                        "(default: from requires-python in pyproject.toml, else this interpreter)")
     parser.add_argument("--stdin-filename", help="the name to show for '-'")
     parser.add_argument("--config", help="pyproject.toml to read instead of the nearest one")
     parser.add_argument("--isolated", action="store_true", help="read no configuration file")
@@ -111,7 +113,9 @@ def settings_from(args: argparse.Namespace, config: dict) -> Tuple[Settings, dic
     factories = pick("manager-factories")
     settings = Settings(select=codes("select"), ignore=codes("ignore"), extend_select=codes("extend-select"),
                         manager_factories=tuple(split_list(factories) if isinstance(factories, str)
-                                                else factories or ()))
+                                                else factories or ()),
+                        target_version=resolve_target_version(pick("target-version"), args.paths, args.config,
+                                                              isolated=args.isolated))
     exclude = pick("exclude")
     exclude_list = (split_list(exclude) if isinstance(exclude, str) else list(exclude)) if exclude else list(
         DEFAULT_EXCLUDES)

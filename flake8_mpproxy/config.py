@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from .catalogue import DEFAULT_OFF, RULES
+from .targets import clamp, lowest_admitted, nearest_pyproject, parse_target, running
+from .values import OLDEST_TARGET
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,10 @@ class Settings:
     ignore: Tuple[str, ...] = ()
     extend_select: Tuple[str, ...] = ()
     manager_factories: Tuple[str, ...] = ()
+    #: The oldest Python the checked code must run on; version-dependent rules (MPP107) ask it. The command
+    #: and the plugin resolve it (:func:`resolve_target_version`); a bare ``Settings()`` assumes the oldest
+    #: supported one, so that library callers get the same findings on every interpreter.
+    target_version: Tuple[int, int] = OLDEST_TARGET
 
     def is_enabled(self, code: str) -> bool:
         chosen = (self.select or ("MPP",)) + self.extend_select
@@ -51,7 +57,8 @@ def _longest_prefix(code: str, prefixes: Tuple[str, ...]) -> int:
 
 SECTION = "flake8-mpproxy"
 CONFIG_KEYS = frozenset({"select", "ignore", "extend-select", "exclude", "extend-exclude", "fix-style",
-                         "unsafe-fixes", "manager-factories", "output-format"})
+                         "unsafe-fixes", "manager-factories", "output-format",
+                         "target-version"})
 
 
 class ConfigError(Exception):
@@ -89,12 +96,40 @@ def load_config(paths: Sequence[str], explicit: Optional[str] = None) -> Dict[st
                               f"(known: {', '.join(sorted(CONFIG_KEYS))})")
         if key == "unsafe-fixes" and not isinstance(value, bool):
             raise ConfigError(f"{path}: {key} must be true or false")
-        if key in ("fix-style", "output-format") and not isinstance(value, str):
+        if key in ("fix-style", "output-format", "target-version") and not isinstance(value, str):
             raise ConfigError(f"{path}: {key} must be a string")
-        if key not in ("unsafe-fixes", "fix-style", "output-format") and not (
+        if key not in ("unsafe-fixes", "fix-style", "output-format", "target-version") and not (
                 isinstance(value, list) and all(isinstance(v, str) for v in value)) and not isinstance(value, str):
             raise ConfigError(f"{path}: {key} must be a list of strings")
     return table
+
+
+def resolve_target_version(value: Optional[str], paths: Sequence[str], explicit: Optional[str] = None,
+                           isolated: bool = False) -> Tuple[int, int]:
+    """``--target-version`` / ``target-version`` when given; else the lowest Python that ``requires-python``
+    of the ``--config`` file or the nearest ``pyproject.toml`` admits (as ruff reads it); else (and under
+    ``--isolated``, which reads no file) the running one."""
+    if value:
+        try:
+            return parse_target(value)
+        except ValueError as err:
+            raise ConfigError(f"target-version: {err}") from None
+    path = None if isolated else Path(explicit) if explicit else nearest_pyproject(paths)
+    if path is None:
+        return running()
+    try:
+        project = _toml_loads(path.read_text(encoding="utf-8")).get("project", {})
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+    except ValueError as err:  # tomllib.TOMLDecodeError is a ValueError
+        raise ConfigError(f"{path}: invalid TOML: {err}") from None
+    requires = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(requires, str):
+        return running()
+    try:
+        return clamp(lowest_admitted(requires))
+    except ValueError as err:
+        raise ConfigError(f"{path}: {err}") from None
 
 
 def _toml_loads(text: str) -> Dict[str, Any]:
