@@ -167,3 +167,16 @@ def test_flake8_bad_target_is_one_line(project):
     assert result.stderr.strip().splitlines() == [
         "flake8-mpproxy: error: target-version: expected one of py39, py310, py311, py312, py313, py314, py315, "
         "got 'py27'"]
+
+
+# --- what the package says it supports ---------------------------------------------------------------------
+
+def test_classifiers_and_requires_python_name_the_supported_targets():
+    from flake8_mpproxy.config import _toml_loads
+    from flake8_mpproxy.values import NEWEST_TARGET, OLDEST_TARGET
+
+    project = _toml_loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
+    versions = [c.rsplit(" :: ", 1)[1] for c in project["classifiers"]
+                if c.startswith("Programming Language :: Python :: 3.")]
+    assert versions == [f"3.{minor}" for minor in range(OLDEST_TARGET[1], NEWEST_TARGET[1] + 1)]
+    assert lowest_admitted(project["requires-python"]) == OLDEST_TARGET
