@@ -38,7 +38,7 @@ def check_tree(tree: ast.Module, settings: Settings = Settings(),
     if not enabled:
         return ()
     try:
-        found = infer(tree, enabled, settings.manager_factories)
+        found = infer(tree, enabled, settings.manager_factories, settings.target_version)
     except RecursionError:
         raise SourceError("nesting too deep to analyse") from None
     found = [plan_guard(finding, tree, path) if finding.form == FORM_GUARD else finding for finding in found]

@@ -120,8 +120,7 @@ def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
         w.note_write(proxy)
     if func.value in w.nested_reads and w.is_mutator(method):
         w.rely(func.value)
-    if proxy.kind == "list" and method == "clear":
-        w.report.unsupported_clear(node, proxy, name)
+    w.report.unsupported_method(node, proxy, name, method)
     if method == "update":
         w.scope.aliases.write_back_any(proxy, node)
     if proxy.kind == "dict" and method in ("values", "items"):
@@ -154,6 +153,8 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
     kind = manager.cls.typeid_kind(method)
     if kind is None:
         return None
+    if not manager.cls.registers(method):  # SyncManager's own typeid: may be newer than the target
+        w.report.unsupported_typeid(node, display(node.func.value), method)  # type: ignore[attr-defined]
     proxy = w.proxy_at(node, kind, manager)
     initial = args[0] if args else None
     nested = nested_in_initial(initial)
@@ -244,6 +245,8 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
 
 def builtin_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Value]]) -> Optional[Value]:
     first = args[0] if args else None
+    if name == "reversed" and isinstance(first, Proxy):
+        w.report.unsupported_reversed(node, first, display(node.args[0]))
     if name == "enumerate" and isinstance(first, Proxy) and first.kind == "list":
         return Iteration(first, display(node.args[0]), "enumerate", node)
     if name in ("iter", "list", "tuple", "sorted", "reversed") and isinstance(first, Seq):

@@ -161,12 +161,24 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP107",
-        summary='operations the proxy type does not have: `l.clear()` on a ListProxy, `d |= x` on a DictProxy',
+        summary=(
+            "operations the proxy type lacks on the target Python (below 3.14): `l.clear()`, `l.copy()`, "
+            "`d |= x`, `d | x`, `reversed(d)`, `d.fromkeys()`, `lock.locked()`, `manager.set()`"
+        ),
         name="unsupported-proxy-op",
-        message="{expr} is not supported by {proxy_type} '{proxy}' and raises at run time. Use {replacement}.",
+        message=(
+            "{expr} is not supported by {proxy_type} '{proxy}' before Python {since} (the target is {target}) "
+            "and raises at run time. Use {replacement}."
+        ),
         why=(
-            "ListProxy does not expose clear() and DictProxy does not expose the |= operator (checked on "
-            "CPython 3.9 to 3.13): the call raises AttributeError or TypeError at run time."
+            "Manager proxies expose a fixed list of methods, and CPython 3.14 added to it (gh-103134 and others; "
+            "3.15 adds nothing): ListProxy clear() and copy(), DictProxy |, |=, reversed() and fromkeys(), "
+            "locked() on manager locks, and SyncManager.set() with its SetProxy. On older Pythons each raises "
+            "(AttributeError, TypeError, or KeyError for reversed()). The rule reports them for code whose target "
+            "is below 3.14: --target-version (or target-version in [tool.flake8-mpproxy]), else the lowest Python "
+            "that requires-python in pyproject.toml admits, else the running interpreter. A manager.set() on such "
+            "a target is reported once, where it is made; its proxy still counts as a proxy, so changes through it "
+            "are not reported as changes to a copy."
         ),
         bad=(
             "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        l = manager.list([1, 2])\n        l.clear()  # AttributeError\n"
@@ -175,7 +187,7 @@ RULES: Tuple[Rule, ...] = (
             "from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        l = manager.list([1, 2])\n        del l[:]\n"
         ),
         fix=FIX_SAFE,
-        fix_title="Use the supported spelling (del l[:], d.update(x))",
+        fix_title="Use the spelling every target supports (del l[:], d.update(x))",
     ),
     Rule(
         code="MPP201",

@@ -18,12 +18,17 @@ from .findings import (
 )
 from .syntax import display, is_constant_key, loaded_names, node_range
 from .concurrency import Concurrency, Write
-from .values import Copy, Manager, Proxy, Value
+from .values import (
+    OLDEST_TARGET, PROXY_CLASS_OF_KIND, TYPEID_SINCE, Copy, Manager, Proxy, Value, Version, method_since, version_text,
+)
 
 #: Statements the fixer can wrap with a read before and a write-back after.
 FIXABLE_STATEMENTS = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
 LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "sort", "reverse"})
 DICT_METHODS = frozenset({"update", "setdefault", "popitem"})
+#: In-place operators -> the dunder a proxy must expose for them (MPP107 asks the API table).
+AUGMENTED_DUNDERS = {ast.BitOr: ("__ior__", "|="), ast.BitAnd: ("__iand__", "&="), ast.BitXor: ("__ixor__", "^="),
+                     ast.Sub: ("__isub__", "-=")}
 
 
 @dataclass(frozen=True)
@@ -123,8 +128,10 @@ class PendingCopy:
 class Reporter:
     """Collects findings for the enabled codes during the final pass (earlier passes are discarded)."""
 
-    def __init__(self, enabled: FrozenSet[str]) -> None:
+    def __init__(self, enabled: FrozenSet[str], target: Version = OLDEST_TARGET) -> None:
         self.enabled = enabled
+        #: The oldest Python the checked code must run on: MPP107 reports what it lacks.
+        self.target = target
         self.findings: List[Finding] = []
         self.once: Set[Tuple[Any, ...]] = set()
         self.pending: List[PendingCopy] = []
@@ -284,20 +291,64 @@ class Reporter:
         elif proxy.kind == "auto" and "MPP106" in self.enabled:
             self._add("MPP106", target, {"expr": display(target), "proxy": name}, proxy=name)
 
-    def unsupported_clear(self, call: ast.Call, proxy: Proxy, name: str) -> None:
-        if "MPP107" in self.enabled:
-            self._add("MPP107", call, {"expr": f"{name}.clear()", "proxy_type": "ListProxy", "proxy": name,
-                                       "replacement": f"del {name}[:]"},
-                      proxy=name, form=FORM_REPLACE, applicability=FIX_SAFE,
-                      detail={"replacement": f"del {name}[:]"})
+    def unsupported_method(self, call: ast.Call, proxy: Proxy, name: str, method: str) -> None:
+        """MPP107: a method the proxy type gained after the target Python (``l.clear()`` before 3.14)."""
+        since = method_since(proxy.kind, method)
+        if since is None or self.target >= since or "MPP107" not in self.enabled:
+            return
+        if proxy.kind == "list" and method == "clear" and not call.args and not call.keywords:
+            self._unsupported(call, f"{name}.clear()", proxy.kind, name, since, f"del {name}[:]", fixable=True)
+            return
+        spelled = {("list", "copy"): f"{name}[:]", ("dict", "fromkeys"): "dict.fromkeys(...)"}
+        self._unsupported(call, f"{name}.{method}()", proxy.kind, name, since,
+                          spelled.get((proxy.kind, method), f"it only on Python {version_text(since)} or later"))
 
     def augmented_proxy(self, stmt: ast.AugAssign, target: ast.Name, proxy: Proxy) -> None:
-        if "MPP107" in self.enabled and proxy.kind == "dict" and isinstance(stmt.op, ast.BitOr):
-            replacement = f"{target.id}.update({display(stmt.value)})"
-            self._add("MPP107", stmt, {"expr": f"{target.id} |= ...", "proxy_type": "DictProxy",
-                                       "proxy": target.id, "replacement": replacement},
-                      proxy=target.id, form=FORM_REPLACE, applicability=FIX_SAFE,
+        """MPP107: ``d |= x`` on a DictProxy before 3.14 (the in-place operators the kind gained later)."""
+        method, symbol = AUGMENTED_DUNDERS.get(type(stmt.op), ("", ""))
+        since = method_since(proxy.kind, method)
+        if since is None or self.target >= since or "MPP107" not in self.enabled:
+            return
+        replacement = f"{target.id}.update({display(stmt.value)})"
+        self._unsupported(stmt, f"{target.id} {symbol} ...", proxy.kind, target.id, since, replacement,
+                          fixable=proxy.kind == "dict" and method == "__ior__")
+
+    def unsupported_operator(self, node: ast.BinOp, proxy: Proxy, name: str, reflected: bool) -> None:
+        """MPP107: ``d | x`` or ``x | d`` with a DictProxy before 3.14 (TypeError)."""
+        method = ("__ror__" if reflected else "__or__") if isinstance(node.op, ast.BitOr) else ""
+        since = method_since(proxy.kind, method)
+        if since is None or self.target >= since or "MPP107" not in self.enabled:
+            return
+        spelled = f"{display(node.left)} | {name}.copy()" if reflected else f"{name}.copy() | {display(node.right)}"
+        self._unsupported(node, f"{display(node.left)} | {display(node.right)}", proxy.kind, name, since, spelled)
+
+    def unsupported_reversed(self, call: ast.Call, proxy: Proxy, name: str) -> None:
+        """MPP107: ``reversed(d)`` on a DictProxy before 3.14 (KeyError: 0, from the sequence fallback)."""
+        since = method_since(proxy.kind, "__reversed__")
+        if since is not None and self.target < since and "MPP107" in self.enabled:
+            self._unsupported(call, f"reversed({name})", proxy.kind, name, since, f"reversed({name}.keys())")
+
+    def unsupported_typeid(self, call: ast.Call, manager_name: str, typeid: str) -> None:
+        """MPP107: ``manager.set()`` before 3.14: SyncManager has no such typeid (AttributeError).
+
+        The call still makes a proxy for the inference (a SetProxy stored in a dict is a nested proxy, not a
+        copy), so the one finding is here, at the cause, and not at every later use.
+        """
+        since = TYPEID_SINCE.get(typeid)
+        if since is None or self.target >= since or "MPP107" not in self.enabled:
+            return
+        self._unsupported(call, f"{manager_name}.{typeid}()", "SyncManager", manager_name, since,
+                          f"{manager_name}.dict() with the members as keys")
+
+    def _unsupported(self, node: ast.AST, expr: str, kind: str, name: str, since: Version, replacement: str,
+                     fixable: bool = False) -> None:
+        args = {"expr": expr, "proxy_type": PROXY_CLASS_OF_KIND.get(kind, kind), "proxy": name,
+                "since": version_text(since), "target": version_text(self.target), "replacement": replacement}
+        if fixable:
+            self._add("MPP107", node, args, proxy=name, form=FORM_REPLACE, applicability=FIX_SAFE,
                       detail={"replacement": replacement})
+        else:
+            self._add("MPP107", node, args, proxy=name)
 
     # --- MPP201-MPP204, MPP301: processes and lifetimes -------------------------------------------------------
 

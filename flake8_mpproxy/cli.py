@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file")
     add("--explain", nargs="?", const="", metavar="CODE", help="print a rule's documentation")
     add("-j", "--jobs", type=int, help="worker processes (default: one per CPU for a tree)")
+    add("--target-version", metavar="pyXY", help="oldest Python the code runs on, py39..py315 "
+        "(default: from requires-python in the nearest pyproject.toml, else this interpreter)")
     add("--stdin-filename", metavar="NAME", help="read stdin (no PATH needed) and show it as NAME")
     add("--config", action="append", default=[], metavar="PATH|KEY=VALUE",
         help="a pyproject.toml to use for every file, or a TOML 'key = value' that overrides every file's")
@@ -126,7 +128,7 @@ def command_line_values(args: argparse.Namespace) -> Tuple[Dict[str, Any], Optio
         value = getattr(args, key.replace("-", "_"))
         if value is not None:
             values[key] = split_list(value)
-    for key in ("fix-style", "output-format", "unsafe-fixes", "force-exclude", "respect-gitignore"):
+    for key in ("fix-style", "output-format", "unsafe-fixes", "force-exclude", "respect-gitignore", "target-version"):
         value = getattr(args, key.replace("-", "_"))
         if value is not None:
             values[key] = value
@@ -230,6 +232,7 @@ def show_settings(paths: List[str], resolver: Resolver) -> int:
     print(f"Settings path: {resolved.config or 'none (defaults and command line)'}")
     print(f"enabled = {sorted(job.settings.enabled_codes())}")
     print(f"manager-factories = {list(job.settings.manager_factories)}")
+    print(f"target-version = 'py{job.settings.target_version[0]}{job.settings.target_version[1]}'")
     print(f"fix-style = {job.style!r}\nunsafe-fixes = {str(job.unsafe).lower()}")
     print(f"exclude = {list(resolved.exclude)}")
     print(f"per-file-ignores = {dict((glob, list(codes)) for glob, codes in resolved.per_file_ignores)}")

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Sequence, Tuple
 
 from .catalogue import BY_CODE, DEFAULT_OFF, RULES
+from .targets import clamp, lowest_admitted, nearest_pyproject, parse_target, running
+from .values import OLDEST_TARGET
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,10 @@ class Settings:
     ignore: Tuple[str, ...] = ()
     extend_select: Tuple[str, ...] = ()
     manager_factories: Tuple[str, ...] = ()
+    #: The oldest Python the checked code must run on; version-dependent rules (MPP107) ask it. The command
+    #: and the plugin resolve it (:func:`resolve_target_version`); a bare ``Settings()`` assumes the oldest
+    #: supported one, so that library callers get the same findings on every interpreter.
+    target_version: Tuple[int, int] = OLDEST_TARGET
 
     def is_enabled(self, code: str) -> bool:
         chosen = (self.select or ("MPP",)) + self.extend_select
@@ -35,9 +41,11 @@ class Settings:
         return best_select > _longest_prefix(code, self.ignore) if self.ignore else True
 
     @classmethod
-    def only(cls, codes: Sequence[str], manager_factories: Tuple[str, ...] = ()) -> "Settings":
+    def only(cls, codes: Sequence[str], manager_factories: Tuple[str, ...] = (),
+             target_version: Tuple[int, int] = OLDEST_TARGET) -> "Settings":
         """Exactly ``codes`` (full codes outrank the ignored plugin prefix), as the command resolves them."""
-        return cls(select=tuple(sorted(codes)), ignore=("MPP",), manager_factories=manager_factories)
+        return cls(select=tuple(sorted(codes)), ignore=("MPP",), manager_factories=manager_factories,
+                   target_version=target_version)
 
     def enabled_codes(self) -> frozenset:
         return frozenset(rule.code for rule in RULES if self.is_enabled(rule.code))
@@ -58,7 +66,7 @@ def _longest_prefix(code: str, prefixes: Tuple[str, ...]) -> int:
 SECTION = "flake8-mpproxy"
 CODE_LIST_KEYS = frozenset({"select", "ignore", "extend-select"})
 LIST_KEYS = CODE_LIST_KEYS | {"exclude", "extend-exclude", "manager-factories"}
-STRING_KEYS = frozenset({"fix-style", "output-format"})
+STRING_KEYS = frozenset({"fix-style", "output-format", "target-version"})
 BOOL_KEYS = frozenset({"unsafe-fixes", "force-exclude", "respect-gitignore"})
 TABLE_KEYS = frozenset({"per-file-ignores"})
 CONFIG_KEYS = LIST_KEYS | STRING_KEYS | BOOL_KEYS | TABLE_KEYS
@@ -158,6 +166,34 @@ def _parse(path: Path, text: str) -> Dict[str, Any]:
         return _toml_loads(text)
     except ValueError as err:  # tomllib.TOMLDecodeError is a ValueError
         raise ConfigError(str(path), f"invalid TOML: {err}") from None
+
+
+def resolve_target_version(value: Optional[str], paths: Sequence[str], explicit: Optional[str] = None,
+                           isolated: bool = False, source: str = "--target-version") -> Tuple[int, int]:
+    """``--target-version`` / ``target-version`` when given; else the lowest Python that ``requires-python``
+    of the ``--config`` file or the nearest ``pyproject.toml`` admits (as ruff reads it); else (and under
+    ``--isolated``, which reads no file) the running one."""
+    if value:
+        try:
+            return parse_target(value)
+        except ValueError as err:
+            raise ConfigError(source, str(err)) from None
+    path = None if isolated else Path(explicit) if explicit else nearest_pyproject(paths)
+    if path is None:
+        return running()
+    try:
+        project = _toml_loads(path.read_text(encoding="utf-8")).get("project", {})
+    except OSError as err:
+        raise ConfigError(str(path), f"cannot read: {err.strerror}") from None
+    except ValueError as err:  # tomllib.TOMLDecodeError is a ValueError
+        raise ConfigError(str(path), f"invalid TOML: {err}") from None
+    requires = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(requires, str):
+        return running()
+    try:
+        return clamp(lowest_admitted(requires))
+    except ValueError as err:
+        raise ConfigError(str(path), str(err)) from None
 
 
 def _toml_loads(text: str) -> Dict[str, Any]:

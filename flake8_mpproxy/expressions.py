@@ -42,8 +42,12 @@ class Expressions:
                 self.ev_children(child)
 
     def ev_BinOp(self, node: ast.BinOp) -> None:
-        self.ev(node.left)
-        self.ev(node.right)
+        left = self.ev(node.left)
+        right = self.ev(node.right)
+        if isinstance(left, Proxy):  # ``d | x``: an operator the proxy type may lack on the target (MPP107)
+            self.report.unsupported_operator(node, left, display(node.left), reflected=False)
+        elif isinstance(right, Proxy):
+            self.report.unsupported_operator(node, right, display(node.right), reflected=True)
 
     def ev_Compare(self, node: ast.Compare) -> None:
         values = [self.ev(node.left)] + [self.ev(comparator) for comparator in node.comparators]

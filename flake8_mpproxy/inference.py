@@ -21,8 +21,8 @@ from .syntax import annotation_kind, assigns_to_first_arg, display, is_constant_
 from .concurrency import Concurrency, Write
 from .locks import is_mutex
 from .values import (
-    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, ClassInfo, Copy, Function, Instance, Iteration, Manager,
-    ManagerClass, Mapping, Proxy, QualName, Seq, Value, richness,
+    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Copy, Function, Instance,
+    Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, Version, richness,
 )
 
 MAX_PASSES = 8
@@ -31,11 +31,12 @@ MAX_PASSES = 8
 class Walker(Statements, Expressions):
     """Evaluates one module; see the module docstring for the pass structure."""
 
-    def __init__(self, tree: ast.Module, enabled: FrozenSet[str], factories: Iterable[str]) -> None:
+    def __init__(self, tree: ast.Module, enabled: FrozenSet[str], factories: Iterable[str],
+                 target: Version = OLDEST_TARGET) -> None:
         self.tree = tree
         self.facts = Facts()
         self.factories = frozenset(factories)
-        self.report = checks.Reporter(enabled)
+        self.report = checks.Reporter(enabled, target)
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.pending: List[Tuple[FunctionNode, Scope, Optional[ClassInfo]]] = []
@@ -337,7 +338,9 @@ statements.HANDLERS.update(_handlers("stmt_"))
 expressions.HANDLERS.update(_handlers("ev_"))
 
 
-def infer(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = ()) -> List[Finding]:
-    """Run the analysis on a parsed module and return its findings for the ``enabled`` codes."""
-    return Walker(tree, enabled, manager_factories).run()
+def infer(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),
+          target: Version = OLDEST_TARGET) -> List[Finding]:
+    """Run the analysis on a parsed module and return its findings for the ``enabled`` codes, for code that
+    must run on Python ``target`` and later."""
+    return Walker(tree, enabled, manager_factories, target).run()
 

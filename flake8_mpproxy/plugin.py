@@ -8,7 +8,8 @@ from typing import Any, Iterator, Sequence, Tuple, Type
 from . import __version__
 from .analysis import check_tree
 from .catalogue import DEFAULT_OFF
-from .config import Settings, explicitly_selected
+from .config import ConfigError, Settings, explicitly_selected, resolve_target_version
+from .values import OLDEST_TARGET
 from .source import SourceError, may_have_findings, prefilter_tokens
 
 
@@ -20,6 +21,8 @@ class Plugin:
     manager_factories: Tuple[str, ...] = ()
     #: Opt-in codes the user named explicitly (``--extend-select MPP301``); ``--select MPP`` is not enough.
     opt_in: Tuple[str, ...] = ()
+    #: The oldest Python the checked code runs on (``--mpproxy-target-version``).
+    target_version: Tuple[int, int] = OLDEST_TARGET
 
     def __init__(self, tree: ast.Module, lines: Sequence[str] = ()) -> None:
         self.tree = tree
@@ -32,18 +35,29 @@ class Plugin:
             help="Dotted names of functions of your project that return a multiprocessing manager "
                  "(e.g. pkg.util.make_manager). (Default: none)",
         )
+        option_manager.add_option(
+            "--mpproxy-target-version", default="", parse_from_config=True,
+            help="The oldest Python the checked code runs on, py39..py315: MPP107 reports what it lacks. "
+                 "(Default: the lowest Python requires-python in ./pyproject.toml admits, else this interpreter)",
+        )
         option_manager.extend_default_ignore(list(DEFAULT_OFF))
 
     @classmethod
     def parse_options(cls, options: Any) -> None:
         cls.manager_factories = tuple(getattr(options, "mpproxy_manager_factories", None) or ())
+        try:
+            cls.target_version = resolve_target_version(getattr(options, "mpproxy_target_version", None) or None,
+                                                        ["."], source="--mpproxy-target-version")
+        except ConfigError as err:  # flake8 has no per-option error line: stop as argparse does, in one line
+            raise SystemExit(f"flake8-mpproxy: error: {err}") from None
         chosen = list(getattr(options, "select", None) or []) + list(getattr(options, "extend_select", None) or [])
         cls.opt_in = tuple(code for code in DEFAULT_OFF if explicitly_selected(code, chosen))
 
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
         if self.lines and not may_have_findings("".join(self.lines), prefilter_tokens(self.manager_factories)):
             return
-        settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories)
+        settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories,
+                            target_version=self.target_version)
         try:
             findings = check_tree(self.tree, settings, self.lines or None)
         except SourceError:  # nesting too deep for the analysis: flake8 goes on with the other plugins

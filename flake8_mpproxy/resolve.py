@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from .catalogue import BY_CODE
-from .config import ConfigError, Settings, find_config, load_config
+from .config import ConfigError, Settings, find_config, load_config, resolve_target_version
+from .targets import nearest_pyproject
 from .discovery import DEFAULT_EXCLUDES, excluded, split_list
 from .report import FORMATS
 from .runner import Job
@@ -112,7 +113,8 @@ class Resolver:
         self.cwd = (cwd or Path.cwd()).resolve()
         self._configs: Dict[Path, Optional[Path]] = {}
         self._has_table: Dict[Path, bool] = {}
-        self._resolved: Dict[Optional[Path], Resolved] = {}
+        self._resolved: Dict[Tuple[Optional[Path], Optional[Path]], Resolved] = {}
+        self._projects: Dict[Path, Optional[Path]] = {}
 
     def config_for(self, directory: Path) -> Optional[Path]:
         if self.isolated:
@@ -128,17 +130,28 @@ class Resolver:
         full = Path(os.path.abspath(path)) if path != "-" else self.cwd
         directory = full if full.is_dir() else full.parent
         config = self.config_for(directory)
-        if config not in self._resolved:
-            self._resolved[config] = self._merge(config)
-        return self._resolved[config]
+        # requires-python comes from the nearest pyproject.toml, with or without a [tool.flake8-mpproxy] table
+        project = None if self.isolated or self.explicit else self._nearest_pyproject(directory)
+        if (config, project) not in self._resolved:
+            self._resolved[(config, project)] = self._merge(config, project)
+        return self._resolved[(config, project)]
 
-    def _merge(self, config: Optional[Path]) -> Resolved:
+    def _nearest_pyproject(self, directory: Path) -> Optional[Path]:
+        if directory not in self._projects:
+            self._projects[directory] = nearest_pyproject([str(directory)])
+        return self._projects[directory]
+
+    def _merge(self, config: Optional[Path], project: Optional[Path] = None) -> Resolved:
         table = load_config(config) if config is not None else {}
         root = config.parent.resolve() if config is not None else self.cwd
         values = {**table, **self.cli}
         layers = [_layer(table), _layer(self.cli)]
         factories = tuple(as_list(values.get("manager-factories")))
-        settings = Settings.only(enabled_codes(layers), factories)
+        target_source = "--target-version" if "target-version" in self.cli else str(config or "--target-version")
+        explicit = self.explicit or project
+        target = resolve_target_version(values.get("target-version"), [str(root)],
+                                        str(explicit) if explicit else None, self.isolated, target_source)
+        settings = Settings.only(enabled_codes(layers), factories, target)
         style = values.get("fix-style", "reassign")
         source = str(config) if "fix-style" not in self.cli and config is not None else "--fix-style"
         if style not in FIX_STYLES:

@@ -32,6 +32,8 @@ SITECUSTOMIZE = (
     "    multiprocessing.set_start_method(os.environ['MPP_START_METHOD'], force=True)\n"
 )
 START_METHODS = ["spawn", "fork"] if sys.platform != "win32" else ["spawn"]
+#: "default" runs a program with no start method forced: what users get (forkserver on Linux from 3.14).
+DEFAULT = "default"
 NO_STATE = object()  # the program printed no STATE line
 
 
@@ -102,7 +104,8 @@ def _kill_group(pgid: int) -> None:
 def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float] = None,
                 python: str = sys.executable) -> Tuple[int, object]:
     """Run ``path`` with ``multiprocessing.set_start_method(method)`` forced by a sitecustomize (children
-    inherit it through PYTHONPATH); its exit status and the literal on its last ``STATE:`` line.
+    inherit it through PYTHONPATH), or with none forced for ``DEFAULT``; its exit status and the literal on its
+    last ``STATE:`` line.
 
     A program that outlives ``timeout`` (a spawn loop, a join that never returns) is killed with its whole
     process group and reports status -9 (with the STATE it printed, if any).
@@ -110,7 +113,8 @@ def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float]
     site = workdir / "site"
     site.mkdir(parents=True, exist_ok=True)
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    env = dict(os.environ, PYTHONPATH=str(site), MPP_START_METHOD=method, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, PYTHONPATH=str(site), MPP_START_METHOD="" if method == DEFAULT else method,
+               PYTHONDONTWRITEBYTECODE="1")
     out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen([python, str(path)], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
@@ -128,3 +132,29 @@ def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float]
             if sys.platform != "win32":
                 _kill_group(proc.pid)  # what the program leaked: managers, resource trackers, forkservers
     return status, parse_state(out_path.read_text(encoding="utf-8", errors="replace"))
+
+
+def target_of(path: Path) -> Tuple[int, int]:
+    """The target Python of a fixture: its ``# target-version: pyXY`` header, else what the command resolves
+    for it (this repository's ``requires-python``)."""
+    from flake8_mpproxy.config import resolve_target_version
+
+    return resolve_target_version(header(path, "target-version"), [str(path)])
+
+
+def reaches_target(path: Path, version: Tuple[int, ...] = tuple(sys.version_info[:2])) -> bool:
+    """A program written for a newer Python than this one (``# target-version: py314``) does not run here."""
+    return version >= target_of(path)
+
+
+_DEFAULT_METHOD: List[str] = []
+
+
+def default_start_method(python: str = sys.executable) -> str:
+    """The start method a fresh interpreter uses when a program sets none (fork on Linux through 3.13,
+    forkserver from 3.14, spawn on macOS and Windows)."""
+    if not _DEFAULT_METHOD:
+        out = subprocess.run([python, "-c", "import multiprocessing; print(multiprocessing.get_start_method())"],
+                             capture_output=True, text=True, check=True).stdout
+        _DEFAULT_METHOD.append(out.strip())
+    return _DEFAULT_METHOD[0]

@@ -12,7 +12,8 @@ from flake8_mpproxy.catalogue import RULES
 from flake8_mpproxy.config import Settings
 from flake8_mpproxy.source import decode
 
-from .programs import BEHAVIOURS, FIXTURES, MARKER, expected_findings, header, programs, runnable, selected
+from .programs import (BEHAVIOURS, FIXTURES, MARKER, expected_findings, header, programs, runnable, selected,
+                       target_of)
 
 ALL = programs()
 CODES = {rule.code for rule in RULES}
@@ -31,7 +32,7 @@ def describe(path, items) -> str:
 def test_findings_match_the_markers(path):
     expected = expected_findings(path)
     source = decode(str(path), path.read_bytes())
-    found = check_source(source, Settings(extend_select=selected(path)))
+    found = check_source(source, Settings(extend_select=selected(path), target_version=target_of(path)))
     got = {(f.line, f.code) for f in found}
     want = {(line, code) for line, code, _ in expected}
     missing = {(line, code, None) for line, code in want - got}
@@ -59,6 +60,8 @@ def test_fixture_is_well_formed(path):
         assert not lines[number - 1].lstrip().startswith("#"), f"line {number}: a marker on a comment line"
     for code in selected(path):
         assert code in CODES, f"# select: {code} is not a rule of the catalogue"
+    if header(path, "target-version") is not None:
+        assert re.fullmatch(r"py3\d+", header(path, "target-version"))
     assert not re.search(r"#\s*noqa", text, re.I), "fixtures never use noqa (test_noqa covers it)"
     if runnable(path):
         assert header(path, "runtime") in BEHAVIOURS
