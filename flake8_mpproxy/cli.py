@@ -117,7 +117,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         return print_errors(errors)
     outcomes = run(items, args, resolver)
     with output(args.output_file) as out:
-        status = report(outcomes, errors, args, fmt, mode, out, resolver.for_path(".").job.unsafe)
+        here = resolver.for_path(".").job
+        status = report(outcomes, errors, args, fmt, mode, out, here.unsafe, here.style)
     return status
 
 
@@ -243,9 +244,10 @@ def show_settings(paths: List[str], resolver: Resolver) -> int:
 
 
 def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argparse.Namespace, fmt: str,
-           mode: str, out: IO[str], unsafe: bool = False) -> int:
+           mode: str, out: IO[str], unsafe: bool = False, style: str = "reassign") -> int:
     """Print everything in order (errors, findings or statistics, summary) and return the exit status;
-    ``unsafe``: unsafe fixes count as fixable (``--unsafe-fixes``), for the statistics' ``[*]``."""
+    ``unsafe``: unsafe fixes count as fixable (``--unsafe-fixes``), for the statistics' ``[*]`` and the
+    summary's hints, which count only what ``--fix`` with these settings would try."""
     errors_found = bool(print_errors(errors))
     located: List[Located] = []
     for outcome in outcomes:
@@ -270,7 +272,7 @@ def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argpars
     elif located or fmt in ALWAYS_PRINTED:
         print(render(fmt, located, args.show_fixes, use_color(args.color, out)), file=out)
     if fmt in ("text", "concise") and not args.quiet and (located or fixed or mode != MODE_CHECK):
-        print(summary(located, fixed, files_fixed, mode), file=sys.stderr if mode == MODE_DIFF else out)
+        print(summary(located, fixed, files_fixed, mode, unsafe, style), file=sys.stderr if mode == MODE_DIFF else out)
     return exit_status(args, mode, errors_found, bool(diffs), files_fixed, bool(located))
 
 

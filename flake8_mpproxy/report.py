@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
 from .catalogue import FIX_NONE, FIX_SAFE, FIX_UNSAFE, RULES, Rule, rule
-from .findings import Finding
+from .findings import Finding, fix_wanted
 
 FORMATS = ("text", "concise", "json", "json-lines", "github", "gitlab", "junit", "pylint", "sarif")
 #: Formats that print something (an empty list, a passing test) even when nothing was found.
@@ -216,9 +216,13 @@ def statistics(located: Sequence[Located], fmt: str = "text", unsafe: bool = Fal
     return "\n".join(f"{c['count']}\t{c['code']}\t{'[*]' if c['fixable'] else '[ ]'} {c['name']}" for c in counts)
 
 
-def summary(located: Sequence[Located], fixed: int, files_fixed: int, mode: str) -> str:
-    safe = sum(1 for _, f in located if f.applicability == "safe")
-    unsafe = sum(1 for _, f in located if f.applicability == "unsafe")
+def summary(located: Sequence[Located], fixed: int, files_fixed: int, mode: str, unsafe_on: bool = False,
+            style: str = "reassign") -> str:
+    """``Found N findings (M fixable with --fix, K more with --fix --unsafe-fixes).`` The hints count only
+    fixes that would be tried with these settings: none for unsafe fixes once ``--unsafe-fixes`` is on, and
+    none after ``--fix`` (what is left, ``--fix`` could not fix)."""
+    safe = sum(1 for _, f in located if fix_wanted(f, unsafe_on, style))
+    unsafe = 0 if unsafe_on else sum(1 for _, f in located if f.applicability == "unsafe")
     parts: List[str] = []
     if mode == "fix":
         parts.append(f"Fixed {fixed} finding{'s' * (fixed != 1)} in {files_fixed} file{'s' * (files_fixed != 1)}; "
@@ -231,6 +235,8 @@ def summary(located: Sequence[Located], fixed: int, files_fixed: int, mode: str)
     hints = []
     if safe and mode == "check":
         hints.append(f"{safe} fixable with --fix")
-    if unsafe:
+    if unsafe and mode != "fix":
         hints.append(f"{unsafe} more with --fix --unsafe-fixes")
+    elif unsafe and mode == "fix":
+        hints.append(f"{unsafe} with --unsafe-fixes")
     return parts[0] + (f" ({', '.join(hints)})" if hints else "") + "."

@@ -98,18 +98,12 @@ def add_parameter(func: cst.FunctionDef, name: str) -> cst.FunctionDef:
 
 
 def pass_argument(call: cst.Call, name: str) -> cst.Call:
-    """``Process(target=f)`` -> ``Process(target=f, args=(d,))``; ``args=(a,)`` -> ``args=(a, d)``."""
+    """``Process(target=f)`` -> ``Process(target=f, args=(d,))``; ``args=(a,)`` -> ``args=(a, d)``. A tuple
+    written over several lines gets the new element on a line of its own; comments stay where they were."""
     args = list(call.args)
     for index, arg in enumerate(args):
         if arg.keyword is not None and arg.keyword.value == "args" and isinstance(arg.value, cst.Tuple):
-            elements = list(arg.value.elements)
-            elements = [e.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-                        for e in elements]
-            elements.append(cst.Element(value=cst.Name(name), comma=cst.Comma() if not arg.value.elements else
-                                        cst.MaybeSentinel.DEFAULT))
-            if len(elements) > 1:
-                elements[-1] = elements[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            args[index] = arg.with_changes(value=arg.value.with_changes(elements=elements))
+            args[index] = arg.with_changes(value=append_element(arg.value, cst.Name(name)))
             return call.with_changes(args=args)
     if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
         args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
@@ -118,6 +112,31 @@ def pass_argument(call: cst.Call, name: str) -> cst.Call:
                         equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                               whitespace_after=cst.SimpleWhitespace(""))))
     return call.with_changes(args=args)
+
+
+def append_element(value: cst.Tuple, new: cst.BaseExpression) -> cst.Tuple:
+    """``value`` with ``new`` as its last element, keeping every comma, comment and line break it had."""
+    elements = list(value.elements)
+    if not elements:
+        return value.with_changes(elements=[cst.Element(value=new, comma=cst.Comma())])
+    last = elements[-1]
+    comma = last.comma
+    opening = value.lpar[0].whitespace_after if value.lpar else None
+    closing = value.rpar[0].whitespace_before if value.rpar else None
+    if isinstance(comma, cst.Comma) and isinstance(opening, cst.ParenthesizedWhitespace) \
+            and isinstance(closing, cst.ParenthesizedWhitespace):
+        # one element per line, trailing comma: the new element gets a line of its own; the comment after the
+        # old last element stays on its line
+        line_break = closing.with_changes(empty_lines=[], indent=True, last_line=opening.last_line)
+        elements[-1] = last.with_changes(comma=comma.with_changes(whitespace_after=line_break))
+        elements.append(cst.Element(value=new, comma=cst.Comma()))
+        rpar = value.rpar[0].with_changes(whitespace_before=closing.with_changes(first_line=cst.TrailingWhitespace()))
+        return value.with_changes(elements=elements, rpar=[rpar] + list(value.rpar[1:]))
+    before = comma.whitespace_before if isinstance(comma, cst.Comma) else cst.SimpleWhitespace("")
+    elements[-1] = last.with_changes(comma=cst.Comma(whitespace_before=before,
+                                                     whitespace_after=cst.SimpleWhitespace(" ")))
+    elements.append(cst.Element(value=new))
+    return value.with_changes(elements=elements)
 
 
 def main_guard(body: Sequence[cst.BaseStatement]) -> cst.If:
