@@ -50,7 +50,9 @@ RULES: Tuple[Rule, ...] = (
             "from multiprocessing import Manager\n\ndef work(d):\n    d['k'] += [4]  # or store d['k'] = manager.list() and keep the append\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = []\n        work(d)\n"
         ),
         fix=FIX_SAFE,
-        fix_title="Write the value back (d[k] += [v], or value = d[k]; ...; d[k] = value)",
+        fix_title=("Write the value back (d[k] += [v], or value = d[k]; ...; d[k] = value) where one writer runs "
+                   "at a time; under a manager lock in sight, or as a nested proxy at the init site (--fix-style "
+                   "nested/auto), where other writers may run; else no fix"),
     ),
     Rule(
         code="MPP102",
@@ -92,7 +94,10 @@ RULES: Tuple[Rule, ...] = (
             "from multiprocessing import Manager\n\ndef work(d):\n    x = d['k']\n    x.append(4)\n    d['k'] = x\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict()\n        d['k'] = []\n        work(d)\n"
         ),
         fix=FIX_SAFE,
-        fix_title="Store the alias back into the proxy after its last change",
+        fix_title=("Store the alias back into the proxy: right after the only change, or in a finally around the "
+                   "changes; under a manager lock in sight, or as a nested proxy at the init site (--fix-style "
+                   "nested/auto), where other writers may run; not when the key or the proxy's name is bound "
+                   "again, or the alias is changed in a nested function"),
     ),
     Rule(
         code="MPP104",

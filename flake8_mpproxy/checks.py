@@ -175,6 +175,8 @@ class Reporter:
             # a nested proxy makes method calls atomic; an augmented assignment into it is still a
             # read-modify-write (two round trips), so it gets no nested form here
             augmented = pending.args.get("action", "").startswith("Augmented")
+            if augmented:
+                detail["nested_races"] = True
             nested = nested_site(detail) if copy.via == "subscript" and not augmented else None
             target = store_target(copy) or "the proxy"
             spelled = f"{target} = {nested[1]}.{nested[0]}()" if nested else ""

@@ -91,8 +91,8 @@ class Concurrency:
         if UNKNOWN in contexts:
             return (f"'{name_of(unit)}' has no caller in this file, so it may run in several processes "
                     "at once")
-        starts = [context for context in contexts if context is not PARENT]
-        for how, call in starts:  # type: ignore[misc]
+        starts = [context for context in contexts if context != PARENT]
+        for how, call in starts:
             if how in POOLED_HOWS:
                 return f"'{name_of(unit)}' runs as a pool worker, in several processes or threads at once"
             if call in self.repeated:

@@ -44,9 +44,21 @@ def explain(code: str) -> str:
         _indent(entry.good.rstrip()),
         "",
         f"Fix: {fix_words(entry)}" + (f" — {entry.fix_title}" if entry.fix_title else ""),
+        *(["", "What the nested form changes:", _indent(NESTED_CHANGES)] if entry.code in NESTED_FORM_CODES else []),
         f"On by default: {'yes' if entry.default_on else 'no (select it with --extend-select ' + entry.code + ')'}",
     ]
     return "\n".join(parts)
+
+
+#: Rules whose fix may store a nested proxy at the init site (``--fix-style nested`` / ``auto``).
+NESTED_FORM_CODES = frozenset({"MPP101", "MPP102", "MPP103"})
+NESTED_CHANGES = (
+    "With --fix-style nested (or auto) the fix stores a nested proxy at the init site (d[k] = manager.list()) "
+    "and leaves the change alone. The program then holds a proxy where it held a list or dict: json.dumps and "
+    "pickle fail on it, == and isinstance(v, list) give other answers, printing shows <ListProxy ...>, reading "
+    "it after the manager shut down raises, and a later d[k] = d[k] + [x] puts a plain list back (MPP104). auto "
+    "picks the nested form only where the analysis saw none of these uses; nested does what you ask."
+)
 
 
 def rule_list() -> str:
@@ -67,6 +79,8 @@ def rules_page() -> str:
             "### Fix safety", "", f"Fix: {fix_words(entry)}." + (f" {entry.fix_title}." if entry.fix_title else ""),
             "",
         ]
+        if entry.code in NESTED_FORM_CODES:
+            out += [NESTED_CHANGES, ""]
     return "\n".join(out)
 
 

@@ -133,3 +133,15 @@ def test_mpp301_flags_the_reassign_form_where_writers_race():
     source = decode("t.py", racy.encode())
     codes = [f.code for f in check_source(source, Settings(extend_select=("MPP301",)))]
     assert codes == ["MPP301"]
+
+
+def test_no_nested_form_for_an_augmented_assignment_where_writers_race(tmp_path):
+    """Found by the property test: d[k][j] += 1 on a nested proxy is still two round trips."""
+    from .test_fix_property import Shape, program
+
+    shape = Shape(writers=4, start="loop", form="aug", lock=True, init_known=True, style="auto", method="fork")
+    path = tmp_path / "generated.py"
+    path.write_text(program(shape))
+    command("--isolated", "--fix", "--fix-style", "auto", str(path), cwd=tmp_path)
+    fixed = path.read_text()
+    assert "with lock:" in fixed and 'd["k"] = {"n": 0}' in fixed

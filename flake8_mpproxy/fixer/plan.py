@@ -156,6 +156,8 @@ class Planner:
             return False
         if self.style == "auto" and finding.detail.get("nested_blocked"):
             return False  # the program would see proxies where it sees lists and dicts today
+        if finding.detail.get("nested_races"):
+            return False  # d[k][j] += 1 on a nested proxy is still a read-modify-write where writers race
         rng, kind, manager = sites[0]
         if rng is None or kind not in ("list", "dict") or not manager:
             return False
