@@ -249,6 +249,9 @@ class Reporter:
         args = {"alias": name, "expr": expr, "proxy": copy.proxy_name, "change": change,
                 "remedy": f"Add {write} after the last change." if write else
                 "Iterate over items() and store each changed value back, or store nested proxies."}
+        if write and not stable_key(copy):
+            args["remedy"] = (f"Read the key into a name first (key = {copy.key}; {name} = {copy.proxy_name}[key]) "
+                              f"and add {copy.proxy_name}[key] = {name} after the last change.")
         first, last = self._lifted(state, 0), self._lifted(state, -1)
         refusal = write_back_refusal(state, first, last, copy)
         fixable = bool(write) and first is not None and last is not None and refusal is None

@@ -35,9 +35,7 @@ def is_simple_key(node: cst.CSTNode) -> bool:
         return True
     if isinstance(node, cst.UnaryOperation) and isinstance(node.expression, (cst.Integer, cst.Float)):
         return True
-    if isinstance(node, cst.Attribute):
-        return is_simple_key(node.value)
-    return False
+    return False  # an attribute may be a property, a call has effects: evaluate them once
 
 
 def augmented_append(stmt: cst.SimpleStatementLine, target: cst.BaseExpression, call: cst.Call,
