@@ -85,11 +85,10 @@ class Planner:
         """The reassign form; where other writers may run (``concurrent``), the nested form or the same form
         inside ``with lock:``, never the bare read-modify-write."""
         detail = finding.detail
-        if self.style in ("nested", "auto") and self.plan_nested(finding):
-            return True
+        decided = self.nested_or_refused(finding)
+        if decided is not None:
+            return decided
         lock = detail.get("lock")
-        if self.style == "nested" or ("concurrent" in detail and not lock):
-            return False
         root = self.index.node(detail["root"], (cst.Subscript, cst.Call, cst.Attribute))
         if root is None:
             return False
@@ -105,6 +104,15 @@ class Planner:
             lines = [rewrites.with_lock(lock, lines, stmt.leading_lines)]
         self.edits.add(stmt, lambda _updated, lines=lines: cst.FlattenSentinel(lines))
         return True
+
+    def nested_or_refused(self, finding: Finding) -> Optional[bool]:
+        """True: the nested form was planned; False: no write-back may be written (the nested style, or other
+        writers and no lock to hold); None: go on with the write-back form."""
+        if self.style in ("nested", "auto") and self.plan_nested(finding):
+            return True
+        if self.style == "nested" or ("concurrent" in finding.detail and not finding.detail.get("lock")):
+            return False
+        return None
 
     def three_statements(self, finding: Finding, stmt: cst.SimpleStatementLine, root: cst.CSTNode,
                          target: cst.BaseAssignTargetExpression) -> List[cst.BaseStatement]:
@@ -181,11 +189,10 @@ class Planner:
         ``return``, ``break``, ``continue`` or exception after a change still stores it), inside ``with lock:``
         from the read on where other writers may run."""
         detail = finding.detail
-        if self.style in ("nested", "auto") and self.plan_nested(finding):
-            return True
+        decided = self.nested_or_refused(finding)
+        if decided is not None:
+            return decided
         lock = detail.get("lock")
-        if self.style == "nested" or ("concurrent" in detail and not lock):
-            return False
         where, code = detail.get("insert_after"), detail.get("write_back")
         if where is None or not code:
             return False
