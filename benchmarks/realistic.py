@@ -173,7 +173,8 @@ def $worker(results, key, value):
 def $run(manager, values):
     results = manager.dict()
     for key in range(len(values)):
-''' + prefill + '''    children = [$PROCESS(target=$worker, args=(results, key, value)) for key, value in enumerate(values)]
+''' + prefill + '''    children = [$PROCESS(target=$worker, args=(results, key, value))
+                for key, value in enumerate(values)]
     for child in children:
         child.start()
     for child in children:
