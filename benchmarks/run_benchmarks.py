@@ -491,6 +491,8 @@ def report_targets(bench: Bench, checks: Checks) -> None:
         return x / y if x is not None and y else None
 
     def target(label: str, value: Optional[float], bound: str, ok: Callable[[float], bool]) -> None:
+        if value is None and bound == "(none)":
+            return  # a comparison row whose runs were not made (no bugbear, no ruff, no --baseline)
         shown = f"{value:.2f}" if value is not None else "n/a"
         targets.append((label, shown, bound, None if bound == "(none)" else value is not None and ok(value)))
 
