@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from .catalogue import FIX_NONE, FIX_SAFE, FIX_UNSAFE
@@ -125,8 +125,18 @@ class PendingCopy:
     call: Optional[ast.Call] = None
 
 
+@dataclass
+class _UnitFindings:
+    """What one walk of one unit reported (replaced when the unit is walked again)."""
+
+    findings: List[Finding] = field(default_factory=list)
+    once: Set[Tuple[Any, ...]] = field(default_factory=set)
+    pending: List[PendingCopy] = field(default_factory=list)
+    rmw: List[Tuple[ast.AST, Proxy, Site]] = field(default_factory=list)
+
+
 class Reporter:
-    """Collects findings for the enabled codes during the final pass (earlier passes are discarded)."""
+    """Collects findings for the enabled codes, per unit of the analysis: the latest walk of each unit counts."""
 
     def __init__(self, enabled: FrozenSet[str], target: Version = OLDEST_TARGET) -> None:
         self.enabled = enabled
@@ -136,16 +146,21 @@ class Reporter:
         self.once: Set[Tuple[Any, ...]] = set()
         self.pending: List[PendingCopy] = []
         self.rmw: List[Tuple[ast.AST, Proxy, Site]] = []
+        self._units: Dict[object, _UnitFindings] = {}
 
-    def reset(self) -> None:
-        self.findings = []
-        self.once = set()
-        self.pending = []
-        self.rmw = []
+    def begin(self, unit: object) -> None:
+        """Start (again) collecting the findings of ``unit`` (a function node, or None for the module body):
+        a unit walked again replaces its own findings, and the others' stay as they are."""
+        record = self._units[unit] = _UnitFindings()
+        self.findings, self.once, self.pending, self.rmw = record.findings, record.once, record.pending, record.rmw
 
     def complete(self, concurrency: Concurrency) -> List[Finding]:
         """Build the findings that depend on the whole file: changes of copies (their fix form depends on the
         proxy's stores and on concurrent writers) and MPP301 (which flags read-modify-writes that may race)."""
+        records = list(self._units.values())
+        self.findings = [finding for record in records for finding in record.findings]
+        self.pending = [pending for record in records for pending in record.pending]
+        self.rmw = [rmw for record in records for rmw in record.rmw]
         for pending in self.pending:
             self._complete_copy(pending, concurrency)
         for target, proxy, site in self.rmw:

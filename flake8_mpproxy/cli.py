@@ -252,6 +252,8 @@ def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argpars
         if outcome.error is not None:
             errors_found = True
             print(f"{outcome.path}: error: {outcome.error}", file=sys.stderr)
+        for note in outcome.notes:
+            print(f"{outcome.path}: warning: {note}", file=sys.stderr)
         located.extend((outcome.path, finding) for finding in outcome.findings)
         if outcome.output is not None:
             sys.stdout.buffer.write(outcome.output)

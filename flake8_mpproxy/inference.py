@@ -1,81 +1,153 @@
-"""One scope-aware abstract pass over a module: which values are managers, proxies and copies read from proxies.
+"""One scope-aware abstract interpretation of a module: which values are managers, proxies and copies read
+from proxies.
 
 The walker evaluates statements in order, binding names to the abstract values of :mod:`values`. Facts that
-cross scopes (parameters of functions called with proxies, return values, ``self`` attributes, nested proxies
-stored per key, child targets) live in :class:`Facts`. Facts only grow. A pass is final when no fact it read
-changed after it was read: its findings (reported through :mod:`checks`) then rest on complete facts. Most
-files need one pass (callers are walked before the functions they call); otherwise the module is walked again.
+cross scopes (parameters of functions called with proxies, return values, class attributes, nested proxies
+stored per key, child targets, the bindings of enclosing scopes) live in :class:`Facts`, and facts only grow.
+The :class:`solver.Solver` decides what to walk: each unit (the module body, each function) once, then again
+only when a fact it read grew. Findings are kept per unit (:meth:`checks.Reporter.begin`), so the result is
+the union of every unit's latest walk.
+
+How much work a file took: :attr:`InferenceResult.walks` (walks per unit) for one call of :func:`analyse`,
+and the module-level :data:`stats` (files analysed, unit walks, units) summed over every call in the process,
+for benchmarks (reset it with ``stats.reset()``).
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Hashable, Iterable, List, Optional, Set, Tuple
 
 from . import checks, expressions, statements
 from .expressions import Expressions
 from .facts import Facts, FunctionNode, Scope
 from .findings import Finding
+from .solver import FactKey, Solver, Unit
 from .statements import Statements
 from .syntax import annotation_kind, assigns_to_first_arg, display, is_constant_key, key_source, value_type
 from .concurrency import Concurrency, Write
 from .locks import is_mutex
 from .values import (
-    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Copy, Function, Instance,
-    Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, Version, richness,
+    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Context, Copy, Function,
+    Instance, Iteration, Manager, ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, Version,
+    richness,
 )
 
-MAX_PASSES = 8
+
+@dataclass
+class WalkStats:
+    """Work summed over every :func:`analyse` call of this process (for benchmarks)."""
+
+    files: int = 0
+    walks: int = 0
+    units: int = 0
+
+    def reset(self) -> None:
+        self.files = self.walks = self.units = 0
+
+    def per_file(self) -> float:
+        return self.walks / self.files if self.files else 0.0
+
+
+#: Walks summed over the process; see the module docstring.
+stats = WalkStats()
+
+
+@dataclass
+class InferenceResult:
+    """Findings of one module, the walks each unit took (by display name, in walk order; ``<module>`` for the
+    body), and ``stopped_after``: the step count when the budget stopped the analysis (findings may be
+    missing then), else None."""
+
+    findings: List[Finding]
+    walks: Dict[str, int] = field(default_factory=dict)
+    stopped_after: Optional[int] = None
+
+    def total_walks(self) -> int:
+        return sum(self.walks.values())
 
 
 class Walker(Statements, Expressions):
-    """Evaluates one module; see the module docstring for the pass structure."""
+    """Evaluates one module; see the module docstring for how units are walked."""
 
     def __init__(self, tree: ast.Module, enabled: FrozenSet[str], factories: Iterable[str],
-                 target: Version = OLDEST_TARGET) -> None:
+                 target: Version = OLDEST_TARGET, budget: Optional[int] = None) -> None:
         self.tree = tree
-        self.facts = Facts()
+        self.solver = Solver(budget)
+        self.facts = Facts(self.solver)
         self.factories = frozenset(factories)
         self.report = checks.Reporter(enabled, target)
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.pending: List[Tuple[FunctionNode, Scope, Optional[ClassInfo]]] = []
+        #: Every function unit: the scope it closes over (from its definer's latest walk) and its class.
+        self.units: Dict[FunctionNode, Tuple[Scope, Optional[ClassInfo]]] = {}
         self.stmt: ast.AST = tree
         self.barrier = 0  # > 0 inside expressions where statements cannot be inserted (lambda, comprehension...)
         self.main_guard = 0
         self.nested_reads: Dict[ast.AST, Tuple[Proxy, str]] = {}
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
         self.stack: List[Tuple[ast.stmt, List[ast.stmt]]] = []
-        self.mutators: Dict[Tuple[str, int], bool] = {}
-        #: Per pass: the units that have started a child so far, and every write to a proxy.
+        self.mutator_methods: Optional[FrozenSet[str]] = None
+        #: Per walk of a unit: the units that have started a child so far. Every write to a proxy, per unit.
         self.started: Set[Optional[FunctionNode]] = set()
         self.writes: List[Write] = []
+        self.unit_writes: Dict[Unit, List[Write]] = {}
+        #: Per unit: the signature of each name's final binding (what ``binding`` facts compare), and the
+        #: bindings other units made in its scope (``global`` / ``nonlocal``), kept across its walks.
+        self.published: Dict[Unit, Dict[str, Hashable]] = {}
+        self.outer_binds: Dict[Unit, Dict[str, Optional[Value]]] = {}
 
-    # --- passes ----------------------------------------------------------------------------------------------
+    # --- units -----------------------------------------------------------------------------------------------
 
-    def run(self) -> List[Finding]:
-        for _ in range(MAX_PASSES):
-            self.facts.changed = False
-            self.facts.reads = set()
-            self.report.reset()
-            self.started, self.writes = set(), []
-            self.walk_module()
-            if not self.facts.changed or not (self.facts.proxies or self.facts.managers):
-                break  # stable, or nothing a finding could come from
-        concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, self.writes)
-        return self.report.complete(concurrency)
+    def run(self) -> InferenceResult:
+        self.solver.discover(None)
+        while True:
+            if not self.solver.has_first_walks() and not (self.facts.proxies or self.facts.managers):
+                break  # every unit walked once and nothing a finding could come from
+            popped = self.solver.pop()
+            if popped is None:
+                break
+            self.walk_unit(popped[0])
+        writes = [write for unit_writes in self.unit_writes.values() for write in unit_writes]
+        concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, writes)
+        findings = self.report.complete(concurrency)
+        walks = {unit_name(unit): count for unit, count in self.solver.walks.items()}
+        stats.files += 1
+        stats.walks += self.solver.steps
+        stats.units += len(self.solver.walks)
+        return InferenceResult(findings, walks, self.solver.steps if self.solver.stopped else None)
 
-    def walk_module(self) -> None:
+    def walk_unit(self, unit: Unit) -> None:
+        """Walk one unit from scratch: its findings, writes and reads replace those of its previous walk."""
+        self.solver.begin(unit)
+        self.report.begin(unit)
+        self.started = set()
+        self.writes = self.unit_writes[unit] = []
+        self.stmt, self.stack, self.barrier = self.tree, [], 0
+        if unit is None:
+            scope = self.walk_module()
+        else:
+            closure, owner = self.units[unit]
+            scope = self.walk_function(unit, closure, owner)
+        self.publish(unit, scope)
+
+    def walk_module(self) -> Scope:
         self.module_scope = self.scope = Scope("module", None)
-        self.pending = []
         self.main_guard = 0
         self.walk_body(self.tree.body)
         self.end_scope(self.module_scope)
-        while self.pending:
-            node, closure, owner = self.pending.pop()
-            self.walk_function(node, closure, owner)
+        self.discover_pending()
+        return self.module_scope
 
-    def walk_function(self, node: FunctionNode, closure: Scope, owner: Optional[ClassInfo]) -> None:
+    def discover_pending(self) -> None:
+        """Hand the functions this walk defined to the solver (first walks run last defined first)."""
+        for node, _, _ in self.pending:
+            self.solver.discover(node)
+        self.pending = []
+
+    def walk_function(self, node: FunctionNode, closure: Scope, owner: Optional[ClassInfo]) -> Scope:
         scope = Scope("function", closure, node)
         scope.owner = owner
         saved = self.scope, self.main_guard
@@ -89,6 +161,43 @@ class Walker(Statements, Expressions):
             self.walk_body(node.body)
         self.end_scope(scope)
         self.scope, self.main_guard = saved
+        self.discover_pending()
+        return scope
+
+    # --- bindings other units see ----------------------------------------------------------------------------
+
+    def publish(self, unit: Unit, scope: Scope) -> None:
+        """The final bindings of ``unit``'s scope (with what other units stored there through ``global`` or
+        ``nonlocal``) are what functions it encloses see: tell the solver about each one that changed."""
+        for name, value in self.outer_binds.get(unit, {}).items():
+            if richness(value) > richness(scope.vars.get(name)):
+                scope.vars[name] = value
+        old = self.published.get(unit, {})
+        new = {name: signature(value) for name, value in scope.vars.items()}
+        for name in set(old) | set(new):
+            if old.get(name) != new.get(name):
+                self.solver.grew(FactKey("binding", (unit, name)))
+        self.published[unit] = new
+
+    def bind_outer(self, scope: Scope, name: str, value: Optional[Value]) -> None:
+        """``global``/``nonlocal`` ``name``: a binding in another unit's scope, remembered across its walks."""
+        owner = scope_unit(scope)
+        if owner == self.solver.current:
+            return
+        binds = self.outer_binds.setdefault(owner, {})
+        if richness(value) >= richness(binds.get(name)):
+            binds[name] = value
+        published = self.published.setdefault(owner, {})
+        sig = signature(scope.vars.get(name))
+        if published.get(name) != sig:
+            published[name] = sig
+            self.solver.grew(FactKey("binding", (owner, name)))
+
+    def read_binding(self, scope: Scope, name: str) -> None:
+        """The unit walked now looks ``name`` up in ``scope`` (a module or enclosing function scope)."""
+        owner = scope_unit(scope)
+        if owner is not self.solver.current:
+            self.solver.read(FactKey("binding", (owner, name)))
 
     def end_scope(self, scope: Scope) -> None:
         self.report.finalize_aliases(scope.aliases, scope.aliases.names())
@@ -281,7 +390,11 @@ class Walker(Statements, Expressions):
         function = self.facts.functions.get(node)
         if function is None:
             function = self.facts.functions[node] = Function(node, owner)
+        previous = self.defaults_of.get(node)
         self.defaults_of[node] = defaults
+        if previous is not None and signature(Mapping(items=previous)) != signature(Mapping(items=defaults)):
+            self.facts.wrote("param", node)  # the defaults are what the parameters get when no caller says
+        self.units[node] = (closure or self.scope, owner)
         self.pending.append((node, closure or self.scope, owner))
         return function
 
@@ -289,13 +402,12 @@ class Walker(Statements, Expressions):
         """A known mutator, or a method of a class of this file that changes ``self`` state (DESIGN §1)."""
         if method in MUTATORS:
             return True
-        key = (method, len(self.facts.classes))
-        if key not in self.mutators:
-            self.mutators[key] = any(
-                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == method
-                and item.args.args and assigns_to_first_arg(item)
-                for cls in self.facts.classes for item in cls.body)
-        return self.mutators[key]
+        if self.mutator_methods is None:
+            self.mutator_methods = frozenset(
+                item.name for cls in ast.walk(self.tree) if isinstance(cls, ast.ClassDef) for item in cls.body
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.args.args
+                and assigns_to_first_arg(item))
+        return method in self.mutator_methods
 
     def annotation_value(self, annotation: ast.AST, site: ast.AST) -> Optional[Value]:
         kind = annotation_kind(annotation)
@@ -338,9 +450,62 @@ statements.HANDLERS.update(_handlers("stmt_"))
 expressions.HANDLERS.update(_handlers("ev_"))
 
 
+def unit_name(unit: Unit) -> str:
+    """``<module>``, a function's name, or ``<lambda>``, with its line: how walk counts name units."""
+    if unit is None:
+        return "<module>"
+    return f"{getattr(unit, 'name', '<lambda>')}:{getattr(unit, 'lineno', 0)}"
+
+
+def scope_unit(scope: Scope) -> Unit:
+    """The unit whose walk builds ``scope``: comprehension and class scopes belong to the unit around them."""
+    current: Optional[Scope] = scope
+    while current is not None and current.func is None and current.kind != "module":
+        current = current.parent
+    return current.func if current is not None else None
+
+
+def signature(value: Optional[Value], depth: int = 0) -> Hashable:
+    """What a value says, comparable across walks (each walk makes new Seq/Function/... objects; proxies,
+    managers and classes are one object per site for the whole analysis)."""
+    if value is None or depth > 6:
+        return None
+    if isinstance(value, (Proxy, Manager, ManagerClass, ClassInfo)):
+        return id(value)
+    if isinstance(value, Function):
+        return ("function", id(value.node), value.bound)
+    if isinstance(value, Instance):
+        return ("instance", id(value.cls))
+    if isinstance(value, QualName):
+        return ("name", value.name)
+    if isinstance(value, Seq):
+        items = tuple(signature(item, depth + 1) for item in value.items) if value.items is not None else None
+        return ("seq", items, signature(value.elem, depth + 1))
+    if isinstance(value, Mapping):
+        return ("mapping", tuple(sorted((key, signature(item, depth + 1)) for key, item in value.items.items())),
+                signature(value.values_join, depth + 1))
+    if isinstance(value, Partial):
+        return ("partial", signature(value.func, depth + 1), tuple(signature(a, depth + 1) for a in value.args),
+                tuple(sorted((key, signature(item, depth + 1)) for key, item in value.kwargs.items())))
+    if isinstance(value, Copy):
+        return ("copy", id(value.proxy), id(value.root), value.deep)
+    if isinstance(value, Iteration):
+        return ("iteration", id(value.proxy), value.mode, id(value.node))
+    if isinstance(value, Pool):
+        return ("pool", value.child)
+    if isinstance(value, Context):
+        return ("context",)
+    return (type(value).__name__,)
+
+
+def analyse(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),
+            target: Version = OLDEST_TARGET, budget: Optional[int] = None) -> InferenceResult:
+    """Run the analysis on a parsed module: its findings for the ``enabled`` codes, for code that must run on
+    Python ``target`` and later, with the walk counts (``budget``: the walks allowed, default by size)."""
+    return Walker(tree, enabled, manager_factories, target, budget).run()
+
+
 def infer(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),
           target: Version = OLDEST_TARGET) -> List[Finding]:
-    """Run the analysis on a parsed module and return its findings for the ``enabled`` codes, for code that
-    must run on Python ``target`` and later."""
-    return Walker(tree, enabled, manager_factories, target).run()
-
+    """:func:`analyse`, findings only."""
+    return analyse(tree, enabled, manager_factories, target).findings

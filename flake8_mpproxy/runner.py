@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 from .analysis import check_file
@@ -44,6 +44,7 @@ class Outcome:
     diff: str = ""
     #: For stdin under --fix: the text to write to stdout.
     output: Optional[bytes] = None
+    #: Warnings printed as ``path: warning: ...`` on stderr (the analysis stopped early).
     notes: Tuple[str, ...] = field(default=())
 
 
@@ -68,8 +69,10 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
     if result.error is not None:
         return Outcome(shown, error=result.error)
     if job.mode == MODE_CHECK or result.source is None:
-        return Outcome(shown, result.findings, output=raw if path == "-" and job.mode == MODE_FIX else None)
-    return fix_one(path, shown, raw, result.source, result.findings, job)
+        outcome = Outcome(shown, result.findings, output=raw if path == "-" and job.mode == MODE_FIX else None)
+    else:
+        outcome = fix_one(path, shown, raw, result.source, result.findings, job)
+    return replace(outcome, notes=result.warnings) if result.warnings else outcome
 
 
 def fix_one(path: str, shown: str, raw: bytes, source, findings: Tuple[Finding, ...], job: Job) -> Outcome:

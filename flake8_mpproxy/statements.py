@@ -224,6 +224,8 @@ class Statements:
         elif name in scope.nonlocals:
             scope = self.enclosing_with(name) or scope
         scope.vars[name] = value
+        if scope is not self.scope:
+            self.bind_outer(scope, name, value)
 
     def enclosing_with(self, name: str) -> Optional[Scope]:
         parent = self.scope.parent
@@ -236,16 +238,19 @@ class Statements:
     def lookup(self, name: str) -> Tuple[Optional[Value], str]:
         scope = self.scope
         if name in scope.globals:
+            self.read_binding(self.module_scope, name)
             return self.module_scope.vars.get(name), "global"
         if name in scope.vars:
             return scope.vars[name], "local" if scope.kind != "module" else "module"
         parent = scope.parent
         while parent is not None:
             if parent.kind == "module":
+                self.read_binding(parent, name)
                 if name in parent.vars:
                     return parent.vars[name], "global"
                 break
             if parent.kind == "function" and name in parent.vars:
+                self.read_binding(parent, name)
                 return parent.vars[name], "enclosing"
             parent = parent.parent
         return None, "builtin"
