@@ -22,6 +22,8 @@ from .values import (
     OLDEST_TARGET, PROXY_CLASS_OF_KIND, TYPEID_SINCE, Copy, Manager, Proxy, Value, Version, method_since, version_text,
 )
 
+#: Calls that make a plain copy of their argument, changes included.
+COPYING_CALLS = frozenset({"dict", "list", "set", "tuple", "frozenset", "sorted", "deepcopy"})
 #: Statements the fixer can wrap with a read before and a write-back after.
 FIXABLE_STATEMENTS = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
 LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "sort", "reverse"})
@@ -66,6 +68,8 @@ class AliasTracker:
 
     def __init__(self) -> None:
         self.states: Dict[str, AliasState] = {}
+        #: Names bound to a plain copy of aliases (``new = dict(e)``): storing them writes the aliases back.
+        self.derived: Dict[str, Set[str]] = {}
 
     def names(self) -> List[str]:
         return list(self.states)
@@ -84,11 +88,26 @@ class AliasTracker:
         found = False
         if not self.states:
             return found
-        for name in loaded_names(value_node):
-            state = self.states.get(name)
-            if state is not None and state.copy.proxy is proxy:
-                state.written = found = True
+        for loaded in loaded_names(value_node):
+            for name in {loaded} | self.derived.get(loaded, set()):
+                state = self.states.get(name)
+                if state is not None and state.copy.proxy is proxy:
+                    state.written = found = True
         return found
+
+    def derive(self, name: str, value_node: Optional[ast.AST]) -> None:
+        """``name = dict(alias)`` (or list, set, copy.copy, ``alias.copy()``...): ``name`` holds the alias's
+        changes, so storing it back is the alias's write-back. Any other binding of ``name`` ends that."""
+        self.derived.pop(name, None)
+        if not self.states or not isinstance(value_node, ast.Call) or not value_node.args and not (
+                isinstance(value_node.func, ast.Attribute) and value_node.func.attr == "copy"):
+            return
+        func = value_node.func
+        if isinstance(func, ast.Name) and func.id in COPYING_CALLS or \
+                isinstance(func, ast.Attribute) and func.attr in ("copy", "deepcopy"):
+            sources = {n for n in loaded_names(value_node) if n in self.states}
+            if sources:
+                self.derived[name] = sources
 
     def write_back_any(self, proxy: Proxy, call: ast.Call) -> None:
         for arg in list(call.args) + [k.value for k in call.keywords]:
@@ -396,6 +415,18 @@ class Reporter:
                   form=FORM_PASS_ARG if fixable else FORM_NONE,
                   applicability=FIX_UNSAFE if fixable else FIX_NONE,
                   detail={"function": func_name, "function_range": node_range(func), "call_sites": sites})
+
+    def attribute_in_child(self, node: ast.Attribute, func: ast.AST, calls: Dict[ast.Call, str]) -> None:
+        """MPP202 for a class attribute holding a proxy, read in code that runs in a child (no fix: the value
+        must become a parameter of the child's target, and this function may be a helper of it)."""
+        name = display(node)
+        if "MPP202" not in self.enabled or ("MPP202", id(func), name) in self.once:
+            return
+        self.once.add(("MPP202", id(func), name))
+        func_name = getattr(func, "name", "<lambda>")
+        self._add("MPP202", node, {"name": name, "func": func_name}, proxy=name,
+                  detail={"function": func_name, "function_range": node_range(func),
+                          "call_sites": [(node_range(call), how) for call, how in calls.items()]})
 
     def manager_passed(self, node: ast.AST) -> None:
         if "MPP203" in self.enabled and ("MPP203", id(node)) not in self.once:

@@ -93,7 +93,10 @@ class Expressions:
                 decorators = {display(d) for d in getattr(method.node, "decorator_list", [])}
                 bound = "classmethod" in decorators or (isinstance(base, Instance) and "staticmethod" not in decorators)
                 return Function(method.node, method.owner, bound=bound)
-            return self.class_attr(cls, node.attr)
+            value = self.class_attr(cls, node.attr)
+            if isinstance(base, ClassInfo) and isinstance(value, Proxy):
+                self.class_attribute_read(node, value)
+            return value
         if isinstance(base, ManagerClass) and node.attr == "register":
             return None
         return None

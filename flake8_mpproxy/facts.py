@@ -22,6 +22,10 @@ class Facts:
         self.returns: Dict[FunctionNode, Value] = {}
         self.attrs: Dict[Tuple[ast.ClassDef, str], Value] = {}
         self.child_targets: Set[FunctionNode] = set()
+        #: Child targets and the functions they call directly: code that runs in a child process.
+        self.in_child: Set[FunctionNode] = set()
+        #: Functions that start a manager when called (directly or through functions they call).
+        self.manager_starters: Set[FunctionNode] = set()
         #: Every call site of a function of the file, and how it runs it (direct, thread, process, pool).
         self.calls: Dict[FunctionNode, Dict[ast.Call, str]] = {}
         #: The unit (function, or None for the module body) each call site is in, and the calls made in a loop

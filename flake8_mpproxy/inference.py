@@ -256,6 +256,27 @@ class Walker(Statements, Expressions):
             scope = scope.parent
         return tuple(found)
 
+    def class_attribute_read(self, node: ast.Attribute, proxy: Proxy) -> None:
+        """``Registry.shared`` holds a proxy: code running in a child reads the class attribute of a class the
+        child imported again (spawn), not the parent's proxy (MPP202)."""
+        unit = self.unit()
+        if unit is None:
+            return
+        self.facts.read("in-child", unit)
+        if unit in self.facts.in_child:
+            self.report.attribute_in_child(node, unit, self.facts.calls.get(unit, {}))
+
+    def manager_started(self, node: ast.AST) -> None:
+        """A manager starts at ``node``: MPP201 at module level; in a function, the function starts one, and
+        module-level code that calls it (directly or through other functions) starts one at import time."""
+        if self.at_module_level():
+            self.report.manager_started(node, True)
+            return
+        unit = self.unit()
+        if unit is not None and unit not in self.facts.manager_starters:
+            self.facts.manager_starters.add(unit)
+            self.facts.wrote("starts", unit)
+
     def at_module_level(self) -> bool:
         return self.scope.kind in ("module", "class") and self.main_guard == 0 and self.scope.parent in (
             None, self.module_scope) and self.scope.func is None
@@ -284,7 +305,9 @@ class Walker(Statements, Expressions):
         return Seq(items=[None, element])
 
     def note_return(self, func: FunctionNode, value: Optional[Value]) -> None:
-        if isinstance(value, INTERESTING) and richness(value) > richness(self.facts.returns.get(func)):
+        if isinstance(value, Copy):  # a helper returns a copy read from a proxy: the caller may change it
+            value = Copy(value.proxy, value.proxy_name, value.root, None, "returned", None, value.deep)
+        if isinstance(value, INTERESTING + (Copy,)) and richness(value) > richness(self.facts.returns.get(func)):
             self.facts.returns[func] = value
             self.facts.wrote("return", func)
 
@@ -403,10 +426,7 @@ class Walker(Statements, Expressions):
         if method in MUTATORS:
             return True
         if self.mutator_methods is None:
-            self.mutator_methods = frozenset(
-                item.name for cls in ast.walk(self.tree) if isinstance(cls, ast.ClassDef) for item in cls.body
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.args.args
-                and assigns_to_first_arg(item))
+            self.mutator_methods = mutator_methods(self.tree)
         return method in self.mutator_methods
 
     def annotation_value(self, annotation: ast.AST, site: ast.AST) -> Optional[Value]:
@@ -427,7 +447,10 @@ class Walker(Statements, Expressions):
         names = [arg.arg for arg in ordered + args.kwonlyargs]
         names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
         for name in names:
-            scope.vars[name] = facts.get(name, defaults.get(name))
+            value = scope.vars[name] = facts.get(name, defaults.get(name))
+            if isinstance(value, Copy) and not isinstance(node, ast.Lambda):
+                # a copy handed over by a caller: an alias here, written back, returned or passed on, or lost
+                scope.aliases.bind(name, value, self.site(), node.body)  # type: ignore[attr-defined]
         if owner is not None and ordered and not isinstance(node, ast.Lambda):
             first = ordered[0].arg
             decorators = {display(d) for d in node.decorator_list}  # type: ignore[attr-defined]
@@ -448,6 +471,26 @@ def _handlers(prefix: str) -> Dict[type, object]:
 
 statements.HANDLERS.update(_handlers("stmt_"))
 expressions.HANDLERS.update(_handlers("ev_"))
+
+
+def mutator_methods(tree: ast.Module) -> FrozenSet[str]:
+    """Names of methods of the file's classes that change ``self`` state: by assigning to it, or by calling
+    such a method on ``self`` (``def twice(self): self.bump()``), to a fixed point."""
+    methods = [item for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef) for item in cls.body
+               if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.args.args]
+    found = {item.name for item in methods if assigns_to_first_arg(item)}
+    calls = {item: {node.func.attr for node in ast.walk(item) if isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == item.args.args[0].arg}
+             for item in methods if item.name not in found}
+    grew = True
+    while grew:
+        grew = False
+        for item, called in calls.items():
+            if item.name not in found and called & found:
+                found.add(item.name)
+                grew = True
+    return frozenset(found)
 
 
 def unit_name(unit: Unit) -> str:

@@ -48,6 +48,8 @@ FACT_KINDS = {
     "relied": "(proxy,): the keys whose nested proxy is changed in place",
     "child": "(function node or None,): the function runs as a child target",
     "calls": "(function node or None,): the function's call sites",
+    "in-child": "(function node or None,): the function runs in a child (a target, or called by code that does)",
+    "starts": "(function node,): calling the function starts a manager",
     "typeids": "(): typeids registered on manager classes of the file",
     "binding": "(unit, name): the final binding of a name in the scope of another unit",
 }

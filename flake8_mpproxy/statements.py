@@ -9,7 +9,7 @@ from . import checks
 from .facts import Scope
 from .locks import is_mutex
 from .syntax import alias_root, is_main_guard, key_source, target_names
-from .values import INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq, Value
+from .values import API_NAMES, INTERESTING, PROCESS_CLASSES, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq, Value
 
 #: ``ast.If`` -> ``Statements.stmt_If``; filled by :mod:`inference` once the walker class exists.
 HANDLERS: Dict[type, object] = {}
@@ -110,7 +110,7 @@ class Statements:
             if isinstance(value, Manager):
                 value.with_node = stmt
                 entered.append(value)
-                self.report.manager_started(item.context_expr, self.at_module_level())
+                self.manager_started(item.context_expr)
             if item.optional_vars is not None:
                 self.assign(item.optional_vars, value, item.context_expr)
         self.scope.with_depth += 1
@@ -162,6 +162,10 @@ class Statements:
                 self.bind(alias.asname or alias.name, None)
             return
         for alias in stmt.names:
+            if alias.name == "*":
+                for name in star_names(stmt.module):
+                    self.bind(name, QualName(f"{stmt.module}.{name}"))
+                continue
             self.bind(alias.asname or alias.name, QualName(f"{stmt.module}.{alias.name}"))
 
     def stmt_FunctionDef(self, stmt: ast.AST) -> None:
@@ -186,6 +190,7 @@ class Statements:
         if info is None:
             info = self.facts.classes[stmt] = ClassInfo(stmt)
         info.bases = [base for base in bases if isinstance(base, ClassInfo)]
+        info.process = any(isinstance(base, QualName) and base.name in PROCESS_CLASSES for base in bases)
         manager_base = next((self.manager_class_of(b) for b in bases if self.manager_class_of(b)), None)
         value: Value = info
         if manager_base is not None:
@@ -259,6 +264,7 @@ class Statements:
                loop: bool = False) -> None:
         if isinstance(target, ast.Name):
             self.bind(target.id, value)
+            self.scope.aliases.derive(target.id, value_node)
             if isinstance(value, Copy):
                 block = getattr(self.stmt, "body", None) if loop else (self.stack[-1][1] if self.stack else None)
                 self.scope.aliases.bind(target.id, value, self.site(), block or [])
@@ -363,6 +369,13 @@ class Statements:
 
     # --- expressions -----------------------------------------------------------------------------------------
 
+
+
+def star_names(module: str) -> List[str]:
+    """The names of the API tables that ``from <module> import *`` binds (``Manager``, ``Process``, ...)."""
+    prefix = module + "."
+    return sorted({name[len(prefix):] for name in API_NAMES
+                   if name.startswith(prefix) and "." not in name[len(prefix):]})
 
 
 def _action_word(action: str) -> str:
