@@ -11,7 +11,8 @@ from typing import List
 
 import pytest
 
-from flake8_mpproxy import cli, inference, solver
+from flake8_mpproxy import cli, inference
+from flake8_mpproxy.inference import solver
 from flake8_mpproxy.catalogue import BY_CODE
 from flake8_mpproxy.plugin import Plugin
 

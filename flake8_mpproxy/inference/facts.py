@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from typing import Dict, Optional, Set, Tuple
 
-from . import checks
+from .. import checks
 from .solver import FactKey, Solver
-from .values import ClassInfo, Function, Manager, ManagerClass, Proxy, Value
+from ..values import ClassInfo, Function, Manager, ManagerClass, Proxy, Value
 
 FunctionNode = ast.AST  # ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 

@@ -1,38 +1,27 @@
-"""One scope-aware abstract interpretation of a module: which values are managers, proxies and copies read
-from proxies.
-
-The walker evaluates statements in order, binding names to the abstract values of :mod:`values`. Facts that
-cross scopes (parameters of functions called with proxies, return values, class attributes, nested proxies
-stored per key, child targets, the bindings of enclosing scopes) live in :class:`Facts`, and facts only grow.
-The :class:`solver.Solver` decides what to walk: each unit (the module body, each function) once, then again
-only when a fact it read grew. Findings are kept per unit (:meth:`checks.Reporter.begin`), so the result is
-the union of every unit's latest walk.
-
-How much work a file took: :attr:`InferenceResult.walks` (walks per unit) for one call of :func:`analyse`,
-and the module-level :data:`stats` (files analysed, unit walks, units) summed over every call in the process,
-for benchmarks (reset it with ``stats.reset()``).
-"""
+"""The walker: one unit at a time, the walk state, and the facts helpers its collaborators share."""
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Hashable, Iterable, List, Optional, Set, Tuple
+import contextlib
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
-from . import checks, expressions, statements
-from .expressions import Expressions
-from .facts import Facts, FunctionNode, Scope
-from .findings import Finding
-from .solver import FactKey, Solver, Unit
-from .statements import Statements
-from .syntax import annotation_kind, assigns_to_first_arg, display, is_constant_key, key_source, value_type
-from .concurrency import Concurrency, Write
-from .locks import is_mutex
-from .values import (
-    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Context, Copy, Function,
-    Instance, Iteration, Manager, ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, Version,
+from .. import checks
+from ..concurrency import Concurrency, Write
+from ..findings import Finding
+from ..locks import is_mutex
+from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source, value_type
+from ..values import (
+    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Copy, Function,
+    Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, Version, is_constant_key,
     richness,
 )
+from .binder import Binder, signature
+from .expressions import Expressions
+from .facts import Facts, FunctionNode, Scope
+from .solver import Solver, Unit
+from .statements import Statements
 
 
 @dataclass
@@ -68,8 +57,14 @@ class InferenceResult:
         return sum(self.walks.values())
 
 
-class Walker(Statements, Expressions):
-    """Evaluates one module; see the module docstring for how units are walked."""
+class Walker:
+    """Evaluates one module; see the module docstring for how units are walked.
+
+    The walk state (scope, statement, barrier, main guard, per-unit writes) lives here, declared below; the
+    collaborators it drives are explicit: :class:`Statements` (statements and targets), :class:`Expressions`
+    (values of expressions; calls in :mod:`.calls`), :class:`Binder` (names), the :class:`Solver` (which
+    unit next) and the :class:`checks.Reporter` (observations -> findings).
+    """
 
     def __init__(self, tree: ast.Module, enabled: FrozenSet[str], factories: Iterable[str],
                  target: Version = OLDEST_TARGET, budget: Optional[int] = None) -> None:
@@ -84,7 +79,8 @@ class Walker(Statements, Expressions):
         #: Every function unit: the scope it closes over (from its definer's latest walk) and its class.
         self.units: Dict[FunctionNode, Tuple[Scope, Optional[ClassInfo]]] = {}
         self.stmt: ast.AST = tree
-        self.barrier = 0  # > 0 inside expressions where statements cannot be inserted (lambda, comprehension...)
+        #: > 0 inside expressions where statements cannot be inserted (lambda, comprehension...): see barrier()
+        self.barrier_depth = 0
         self.main_guard = 0
         self.nested_reads: Dict[ast.AST, Tuple[Proxy, str]] = {}
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
@@ -94,10 +90,18 @@ class Walker(Statements, Expressions):
         self.started: Set[Optional[FunctionNode]] = set()
         self.writes: List[Write] = []
         self.unit_writes: Dict[Unit, List[Write]] = {}
-        #: Per unit: the signature of each name's final binding (what ``binding`` facts compare), and the
-        #: bindings other units made in its scope (``global`` / ``nonlocal``), kept across its walks.
-        self.published: Dict[Unit, Dict[str, Hashable]] = {}
-        self.outer_binds: Dict[Unit, Dict[str, Optional[Value]]] = {}
+        self.binder = Binder(self)
+        self.statements = Statements(self)
+        self.expressions = Expressions(self)
+
+    @contextlib.contextmanager
+    def barrier(self) -> Iterator[None]:
+        """Code evaluated inside, no statement can be inserted around (a condition, a lambda, a decorator...)."""
+        self.barrier_depth += 1
+        try:
+            yield
+        finally:
+            self.barrier_depth -= 1
 
     # --- units -----------------------------------------------------------------------------------------------
 
@@ -125,18 +129,18 @@ class Walker(Statements, Expressions):
         self.report.begin(unit)
         self.started = set()
         self.writes = self.unit_writes[unit] = []
-        self.stmt, self.stack, self.barrier = self.tree, [], 0
+        self.stmt, self.stack, self.barrier_depth = self.tree, [], 0
         if unit is None:
             scope = self.walk_module()
         else:
             closure, owner = self.units[unit]
             scope = self.walk_function(unit, closure, owner)
-        self.publish(unit, scope)
+        self.binder.publish(unit, scope)
 
     def walk_module(self) -> Scope:
         self.module_scope = self.scope = Scope("module", None)
         self.main_guard = 0
-        self.walk_body(self.tree.body)
+        self.statements.walk_body(self.tree.body)
         self.end_scope(self.module_scope)
         self.discover_pending()
         return self.module_scope
@@ -154,50 +158,16 @@ class Walker(Statements, Expressions):
         self.scope, self.main_guard = scope, 0
         self.bind_parameters(node, scope, owner)
         if isinstance(node, ast.Lambda):
-            self.barrier += 1
-            self.note_return(node, self.ev(node.body))
-            self.barrier -= 1
+            with self.barrier():
+                self.note_return(node, self.expressions.ev(node.body))
         else:
-            self.walk_body(node.body)
+            self.statements.walk_body(node.body)  # type: ignore[attr-defined]  # FunctionNode is a def here
         self.end_scope(scope)
         self.scope, self.main_guard = saved
         self.discover_pending()
         return scope
 
     # --- bindings other units see ----------------------------------------------------------------------------
-
-    def publish(self, unit: Unit, scope: Scope) -> None:
-        """The final bindings of ``unit``'s scope (with what other units stored there through ``global`` or
-        ``nonlocal``) are what functions it encloses see: tell the solver about each one that changed."""
-        for name, value in self.outer_binds.get(unit, {}).items():
-            if richness(value) > richness(scope.vars.get(name)):
-                scope.vars[name] = value
-        old = self.published.get(unit, {})
-        new = {name: signature(value) for name, value in scope.vars.items()}
-        for name in set(old) | set(new):
-            if old.get(name) != new.get(name):
-                self.solver.grew(FactKey("binding", (unit, name)))
-        self.published[unit] = new
-
-    def bind_outer(self, scope: Scope, name: str, value: Optional[Value]) -> None:
-        """``global``/``nonlocal`` ``name``: a binding in another unit's scope, remembered across its walks."""
-        owner = scope_unit(scope)
-        if owner == self.solver.current:
-            return
-        binds = self.outer_binds.setdefault(owner, {})
-        if richness(value) >= richness(binds.get(name)):
-            binds[name] = value
-        published = self.published.setdefault(owner, {})
-        sig = signature(scope.vars.get(name))
-        if published.get(name) != sig:
-            published[name] = sig
-            self.solver.grew(FactKey("binding", (owner, name)))
-
-    def read_binding(self, scope: Scope, name: str) -> None:
-        """The unit walked now looks ``name`` up in ``scope`` (a module or enclosing function scope)."""
-        owner = scope_unit(scope)
-        if owner is not self.solver.current:
-            self.solver.read(FactKey("binding", (owner, name)))
 
     def end_scope(self, scope: Scope) -> None:
         self.report.finalize_aliases(scope.aliases, scope.aliases.names())
@@ -206,7 +176,7 @@ class Walker(Statements, Expressions):
 
     def site(self) -> checks.Site:
         unit = self.unit()
-        return checks.Site(self.stmt, self.barrier == 0, self.write_at(unit), self.function_scope().lock_depth > 0,
+        return checks.Site(self.stmt, self.barrier_depth == 0, self.write_at(unit), self.function_scope().lock_depth > 0,
                            self.visible_locks())
 
     def unit(self) -> Optional[FunctionNode]:
@@ -398,13 +368,13 @@ class Walker(Statements, Expressions):
     def define_function(self, node: ast.AST, owner: Optional[ClassInfo] = None,
                         closure: Optional[Scope] = None) -> Function:
         args: ast.arguments = node.args  # type: ignore[attr-defined]
-        defaults = {}
+        defaults: Dict[str, Optional[Value]] = {}
         positional = args.posonlyargs + args.args
         for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
-            defaults[arg.arg] = self.ev(default)
-        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
-            if default is not None:
-                defaults[arg.arg] = self.ev(default)
+            defaults[arg.arg] = self.expressions.ev(default)
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+            if kw_default is not None:
+                defaults[arg.arg] = self.expressions.ev(kw_default)
         for arg in positional + args.kwonlyargs:
             if arg.annotation is not None:
                 annotated = self.annotation_value(arg.annotation, arg)
@@ -460,19 +430,6 @@ class Walker(Statements, Expressions):
 
 
 
-def _handlers(prefix: str) -> Dict[type, object]:
-    """``Walker.stmt_If`` -> ``{ast.If: Walker.stmt_If}``: dispatch by node type without building names."""
-    table = {}
-    for attribute in dir(Walker):
-        if attribute.startswith(prefix) and hasattr(ast, attribute[len(prefix):]):
-            table[getattr(ast, attribute[len(prefix):])] = getattr(Walker, attribute)
-    return table
-
-
-statements.HANDLERS.update(_handlers("stmt_"))
-expressions.HANDLERS.update(_handlers("ev_"))
-
-
 def mutator_methods(tree: ast.Module) -> FrozenSet[str]:
     """Names of methods of the file's classes that change ``self`` state: by assigning to it, or by calling
     such a method on ``self`` (``def twice(self): self.bump()``), to a fixed point."""
@@ -500,45 +457,8 @@ def unit_name(unit: Unit) -> str:
     return f"{getattr(unit, 'name', '<lambda>')}:{getattr(unit, 'lineno', 0)}"
 
 
-def scope_unit(scope: Scope) -> Unit:
-    """The unit whose walk builds ``scope``: comprehension and class scopes belong to the unit around them."""
-    current: Optional[Scope] = scope
-    while current is not None and current.func is None and current.kind != "module":
-        current = current.parent
-    return current.func if current is not None else None
 
 
-def signature(value: Optional[Value], depth: int = 0) -> Hashable:
-    """What a value says, comparable across walks (each walk makes new Seq/Function/... objects; proxies,
-    managers and classes are one object per site for the whole analysis)."""
-    if value is None or depth > 6:
-        return None
-    if isinstance(value, (Proxy, Manager, ManagerClass, ClassInfo)):
-        return id(value)
-    if isinstance(value, Function):
-        return ("function", id(value.node), value.bound)
-    if isinstance(value, Instance):
-        return ("instance", id(value.cls))
-    if isinstance(value, QualName):
-        return ("name", value.name)
-    if isinstance(value, Seq):
-        items = tuple(signature(item, depth + 1) for item in value.items) if value.items is not None else None
-        return ("seq", items, signature(value.elem, depth + 1))
-    if isinstance(value, Mapping):
-        return ("mapping", tuple(sorted((key, signature(item, depth + 1)) for key, item in value.items.items())),
-                signature(value.values_join, depth + 1))
-    if isinstance(value, Partial):
-        return ("partial", signature(value.func, depth + 1), tuple(signature(a, depth + 1) for a in value.args),
-                tuple(sorted((key, signature(item, depth + 1)) for key, item in value.kwargs.items())))
-    if isinstance(value, Copy):
-        return ("copy", id(value.proxy), id(value.root), value.deep)
-    if isinstance(value, Iteration):
-        return ("iteration", id(value.proxy), value.mode, id(value.node))
-    if isinstance(value, Pool):
-        return ("pool", value.child)
-    if isinstance(value, Context):
-        return ("context",)
-    return (type(value).__name__,)
 
 
 def analyse(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),

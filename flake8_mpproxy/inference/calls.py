@@ -5,17 +5,17 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, List, Optional
 
-from .values import (
+from ..values import (
     COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS,
     PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, PURE_BUILTINS, SHALLOW_COPY, THREAD_CLASSES,
     THREAD_POOLS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial,
     Pool, Proxy, QualName, Seq, Value, richness,
 )
 
-from .syntax import alias_root, display, key_source
+from ..syntax import alias_root, display, key_source
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .inference import Walker
+    from .walker import Walker
 
 
 def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
@@ -24,19 +24,19 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
     receiver: Optional[Value] = None
     callee: Optional[Value] = None
     if isinstance(func, ast.Attribute):
-        receiver = w.ev(func.value)
-        callee = w.ev_Attribute(func) if isinstance(receiver, (QualName, Instance, ClassInfo)) else None
+        receiver = w.expressions.ev(func.value)
+        callee = w.expressions.ev_Attribute(func) if isinstance(receiver, (QualName, Instance, ClassInfo)) else None
     else:
-        callee = w.ev(func)
-    args = [w.ev(arg) for arg in node.args]
+        callee = w.expressions.ev(func)
+    args = [w.expressions.ev(arg) for arg in node.args]
     kwargs: Dict[str, Optional[Value]] = {}
     for keyword in node.keywords:
-        value = w.ev(keyword.value)
+        value = w.expressions.ev(keyword.value)
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
     note_escapes(w, node, callee)
     if opaque_call(w, node, callee, receiver):
-        converts = isinstance(func, ast.Name) and func.id in CONVERTERS and w.lookup(func.id)[1] == "builtin"
+        converts = isinstance(func, ast.Name) and func.id in CONVERTERS and w.binder.lookup(func.id)[1] == "builtin"
         for value in args + list(kwargs.values()):
             if not (converts and isinstance(value, Copy)):  # list(d[k]) is a plain list either way
                 w.note_use(value, f"passed to {display(node.func)}()")
@@ -49,7 +49,7 @@ def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
     """An alias passed to a call we cannot see through may be written back there: stop tracking it."""
     if not w.scope.aliases.states:
         return
-    if isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS and w.lookup(node.func.id)[1] == "builtin":
+    if isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS and w.binder.lookup(node.func.id)[1] == "builtin":
         return
     for arg in list(node.args) + [k.value for k in node.keywords]:
         w.scope.aliases.escape_names(arg)
@@ -77,7 +77,7 @@ def opaque_call(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: 
                                          or callee.name in PARTIAL or callee.name in SHALLOW_COPY):
         return False
     func = node.func
-    if isinstance(func, ast.Name) and func.id in PROXY_NEUTRAL_BUILTINS and w.lookup(func.id)[1] == "builtin":
+    if isinstance(func, ast.Name) and func.id in PROXY_NEUTRAL_BUILTINS and w.binder.lookup(func.id)[1] == "builtin":
         return False
     return True
 
@@ -88,7 +88,7 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     root = alias_root(func.value)
     if root is not None and w.scope.aliases.is_alias(root) and w.is_mutator(method):
         w.note_write(w.scope.aliases.states[root].copy.proxy)
-        w.scope.aliases.mutate(root, node, w.statement_path(), f".{method}()")
+        w.scope.aliases.mutate(root, node, w.statements.statement_path(), f".{method}()")
         return None
     if isinstance(receiver, Copy):
         if w.is_mutator(method):
@@ -159,8 +159,8 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
     initial = args[0] if args else None
     keyed = nested_by_key(node.args[0] if node.args else None, initial)
     if keyed:
-        for key, nested in keyed.items():
-            w.store_nested(proxy, key, nested)
+        for key, keyed_proxy in keyed.items():
+            w.store_nested(proxy, key, keyed_proxy)
     else:
         nested = nested_in_initial(initial)
         if nested is not None:
@@ -176,9 +176,10 @@ def nested_by_key(data: Optional[ast.AST], initial: Optional[Value]) -> Dict[str
     if isinstance(data, ast.Dict) and isinstance(initial, Mapping) and data.keys \
             and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in data.keys):
         for key in data.keys:
-            value = initial.items.get(key.value)  # type: ignore[union-attr]
-            if isinstance(value, Proxy):
-                found[key_source(key)] = value  # type: ignore[arg-type]
+            if isinstance(key, ast.Constant):
+                value = initial.items.get(key.value)
+                if isinstance(value, Proxy):
+                    found[key_source(key)] = value
     elif isinstance(data, ast.List) and isinstance(initial, Seq) and initial.items is not None \
             and not any(isinstance(e, ast.Starred) for e in data.elts):
         for index, value in enumerate(initial.items):
@@ -262,7 +263,7 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
         if run is not None:  # class Worker(Process): run() is the child's target (started by start())
             call_function(w, node, Function(run.node, run.owner, bound=True), [], {}, how="process")
         return Instance(callee)
-    if isinstance(node.func, ast.Name) and w.lookup(node.func.id)[1] == "builtin":
+    if isinstance(node.func, ast.Name) and w.binder.lookup(node.func.id)[1] == "builtin":
         return builtin_call(w, node, node.func.id, args)
     if isinstance(node.func, ast.Name) and node.func.id in w.factories:
         return new_manager(w, node)
