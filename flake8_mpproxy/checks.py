@@ -16,10 +16,10 @@ from .catalogue import FIX_NONE, FIX_SAFE, FIX_UNSAFE
 from .findings import (
     FORM_GUARD, FORM_NONE, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding,
 )
-from .syntax import display, is_constant_key, loaded_names, node_range
+from .syntax import display, loaded_names, node_range
 from .concurrency import Concurrency, Write
 from .values import (
-    OLDEST_TARGET, PROXY_CLASS_OF_KIND, TYPEID_SINCE, Copy, Manager, Proxy, Value, Version, method_since, version_text,
+    OLDEST_TARGET, PROXY_CLASS_OF_KIND, is_constant_key, slot_of, TYPEID_SINCE, Copy, Manager, Proxy, Value, Version, method_since, version_text,
 )
 
 #: Calls that make a plain copy of their argument, changes included.
@@ -311,7 +311,7 @@ class Reporter:
                     site: Site) -> None:
         if "MPP104" not in self.enabled or not proxy.nested:
             return
-        slot = key if is_constant_key(key) else "*"
+        slot = slot_of(key)
         nested_here = slot in proxy.nested if is_constant_key(key) else bool(proxy.nested)
         relied = slot in proxy.relied or "*" in proxy.relied
         rereads = value_node is not None and reads_same(value_node, target)
@@ -504,9 +504,9 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -
         return "Store the changed value back into the proxy, or store nested proxies."
     one_list = value_type == "list" and copy.via == "subscript" and call is not None and len(call.args) == 1 \
         and not call.keywords and not isinstance(call.args[0], ast.Starred)
-    if method == "append" and one_list:
-        write = f"{target} += [{display(call.args[0])}]"  # type: ignore[union-attr]
-    elif method == "extend" and one_list:
+    if method == "append" and one_list and call is not None:
+        write = f"{target} += [{display(call.args[0])}]"
+    elif method == "extend" and one_list and call is not None:
         write = f"{target} += {display(call.args[0])}"
     else:
         temp = temp_base(copy.key)

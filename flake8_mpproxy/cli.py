@@ -22,7 +22,8 @@ from .discovery import STDIN, force_excluded, iter_files, split_list
 from .explain import explain, rule_list
 from .gitignore import GitIgnore
 from .report import ALWAYS_PRINTED, FORMATS, STATISTICS_FORMATS, Located, render, statistics, summary
-from .resolve import FIX_STYLES, Resolver, parse_per_file_ignores
+from .findings import FIX_STYLES
+from .resolve import Resolver, parse_per_file_ignores
 from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, Job, Outcome, flatten, process, read_bytes, run_all
 
 COLORS = ("auto", "always", "never")

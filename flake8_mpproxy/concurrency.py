@@ -92,7 +92,7 @@ class Concurrency:
             return (f"'{name_of(unit)}' has no caller in this file, so it may run in several processes "
                     "at once")
         starts = [context for context in contexts if context is not PARENT]
-        for how, call in starts:  # type: ignore[misc]
+        for how, call in starts:
             if how in POOLED_HOWS:
                 return f"'{name_of(unit)}' runs as a pool worker, in several processes or threads at once"
             if call in self.repeated:

@@ -73,7 +73,7 @@ def uses(stmt: ast.stmt, reads: Dict[str, Set[str]]) -> Set[str]:
     """Names a top-level statement uses when the module is imported: its own loads, the globals read by the
     module's functions it calls, and for a definition its decorators, defaults, bases and class body."""
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        parts: List[ast.AST] = list(stmt.decorator_list) + list(stmt.args.defaults)
+        parts: List[ast.AST] = [*stmt.decorator_list, *stmt.args.defaults]
         parts += [d for d in stmt.args.kw_defaults if d is not None]
     else:
         parts = [stmt]

@@ -16,7 +16,7 @@ from .analysis import check_file
 from .config import Settings
 from .findings import Finding, fix_wanted
 from .notebook import is_notebook, load as load_notebook, process as process_notebook
-from .source import SourceError, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
+from .source import SourceError, SourceFile, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
 
 MODE_CHECK = "check"
 MODE_FIX = "fix"
@@ -75,7 +75,7 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
     return replace(outcome, notes=result.warnings) if result.warnings else outcome
 
 
-def fix_one(path: str, shown: str, raw: bytes, source, findings: Tuple[Finding, ...], job: Job) -> Outcome:
+def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tuple[Finding, ...], job: Job) -> Outcome:
     if not any(fix_wanted(f, job.unsafe, job.style) for f in findings):
         return Outcome(shown, findings, output=raw if path == "-" else None)
     from .fixer import encode, fix_source  # libcst only for a file with something to fix

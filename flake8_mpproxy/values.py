@@ -352,6 +352,11 @@ def join(values: List[Optional[Value]]) -> Optional[Value]:
     return None
 
 
+def slot_of(key: str) -> str:
+    """Where facts about the item at ``key`` are kept: its constant key, or ``"*"`` for any variable key."""
+    return key if is_constant_key(key) else "*"
+
+
 def is_constant_key(key: str) -> bool:
     """Is ``key`` (a key's source text) a literal, so that two reads with the same text read the same item?"""
     return key[:1] in "'\"0123456789-" or key in ("True", "False", "None")

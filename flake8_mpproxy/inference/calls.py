@@ -176,7 +176,7 @@ def nested_by_key(data: Optional[ast.AST], initial: Optional[Value]) -> Dict[str
     if isinstance(data, ast.Dict) and isinstance(initial, Mapping) and data.keys \
             and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in data.keys):
         for key in data.keys:
-            if isinstance(key, ast.Constant):
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 value = initial.items.get(key.value)
                 if isinstance(value, Proxy):
                     found[key_source(key)] = value

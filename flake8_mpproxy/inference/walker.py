@@ -14,8 +14,8 @@ from ..locks import is_mutex
 from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source, value_type
 from ..values import (
     INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Copy, Function,
-    Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, Version, is_constant_key,
-    richness,
+    Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, Version, richness,
+    slot_of,
 )
 from .binder import Binder, signature
 from .expressions import Expressions
@@ -303,7 +303,7 @@ class Walker:
         return proxy.nested_at(key)
 
     def store_nested(self, proxy: Proxy, key: str, value: Proxy) -> None:
-        slot = key if is_constant_key(key) else "*"
+        slot = slot_of(key)
         if slot not in proxy.nested:
             proxy.nested[slot] = value
             self.facts.wrote("nested", proxy)
@@ -332,7 +332,7 @@ class Walker:
 
     def rely(self, read: ast.AST) -> None:
         proxy, key = self.nested_reads[read]
-        slot = key if is_constant_key(key) else "*"
+        slot = slot_of(key)
         if slot not in proxy.relied:
             proxy.relied.add(slot)
             self.facts.wrote("relied", proxy)
