@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, replace
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from . import noqa
 from .config import Settings
@@ -12,7 +12,7 @@ from .catalogue import FIX_NONE
 from .findings import FORM_GUARD, FORM_NONE, Finding
 from .guard import plan_move
 from .syntax import node_range
-from .inference import infer
+from .inference import analyse
 from .source import SourceError, SourceFile, decode, may_have_findings, parse, prefilter_tokens
 
 
@@ -25,11 +25,17 @@ class FileResult:
     error: Optional[str] = None
     #: The decoded file, kept only when there are findings (the fixer needs it); None for skipped files.
     source: Optional[SourceFile] = None
+    #: Lines the command prints as ``path: warning: ...`` (the analysis stopped early: findings may be missing).
+    warnings: Tuple[str, ...] = ()
 
 
 def check_tree(tree: ast.Module, settings: Settings = Settings(),
-               lines: Optional[Sequence[str]] = None, path: Optional[str] = None) -> Tuple[Finding, ...]:
+               lines: Optional[Sequence[str]] = None, path: Optional[str] = None,
+               warnings: Optional[List[str]] = None) -> Tuple[Finding, ...]:
     """Findings for a parsed module, sorted, for the enabled codes; noqa is the caller's business.
+
+    When the analysis stops at its step budget, a warning for the user is appended to ``warnings`` (the
+    findings are then those found so far: never dropped without a word).
 
     ``ast`` columns count UTF-8 bytes; given the source ``lines``, findings get the character columns an
     editor shows. (``detail`` ranges stay in ``ast`` coordinates: the fixer converts what it uses.)
@@ -38,13 +44,21 @@ def check_tree(tree: ast.Module, settings: Settings = Settings(),
     if not enabled:
         return ()
     try:
-        found = infer(tree, enabled, settings.manager_factories, settings.target_version)
+        result = analyse(tree, enabled, settings.manager_factories, settings.target_version)
     except RecursionError:
         raise SourceError("nesting too deep to analyse") from None
+    if result.stopped_after is not None and warnings is not None:
+        warnings.append(stopped_warning(result.stopped_after))
+    found = result.findings
     found = [plan_guard(finding, tree, path) if finding.form == FORM_GUARD else finding for finding in found]
     if lines is not None:
         found = [to_character_columns(finding, lines) for finding in found]
     return tuple(sorted(found, key=Finding.sort_key))
+
+
+def stopped_warning(steps: int) -> str:
+    """The one line a front end prints (after ``path: warning: ``) when the step budget stopped the analysis."""
+    return f"analysis stopped after {steps} steps; findings may be missing"
 
 
 def plan_guard(finding: Finding, tree: ast.Module, path: Optional[str]) -> Finding:
@@ -85,10 +99,11 @@ def physical_lines(text: str) -> Sequence[str]:
     return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
-def check_source(source: SourceFile, settings: Settings = Settings()) -> Tuple[Finding, ...]:
+def check_source(source: SourceFile, settings: Settings = Settings(),
+                 warnings: Optional[List[str]] = None) -> Tuple[Finding, ...]:
     """Parse and analyse a decoded file, then drop what ``# noqa`` comments suppress (as flake8 does)."""
     findings = check_tree(parse(source), settings, physical_lines(source.text),
-                          None if source.path in ("-", "stdin", "<stdin>") else source.path)
+                          None if source.path in ("-", "stdin", "<stdin>") else source.path, warnings)
     if not findings:
         return ()
     return noqa.filter_findings(source.text, findings)
@@ -100,11 +115,12 @@ def check_file(path: str, raw: bytes, settings: Settings = Settings()) -> FileRe
     Every file is decoded (cheap, and an undecodable file is an error whatever it holds); only files that
     pass the textual prefilter are parsed.
     """
+    warnings: List[str] = []
     try:
         source = decode(path, raw)
         if not may_have_findings(source.text, prefilter_tokens(settings.manager_factories)):
             return FileResult(path)
-        findings = check_source(source, settings)
+        findings = check_source(source, settings, warnings)
     except SourceError as err:
         return FileResult(path, error=str(err))
-    return FileResult(path, findings, source=source if findings else None)
+    return FileResult(path, findings, source=source if findings else None, warnings=tuple(warnings))

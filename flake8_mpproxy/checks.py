@@ -9,19 +9,21 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from .catalogue import FIX_NONE, FIX_SAFE, FIX_UNSAFE
 from .findings import (
     FORM_GUARD, FORM_NONE, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding,
 )
-from .syntax import display, is_constant_key, loaded_names, node_range
+from .syntax import display, loaded_names, node_range
 from .concurrency import Concurrency, Write
 from .values import (
-    OLDEST_TARGET, PROXY_CLASS_OF_KIND, TYPEID_SINCE, Copy, Manager, Proxy, Value, Version, method_since, version_text,
+    OLDEST_TARGET, PROXY_CLASS_OF_KIND, is_constant_key, slot_of, TYPEID_SINCE, Copy, Manager, Proxy, Value, Version, method_since, version_text,
 )
 
+#: Calls that make a plain copy of their argument, changes included.
+COPYING_CALLS = frozenset({"dict", "list", "set", "tuple", "frozenset", "sorted", "deepcopy"})
 #: Statements the fixer can wrap with a read before and a write-back after.
 FIXABLE_STATEMENTS = (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)
 LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "sort", "reverse"})
@@ -66,6 +68,8 @@ class AliasTracker:
 
     def __init__(self) -> None:
         self.states: Dict[str, AliasState] = {}
+        #: Names bound to a plain copy of aliases (``new = dict(e)``): storing them writes the aliases back.
+        self.derived: Dict[str, Set[str]] = {}
 
     def names(self) -> List[str]:
         return list(self.states)
@@ -84,11 +88,26 @@ class AliasTracker:
         found = False
         if not self.states:
             return found
-        for name in loaded_names(value_node):
-            state = self.states.get(name)
-            if state is not None and state.copy.proxy is proxy:
-                state.written = found = True
+        for loaded in loaded_names(value_node):
+            for name in {loaded} | self.derived.get(loaded, set()):
+                state = self.states.get(name)
+                if state is not None and state.copy.proxy is proxy:
+                    state.written = found = True
         return found
+
+    def derive(self, name: str, value_node: Optional[ast.AST]) -> None:
+        """``name = dict(alias)`` (or list, set, copy.copy, ``alias.copy()``...): ``name`` holds the alias's
+        changes, so storing it back is the alias's write-back. Any other binding of ``name`` ends that."""
+        self.derived.pop(name, None)
+        if not self.states or not isinstance(value_node, ast.Call) or not value_node.args and not (
+                isinstance(value_node.func, ast.Attribute) and value_node.func.attr == "copy"):
+            return
+        func = value_node.func
+        if isinstance(func, ast.Name) and func.id in COPYING_CALLS or \
+                isinstance(func, ast.Attribute) and func.attr in ("copy", "deepcopy"):
+            sources = {n for n in loaded_names(value_node) if n in self.states}
+            if sources:
+                self.derived[name] = sources
 
     def write_back_any(self, proxy: Proxy, call: ast.Call) -> None:
         for arg in list(call.args) + [k.value for k in call.keywords]:
@@ -125,8 +144,18 @@ class PendingCopy:
     call: Optional[ast.Call] = None
 
 
+@dataclass
+class _UnitFindings:
+    """What one walk of one unit reported (replaced when the unit is walked again)."""
+
+    findings: List[Finding] = field(default_factory=list)
+    once: Set[Tuple[Any, ...]] = field(default_factory=set)
+    pending: List[PendingCopy] = field(default_factory=list)
+    rmw: List[Tuple[ast.AST, Proxy, Site]] = field(default_factory=list)
+
+
 class Reporter:
-    """Collects findings for the enabled codes during the final pass (earlier passes are discarded)."""
+    """Collects findings for the enabled codes, per unit of the analysis: the latest walk of each unit counts."""
 
     def __init__(self, enabled: FrozenSet[str], target: Version = OLDEST_TARGET) -> None:
         self.enabled = enabled
@@ -136,16 +165,21 @@ class Reporter:
         self.once: Set[Tuple[Any, ...]] = set()
         self.pending: List[PendingCopy] = []
         self.rmw: List[Tuple[ast.AST, Proxy, Site]] = []
+        self._units: Dict[object, _UnitFindings] = {}
 
-    def reset(self) -> None:
-        self.findings = []
-        self.once = set()
-        self.pending = []
-        self.rmw = []
+    def begin(self, unit: object) -> None:
+        """Start (again) collecting the findings of ``unit`` (a function node, or None for the module body):
+        a unit walked again replaces its own findings, and the others' stay as they are."""
+        record = self._units[unit] = _UnitFindings()
+        self.findings, self.once, self.pending, self.rmw = record.findings, record.once, record.pending, record.rmw
 
     def complete(self, concurrency: Concurrency) -> List[Finding]:
         """Build the findings that depend on the whole file: changes of copies (their fix form depends on the
         proxy's stores and on concurrent writers) and MPP301 (which flags read-modify-writes that may race)."""
+        records = list(self._units.values())
+        self.findings = [finding for record in records for finding in record.findings]
+        self.pending = [pending for record in records for pending in record.pending]
+        self.rmw = [rmw for record in records for rmw in record.rmw]
         for pending in self.pending:
             self._complete_copy(pending, concurrency)
         for target, proxy, site in self.rmw:
@@ -282,7 +316,7 @@ class Reporter:
                     site: Site) -> None:
         if "MPP104" not in self.enabled or not proxy.nested:
             return
-        slot = key if is_constant_key(key) else "*"
+        slot = slot_of(key)
         nested_here = slot in proxy.nested if is_constant_key(key) else bool(proxy.nested)
         relied = slot in proxy.relied or "*" in proxy.relied
         rereads = value_node is not None and reads_same(value_node, target)
@@ -387,6 +421,18 @@ class Reporter:
                   applicability=FIX_UNSAFE if fixable else FIX_NONE,
                   detail={"function": func_name, "function_range": node_range(func), "call_sites": sites})
 
+    def attribute_in_child(self, node: ast.Attribute, func: ast.AST, calls: Dict[ast.Call, str]) -> None:
+        """MPP202 for a class attribute holding a proxy, read in code that runs in a child (no fix: the value
+        must become a parameter of the child's target, and this function may be a helper of it)."""
+        name = display(node)
+        if "MPP202" not in self.enabled or ("MPP202", id(func), name) in self.once:
+            return
+        self.once.add(("MPP202", id(func), name))
+        func_name = getattr(func, "name", "<lambda>")
+        self._add("MPP202", node, {"name": name, "func": func_name}, proxy=name,
+                  detail={"function": func_name, "function_range": node_range(func),
+                          "call_sites": [(node_range(call), how) for call, how in calls.items()]})
+
     def manager_passed(self, node: ast.AST) -> None:
         if "MPP203" in self.enabled and ("MPP203", id(node)) not in self.once:
             self.once.add(("MPP203", id(node)))
@@ -463,9 +509,9 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -
         return "Store the changed value back into the proxy, or store nested proxies."
     one_list = value_type == "list" and copy.via == "subscript" and call is not None and len(call.args) == 1 \
         and not call.keywords and not isinstance(call.args[0], ast.Starred)
-    if method == "append" and one_list:
-        write = f"{target} += [{display(call.args[0])}]"  # type: ignore[union-attr]
-    elif method == "extend" and one_list:
+    if method == "append" and one_list and call is not None:
+        write = f"{target} += [{display(call.args[0])}]"
+    elif method == "extend" and one_list and call is not None:
         write = f"{target} += {display(call.args[0])}"
     else:
         temp = temp_base(copy.key)

@@ -22,7 +22,8 @@ from .discovery import STDIN, force_excluded, iter_files, split_list
 from .explain import explain, rule_list
 from .gitignore import GitIgnore
 from .report import ALWAYS_PRINTED, FORMATS, STATISTICS_FORMATS, Located, render, statistics, summary
-from .resolve import FIX_STYLES, Resolver, parse_per_file_ignores
+from .findings import FIX_STYLES
+from .resolve import Resolver, parse_per_file_ignores
 from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, Job, Outcome, flatten, process, read_bytes, run_all
 
 COLORS = ("auto", "always", "never")
@@ -254,6 +255,8 @@ def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argpars
         if outcome.error is not None:
             errors_found = True
             print(f"{outcome.path}: error: {outcome.error}", file=sys.stderr)
+        for note in outcome.notes:
+            print(f"{outcome.path}: warning: {note}", file=sys.stderr)
         located.extend((outcome.path, finding) for finding in outcome.findings)
         if outcome.output is not None:
             sys.stdout.buffer.write(outcome.output)

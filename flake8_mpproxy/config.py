@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
 
 from .catalogue import BY_CODE, DEFAULT_OFF, RULES
 from .targets import clamp, lowest_admitted, nearest_pyproject, parse_target, running
@@ -41,13 +41,13 @@ class Settings:
         return best_select > _longest_prefix(code, self.ignore) if self.ignore else True
 
     @classmethod
-    def only(cls, codes: Sequence[str], manager_factories: Tuple[str, ...] = (),
+    def only(cls, codes: Iterable[str], manager_factories: Tuple[str, ...] = (),
              target_version: Tuple[int, int] = OLDEST_TARGET) -> "Settings":
         """Exactly ``codes`` (full codes outrank the ignored plugin prefix), as the command resolves them."""
         return cls(select=tuple(sorted(codes)), ignore=("MPP",), manager_factories=manager_factories,
                    target_version=target_version)
 
-    def enabled_codes(self) -> frozenset:
+    def enabled_codes(self) -> FrozenSet[str]:
         return frozenset(rule.code for rule in RULES if self.is_enabled(rule.code))
 
 

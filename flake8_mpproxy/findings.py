@@ -16,6 +16,10 @@ FORM_GUARD = "guard"  # MPP201: move the manager under the main guard
 FORM_PASS_ARG = "pass-arg"  # MPP202: give the child target a parameter, pass the proxy in args
 
 
+#: ``--fix-style`` values: how a change of a copy is fixed (the reassign form, nested proxies, or the fixer picks).
+FIX_STYLES = ("reassign", "nested", "auto")
+
+
 @dataclass(frozen=True)
 class Finding:
     """A rule violation at a source range.

@@ -13,7 +13,7 @@ same: ``flake8-mpproxy ~/.pyenv/versions/3.12/lib`` checks the files although py
 from __future__ import annotations
 
 import os
-from typing import Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import pathspec
 
@@ -22,7 +22,7 @@ class GitIgnore:
     """Answers "would git ignore this path?", caching each folder's ``.gitignore`` and repository root."""
 
     def __init__(self) -> None:
-        self._specs: Dict[str, Optional[pathspec.PathSpec]] = {}
+        self._specs: Dict[str, Optional[pathspec.PathSpec[Any]]] = {}
         self._roots: Dict[str, Optional[str]] = {}
         self._applies_cache: Dict[Tuple[str, str], bool] = {}
 
@@ -35,7 +35,7 @@ class GitIgnore:
                 self._roots[directory] = None if parent == directory else self.repo_root(parent)
         return self._roots[directory]
 
-    def _spec(self, directory: str) -> Optional[pathspec.PathSpec]:
+    def _spec(self, directory: str) -> Optional[pathspec.PathSpec[Any]]:
         if directory not in self._specs:
             try:
                 with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
@@ -44,7 +44,7 @@ class GitIgnore:
                 self._specs[directory] = None
         return self._specs[directory]
 
-    def _applies(self, spec: pathspec.PathSpec, folder: str, top: str) -> bool:
+    def _applies(self, spec: pathspec.PathSpec[Any], folder: str, top: str) -> bool:
         """A ``.gitignore`` above the walked folder ``top`` counts unless it ignores ``top`` itself."""
         if not top.startswith(folder + os.sep):
             return True

@@ -26,7 +26,7 @@ import codecs
 import json
 import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from . import noqa
 from .analysis import check_tree, physical_lines
@@ -201,7 +201,7 @@ def is_python_notebook(data: Dict[str, Any]) -> bool:
     metadata: Dict[str, Any] = found if isinstance(found, dict) else {}
     info = metadata.get("language_info")
     if isinstance(info, dict) and "name" in info:
-        return info["name"] == "python"
+        return bool(info["name"] == "python")
     spec = metadata.get("kernelspec")
     if isinstance(spec, dict) and spec.get("language") is not None:
         return spec.get("language") == "python"
@@ -345,8 +345,8 @@ def moved_across_cells(old: Sequence[str], new: Sequence[str]) -> bool:
     import difflib
 
     old_cells, new_cells = _cell_numbers(old), _cell_numbers(new)
-    removed: Dict[str, set] = {}
-    added: Dict[str, set] = {}
+    removed: Dict[str, Set[int]] = {}
+    added: Dict[str, Set[int]] = {}
     matcher = difflib.SequenceMatcher(None, list(old), list(new), autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -506,7 +506,7 @@ def fix_settings(settings: Settings) -> Optional[Settings]:
     return _only(settings.enabled_codes() - NOT_IN_NOTEBOOKS - NO_FIX_IN_NOTEBOOKS, settings)
 
 
-def _only(codes: frozenset, settings: Settings) -> Optional[Settings]:
+def _only(codes: FrozenSet[str], settings: Settings) -> Optional[Settings]:
     """Settings that enable exactly ``codes`` (full codes, so opt-in rules stay selected)."""
     if not codes:
         return None

@@ -1,9 +1,17 @@
-"""The flake8 adapter: a tree plugin over the one analysis; flake8 itself applies select, ignore and noqa."""
+"""The flake8 adapter: a tree plugin over the one analysis; flake8 itself applies select, ignore and noqa.
+
+flake8 has no channel for a warning that is not a finding. When the analysis of a file stops at its step
+budget (findings may be missing), the plugin writes the command's line, ``path: warning: analysis stopped
+after N steps; findings may be missing``, to stderr once for that file, and logs it on the
+``flake8_mpproxy`` logger (shown by ``flake8 -v``).
+"""
 
 from __future__ import annotations
 
 import ast
-from typing import Any, Iterator, Sequence, Tuple, Type
+import logging
+import sys
+from typing import Any, Iterator, List, Sequence, Tuple, Type
 
 from . import __version__
 from .analysis import check_tree
@@ -11,6 +19,9 @@ from .catalogue import DEFAULT_OFF
 from .config import ConfigError, Settings, explicitly_selected, resolve_target_version
 from .values import OLDEST_TARGET
 from .source import SourceError, may_have_findings, prefilter_tokens
+
+
+LOG = logging.getLogger("flake8_mpproxy")
 
 
 class Plugin:
@@ -24,9 +35,10 @@ class Plugin:
     #: The oldest Python the checked code runs on (``--mpproxy-target-version``).
     target_version: Tuple[int, int] = OLDEST_TARGET
 
-    def __init__(self, tree: ast.Module, lines: Sequence[str] = ()) -> None:
+    def __init__(self, tree: ast.Module, lines: Sequence[str] = (), filename: str = "stdin") -> None:
         self.tree = tree
         self.lines = lines
+        self.filename = filename
 
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
@@ -58,9 +70,13 @@ class Plugin:
             return
         settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories,
                             target_version=self.target_version)
+        warnings: List[str] = []
         try:
-            findings = check_tree(self.tree, settings, self.lines or None)
+            findings = check_tree(self.tree, settings, self.lines or None, warnings=warnings)
         except SourceError:  # nesting too deep for the analysis: flake8 goes on with the other plugins
             return
+        for warning in warnings:
+            LOG.warning("%s: warning: %s", self.filename, warning)
+            print(f"{self.filename}: warning: {warning}", file=sys.stderr)
         for finding in findings:
             yield finding.line, finding.col, finding.text, type(self)

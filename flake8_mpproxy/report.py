@@ -92,7 +92,7 @@ def pylint(located: Sequence[Located]) -> str:
 
 def gitlab(located: Sequence[Located]) -> str:
     """GitLab Code Quality report (ruff's shape): a JSON list with a stable, unique fingerprint per finding."""
-    seen: Counter = Counter()
+    seen: Counter[str] = Counter()
     records = []
     for path, f in located:
         shown = path.replace("\\", "/")

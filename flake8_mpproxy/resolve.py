@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from .catalogue import BY_CODE
+from .findings import FIX_STYLES
 from .config import ConfigError, Settings, find_config, load_config, resolve_target_version
 from .targets import nearest_pyproject
 from .discovery import DEFAULT_EXCLUDES, excluded, split_list
@@ -24,7 +25,6 @@ from .report import FORMATS
 from .runner import Job
 from .selection import Layer, enabled_codes
 
-FIX_STYLES = ("reassign", "nested", "auto")
 CODE = re.compile(r"[A-Z]+[0-9]*$")
 PerFileIgnores = Tuple[Tuple[str, Tuple[str, ...]], ...]
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import difflib
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 from .analysis import check_file
 from .config import Settings
 from .findings import Finding, fix_wanted
 from .notebook import is_notebook, load as load_notebook, process as process_notebook
-from .source import SourceError, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
+from .source import SourceError, SourceFile, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
 
 MODE_CHECK = "check"
 MODE_FIX = "fix"
@@ -44,6 +44,7 @@ class Outcome:
     diff: str = ""
     #: For stdin under --fix: the text to write to stdout.
     output: Optional[bytes] = None
+    #: Warnings printed as ``path: warning: ...`` on stderr (the analysis stopped early).
     notes: Tuple[str, ...] = field(default=())
 
 
@@ -68,11 +69,13 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
     if result.error is not None:
         return Outcome(shown, error=result.error)
     if job.mode == MODE_CHECK or result.source is None:
-        return Outcome(shown, result.findings, output=raw if path == "-" and job.mode == MODE_FIX else None)
-    return fix_one(path, shown, raw, result.source, result.findings, job)
+        outcome = Outcome(shown, result.findings, output=raw if path == "-" and job.mode == MODE_FIX else None)
+    else:
+        outcome = fix_one(path, shown, raw, result.source, result.findings, job)
+    return replace(outcome, notes=result.warnings) if result.warnings else outcome
 
 
-def fix_one(path: str, shown: str, raw: bytes, source, findings: Tuple[Finding, ...], job: Job) -> Outcome:
+def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tuple[Finding, ...], job: Job) -> Outcome:
     if not any(fix_wanted(f, job.unsafe, job.style) for f in findings):
         return Outcome(shown, findings, output=raw if path == "-" else None)
     from .fixer import encode, fix_source  # libcst only for a file with something to fix

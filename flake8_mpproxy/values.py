@@ -26,6 +26,10 @@ THREAD_POOLS = frozenset({"multiprocessing.pool.ThreadPool", "multiprocessing.du
 PARTIAL = frozenset({"functools.partial"})
 SHALLOW_COPY = frozenset({"copy.copy"})
 
+#: Every qualified name of the tables above (what ``from multiprocessing import *`` may bind).
+API_NAMES = (MANAGER_FACTORIES | MANAGER_CLASSES | CONTEXT_FACTORIES | PROCESS_CLASSES | THREAD_CLASSES
+             | PROCESS_POOLS | THREAD_POOLS | PARTIAL | SHALLOW_COPY)
+
 #: A Python version, (major, minor); a *target* is the oldest Python the checked code must run on.
 Version = Tuple[int, int]
 OLDEST_TARGET: Version = (3, 9)
@@ -293,6 +297,11 @@ class ClassInfo(Value):
     node: ast.ClassDef
     methods: Dict[str, Function] = field(default_factory=dict)
     bases: List["ClassInfo"] = field(default_factory=list)
+    #: A subclass of ``multiprocessing.Process``: its ``run()`` runs in the child ``start()`` makes.
+    process: bool = False
+
+    def is_process(self) -> bool:
+        return self.process or any(base.is_process() for base in self.bases)
 
     def method(self, name: str) -> Optional[Function]:
         if name in self.methods:
@@ -341,6 +350,11 @@ def join(values: List[Optional[Value]]) -> Optional[Value]:
         if value is not None:
             return value
     return None
+
+
+def slot_of(key: str) -> str:
+    """Where facts about the item at ``key`` are kept: its constant key, or ``"*"`` for any variable key."""
+    return key if is_constant_key(key) else "*"
 
 
 def is_constant_key(key: str) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -21,7 +21,6 @@ from .plan import Edits, Planner
 from .rewrites import main_guard
 
 MAX_ROUNDS = 10
-FIX_STYLES = ("reassign", "nested", "auto")
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class _Apply(cst.CSTTransformer):
         super().__init__()
         self.edits = edits
 
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> Any:
         edits = self.edits
         if isinstance(updated, cst.Module):
             return self.finish_module(updated)
@@ -123,7 +122,7 @@ class _Apply(cst.CSTTransformer):
             result = prepend(result, edits.prepend_to_guard)
         if original in edits.insert_after:
             items = list(result.nodes) if isinstance(result, cst.FlattenSentinel) else [result]
-            result = cst.FlattenSentinel(items + edits.insert_after[original])
+            result = cst.FlattenSentinel(cast(List[cst.CSTNode], items) + list(edits.insert_after[original]))
         return result
 
     def finish_module(self, updated: cst.Module) -> cst.Module:

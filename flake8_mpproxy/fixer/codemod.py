@@ -14,7 +14,8 @@ from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
 from ..analysis import check_source
 from ..config import Settings
 from ..source import SourceError, SourceFile
-from . import FIX_STYLES, fix_source
+from ..findings import FIX_STYLES
+from . import fix_source
 
 
 class FixProxyTraps(VisitorBasedCodemodCommand):

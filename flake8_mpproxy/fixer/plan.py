@@ -11,7 +11,7 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, cast
 
 import libcst as cst
 
@@ -56,7 +56,7 @@ class Planner:
         self.style = style
         self.edits = Edits(names=identifiers(text))
         self.nested_sites: Set[cst.CSTNode] = set()
-        self.passed: Set[tuple] = set()
+        self.passed: Set[Tuple[Any, ...]] = set()
 
     def plan(self, findings: List[Finding]) -> Edits:
         handlers: Dict[str, Callable[[Finding], bool]] = {
@@ -102,7 +102,7 @@ class Planner:
         lines = self.augmented(finding, stmt, root) or self.three_statements(finding, stmt, root, target)
         if lock:
             lines = [rewrites.with_lock(lock, lines, stmt.leading_lines)]
-        self.edits.add(stmt, lambda _updated, lines=lines: cst.FlattenSentinel(lines))
+        self.edits.add(stmt, flatten_to(lines))
         return True
 
     def nested_or_refused(self, finding: Finding) -> Optional[bool]:
@@ -143,7 +143,7 @@ class Planner:
             return None
         if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
             return None
-        return [rewrites.augmented_append(stmt, root, call, method)]  # type: ignore[arg-type]
+        return [rewrites.augmented_append(stmt, root, call, method)]
 
     def free(self, node: cst.CSTNode) -> bool:
         """No edit of this round has taken ``node`` or a range that contains it."""
@@ -230,7 +230,7 @@ class Planner:
         elif isinstance(parts[-1], cst.Try) and not head:
             parts[-1] = parts[-1].with_changes(leading_lines=block[0].leading_lines)  # type: ignore[attr-defined]
         self.edits.frozen.update(block)
-        self.edits.add(block[0], lambda _updated, parts=parts: cst.FlattenSentinel(parts))
+        self.edits.add(block[0], flatten_to(parts))
         for stmt in block[1:]:
             self.edits.remove.add(stmt)
         return True
@@ -299,10 +299,10 @@ class Planner:
             staying, attached = split_comments(list(moved.leading_lines))  # type: ignore[attr-defined]
             if staying:
                 self.keep_lines(moved, staying, body)
-            self.edits.prepend_to_guard.append(moved.with_changes(leading_lines=attached))
+            self.edits.prepend_to_guard.append(cast(cst.BaseStatement, moved.with_changes(leading_lines=attached)))
         return True
 
-    def keep_lines(self, moved: cst.CSTNode, lines: List[cst.EmptyLine], body: List[cst.CSTNode]) -> None:
+    def keep_lines(self, moved: cst.CSTNode, lines: List[cst.EmptyLine], body: Sequence[cst.CSTNode]) -> None:
         """Give the comment lines that stay behind to the next statement that stays."""
         index = next(i for i, stmt in enumerate(body) if stmt is moved)
         following = next((stmt for stmt in body[index + 1:] if stmt not in self.edits.remove), None)
@@ -310,8 +310,9 @@ class Planner:
             if any(line.comment is not None for line in lines):
                 self.edits.footer.extend(lines)
             return
-        self.edits.add(following, lambda updated, lines=lines: updated.with_changes(  # type: ignore[attr-defined]
-            leading_lines=merge_blank_lines(lines, list(updated.leading_lines))))  # type: ignore[attr-defined]
+        def give(updated: Any) -> Any:
+            return updated.with_changes(leading_lines=merge_blank_lines(lines, list(updated.leading_lines)))
+        self.edits.add(following, give)
 
     def plan_pass_arg(self, finding: Finding) -> bool:
         detail = finding.detail
@@ -341,9 +342,16 @@ def identifiers(text: str) -> Set[str]:
         return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
 
 
-def _finding_range(finding: Finding) -> tuple:
+def _finding_range(finding: Finding) -> Tuple[int, int, int, int]:
     """Findings carry character columns; the index wants the ``ast`` range the analysis kept."""
-    return finding.detail["node"]
+    return cast(Tuple[int, int, int, int], finding.detail["node"])
+
+
+def flatten_to(statements: Sequence[Any]) -> Callable[[Any], Any]:
+    """An edit that replaces a statement with ``statements``."""
+    def build(_updated: Any) -> Any:
+        return cst.FlattenSentinel(statements)
+    return build
 
 
 def write_target(root: cst.CSTNode, via: str) -> Optional[cst.BaseAssignTargetExpression]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 import libcst as cst
 
@@ -16,7 +16,7 @@ class _Swap(cst.CSTTransformer):
         super().__init__()
         self.old, self.new = old, new
 
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> Any:
         return self.new if original is self.old else updated
 
 
@@ -53,7 +53,7 @@ def reassign(stmt: cst.SimpleStatementLine, root: cst.BaseExpression, read: cst.
              write_target: cst.BaseAssignTargetExpression, temp: str,
              hoisted: Optional[cst.SimpleStatementLine] = None) -> List[cst.SimpleStatementLine]:
     """``<stmt using root>`` -> ``temp = read; <stmt using temp>; write_target = temp``."""
-    changed = swap(stmt, root, cst.Name(temp)).with_changes(leading_lines=[])  # type: ignore[union-attr]
+    changed = swap(stmt, root, cst.Name(temp)).with_changes(leading_lines=[])
     first = assign_line(cst.Name(temp), read)
     out = [hoisted] if hoisted is not None else []
     out += [first, changed, assign_line(write_target, cst.Name(temp))]  # type: ignore[list-item]

@@ -5,20 +5,27 @@ from __future__ import annotations
 import ast
 from typing import Dict, Optional, Set, Tuple
 
-from . import checks
-from .values import ClassInfo, Function, Manager, ManagerClass, Proxy, Value
+from .. import checks
+from .solver import FactKey, Solver
+from ..values import ClassInfo, Function, Manager, ManagerClass, Proxy, Value
 
 FunctionNode = ast.AST  # ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
 
 class Facts:
-    """Cross-scope facts, keyed by AST node so they persist across passes; ``changed`` marks growth."""
+    """Cross-scope facts, keyed by AST node so they persist across walks; the :class:`Solver` hears every read
+    and every growth, and walks again the units that read a fact that grew."""
 
-    def __init__(self) -> None:
+    def __init__(self, solver: Optional[Solver] = None) -> None:
+        self.solver = solver or Solver()
         self.params: Dict[FunctionNode, Dict[str, Value]] = {}
         self.returns: Dict[FunctionNode, Value] = {}
         self.attrs: Dict[Tuple[ast.ClassDef, str], Value] = {}
         self.child_targets: Set[FunctionNode] = set()
+        #: Child targets and the functions they call directly: code that runs in a child process.
+        self.in_child: Set[FunctionNode] = set()
+        #: Functions that start a manager when called (directly or through functions they call).
+        self.manager_starters: Set[FunctionNode] = set()
         #: Every call site of a function of the file, and how it runs it (direct, thread, process, pool).
         self.calls: Dict[FunctionNode, Dict[ast.Call, str]] = {}
         #: The unit (function, or None for the module body) each call site is in, and the calls made in a loop
@@ -30,21 +37,18 @@ class Facts:
         self.manager_classes: Dict[object, ManagerClass] = {}
         self.classes: Dict[ast.ClassDef, ClassInfo] = {}
         self.functions: Dict[FunctionNode, Function] = {}
-        self.changed = False
-        self.reads: Set[Tuple[object, ...]] = set()
 
-    def read(self, *key: object) -> None:
-        """This pass used the fact ``key``."""
-        self.reads.add(key)
+    def read(self, kind: str, *subject: object) -> None:
+        """The unit being walked used the fact ``kind`` about ``subject`` (see :data:`solver.FACT_KINDS`)."""
+        self.solver.read(FactKey(kind, subject))
 
-    def wrote(self, *key: object) -> None:
-        """The fact ``key`` grew: the pass must be repeated if something already used it."""
-        if key in self.reads:
-            self.changed = True
+    def wrote(self, kind: str, *subject: object) -> None:
+        """The fact grew: the units that used it are walked again."""
+        self.solver.grew(FactKey(kind, subject))
 
 
 class Scope:
-    """A module, class or function scope during one pass."""
+    """A module, class or function scope during one walk of a unit."""
 
     def __init__(self, kind: str, parent: Optional["Scope"], func: Optional[FunctionNode] = None) -> None:
         self.kind = kind

@@ -5,17 +5,17 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, List, Optional
 
-from .values import (
+from ..values import (
     COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS,
     PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, PURE_BUILTINS, SHALLOW_COPY, THREAD_CLASSES,
     THREAD_POOLS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial,
     Pool, Proxy, QualName, Seq, Value, richness,
 )
 
-from .syntax import alias_root, display, key_source
+from ..syntax import alias_root, display, key_source
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .inference import Walker
+    from .walker import Walker
 
 
 def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
@@ -24,19 +24,19 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
     receiver: Optional[Value] = None
     callee: Optional[Value] = None
     if isinstance(func, ast.Attribute):
-        receiver = w.ev(func.value)
-        callee = w.ev_Attribute(func) if isinstance(receiver, (QualName, Instance, ClassInfo)) else None
+        receiver = w.expressions.ev(func.value)
+        callee = w.expressions.ev_Attribute(func) if isinstance(receiver, (QualName, Instance, ClassInfo)) else None
     else:
-        callee = w.ev(func)
-    args = [w.ev(arg) for arg in node.args]
+        callee = w.expressions.ev(func)
+    args = [w.expressions.ev(arg) for arg in node.args]
     kwargs: Dict[str, Optional[Value]] = {}
     for keyword in node.keywords:
-        value = w.ev(keyword.value)
+        value = w.expressions.ev(keyword.value)
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
     note_escapes(w, node, callee)
     if opaque_call(w, node, callee, receiver):
-        converts = isinstance(func, ast.Name) and func.id in CONVERTERS and w.lookup(func.id)[1] == "builtin"
+        converts = isinstance(func, ast.Name) and func.id in CONVERTERS and w.binder.lookup(func.id)[1] == "builtin"
         for value in args + list(kwargs.values()):
             if not (converts and isinstance(value, Copy)):  # list(d[k]) is a plain list either way
                 w.note_use(value, f"passed to {display(node.func)}()")
@@ -49,7 +49,7 @@ def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
     """An alias passed to a call we cannot see through may be written back there: stop tracking it."""
     if not w.scope.aliases.states:
         return
-    if isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS and w.lookup(node.func.id)[1] == "builtin":
+    if isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS and w.binder.lookup(node.func.id)[1] == "builtin":
         return
     for arg in list(node.args) + [k.value for k in node.keywords]:
         w.scope.aliases.escape_names(arg)
@@ -77,7 +77,7 @@ def opaque_call(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: 
                                          or callee.name in PARTIAL or callee.name in SHALLOW_COPY):
         return False
     func = node.func
-    if isinstance(func, ast.Name) and func.id in PROXY_NEUTRAL_BUILTINS and w.lookup(func.id)[1] == "builtin":
+    if isinstance(func, ast.Name) and func.id in PROXY_NEUTRAL_BUILTINS and w.binder.lookup(func.id)[1] == "builtin":
         return False
     return True
 
@@ -88,7 +88,7 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     root = alias_root(func.value)
     if root is not None and w.scope.aliases.is_alias(root) and w.is_mutator(method):
         w.note_write(w.scope.aliases.states[root].copy.proxy)
-        w.scope.aliases.mutate(root, node, w.statement_path(), f".{method}()")
+        w.scope.aliases.mutate(root, node, w.statements.statement_path(), f".{method}()")
         return None
     if isinstance(receiver, Copy):
         if w.is_mutator(method):
@@ -145,7 +145,7 @@ def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
 def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
                    args: List[Optional[Value]]) -> Optional[Value]:
     if method == "start":
-        w.report.manager_started(node, w.at_module_level())
+        w.manager_started(node)
         return None
     if method == "Pool":
         return Pool(child=True)
@@ -157,11 +157,35 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
         w.report.unsupported_typeid(node, display(node.func.value), method)  # type: ignore[attr-defined]
     proxy = w.proxy_at(node, kind, manager)
     initial = args[0] if args else None
-    nested = nested_in_initial(initial)
-    if nested is not None:
-        w.store_nested(proxy, "*", nested)
+    keyed = nested_by_key(node.args[0] if node.args else None, initial)
+    if keyed:
+        for key, keyed_proxy in keyed.items():
+            w.store_nested(proxy, key, keyed_proxy)
+    else:
+        nested = nested_in_initial(initial)
+        if nested is not None:
+            w.store_nested(proxy, "*", nested)
     record_initial_data(w, proxy, node)
     return proxy
+
+
+def nested_by_key(data: Optional[ast.AST], initial: Optional[Value]) -> Dict[str, Proxy]:
+    """``manager.dict({"a": manager.list(), "b": []})`` / ``manager.list([manager.list(), []])``: the nested
+    proxies at constant keys, when every key is a constant (reads at the other keys get plain copies)."""
+    found: Dict[str, Proxy] = {}
+    if isinstance(data, ast.Dict) and isinstance(initial, Mapping) and data.keys \
+            and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in data.keys):
+        for key in data.keys:
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                value = initial.items.get(key.value)
+                if isinstance(value, Proxy):
+                    found[key_source(key)] = value
+    elif isinstance(data, ast.List) and isinstance(initial, Seq) and initial.items is not None \
+            and not any(isinstance(e, ast.Starred) for e in data.elts):
+        for index, value in enumerate(initial.items):
+            if isinstance(value, Proxy):
+                found[str(index)] = value
+    return found
 
 
 def record_initial_data(w: "Walker", proxy: Proxy, node: ast.Call) -> None:
@@ -194,11 +218,11 @@ def register_typeid(w: "Walker", node: ast.Call, cls: ManagerClass) -> None:
         return
     typeid = node.args[0].value
     kind = "auto"
-    for keyword in node.keywords:
-        if keyword.arg == "proxytype":
-            proxytype = keyword.value
-            name = proxytype.attr if isinstance(proxytype, ast.Attribute) else getattr(proxytype, "id", "")
-            kind = PROXY_TYPE_NAMES.get(name, "auto")
+    # register(typeid, callable=None, proxytype=None, ...): the proxy type by keyword or third positionally
+    proxytypes = [k.value for k in node.keywords if k.arg == "proxytype"] + list(node.args[2:3])
+    for proxytype in proxytypes:
+        name = proxytype.attr if isinstance(proxytype, ast.Attribute) else getattr(proxytype, "id", "")
+        kind = PROXY_TYPE_NAMES.get(name, "auto")
     if cls.typeids.get(typeid) != kind:
         cls.typeids[typeid] = kind
         w.facts.wrote("typeids")
@@ -219,7 +243,7 @@ def context_method(w: "Walker", node: ast.Call, method: str, args: List[Optional
 def new_manager(w: "Walker", node: ast.Call) -> Manager:
     sync = w.manager_class("multiprocessing.managers.SyncManager", "multiprocessing.managers.SyncManager", None)
     manager = w.manager_at(node, sync)
-    w.report.manager_started(node, w.at_module_level())
+    w.manager_started(node)
     return manager
 
 
@@ -235,8 +259,11 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
         init = callee.method("__init__")
         if init is not None:
             call_function(w, node, Function(init.node, init.owner, bound=True), args, kwargs, how="direct")
+        run = callee.method("run") if callee.is_process() else None
+        if run is not None:  # class Worker(Process): run() is the child's target (started by start())
+            call_function(w, node, Function(run.node, run.owner, bound=True), [], {}, how="process")
         return Instance(callee)
-    if isinstance(node.func, ast.Name) and w.lookup(node.func.id)[1] == "builtin":
+    if isinstance(node.func, ast.Name) and w.binder.lookup(node.func.id)[1] == "builtin":
         return builtin_call(w, node, node.func.id, args)
     if isinstance(node.func, ast.Name) and node.func.id in w.factories:
         return new_manager(w, node)
@@ -358,6 +385,11 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
     if child and callee.node not in w.facts.child_targets:
         w.facts.child_targets.add(callee.node)
         w.facts.wrote("child", callee.node)
+    if how == "direct":
+        w.facts.read("in-child", unit_of(w))
+    if (child or how == "direct" and unit_of(w) in w.facts.in_child) and callee.node not in w.facts.in_child:
+        w.facts.in_child.add(callee.node)
+        w.facts.wrote("in-child", callee.node)
     sites = w.facts.calls.setdefault(callee.node, {})
     if node not in sites:
         sites[node] = how
@@ -368,9 +400,17 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
         w.facts.repeated_calls.add(node)
     if how != "direct":
         w.started.add(unit)
+    else:
+        w.facts.read("starts", callee.node)
+        if callee.node in w.facts.manager_starters:
+            w.manager_started(node)  # the call starts a manager: at import time when it runs there
     bind_arguments(w, callee, args, kwargs)
     w.facts.read("return", callee.node)
     return w.facts.returns.get(callee.node)
+
+
+def unit_of(w: "Walker") -> Optional[ast.AST]:
+    return w.unit()
 
 
 def bind_arguments(w: "Walker", callee: Function, args: List[Optional[Value]],
@@ -395,7 +435,9 @@ def bind_arguments(w: "Walker", callee: Function, args: List[Optional[Value]],
 
 
 def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> None:
-    if not isinstance(value, INTERESTING):
+    if isinstance(value, Copy):  # a copy read from a proxy, handed to a helper that may change it
+        value = Copy(value.proxy, value.proxy_name, value.root, None, "argument", None, value.deep)
+    elif not isinstance(value, INTERESTING):
         return
     params = w.facts.params.setdefault(func, {})
     if richness(value) > richness(params.get(name)):

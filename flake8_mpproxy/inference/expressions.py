@@ -3,26 +3,41 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
+from ..syntax import display, key_source
+from ..values import (
+    ClassInfo, Copy, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join,
+)
 from .calls import evaluate_call
 from .facts import Scope
-from .syntax import display, key_source
-from .values import ClassInfo, Copy, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join
 
-#: ``ast.Name`` -> ``Expressions.ev_Name``; filled by :mod:`inference` once the walker class exists.
-HANDLERS: Dict[type, object] = {}
-
+if TYPE_CHECKING:  # pragma: no cover
+    from .walker import Walker
 
 class Expressions:
-    """Mixin of :class:`inference.Walker`: expressions and the values they hold."""
+    """What each expression evaluates to, for the :class:`Walker`; dispatch by node type through the explicit
+    table built here (nodes without an entry only have their sub-expressions evaluated)."""
+
+    def __init__(self, walker: "Walker") -> None:
+        self.w = walker
+        self.handlers: Dict[type, Callable[[Any], Optional[Value]]] = {
+            ast.BinOp: self.ev_BinOp, ast.Compare: self.ev_Compare, ast.FormattedValue: self.ev_FormattedValue,
+            ast.UnaryOp: self.ev_UnaryOp, ast.Constant: self.ev_Constant, ast.Name: self.ev_Name,
+            ast.Attribute: self.ev_Attribute, ast.Subscript: self.ev_Subscript, ast.Tuple: self.ev_Tuple,
+            ast.List: self.ev_Tuple, ast.Set: self.ev_Tuple, ast.Dict: self.ev_Dict, ast.ListComp: self.ev_ListComp,
+            ast.SetComp: self.ev_ListComp, ast.GeneratorExp: self.ev_ListComp, ast.DictComp: self.ev_DictComp,
+            ast.Lambda: self.ev_Lambda, ast.IfExp: self.ev_IfExp, ast.NamedExpr: self.ev_NamedExpr,
+            ast.Await: self.ev_Await, ast.Starred: self.ev_Starred, ast.BoolOp: self.ev_BoolOp,
+            ast.Call: self.ev_Call,
+        }
 
     def ev(self, node: Optional[ast.AST]) -> Optional[Value]:
         if node is None:
             return None
-        handler = HANDLERS.get(type(node))
+        handler = self.handlers.get(type(node))
         if handler is not None:
-            return handler(self, node)  # type: ignore[no-any-return]
+            return handler(node)
         self.ev_children(node)
         return None
 
@@ -45,18 +60,18 @@ class Expressions:
         left = self.ev(node.left)
         right = self.ev(node.right)
         if isinstance(left, Proxy):  # ``d | x``: an operator the proxy type may lack on the target (MPP107)
-            self.report.unsupported_operator(node, left, display(node.left), reflected=False)
+            self.w.report.unsupported_operator(node, left, display(node.left), reflected=False)
         elif isinstance(right, Proxy):
-            self.report.unsupported_operator(node, right, display(node.right), reflected=True)
+            self.w.report.unsupported_operator(node, right, display(node.right), reflected=True)
 
     def ev_Compare(self, node: ast.Compare) -> None:
         values = [self.ev(node.left)] + [self.ev(comparator) for comparator in node.comparators]
         if any(not isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
             for value in values:
-                self.note_use(value, "compared (==, is, <)")
+                self.w.note_use(value, "compared (==, is, <)")
 
     def ev_FormattedValue(self, node: ast.FormattedValue) -> None:
-        self.note_use(self.ev(node.value), "formatted into a string")
+        self.w.note_use(self.ev(node.value), "formatted into a string")
         self.ev(node.format_spec)
 
     def ev_UnaryOp(self, node: ast.UnaryOp) -> None:
@@ -68,14 +83,14 @@ class Expressions:
     def ev_Name(self, node: ast.Name) -> Optional[Value]:
         if not isinstance(node.ctx, ast.Load):
             return None
-        value, origin = self.lookup(node.id)
+        value, origin = self.w.binder.lookup(node.id)
         if isinstance(value, (Proxy, Manager)):
             if origin == "global":
-                self.facts.read("child", self.scope.func)
-                self.facts.read("calls", self.scope.func)
-            self.report.name_read(node, value, origin, self.scope, self.facts)
-            if isinstance(value, Proxy) and value.manager is not None and value.manager in self.scope.shutdown:
-                self.note_use(value, "used after its manager shut down")
+                self.w.facts.read("child", self.w.scope.func)
+                self.w.facts.read("calls", self.w.scope.func)
+            self.w.report.name_read(node, value, origin, self.w.scope, self.w.facts)
+            if isinstance(value, Proxy) and value.manager is not None and value.manager in self.w.scope.shutdown:
+                self.w.note_use(value, "used after its manager shut down")
         return value
 
     def ev_Attribute(self, node: ast.Attribute) -> Optional[Value]:
@@ -93,7 +108,10 @@ class Expressions:
                 decorators = {display(d) for d in getattr(method.node, "decorator_list", [])}
                 bound = "classmethod" in decorators or (isinstance(base, Instance) and "staticmethod" not in decorators)
                 return Function(method.node, method.owner, bound=bound)
-            return self.class_attr(cls, node.attr)
+            value = self.w.class_attr(cls, node.attr)
+            if isinstance(base, ClassInfo) and isinstance(value, Proxy):
+                self.w.class_attribute_read(node, value)
+            return value
         if isinstance(base, ManagerClass) and node.attr == "register":
             return None
         return None
@@ -101,10 +119,10 @@ class Expressions:
     def proxy_attribute(self, node: ast.Attribute, proxy: Proxy) -> Optional[Value]:
         if proxy.kind == "namespace" and not node.attr.startswith("_"):
             key = repr(node.attr)
-            self.nested_of(proxy, key)
+            self.w.nested_of(proxy, key)
             nested = proxy.nested.get(key)
             if nested is not None:
-                self.nested_reads[node] = (proxy, key)
+                self.w.nested_reads[node] = (proxy, key)
                 return nested
             return Copy(proxy, display(node.value), node, key, "attribute")
         if proxy.kind == "value" and node.attr == "value":
@@ -118,9 +136,9 @@ class Expressions:
             return None
         if isinstance(base, Proxy) and base.kind in ("dict", "list"):
             key = key_source(node.slice)
-            nested = self.nested_of(base, key)
+            nested = self.w.nested_of(base, key)
             if nested is not None:
-                self.nested_reads[node] = (base, key)
+                self.w.nested_reads[node] = (base, key)
                 return nested
             return Copy(base, display(node.value), node, key, "subscript", node.slice)
         if isinstance(base, Copy):
@@ -135,8 +153,6 @@ class Expressions:
         items = [self.ev(element) for element in node.elts]  # type: ignore[attr-defined]
         return Seq(items=items, nodes=list(node.elts))  # type: ignore[attr-defined]
 
-    ev_List = ev_Tuple
-    ev_Set = ev_Tuple
 
     def ev_Dict(self, node: ast.Dict) -> Optional[Value]:
         mapping = Mapping()
@@ -151,21 +167,20 @@ class Expressions:
         return mapping
 
     def evaluate_comprehension(self, node: ast.AST, parts: List[ast.AST]) -> Optional[Value]:
-        saved = self.scope
-        outer = self.function_scope()
-        self.scope = Scope("function", saved, None)
-        self.scope.globals, self.scope.vars = set(), {}
-        self.barrier += 1
-        outer.loop_depth += 1
-        for generator in node.generators:  # type: ignore[attr-defined]
-            iterable = self.ev(generator.iter)
-            self.assign(generator.target, self.element_of(iterable, generator.target, generator.iter), None)
-            for condition in generator.ifs:
-                self.ev(condition)
-        results = [self.ev(part) for part in parts]
-        outer.loop_depth -= 1
-        self.barrier -= 1
-        self.scope = saved
+        saved = self.w.scope
+        outer = self.w.function_scope()
+        self.w.scope = Scope("function", saved, None)
+        self.w.scope.globals, self.w.scope.vars = set(), {}
+        with self.w.barrier():
+            outer.loop_depth += 1
+            for generator in node.generators:  # type: ignore[attr-defined]
+                iterable = self.ev(generator.iter)
+                self.w.statements.assign(generator.target, self.w.element_of(iterable, generator.target, generator.iter), None)
+                for condition in generator.ifs:
+                    self.ev(condition)
+            results = [self.ev(part) for part in parts]
+            outer.loop_depth -= 1
+        self.w.scope = saved
         if len(results) == 2:
             return Mapping(values_join=results[1])
         return Seq(elem=results[0])
@@ -173,16 +188,13 @@ class Expressions:
     def ev_ListComp(self, node: ast.ListComp) -> Optional[Value]:
         return self.evaluate_comprehension(node, [node.elt])
 
-    ev_SetComp = ev_ListComp
-    ev_GeneratorExp = ev_ListComp
 
     def ev_DictComp(self, node: ast.DictComp) -> Optional[Value]:
         return self.evaluate_comprehension(node, [node.key, node.value])
 
     def ev_Lambda(self, node: ast.Lambda) -> Optional[Value]:
-        self.barrier += 1
-        function = self.define_function(node)
-        self.barrier -= 1
+        with self.w.barrier():
+            function = self.w.define_function(node)
         return function
 
     def ev_IfExp(self, node: ast.IfExp) -> Optional[Value]:
@@ -191,7 +203,7 @@ class Expressions:
 
     def ev_NamedExpr(self, node: ast.NamedExpr) -> Optional[Value]:
         value = self.ev(node.value)
-        self.assign(node.target, value, node.value)
+        self.w.statements.assign(node.target, value, node.value)
         return value
 
     def ev_Await(self, node: ast.Await) -> Optional[Value]:
@@ -204,7 +216,7 @@ class Expressions:
         return join([self.ev(value) for value in node.values])
 
     def ev_Call(self, node: ast.Call) -> Optional[Value]:
-        return evaluate_call(self, node)  # the call semantics live in calls.py
+        return evaluate_call(self.w, node)  # the call semantics live in calls.py
 
     # --- helpers shared with calls.py ------------------------------------------------------------------------
 

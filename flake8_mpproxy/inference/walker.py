@@ -1,94 +1,173 @@
-"""One scope-aware abstract pass over a module: which values are managers, proxies and copies read from proxies.
-
-The walker evaluates statements in order, binding names to the abstract values of :mod:`values`. Facts that
-cross scopes (parameters of functions called with proxies, return values, ``self`` attributes, nested proxies
-stored per key, child targets) live in :class:`Facts`. Facts only grow. A pass is final when no fact it read
-changed after it was read: its findings (reported through :mod:`checks`) then rest on complete facts. Most
-files need one pass (callers are walked before the functions they call); otherwise the module is walked again.
-"""
+"""The walker: one unit at a time, the walk state, and the facts helpers its collaborators share."""
 
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from dataclasses import dataclass, field
+import contextlib
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
-from . import checks, expressions, statements
+from .. import checks
+from ..concurrency import Concurrency, Write
+from ..findings import Finding
+from ..locks import is_mutex
+from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source, value_type
+from ..values import (
+    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Copy, Function,
+    Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, Version, richness,
+    slot_of,
+)
+from .binder import Binder, signature
 from .expressions import Expressions
 from .facts import Facts, FunctionNode, Scope
-from .findings import Finding
+from .solver import Solver, Unit
 from .statements import Statements
-from .syntax import annotation_kind, assigns_to_first_arg, display, is_constant_key, key_source, value_type
-from .concurrency import Concurrency, Write
-from .locks import is_mutex
-from .values import (
-    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Copy, Function, Instance,
-    Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, Version, richness,
-)
-
-MAX_PASSES = 8
 
 
-class Walker(Statements, Expressions):
-    """Evaluates one module; see the module docstring for the pass structure."""
+@dataclass
+class WalkStats:
+    """Work summed over every :func:`analyse` call of this process (for benchmarks)."""
+
+    files: int = 0
+    walks: int = 0
+    units: int = 0
+
+    def reset(self) -> None:
+        self.files = self.walks = self.units = 0
+
+    def per_file(self) -> float:
+        return self.walks / self.files if self.files else 0.0
+
+
+#: Walks summed over the process; see the module docstring.
+stats = WalkStats()
+
+
+@dataclass
+class InferenceResult:
+    """Findings of one module, the walks each unit took (by display name, in walk order; ``<module>`` for the
+    body), and ``stopped_after``: the step count when the budget stopped the analysis (findings may be
+    missing then), else None."""
+
+    findings: List[Finding]
+    walks: Dict[str, int] = field(default_factory=dict)
+    stopped_after: Optional[int] = None
+
+    def total_walks(self) -> int:
+        return sum(self.walks.values())
+
+
+class Walker:
+    """Evaluates one module; see the module docstring for how units are walked.
+
+    The walk state (scope, statement, barrier, main guard, per-unit writes) lives here, declared below; the
+    collaborators it drives are explicit: :class:`Statements` (statements and targets), :class:`Expressions`
+    (values of expressions; calls in :mod:`.calls`), :class:`Binder` (names), the :class:`Solver` (which
+    unit next) and the :class:`checks.Reporter` (observations -> findings).
+    """
 
     def __init__(self, tree: ast.Module, enabled: FrozenSet[str], factories: Iterable[str],
-                 target: Version = OLDEST_TARGET) -> None:
+                 target: Version = OLDEST_TARGET, budget: Optional[int] = None) -> None:
         self.tree = tree
-        self.facts = Facts()
+        self.solver = Solver(budget)
+        self.facts = Facts(self.solver)
         self.factories = frozenset(factories)
         self.report = checks.Reporter(enabled, target)
         self.module_scope = Scope("module", None)
         self.scope = self.module_scope
         self.pending: List[Tuple[FunctionNode, Scope, Optional[ClassInfo]]] = []
+        #: Every function unit: the scope it closes over (from its definer's latest walk) and its class.
+        self.units: Dict[FunctionNode, Tuple[Scope, Optional[ClassInfo]]] = {}
         self.stmt: ast.AST = tree
-        self.barrier = 0  # > 0 inside expressions where statements cannot be inserted (lambda, comprehension...)
+        #: > 0 inside expressions where statements cannot be inserted (lambda, comprehension...): see barrier()
+        self.barrier_depth = 0
         self.main_guard = 0
         self.nested_reads: Dict[ast.AST, Tuple[Proxy, str]] = {}
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
         self.stack: List[Tuple[ast.stmt, List[ast.stmt]]] = []
-        self.mutators: Dict[Tuple[str, int], bool] = {}
-        #: Per pass: the units that have started a child so far, and every write to a proxy.
+        self.mutator_methods: Optional[FrozenSet[str]] = None
+        #: Per walk of a unit: the units that have started a child so far. Every write to a proxy, per unit.
         self.started: Set[Optional[FunctionNode]] = set()
         self.writes: List[Write] = []
+        self.unit_writes: Dict[Unit, List[Write]] = {}
+        self.binder = Binder(self)
+        self.statements = Statements(self)
+        self.expressions = Expressions(self)
 
-    # --- passes ----------------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def barrier(self) -> Iterator[None]:
+        """Code evaluated inside, no statement can be inserted around (a condition, a lambda, a decorator...)."""
+        self.barrier_depth += 1
+        try:
+            yield
+        finally:
+            self.barrier_depth -= 1
 
-    def run(self) -> List[Finding]:
-        for _ in range(MAX_PASSES):
-            self.facts.changed = False
-            self.facts.reads = set()
-            self.report.reset()
-            self.started, self.writes = set(), []
-            self.walk_module()
-            if not self.facts.changed or not (self.facts.proxies or self.facts.managers):
-                break  # stable, or nothing a finding could come from
-        concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, self.writes)
-        return self.report.complete(concurrency)
+    # --- units -----------------------------------------------------------------------------------------------
 
-    def walk_module(self) -> None:
+    def run(self) -> InferenceResult:
+        self.solver.discover(None)
+        while True:
+            if not self.solver.has_first_walks() and not (self.facts.proxies or self.facts.managers):
+                break  # every unit walked once and nothing a finding could come from
+            popped = self.solver.pop()
+            if popped is None:
+                break
+            self.walk_unit(popped[0])
+        writes = [write for unit_writes in self.unit_writes.values() for write in unit_writes]
+        concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, writes)
+        findings = self.report.complete(concurrency)
+        walks = {unit_name(unit): count for unit, count in self.solver.walks.items()}
+        stats.files += 1
+        stats.walks += self.solver.steps
+        stats.units += len(self.solver.walks)
+        return InferenceResult(findings, walks, self.solver.steps if self.solver.stopped else None)
+
+    def walk_unit(self, unit: Unit) -> None:
+        """Walk one unit from scratch: its findings, writes and reads replace those of its previous walk."""
+        self.solver.begin(unit)
+        self.report.begin(unit)
+        self.started = set()
+        self.writes = self.unit_writes[unit] = []
+        self.stmt, self.stack, self.barrier_depth = self.tree, [], 0
+        if unit is None:
+            scope = self.walk_module()
+        else:
+            closure, owner = self.units[unit]
+            scope = self.walk_function(unit, closure, owner)
+        self.binder.publish(unit, scope)
+
+    def walk_module(self) -> Scope:
         self.module_scope = self.scope = Scope("module", None)
-        self.pending = []
         self.main_guard = 0
-        self.walk_body(self.tree.body)
+        self.statements.walk_body(self.tree.body)
         self.end_scope(self.module_scope)
-        while self.pending:
-            node, closure, owner = self.pending.pop()
-            self.walk_function(node, closure, owner)
+        self.discover_pending()
+        return self.module_scope
 
-    def walk_function(self, node: FunctionNode, closure: Scope, owner: Optional[ClassInfo]) -> None:
+    def discover_pending(self) -> None:
+        """Hand the functions this walk defined to the solver (first walks run last defined first)."""
+        for node, _, _ in self.pending:
+            self.solver.discover(node)
+        self.pending = []
+
+    def walk_function(self, node: FunctionNode, closure: Scope, owner: Optional[ClassInfo]) -> Scope:
         scope = Scope("function", closure, node)
         scope.owner = owner
         saved = self.scope, self.main_guard
         self.scope, self.main_guard = scope, 0
         self.bind_parameters(node, scope, owner)
         if isinstance(node, ast.Lambda):
-            self.barrier += 1
-            self.note_return(node, self.ev(node.body))
-            self.barrier -= 1
+            with self.barrier():
+                self.note_return(node, self.expressions.ev(node.body))
         else:
-            self.walk_body(node.body)
+            self.statements.walk_body(node.body)  # type: ignore[attr-defined]  # FunctionNode is a def here
         self.end_scope(scope)
         self.scope, self.main_guard = saved
+        self.discover_pending()
+        return scope
+
+    # --- bindings other units see ----------------------------------------------------------------------------
 
     def end_scope(self, scope: Scope) -> None:
         self.report.finalize_aliases(scope.aliases, scope.aliases.names())
@@ -97,7 +176,7 @@ class Walker(Statements, Expressions):
 
     def site(self) -> checks.Site:
         unit = self.unit()
-        return checks.Site(self.stmt, self.barrier == 0, self.write_at(unit), self.function_scope().lock_depth > 0,
+        return checks.Site(self.stmt, self.barrier_depth == 0, self.write_at(unit), self.function_scope().lock_depth > 0,
                            self.visible_locks())
 
     def unit(self) -> Optional[FunctionNode]:
@@ -147,6 +226,27 @@ class Walker(Statements, Expressions):
             scope = scope.parent
         return tuple(found)
 
+    def class_attribute_read(self, node: ast.Attribute, proxy: Proxy) -> None:
+        """``Registry.shared`` holds a proxy: code running in a child reads the class attribute of a class the
+        child imported again (spawn), not the parent's proxy (MPP202)."""
+        unit = self.unit()
+        if unit is None:
+            return
+        self.facts.read("in-child", unit)
+        if unit in self.facts.in_child:
+            self.report.attribute_in_child(node, unit, self.facts.calls.get(unit, {}))
+
+    def manager_started(self, node: ast.AST) -> None:
+        """A manager starts at ``node``: MPP201 at module level; in a function, the function starts one, and
+        module-level code that calls it (directly or through other functions) starts one at import time."""
+        if self.at_module_level():
+            self.report.manager_started(node, True)
+            return
+        unit = self.unit()
+        if unit is not None and unit not in self.facts.manager_starters:
+            self.facts.manager_starters.add(unit)
+            self.facts.wrote("starts", unit)
+
     def at_module_level(self) -> bool:
         return self.scope.kind in ("module", "class") and self.main_guard == 0 and self.scope.parent in (
             None, self.module_scope) and self.scope.func is None
@@ -175,7 +275,9 @@ class Walker(Statements, Expressions):
         return Seq(items=[None, element])
 
     def note_return(self, func: FunctionNode, value: Optional[Value]) -> None:
-        if isinstance(value, INTERESTING) and richness(value) > richness(self.facts.returns.get(func)):
+        if isinstance(value, Copy):  # a helper returns a copy read from a proxy: the caller may change it
+            value = Copy(value.proxy, value.proxy_name, value.root, None, "returned", None, value.deep)
+        if isinstance(value, INTERESTING + (Copy,)) and richness(value) > richness(self.facts.returns.get(func)):
             self.facts.returns[func] = value
             self.facts.wrote("return", func)
 
@@ -201,7 +303,7 @@ class Walker(Statements, Expressions):
         return proxy.nested_at(key)
 
     def store_nested(self, proxy: Proxy, key: str, value: Proxy) -> None:
-        slot = key if is_constant_key(key) else "*"
+        slot = slot_of(key)
         if slot not in proxy.nested:
             proxy.nested[slot] = value
             self.facts.wrote("nested", proxy)
@@ -230,7 +332,7 @@ class Walker(Statements, Expressions):
 
     def rely(self, read: ast.AST) -> None:
         proxy, key = self.nested_reads[read]
-        slot = key if is_constant_key(key) else "*"
+        slot = slot_of(key)
         if slot not in proxy.relied:
             proxy.relied.add(slot)
             self.facts.wrote("relied", proxy)
@@ -266,13 +368,13 @@ class Walker(Statements, Expressions):
     def define_function(self, node: ast.AST, owner: Optional[ClassInfo] = None,
                         closure: Optional[Scope] = None) -> Function:
         args: ast.arguments = node.args  # type: ignore[attr-defined]
-        defaults = {}
+        defaults: Dict[str, Optional[Value]] = {}
         positional = args.posonlyargs + args.args
         for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
-            defaults[arg.arg] = self.ev(default)
-        for arg, default in zip(args.kwonlyargs, args.kw_defaults):
-            if default is not None:
-                defaults[arg.arg] = self.ev(default)
+            defaults[arg.arg] = self.expressions.ev(default)
+        for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+            if kw_default is not None:
+                defaults[arg.arg] = self.expressions.ev(kw_default)
         for arg in positional + args.kwonlyargs:
             if arg.annotation is not None:
                 annotated = self.annotation_value(arg.annotation, arg)
@@ -281,7 +383,11 @@ class Walker(Statements, Expressions):
         function = self.facts.functions.get(node)
         if function is None:
             function = self.facts.functions[node] = Function(node, owner)
+        previous = self.defaults_of.get(node)
         self.defaults_of[node] = defaults
+        if previous is not None and signature(Mapping(items=previous)) != signature(Mapping(items=defaults)):
+            self.facts.wrote("param", node)  # the defaults are what the parameters get when no caller says
+        self.units[node] = (closure or self.scope, owner)
         self.pending.append((node, closure or self.scope, owner))
         return function
 
@@ -289,13 +395,9 @@ class Walker(Statements, Expressions):
         """A known mutator, or a method of a class of this file that changes ``self`` state (DESIGN §1)."""
         if method in MUTATORS:
             return True
-        key = (method, len(self.facts.classes))
-        if key not in self.mutators:
-            self.mutators[key] = any(
-                isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == method
-                and item.args.args and assigns_to_first_arg(item)
-                for cls in self.facts.classes for item in cls.body)
-        return self.mutators[key]
+        if self.mutator_methods is None:
+            self.mutator_methods = mutator_methods(self.tree)
+        return method in self.mutator_methods
 
     def annotation_value(self, annotation: ast.AST, site: ast.AST) -> Optional[Value]:
         kind = annotation_kind(annotation)
@@ -315,7 +417,10 @@ class Walker(Statements, Expressions):
         names = [arg.arg for arg in ordered + args.kwonlyargs]
         names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
         for name in names:
-            scope.vars[name] = facts.get(name, defaults.get(name))
+            value = scope.vars[name] = facts.get(name, defaults.get(name))
+            if isinstance(value, Copy) and not isinstance(node, ast.Lambda):
+                # a copy handed over by a caller: an alias here, written back, returned or passed on, or lost
+                scope.aliases.bind(name, value, self.site(), node.body)  # type: ignore[attr-defined]
         if owner is not None and ordered and not isinstance(node, ast.Lambda):
             first = ordered[0].arg
             decorators = {display(d) for d in node.decorator_list}  # type: ignore[attr-defined]
@@ -325,22 +430,45 @@ class Walker(Statements, Expressions):
 
 
 
-def _handlers(prefix: str) -> Dict[type, object]:
-    """``Walker.stmt_If`` -> ``{ast.If: Walker.stmt_If}``: dispatch by node type without building names."""
-    table = {}
-    for attribute in dir(Walker):
-        if attribute.startswith(prefix) and hasattr(ast, attribute[len(prefix):]):
-            table[getattr(ast, attribute[len(prefix):])] = getattr(Walker, attribute)
-    return table
+def mutator_methods(tree: ast.Module) -> FrozenSet[str]:
+    """Names of methods of the file's classes that change ``self`` state: by assigning to it, or by calling
+    such a method on ``self`` (``def twice(self): self.bump()``), to a fixed point."""
+    methods = [item for cls in ast.walk(tree) if isinstance(cls, ast.ClassDef) for item in cls.body
+               if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.args.args]
+    found = {item.name for item in methods if assigns_to_first_arg(item)}
+    calls = {item: {node.func.attr for node in ast.walk(item) if isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == item.args.args[0].arg}
+             for item in methods if item.name not in found}
+    grew = True
+    while grew:
+        grew = False
+        for item, called in calls.items():
+            if item.name not in found and called & found:
+                found.add(item.name)
+                grew = True
+    return frozenset(found)
 
 
-statements.HANDLERS.update(_handlers("stmt_"))
-expressions.HANDLERS.update(_handlers("ev_"))
+def unit_name(unit: Unit) -> str:
+    """``<module>``, a function's name, or ``<lambda>``, with its line: how walk counts name units."""
+    if unit is None:
+        return "<module>"
+    return f"{getattr(unit, 'name', '<lambda>')}:{getattr(unit, 'lineno', 0)}"
+
+
+
+
+
+
+def analyse(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),
+            target: Version = OLDEST_TARGET, budget: Optional[int] = None) -> InferenceResult:
+    """Run the analysis on a parsed module: its findings for the ``enabled`` codes, for code that must run on
+    Python ``target`` and later, with the walk counts (``budget``: the walks allowed, default by size)."""
+    return Walker(tree, enabled, manager_factories, target, budget).run()
 
 
 def infer(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),
           target: Version = OLDEST_TARGET) -> List[Finding]:
-    """Run the analysis on a parsed module and return its findings for the ``enabled`` codes, for code that
-    must run on Python ``target`` and later."""
-    return Walker(tree, enabled, manager_factories, target).run()
-
+    """:func:`analyse`, findings only."""
+    return analyse(tree, enabled, manager_factories, target).findings

@@ -1,0 +1,350 @@
+"""How each statement binds names and reports traps: the statement half of the inference walker."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
+
+from .. import checks
+from ..locks import is_mutex
+from ..syntax import alias_root, is_main_guard, key_source, target_names
+from ..values import (
+    API_NAMES, INTERESTING, PROCESS_CLASSES, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq,
+    Value,
+)
+from .facts import Scope
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .walker import Walker
+
+class Statements:
+    """How each statement binds names and reports what it sees, for the :class:`Walker` that owns the walk
+    state; dispatch by statement type through the explicit table built here."""
+
+    def __init__(self, walker: "Walker") -> None:
+        self.w = walker
+        handlers: Dict[type, Callable[[Any], None]] = {
+            ast.Expr: self.stmt_Expr, ast.Assign: self.stmt_Assign, ast.AnnAssign: self.stmt_AnnAssign,
+            ast.AugAssign: self.stmt_AugAssign, ast.Delete: self.stmt_Delete, ast.Return: self.stmt_Return,
+            ast.If: self.stmt_If, ast.While: self.stmt_While, ast.For: self.stmt_For, ast.AsyncFor: self.stmt_For,
+            ast.With: self.stmt_With, ast.AsyncWith: self.stmt_With, ast.Try: self.stmt_Try,
+            ast.Global: self.stmt_Global, ast.Nonlocal: self.stmt_Nonlocal, ast.Import: self.stmt_Import,
+            ast.ImportFrom: self.stmt_ImportFrom, ast.FunctionDef: self.stmt_FunctionDef,
+            ast.AsyncFunctionDef: self.stmt_FunctionDef, ast.ClassDef: self.stmt_ClassDef,
+        }
+        for name in ("TryStar", "Match"):  # Python 3.11 / 3.10 and later
+            node_type = getattr(ast, name, None)
+            if node_type is not None:
+                handlers[node_type] = self.stmt_Try if name == "TryStar" else self.stmt_Match
+        self.handlers = handlers
+
+    def walk_body(self, body: List[ast.stmt]) -> None:
+        for stmt in body:
+            self.walk_stmt(stmt, body)
+
+    def walk_stmt(self, stmt: ast.stmt, block: List[ast.stmt]) -> None:
+        saved = self.w.stmt
+        self.w.stmt = stmt
+        self.w.stack.append((stmt, block))
+        handler = self.handlers.get(type(stmt))
+        if handler is not None:
+            handler(stmt)
+        else:
+            self.w.expressions.ev_children(stmt)
+        self.w.stack.pop()
+        self.w.stmt = saved
+
+    def statement_path(self) -> Tuple[ast.AST, ...]:
+        return tuple(stmt for stmt, _ in self.w.stack)
+
+    def stmt_Expr(self, stmt: ast.Expr) -> None:
+        self.w.expressions.ev(stmt.value)
+
+    def stmt_Assign(self, stmt: ast.Assign) -> None:
+        value = self.w.expressions.ev(stmt.value)
+        for target in stmt.targets:
+            self.assign(target, value, stmt.value)
+
+    def stmt_AnnAssign(self, stmt: ast.AnnAssign) -> None:
+        value = self.w.expressions.ev(stmt.value) if stmt.value is not None else self.w.annotation_value(stmt.annotation, stmt)
+        if stmt.value is not None or value is not None:
+            self.assign(stmt.target, value, stmt.value)
+
+    def stmt_AugAssign(self, stmt: ast.AugAssign) -> None:
+        self.w.expressions.ev(stmt.value)
+        self.mutate_target(stmt.target, "aug", stmt)
+
+    def stmt_Delete(self, stmt: ast.Delete) -> None:
+        for target in stmt.targets:
+            self.mutate_target(target, "delete", stmt)
+
+    def stmt_Return(self, stmt: ast.Return) -> None:
+        if stmt.value is not None:
+            self.w.scope.aliases.escape_names(stmt.value)
+            value = self.w.expressions.ev(stmt.value)
+            self.w.note_use(value, "returned")
+            if self.w.scope.func is not None:
+                self.w.note_return(self.w.scope.func, value)
+
+    def stmt_If(self, stmt: ast.If) -> None:
+        guard = is_main_guard(stmt.test) and self.w.scope.kind == "module"
+        with self.w.barrier():
+            self.w.expressions.ev(stmt.test)
+        self.w.main_guard += guard
+        self.walk_body(stmt.body)
+        self.w.main_guard -= guard
+        self.walk_body(stmt.orelse)
+
+    def stmt_While(self, stmt: ast.While) -> None:
+        with self.w.barrier():
+            self.w.expressions.ev(stmt.test)
+        self.walk_loop_body(stmt.body)
+        self.walk_body(stmt.orelse)
+
+    def walk_loop_body(self, body: List[ast.stmt]) -> None:
+        scope = self.w.function_scope()
+        scope.loop_depth += 1
+        try:
+            self.walk_body(body)
+        finally:
+            scope.loop_depth -= 1
+
+    def stmt_For(self, stmt: ast.For) -> None:
+        iterable = self.w.expressions.ev(stmt.iter)
+        element = self.w.element_of(iterable, stmt.target, stmt.iter)
+        self.assign(stmt.target, element, None, loop=True)
+        self.walk_loop_body(stmt.body)
+        self.w.report.finalize_aliases(self.w.scope.aliases, target_names(stmt.target))
+        self.walk_body(stmt.orelse)
+
+    def stmt_With(self, stmt: ast.With) -> None:
+        entered: List[Manager] = []
+        locks = 0
+        for item in stmt.items:
+            value = self.w.expressions.ev(item.context_expr)
+            locks += isinstance(value, Proxy) and is_mutex(value)
+            if isinstance(value, Manager):
+                value.with_node = stmt
+                entered.append(value)
+                self.w.manager_started(item.context_expr)
+            if item.optional_vars is not None:
+                self.assign(item.optional_vars, value, item.context_expr)
+        self.w.scope.with_depth += 1
+        self.w.function_scope().lock_depth += locks
+        self.walk_body(stmt.body)
+        self.w.function_scope().lock_depth -= locks
+        self.w.scope.with_depth -= 1
+        self.w.scope.shutdown.update(entered)
+
+    def stmt_Try(self, stmt: ast.Try) -> None:
+        self.walk_body(stmt.body)
+        for handler in stmt.handlers:
+            if handler.type is not None:
+                self.w.expressions.ev(handler.type)
+            if handler.name:
+                self.w.binder.bind(handler.name, None)
+            self.walk_body(handler.body)
+        self.walk_body(stmt.orelse)
+        self.walk_body(stmt.finalbody)
+
+    def stmt_Match(self, stmt: ast.AST) -> None:
+        self.w.expressions.ev(stmt.subject)  # type: ignore[attr-defined]
+        for case in stmt.cases:  # type: ignore[attr-defined]
+            if case.guard is not None:
+                self.w.expressions.ev(case.guard)
+            self.walk_body(case.body)
+
+    def stmt_Global(self, stmt: ast.Global) -> None:
+        self.w.scope.globals.update(stmt.names)
+
+    def stmt_Nonlocal(self, stmt: ast.Nonlocal) -> None:
+        self.w.scope.nonlocals.update(stmt.names)
+
+    def stmt_Import(self, stmt: ast.Import) -> None:
+        for alias in stmt.names:
+            if alias.asname:
+                self.w.binder.bind(alias.asname, QualName(alias.name))
+            else:
+                top = alias.name.split(".")[0]
+                self.w.binder.bind(top, QualName(top))
+
+    def stmt_ImportFrom(self, stmt: ast.ImportFrom) -> None:
+        if stmt.level or not stmt.module:
+            for alias in stmt.names:
+                self.w.binder.bind(alias.asname or alias.name, None)
+            return
+        for alias in stmt.names:
+            if alias.name == "*":
+                for name in star_names(stmt.module):
+                    self.w.binder.bind(name, QualName(f"{stmt.module}.{name}"))
+                continue
+            self.w.binder.bind(alias.asname or alias.name, QualName(f"{stmt.module}.{alias.name}"))
+
+    def stmt_FunctionDef(self, stmt: ast.AST) -> None:
+        with self.w.barrier():
+            for decorator in stmt.decorator_list:  # type: ignore[attr-defined]
+                self.w.expressions.ev(decorator)
+            function = self.w.define_function(stmt)
+        self.w.binder.bind(stmt.name, function)  # type: ignore[attr-defined]
+
+    def stmt_ClassDef(self, stmt: ast.ClassDef) -> None:
+        with self.w.barrier():
+            bases = [self.w.expressions.ev(base) for base in stmt.bases]
+            for keyword in stmt.keywords:
+                self.w.expressions.ev(keyword.value)
+            for decorator in stmt.decorator_list:
+                self.w.expressions.ev(decorator)
+        info = self.w.facts.classes.get(stmt)
+        if info is None:
+            info = self.w.facts.classes[stmt] = ClassInfo(stmt)
+        info.bases = [base for base in bases if isinstance(base, ClassInfo)]
+        info.process = any(isinstance(base, QualName) and base.name in PROCESS_CLASSES for base in bases)
+        manager_base = next((self.w.manager_class_of(b) for b in bases if self.w.manager_class_of(b)), None)
+        value: Value = info
+        if manager_base is not None:
+            value = self.w.manager_class(stmt, stmt.name, manager_base)
+        first_pending = len(self.w.pending)
+        class_scope = Scope("class", self.w.scope)
+        class_scope.owner = info
+        saved = self.w.scope
+        self.w.scope = class_scope
+        for item in stmt.body:
+            if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                with self.w.barrier():
+                    for decorator in item.decorator_list:
+                        self.w.expressions.ev(decorator)
+                    function = self.w.define_function(item, owner=info, closure=saved)
+                info.methods[item.name] = function
+                class_scope.vars[item.name] = function
+            else:
+                self.walk_stmt(item, stmt.body)
+        for name, attr_value in class_scope.vars.items():
+            if isinstance(attr_value, INTERESTING) and not isinstance(attr_value, Function):
+                self.w.set_attr(info, name, attr_value)
+        self.w.scope = saved
+        # pending runs last-in first-out (callers before callees); methods should run __init__ first
+        self.w.pending[first_pending:] = reversed(self.w.pending[first_pending:])
+        self.w.binder.bind(stmt.name, value)
+
+    # --- binding ---------------------------------------------------------------------------------------------
+
+    def assign(self, target: ast.AST, value: Optional[Value], value_node: Optional[ast.AST],
+               loop: bool = False) -> None:
+        if isinstance(target, ast.Name):
+            self.w.binder.bind(target.id, value)
+            self.w.scope.aliases.derive(target.id, value_node)
+            if isinstance(value, Copy):
+                block = getattr(self.w.stmt, "body", None) if loop else (self.w.stack[-1][1] if self.w.stack else None)
+                self.w.scope.aliases.bind(target.id, value, self.w.site(), block or [])
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            items = value.items if isinstance(value, Seq) else None
+            for index, element in enumerate(target.elts):
+                if isinstance(element, ast.Starred):
+                    self.assign(element.value, None, None, loop)
+                    continue
+                part = items[index] if items is not None and index < len(items) else None
+                self.assign(element, part, None, loop)
+        elif isinstance(target, ast.Subscript):
+            self.store_subscript(target, value, value_node)
+        elif isinstance(target, ast.Attribute):
+            self.store_attribute(target, value, value_node)
+        elif isinstance(target, ast.Starred):
+            self.assign(target.value, None, None, loop)
+
+    def store_subscript(self, target: ast.Subscript, value: Optional[Value], value_node: Optional[ast.AST]) -> None:
+        base = self.w.expressions.ev(target.value)
+        self.w.expressions.ev(target.slice)
+        if isinstance(base, Proxy):
+            self.w.note_write(base)
+            key = key_source(target.slice)
+            if isinstance(value, Proxy):
+                self.w.store_nested(base, key, value)
+            else:
+                self.w.record_store(base, key, target, value_node)
+                self.w.facts.read("nested", base)
+                self.w.facts.read("relied", base)
+                self.w.report.plain_store(target, base, key, value_node, self.w.site())
+            written_back = self.w.scope.aliases.write_back(base, value_node)
+            if value_node is not None and checks.reads_same(value_node, target):
+                self.w.note_use(base, "d[k] = d[k] + ... stores a plain value back")
+            if value_node is not None and (written_back or checks.reads_same(value_node, target)):
+                self.w.report.read_modify_write(target, base, self.w.site(), self.w.unit())
+            return
+        self.w.note_use(value, "stored in another container")
+        self.mutation_through(target, base, "store")
+
+    def store_attribute(self, target: ast.Attribute, value: Optional[Value], value_node: Optional[ast.AST]) -> None:
+        base = self.w.expressions.ev(target.value)
+        if isinstance(base, Proxy):
+            self.w.note_write(base)
+            if isinstance(value, Proxy) and base.kind == "namespace" and not target.attr.startswith("_"):
+                self.w.store_nested(base, repr(target.attr), value)
+            self.w.report.proxy_attribute_store(target, base)
+            self.w.scope.aliases.write_back(base, value_node)
+        elif isinstance(base, Instance):
+            self.w.set_attr(base.cls, target.attr, value)
+        elif isinstance(base, ClassInfo):
+            self.w.set_attr(base, target.attr, value)
+        else:
+            self.w.note_use(value, "stored in another object")
+            self.mutation_through(target, base, "store")
+
+    def mutate_target(self, target: ast.AST, action: str, stmt: ast.stmt) -> None:
+        """Augmented assignment or ``del`` of ``target``."""
+        if isinstance(target, ast.Name):
+            value, _ = self.w.binder.lookup(target.id)
+            if isinstance(value, Proxy):
+                self.w.note_write(value)
+            if action == "aug" and isinstance(value, Proxy):
+                self.w.report.augmented_proxy(stmt, target, value)  # type: ignore[arg-type]
+            elif action == "aug" and self.w.scope.aliases.is_alias(target.id):
+                self.w.note_write(self.w.scope.aliases.states[target.id].copy.proxy)
+                self.w.scope.aliases.mutate(target.id, target, self.statement_path(), "+=")
+            if action == "delete":
+                self.w.binder.bind(target.id, None)
+            return
+        if isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self.mutate_target(element, action, stmt)
+            return
+        if not isinstance(target, (ast.Subscript, ast.Attribute)):
+            self.w.expressions.ev(target)
+            return
+        base = self.w.expressions.ev(target.value)
+        if isinstance(target, ast.Subscript):
+            self.w.expressions.ev(target.slice)
+        if isinstance(base, Proxy):
+            self.w.note_write(base)
+            if action == "aug" and isinstance(target, ast.Subscript):
+                self.w.report.read_modify_write(target, base, self.w.site(), self.w.unit())
+            if isinstance(target, ast.Attribute):
+                self.w.report.proxy_attribute_store(target, base)
+            return
+        self.mutation_through(target, base, action)
+
+    def mutation_through(self, target: ast.AST, base: Optional[Value], action: str) -> None:
+        """A store, delete or augmented assignment into ``target.value``: lost when that is a copy."""
+        inner = target.value  # type: ignore[attr-defined]
+        root = alias_root(inner)
+        if root is not None and self.w.scope.aliases.is_alias(root):
+            self.w.note_write(self.w.scope.aliases.states[root].copy.proxy)
+            self.w.scope.aliases.mutate(root, target, self.statement_path(), _action_word(action))
+        elif isinstance(base, Copy):
+            self.w.note_write(base.proxy)
+            self.w.report.store_into_copy(target, base, action, self.w.site())
+        elif isinstance(base, Proxy) and inner in self.w.nested_reads:
+            self.w.rely(inner)
+
+    # --- expressions -----------------------------------------------------------------------------------------
+
+
+
+def star_names(module: str) -> List[str]:
+    """The names of the API tables that ``from <module> import *`` binds (``Manager``, ``Process``, ...)."""
+    prefix = module + "."
+    return sorted({name[len(prefix):] for name in API_NAMES
+                   if name.startswith(prefix) and "." not in name[len(prefix):]})
+
+
+def _action_word(action: str) -> str:
+    return {"store": "[...] =", "delete": "del", "aug": "+="}.get(action, action)

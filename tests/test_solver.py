@@ -1,0 +1,127 @@
+"""The worklist solver: long call chains in either order and recursion keep their findings, a unit is walked
+again only when a fact it read grew, and a step budget that stops the analysis says so."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from flake8_mpproxy import cli, inference
+from flake8_mpproxy.inference import solver
+from flake8_mpproxy.catalogue import BY_CODE
+from flake8_mpproxy.plugin import Plugin
+
+ROOT = Path(__file__).resolve().parent.parent
+ALL = frozenset(BY_CODE)
+
+
+def chain(depth: int, callers_first: bool) -> str:
+    """``f1`` calls ``f2`` ... calls ``f<depth>``, which appends to a copy read from the proxy it was given."""
+    functions = [f"def f{i}(d):\n    f{i + 1}(d)\n" for i in range(1, depth)]
+    functions.append(f"def f{depth}(d):\n    d['k'].append(1)\n")
+    if not callers_first:
+        functions.reverse()
+    main = ("if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n"
+            "        shared = manager.dict({'k': []})\n        f1(shared)\n")
+    return "import multiprocessing\n\n\n" + "\n\n".join(functions) + "\n\n" + main
+
+
+def append_line(source: str) -> int:
+    return next(number for number, line in enumerate(source.splitlines(), 1) if ".append(1)" in line)
+
+
+def run(path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--select", "MPP101", *args, str(path)],
+                          cwd=str(ROOT), capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("callers_first", [True, False], ids=["callers-first", "callees-first"])
+def test_a_chain_of_fifty_functions_keeps_its_finding(tmp_path, callers_first):
+    source = chain(50, callers_first)
+    path = tmp_path / "chain.py"
+    path.write_text(source)
+    result = run(path)
+    assert f"chain.py:{append_line(source)}:5: MPP101" in result.stdout, result.stdout + result.stderr
+    assert "warning" not in result.stderr
+
+
+def test_mutual_recursion_and_a_recursive_helper_keep_their_findings(tmp_path):
+    source = (
+        "import multiprocessing\n\n\n"
+        "def ping(d, n):\n    if n:\n        pong(d, n - 1)\n\n\n"
+        "def pong(d, n):\n    d['k'].append(n)\n    if n:\n        ping(d, n - 1)\n\n\n"
+        "def pick(d, n):\n    return d if n == 0 else pick(d, n - 1)\n\n\n"
+        "if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n"
+        "        shared = manager.dict({'k': []})\n        ping(shared, 3)\n"
+        "        pick(shared, 3)['k'].append(0)\n")
+    path = tmp_path / "recursion.py"
+    path.write_text(source)
+    lines = [line for line in run(path).stdout.splitlines() if "MPP101" in line]
+    assert [line.split(":")[1] for line in lines] == ["10", "23"]
+
+
+def test_a_callers_first_chain_is_not_walked_once_per_level():
+    """The old engine walked the whole module once per level; the solver walks each function at most twice
+    (once before its caller gave it the proxy, once after), and the module body once."""
+    result = inference.analyse(ast.parse(chain(30, callers_first=True)), ALL)
+    assert len(result.walks) == 31
+    assert max(result.walks.values()) <= 2
+    assert result.walks["<module>"] == 1
+    assert result.total_walks() <= 2 * 30 + 1
+    assert result.stopped_after is None
+    assert [f.code for f in result.findings] == ["MPP101"]
+
+
+def test_a_unit_is_walked_again_only_when_a_fact_it_read_grew():
+    source = ("import multiprocessing\n\n\ndef unrelated(x):\n    return x + 1\n\n\n"
+              "def last(d):\n    d['k'].append(1)\n\n\n"
+              "if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n"
+              "        last(manager.dict({'k': []}))\n")
+    result = inference.analyse(ast.parse(source), ALL)
+    assert result.walks == {"<module>": 1, "last:8": 1, "unrelated:4": 1}
+
+
+def test_walk_stats_add_up_over_calls():
+    inference.stats.reset()
+    for _ in range(2):
+        inference.analyse(ast.parse(chain(5, callers_first=True)), ALL)
+    assert inference.stats.files == 2
+    assert inference.stats.units == 12
+    assert inference.stats.per_file() == inference.stats.walks / 2
+
+
+def small_budget(monkeypatch) -> None:
+    monkeypatch.setattr(solver, "BASE_STEPS", 3)
+    monkeypatch.setattr(solver, "STEPS_PER_UNIT", 0)
+
+
+def test_the_command_says_when_the_budget_stopped_the_analysis(tmp_path, monkeypatch, capsys):
+    small_budget(monkeypatch)
+    path = tmp_path / "chain.py"
+    path.write_text(chain(10, callers_first=True))
+    status = cli.main(["-j", "1", "--select", "MPP101", str(path)])
+    err = capsys.readouterr().err
+    assert f"{path}: warning: analysis stopped after 3 steps; findings may be missing" in err.splitlines()
+    assert status == 0  # the finding is missing, and the user was told
+
+
+def test_no_warning_within_the_budget(tmp_path, capsys):
+    path = tmp_path / "chain.py"
+    path.write_text(chain(10, callers_first=True))
+    assert cli.main(["-j", "1", "--select", "MPP101", str(path)]) == 1
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_the_flake8_plugin_says_it_once_on_stderr(tmp_path, monkeypatch, capsys):
+    small_budget(monkeypatch)
+    source = chain(10, callers_first=True)
+    lines: List[str] = source.splitlines(True)
+    found = list(Plugin(ast.parse(source), lines, filename="pkg/chain.py").run())
+    assert found == []
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["pkg/chain.py: warning: analysis stopped after 3 steps; findings may be missing"]
