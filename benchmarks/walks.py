@@ -9,10 +9,10 @@ functions and lambdas + 1}}}``, or ``{"source": null, "note": why nothing could 
 
 Where the count comes from, in order:
 
-1. TODO(issue 12, solver): the engine's own counter, ``flake8_mpproxy.inference.WALKS``: a mapping (e.g. a
-   ``collections.Counter``) with ``"modules"`` (walks of a module body) and ``"units"`` (walks of any unit,
-   the module body included) that the engine only ever increments. ``walk_count`` / ``WALK_COUNT`` / ``walks``
-   are probed too, as such a mapping or as a plain int (then counted as module walks).
+1. The engine's own counter, ``flake8_mpproxy.inference.WALKS`` (the solver's): a mapping, or a function returning
+   one, with ``"modules"`` (walks of a module body) and ``"units"`` (walks of any unit, the module body
+   included) that only ever grow. ``walk_count`` / ``WALK_COUNT`` / ``walks`` are probed too, as such a mapping
+   or as a plain int (then counted as module walks).
 2. The first version's engine, which has no counter: ``Walker.walk_module`` and ``Walker.walk_function`` are
    wrapped here (from outside; the package is not changed).
 3. Neither: nothing is counted, and the note says so; the benchmark prints it instead of a row.

@@ -17,3 +17,8 @@ from .solver import FactKey, Solver
 from .walker import InferenceResult, Walker, WalkStats, analyse, infer, stats
 
 __all__ = ["FactKey", "InferenceResult", "Solver", "WalkStats", "Walker", "analyse", "infer", "stats"]
+
+
+def WALKS() -> "dict[str, int]":  # noqa: N802 (the name benchmarks/walks.py looks for)
+    """Walks so far in this process: ``{"modules": ..., "units": ...}`` (see :data:`stats`)."""
+    return stats.counts()

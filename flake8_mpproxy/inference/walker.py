@@ -31,9 +31,15 @@ class WalkStats:
     files: int = 0
     walks: int = 0
     units: int = 0
+    #: walks of module bodies (the first version walked whole modules: compare with this)
+    modules: int = 0
 
     def reset(self) -> None:
-        self.files = self.walks = self.units = 0
+        self.files = self.walks = self.units = self.modules = 0
+
+    def counts(self) -> Dict[str, int]:
+        """``{"modules": module-body walks, "units": unit walks}`` so far (what benchmarks/walks.py reads)."""
+        return {"modules": self.modules, "units": self.walks}
 
     def per_file(self) -> float:
         return self.walks / self.files if self.files else 0.0
@@ -121,6 +127,7 @@ class Walker:
         stats.files += 1
         stats.walks += self.solver.steps
         stats.units += len(self.solver.walks)
+        stats.modules += self.solver.walks.get(None, 0)
         return InferenceResult(findings, walks, self.solver.steps if self.solver.stopped else None)
 
     def walk_unit(self, unit: Unit) -> None:
