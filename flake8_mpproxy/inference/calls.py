@@ -35,11 +35,9 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
     note_escapes(w, node, callee)
-    if opaque_call(w, node, callee, receiver):
-        converts = isinstance(func, ast.Name) and func.id in CONVERTERS and w.binder.lookup(func.id)[1] == "builtin"
-        for value in args + list(kwargs.values()):
-            if not (converts and isinstance(value, Copy)):  # list(d[k]) is a plain list either way
-                w.note_use(value, f"passed to {display(node.func)}()")
+    if any(isinstance(value, USE_TRACKED) for value in args) or any(
+            isinstance(value, USE_TRACKED) for value in kwargs.values()):
+        note_opaque_uses(w, node, callee, receiver, args, kwargs)
     if isinstance(func, ast.Attribute) and not isinstance(receiver, (QualName, Instance, ClassInfo)):
         return method_call(w, node, func, receiver, args, kwargs)
     return plain_call(w, node, callee, args, kwargs)
@@ -63,6 +61,22 @@ PROXY_NEUTRAL_BUILTINS = frozenset({"len", "sum", "min", "max", "any", "all", "i
 #: Builtins that make a plain container of what they are given: of a value read from the proxy, the same plain
 #: value whether the proxy holds it nested or not (of the proxy itself, a container of nested proxies).
 CONVERTERS = frozenset({"list", "tuple", "set", "frozenset", "dict"})
+
+
+#: Values whose uses the ``auto`` fix style cares about (a proxy, a copy read from one, containers of them).
+USE_TRACKED = (Proxy, Copy, Seq, Mapping)
+
+
+def note_opaque_uses(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: Optional[Value],
+                     args: List[Optional[Value]], kwargs: Dict[str, Optional[Value]]) -> None:
+    """Arguments of a call that may look at their types or serialise them (see :func:`opaque_call`)."""
+    if not opaque_call(w, node, callee, receiver):
+        return
+    func = node.func
+    converts = isinstance(func, ast.Name) and func.id in CONVERTERS and w.binder.lookup(func.id)[1] == "builtin"
+    for value in args + list(kwargs.values()):
+        if not (converts and isinstance(value, Copy)):  # list(d[k]) is a plain list either way
+            w.note_use(value, f"passed to {display(node.func)}()")
 
 
 def opaque_call(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: Optional[Value]) -> bool:

@@ -263,12 +263,14 @@ class Statements:
                 self.w.record_store(base, key, target, value_node)
                 self.w.facts.read("nested", base)
                 self.w.facts.read("relied", base)
-                self.w.report.plain_store(target, base, key, value_node, self.w.site())
+                self.w.report.plain_store(target, base, key, value_node, self.w.site(locks=False))
             written_back = self.w.scope.aliases.write_back(base, value_node)
-            if value_node is not None and checks.reads_same(value_node, target):
+            rereads = value_node is not None and checks.reads_same(value_node, target)
+            if rereads:
                 self.w.note_use(base, "d[k] = d[k] + ... stores a plain value back")
-            if value_node is not None and (written_back or checks.reads_same(value_node, target)):
-                self.w.report.read_modify_write(target, base, self.w.site(), self.w.unit())
+            if value_node is not None and (written_back or rereads):
+                self.w.report.read_modify_write(target, base, self.w.site(locks=False),
+                                                self.w.unit())
             return
         self.w.note_use(value, "stored in another container")
         self.mutation_through(target, base, "store")
@@ -316,7 +318,8 @@ class Statements:
         if isinstance(base, Proxy):
             self.w.note_write(base)
             if action == "aug" and isinstance(target, ast.Subscript):
-                self.w.report.read_modify_write(target, base, self.w.site(), self.w.unit())
+                self.w.report.read_modify_write(target, base, self.w.site(locks=False),
+                                                self.w.unit())
             if isinstance(target, ast.Attribute):
                 self.w.report.proxy_attribute_store(target, base)
             return

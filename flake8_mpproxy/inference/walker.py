@@ -181,10 +181,12 @@ class Walker:
 
     # --- statements ------------------------------------------------------------------------------------------
 
-    def site(self) -> checks.Site:
+    def site(self, locks: bool = True) -> checks.Site:
+        """Where a finding may be: ``locks=False`` skips looking for the manager locks in sight (only a change of
+        a copy can be fixed under one)."""
         unit = self.unit()
         return checks.Site(self.stmt, self.barrier_depth == 0, self.write_at(unit), self.function_scope().lock_depth > 0,
-                           self.visible_locks())
+                           self.visible_locks() if locks else ())
 
     def unit(self) -> Optional[FunctionNode]:
         """The function whose code is running here (None: the module body); comprehensions belong to it."""
