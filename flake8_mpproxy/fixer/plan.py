@@ -143,7 +143,7 @@ class Planner:
             return None
         if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
             return None
-        return [rewrites.augmented_append(stmt, root, call, method)]
+        return [rewrites.augmented_append(stmt, cast(cst.BaseExpression, root), call, method)]
 
     def free(self, node: cst.CSTNode) -> bool:
         """No edit of this round has taken ``node`` or a range that contains it."""

@@ -205,8 +205,9 @@ def nested_by_key(data: Optional[ast.AST], initial: Optional[Value]) -> Dict[str
 def record_initial_data(w: "Walker", proxy: Proxy, node: ast.Call) -> None:
     """``manager.dict({k: [] ...})``, ``manager.dict({"a": []})``, ``manager.dict(a=[])``: init sites per key."""
     data = node.args[0] if node.args else None
-    if isinstance(data, ast.DictComp):
-        w.record_store(proxy, "*", data.value, data.value)
+    value: Optional[ast.expr] = data.value if isinstance(data, ast.DictComp) else None  # None: {**d for ...}
+    if isinstance(data, ast.DictComp) and value is not None:
+        w.record_store(proxy, "*", value, value)
     elif isinstance(data, ast.Dict):
         for key, value in zip(data.keys, data.values):
             if key is not None:

@@ -190,7 +190,11 @@ class Expressions:
 
 
     def ev_DictComp(self, node: ast.DictComp) -> Optional[Value]:
-        return self.evaluate_comprehension(node, [node.key, node.value])
+        value: Optional[ast.expr] = node.value  # None for {**d for d in ds} (Python 3.15, PEP 798)
+        if value is None:
+            self.evaluate_comprehension(node, [node.key])
+            return None
+        return self.evaluate_comprehension(node, [node.key, value])
 
     def ev_Lambda(self, node: ast.Lambda) -> Optional[Value]:
         with self.w.barrier():
