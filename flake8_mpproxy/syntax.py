@@ -121,3 +121,12 @@ def assigns_to_first_arg(func: ast.AST) -> bool:
 
 def decorator_names(node: ast.AST) -> Dict[str, ast.AST]:
     return {display(d): d for d in getattr(node, "decorator_list", [])}
+
+
+def reads_same(value_node: ast.AST, target: ast.Subscript) -> bool:
+    """``value_node`` reads the item ``target`` stores (``d[k] = d[k] + 1``): a read-modify-write."""
+    wanted = ast.dump(target.value), ast.dump(target.slice)
+    for node in ast.walk(value_node):
+        if isinstance(node, ast.Subscript) and (ast.dump(node.value), ast.dump(node.slice)) == wanted:
+            return True
+    return False
