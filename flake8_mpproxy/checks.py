@@ -16,7 +16,7 @@ from .concurrency import Concurrency
 from .findings import Finding
 from .rules import RuleModule, handlers_for, modules_for
 from .syntax import node_range
-from .values import OLDEST_TARGET, Version
+from .api import OLDEST_TARGET, Version
 
 
 @dataclass

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Tuple
 
-from .values import PROXY_TYPE_NAMES, is_constant_key  # noqa: F401 (re-exported)
+from .api import MANAGER_ANNOTATIONS, PROXY_TYPE_NAMES
+from .values import is_constant_key  # noqa: F401 (re-exported)
 
 Range = Tuple[int, int, int, int]
 
@@ -90,7 +91,7 @@ def annotation_kind(annotation: ast.AST) -> Optional[str]:
         name = annotation.id
     else:
         return None
-    if name == "SyncManager":
+    if name in MANAGER_ANNOTATIONS:
         return "manager"
     kind = PROXY_TYPE_NAMES.get(name)
     return None if kind == "auto" else kind

@@ -5,11 +5,13 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, List, Optional
 
+from ..api import (
+    COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS, PROCESS_CLASSES,
+    PROCESS_POOLS, PROXY_TYPE_NAMES, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
+)
 from ..values import (
-    COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS,
-    PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, PURE_BUILTINS, SHALLOW_COPY, THREAD_CLASSES,
-    THREAD_POOLS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial,
-    Pool, Proxy, QualName, Seq, Value, richness,
+    INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass,
+    Mapping, Partial, Pool, Proxy, QualName, Seq, Value, richness
 )
 
 from ..observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall

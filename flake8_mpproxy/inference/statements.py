@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from ..observations import CopyStored, PlainStore, ProxyAttributeStore, ProxyAugmented, ReadModifyWrite
 from ..locks import is_mutex
 from ..syntax import alias_root, is_main_guard, key_source, reads_same, target_names
-from ..values import (
-    API_NAMES, INTERESTING, PROCESS_CLASSES, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq,
-    Value,
-)
+from ..api import API_NAMES, PROCESS_CLASSES
+from ..values import INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq, Value
 from .facts import Scope
 
 if TYPE_CHECKING:  # pragma: no cover

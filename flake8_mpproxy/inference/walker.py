@@ -13,10 +13,10 @@ from ..findings import Finding
 from ..observations import AliasEnded, ClassAttributeInChild, ManagerStarted, Site
 from ..locks import is_mutex
 from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source, value_type
+from ..api import MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, Version
 from ..values import (
-    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Copy, Function,
-    Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, Version, richness,
-    slot_of,
+    INTERESTING, ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName,
+    Seq, Value, richness, slot_of
 )
 from .binder import Binder, signature
 from .expressions import Expressions

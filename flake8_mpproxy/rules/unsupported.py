@@ -9,7 +9,7 @@ from ..catalogue import FIX_SAFE
 from ..findings import FORM_REPLACE
 from ..observations import ProxyAugmented, ProxyMethodCall, ProxyOperator, ProxyReversed, TypeidCall
 from ..syntax import display
-from ..values import PROXY_CLASS_OF_KIND, TYPEID_SINCE, Version, method_since, version_text
+from ..api import PROXY_CLASS_OF_KIND, TYPEID_SINCE, Version, method_since, version_text
 
 if TYPE_CHECKING:
     from ..checks import Reporter
