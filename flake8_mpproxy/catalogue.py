@@ -26,12 +26,15 @@ class Rule:
     good: str
     fix: str
     fix_title: str
+    #: The module of :mod:`flake8_mpproxy.rules` that reports it (see that package for how to add a rule).
+    module: str
     default_on: bool = True
 
 
 RULES: Tuple[Rule, ...] = (
     Rule(
         code="MPP101",
+        module="copies",
         summary='a mutating method called on a value read from a proxy (`d[k].append(v)`, `d.get(k).add(v)`, `d.setdefault(k, []).append(v)`, `l[i].sort()`, `ns.items.append(v)`)',
         name="mutation-of-proxy-copy",
         message=(
@@ -56,6 +59,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP102",
+        module="copies",
         summary="an item or attribute store, delete or augmented assignment into a value read from a proxy (`d[k][j] = v`, `del d[k][j]`, `d[k][j] += 1`, `ns.cfg['a'] = 1`)",
         name="store-into-proxy-copy",
         message=(
@@ -77,6 +81,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP103",
+        module="copies",
         summary='a name bound to a copy read from a proxy (`x = d[k]`, `for v in d.values()`, `with d[k] as x`) is mutated and never written back',
         name="alias-not-written-back",
         message=(
@@ -101,6 +106,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP104",
+        module="nested",
         summary='`d[k] = d[k] + [...]` (or another plain value) replaces a nested proxy that the code mutates in place',
         name="nested-proxy-downgraded",
         message=(
@@ -124,6 +130,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP105",
+        module="attributes",
         summary='`ns._x = v` on a Namespace proxy: names starting with `_` stay on the local proxy',
         name="private-namespace-attr",
         message=(
@@ -145,6 +152,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP106",
+        module="attributes",
         summary='attribute assignment on a proxy of a registered class: it stays on the local proxy',
         name="autoproxy-attr-set",
         message=(
@@ -166,6 +174,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP107",
+        module="unsupported",
         summary=(
             "operations the proxy type lacks on the target Python (below 3.14): `l.clear()`, `l.copy()`, "
             "`d |= x`, `d | x`, `reversed(d)`, `d.fromkeys()`, `lock.locked()`, `manager.set()`"
@@ -196,6 +205,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP201",
+        module="import_time",
         summary='`Manager()`, `SyncManager().start()`, a `BaseManager` subclass `.start()`, `get_context(...).Manager()` run at import time',
         name="module-level-manager",
         message=(
@@ -219,6 +229,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP202",
+        module="child_globals",
         summary='a function run in a child process (`Process(target=...)`, `Pool.map`, `ProcessPoolExecutor.submit`, ...) reads a proxy from a module global',
         name="global-proxy-in-child",
         message=(
@@ -242,6 +253,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP203",
+        module="manager_passed",
         summary='the manager object itself passed to a child process (cannot be pickled under spawn)',
         name="manager-passed-to-child",
         message=(
@@ -263,6 +275,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP204",
+        module="after_shutdown",
         summary='a proxy made inside `with Manager() as m:` used after the block',
         name="proxy-used-after-shutdown",
         message=(
@@ -285,6 +298,7 @@ RULES: Tuple[Rule, ...] = (
     ),
     Rule(
         code="MPP301",
+        module="races",
         summary='`d[k] += 1`, `d[k] = d[k] + ...` or a write-back `d[k] = x` where other writers may run at the same time (pool workers, targets started in a loop, threads, coroutines) with no lock held (opt-in)',
         name="unlocked-read-modify-write",
         message=(

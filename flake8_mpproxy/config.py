@@ -9,7 +9,7 @@ from typing import Any, Dict, FrozenSet, Iterable, Optional, Sequence, Tuple
 
 from .catalogue import BY_CODE, DEFAULT_OFF, RULES
 from .targets import clamp, lowest_admitted, nearest_pyproject, parse_target, running
-from .values import OLDEST_TARGET
+from .api import OLDEST_TARGET
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from . import __version__
 from .analysis import check_tree
 from .catalogue import DEFAULT_OFF
 from .config import ConfigError, Settings, explicitly_selected, resolve_target_version
-from .values import OLDEST_TARGET
+from .api import OLDEST_TARGET
 from .source import SourceError, may_have_findings, prefilter_tokens
 
 

@@ -6,16 +6,14 @@ import ast
 import io
 import tokenize
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Tuple
 
-#: A manager the inference knows comes from an import of ``multiprocessing`` whose name spells ``Manager``
-#: (``Manager``, ``SyncManager``, ``BaseManager`` subclasses, ``get_context(...).Manager()``), from a proxy or
-#: ``SyncManager`` annotation, or from a configured factory. A file with none of these cannot have a finding.
-PROXY_ANNOTATIONS: Tuple[str, ...] = (
-    "DictProxy", "ListProxy", "NamespaceProxy", "ValueProxy", "ArrayProxy", "AcquirerProxy",
-)
+from .api import PREFILTER_GATES
+
+#: Extra tokens a file may pass on (configured manager factories); the fixed ones are :data:`api.PREFILTER_GATES`.
 PREFILTER_TOKENS: Tuple[str, ...] = ()
-_PROXY_ANNOTATIONS_BYTES = tuple(token.encode() for token in PROXY_ANNOTATIONS)
+_GATES = tuple((gate.encode(), tuple(token.encode() for token in others)) for gate, others in PREFILTER_GATES)
 
 
 class SourceError(Exception):
@@ -40,23 +38,33 @@ def prefilter_tokens(manager_factories: Iterable[str] = ()) -> Tuple[str, ...]:
 def may_have_findings(text: str, tokens: Tuple[str, ...] = PREFILTER_TOKENS) -> bool:
     """Sound textual test: a file that fails it cannot produce a finding, so it is not parsed.
 
-    Two scans decide for most files ("Manager", "Proxy"); the longer tokens are looked for only after them.
+    The one implementation is :func:`may_have_findings_in_bytes`: the text is encoded (UTF-8, where a token
+    is a substring exactly when it is one of the text) and asked there.
     """
-    if "Manager" in text and ("multiprocessing" in text or "SyncManager" in text):
-        return True
-    if "Proxy" in text and any(token in text for token in PROXY_ANNOTATIONS):
-        return True
-    return any(token in text for token in tokens)
+    return may_have_findings_in_bytes(text.encode("utf-8", "surrogatepass"), tokens)
 
 
 def may_have_findings_in_bytes(raw: bytes, tokens: Tuple[str, ...] = PREFILTER_TOKENS) -> bool:
     """:func:`may_have_findings` on undecoded bytes, final for every ASCII-compatible encoding (UTF-8, the
-    Latin and Windows code pages); only UTF-16/32 text must be decoded and asked again."""
-    if b"Manager" in raw and (b"multiprocessing" in raw or b"SyncManager" in raw):
-        return True
-    if b"Proxy" in raw and any(token in raw for token in _PROXY_ANNOTATIONS_BYTES):
-        return True
-    return any(token.encode() in raw for token in tokens)
+    Latin and Windows code pages); only UTF-16/32 text must be decoded and asked again.
+
+    One scan per gate decides for most files (``Manager``, ``Proxy``); the longer tokens are looked for only
+    after it.
+    """
+    for gate, others in _GATES:
+        if gate in raw:
+            for token in others:
+                if token in raw:
+                    return True
+    for extra in tokens:
+        if _encoded(extra) in raw:
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _encoded(token: str) -> bytes:
+    return token.encode("utf-8", "surrogatepass")
 
 
 def decode(path: str, raw: bytes) -> SourceFile:

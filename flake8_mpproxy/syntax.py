@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Tuple
 
-from .values import PROXY_TYPE_NAMES, is_constant_key  # noqa: F401 (re-exported)
+from .api import MANAGER_ANNOTATIONS, PROXY_TYPE_NAMES
+from .values import is_constant_key  # noqa: F401 (re-exported)
 
 Range = Tuple[int, int, int, int]
 
@@ -90,7 +91,7 @@ def annotation_kind(annotation: ast.AST) -> Optional[str]:
         name = annotation.id
     else:
         return None
-    if name == "SyncManager":
+    if name in MANAGER_ANNOTATIONS:
         return "manager"
     kind = PROXY_TYPE_NAMES.get(name)
     return None if kind == "auto" else kind
@@ -121,3 +122,12 @@ def assigns_to_first_arg(func: ast.AST) -> bool:
 
 def decorator_names(node: ast.AST) -> Dict[str, ast.AST]:
     return {display(d): d for d in getattr(node, "decorator_list", [])}
+
+
+def reads_same(value_node: ast.AST, target: ast.Subscript) -> bool:
+    """``value_node`` reads the item ``target`` stores (``d[k] = d[k] + 1``): a read-modify-write."""
+    wanted = ast.dump(target.value), ast.dump(target.slice)
+    for node in ast.walk(value_node):
+        if isinstance(node, ast.Subscript) and (ast.dump(node.value), ast.dump(node.slice)) == wanted:
+            return True
+    return False

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from .values import NEWEST_TARGET, OLDEST_TARGET, Version
+from .api import NEWEST_TARGET, OLDEST_TARGET, Version
 
 TARGET_NAMES = tuple(f"py3{minor}" for minor in range(OLDEST_TARGET[1], NEWEST_TARGET[1] + 1))
 _CLAUSE = re.compile(r"^(~=|===|==|!=|<=|>=|<|>)\s*v?([0-9]+(?:\.[0-9]+)*)(\.\*)?(?:[-_.]?[A-Za-z][A-Za-z0-9.]*)?$")

@@ -1,117 +1,16 @@
-"""The abstract values the inference tracks (managers, proxies, copies read from proxies, ...) and API tables."""
+"""The abstract values the inference tracks (managers, proxies, copies read from proxies, ...).
+
+What the multiprocessing API is lives in :mod:`api`."""
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
-
-# --- what the multiprocessing API is --------------------------------------------------------------------------
-
-#: Calls that return a running manager (qualified names after import resolution).
-MANAGER_FACTORIES = frozenset({"multiprocessing.Manager", "multiprocessing.context.BaseContext.Manager"})
-#: Manager classes: instances are managers; ``.start()`` or ``with`` starts them.
-MANAGER_CLASSES = frozenset(
-    {"multiprocessing.managers.SyncManager", "multiprocessing.managers.BaseManager", "multiprocessing.SyncManager"}
+from .api import (  # noqa: F401 (the tables' old home: re-exported)
+    NEWEST_TARGET, OLDEST_TARGET, PROXY_METHODS_SINCE, PROXY_TYPE_NAMES, PROXY_TYPE_SINCE, SYNC_TYPEIDS, TYPEID_SINCE,
 )
-CONTEXT_FACTORIES = frozenset({"multiprocessing.get_context"})
-PROCESS_CLASSES = frozenset({"multiprocessing.Process", "multiprocessing.process.BaseProcess",
-                             "multiprocessing.context.Process"})
-THREAD_CLASSES = frozenset({"threading.Thread"})
-PROCESS_POOLS = frozenset({"multiprocessing.Pool", "multiprocessing.pool.Pool",
-                           "concurrent.futures.ProcessPoolExecutor",
-                           "concurrent.futures.process.ProcessPoolExecutor"})
-THREAD_POOLS = frozenset({"multiprocessing.pool.ThreadPool", "multiprocessing.dummy.Pool",
-                          "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"})
-PARTIAL = frozenset({"functools.partial"})
-SHALLOW_COPY = frozenset({"copy.copy"})
 
-#: Every qualified name of the tables above (what ``from multiprocessing import *`` may bind).
-API_NAMES = (MANAGER_FACTORIES | MANAGER_CLASSES | CONTEXT_FACTORIES | PROCESS_CLASSES | THREAD_CLASSES
-             | PROCESS_POOLS | THREAD_POOLS | PARTIAL | SHALLOW_COPY)
-
-#: A Python version, (major, minor); a *target* is the oldest Python the checked code must run on.
-Version = Tuple[int, int]
-OLDEST_TARGET: Version = (3, 9)
-NEWEST_TARGET: Version = (3, 15)
-
-#: Proxy kinds made by SyncManager's typeids.
-SYNC_TYPEIDS: Dict[str, str] = {
-    "dict": "dict", "list": "list", "Namespace": "namespace", "Value": "value", "Array": "array",
-    "Queue": "queue", "JoinableQueue": "queue", "Event": "sync", "Lock": "lock", "RLock": "lock",
-    "Semaphore": "lock", "BoundedSemaphore": "lock", "Condition": "lock", "Barrier": "sync", "Pool": "pool",
-    "set": "set",
-}
-#: ``proxytype=`` names in ``register(...)`` calls, and proxy annotations.
-PROXY_TYPE_NAMES: Dict[str, str] = {
-    "DictProxy": "dict", "ListProxy": "list", "BaseListProxy": "list", "NamespaceProxy": "namespace",
-    "ValueProxy": "value", "ArrayProxy": "array", "AcquirerProxy": "lock", "ConditionProxy": "lock",
-    "SetProxy": "set", "AutoProxy": "auto",
-}
-#: The class name of a kind's proxies, as messages name them.
-PROXY_CLASS_OF_KIND: Dict[str, str] = {"dict": "DictProxy", "list": "ListProxy", "lock": "AcquirerProxy",
-                                       "set": "SetProxy"}
-
-# What each CPython added to ``multiprocessing.managers`` after the oldest target, read from the stdlib source
-# of every version from 3.9 to 3.15 (``_exposed_`` lists and ``SyncManager.register`` calls) and run on each:
-#   3.9 to 3.13: the same typeids and exposed methods.
-#   3.14: ListProxy clear/copy; DictProxy |, |=, reversed(), fromkeys (gh-103134);
-#        SyncManager.set() and SetProxy; AcquirerProxy/ConditionProxy locked().
-#   3.15: nothing (its managers.py exposes exactly what 3.14's does).
-# Before the version given, each of these raises: AttributeError for a method or typeid, TypeError for an
-# operator, KeyError for reversed() on a DictProxy. MPP107 reports them for targets below that version.
-
-#: SyncManager typeids newer than the oldest target: typeid -> the version that added it.
-TYPEID_SINCE: Dict[str, Version] = {"set": (3, 14)}
-#: Proxy classes newer than the oldest target (annotations and ``proxytype=`` still name them on any target).
-PROXY_TYPE_SINCE: Dict[str, Version] = {"SetProxy": (3, 14)}
-#: Methods (and the operator dunders) a proxy kind gained after the oldest target: kind -> method -> version.
-#: ``lock.locked`` reaches the referent: threading.Lock, RLock and Condition have it on 3.14, Semaphore does not.
-PROXY_METHODS_SINCE: Dict[str, Dict[str, Version]] = {
-    "list": {"clear": (3, 14), "copy": (3, 14)},
-    "dict": {"__or__": (3, 14), "__ror__": (3, 14), "__ior__": (3, 14), "__reversed__": (3, 14),
-             "fromkeys": (3, 14)},
-    "lock": {"locked": (3, 14)},
-}
-#: SetProxy's exposed methods (3.14): the whole proxy is as new as its typeid, so none needs its own version.
-SET_PROXY_METHODS = frozenset({
-    "__and__", "__contains__", "__iand__", "__ior__", "__isub__", "__iter__", "__ixor__", "__len__", "__or__",
-    "__rand__", "__ror__", "__rsub__", "__rxor__", "__sub__", "__xor__", "__ge__", "__gt__", "__le__", "__lt__",
-    "add", "clear", "copy", "difference", "difference_update", "discard", "intersection", "intersection_update",
-    "isdisjoint", "issubset", "issuperset", "pop", "remove", "symmetric_difference",
-    "symmetric_difference_update", "union", "update",
-})
-
-
-def method_since(kind: str, method: str) -> Optional[Version]:
-    """The version that added ``method`` to proxies of ``kind``; None when every supported version has it."""
-    return PROXY_METHODS_SINCE.get(kind, {}).get(method)
-
-
-def version_text(version: Version) -> str:
-    """``(3, 14)`` -> ``"3.14"``."""
-    return f"{version[0]}.{version[1]}"
-
-
-#: Pool methods whose first argument runs in a worker: how the remaining arguments reach its parameters.
-POOL_METHODS: Dict[str, str] = {
-    "map": "iter", "imap": "iter", "imap_unordered": "iter", "map_async": "iter",
-    "starmap": "star", "starmap_async": "star", "apply": "apply", "apply_async": "apply", "submit": "call",
-}
-
-#: Methods that change a list, dict, set, deque or bytearray in place.
-MUTATORS = frozenset({
-    "append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update", "setdefault",
-    "popitem", "add", "discard", "intersection_update", "difference_update", "symmetric_difference_update",
-    "appendleft", "extendleft", "popleft", "rotate", "__iadd__", "__imul__", "__ior__", "__iand__", "__isub__",
-    "__ixor__", "__setitem__", "__delitem__", "__setattr__", "__delattr__",
-})
-#: Proxy reads that hand back a copy of one stored value: method -> does its first argument name the key?
-COPY_READ_METHODS: Dict[str, Dict[str, bool]] = {
-    "dict": {"get": True, "setdefault": True, "__getitem__": True},
-    "list": {"__getitem__": True},
-    "value": {"get": False},
-}
 #: Builtins that neither keep nor change their arguments: passing an alias to them is not an escape.
 PURE_BUILTINS = frozenset({
     "print", "len", "str", "repr", "sorted", "list", "tuple", "set", "frozenset", "dict", "sum", "min", "max",

@@ -58,3 +58,60 @@ def test_explain_prints_what_why_examples_and_fix():
     for part in ("MPP101 mutation-of-proxy-copy", "Why it is bad:", "Example:", "Use instead:", "Fix: safe"):
         assert part in text
     assert all(entry.code in rule_list() for entry in RULES)
+
+
+# --- the rule registry: each catalogue code has one rule module ----------------------------------------------
+
+RULES_DIR = ROOT / "flake8_mpproxy" / "rules"
+
+
+def _rule_modules():
+    """Every module file in flake8_mpproxy/rules/, imported (also one the catalogue forgot to name)."""
+    import importlib
+
+    return {path.stem: importlib.import_module(f"flake8_mpproxy.rules.{path.stem}")
+            for path in sorted(RULES_DIR.glob("*.py")) if path.stem != "__init__"}
+
+
+def test_every_catalogue_code_has_exactly_one_rule_module():
+    owners = {}
+    for name, module in _rule_modules().items():
+        for code in module.CODES:
+            owners.setdefault(code, []).append(name)
+    assert {code: names for code, names in owners.items() if len(names) != 1} == {}
+    assert set(owners) == set(BY_CODE), "a code without a rule module, or a rule module for an unknown code"
+    for entry in RULES:
+        assert owners[entry.code] == [entry.module], f"{entry.code}: catalogue names {entry.module!r}"
+
+
+def test_the_registry_loads_the_modules_the_catalogue_names_and_each_observation_has_a_rule():
+    from flake8_mpproxy import rules
+    from flake8_mpproxy.observations import OBSERVATIONS
+
+    assert [module.name for module in rules.MODULES] == list(dict.fromkeys(entry.module for entry in RULES))
+    assert set(_rule_modules()) == {module.name for module in rules.MODULES}
+    handled = {kind for module in rules.MODULES for kind in module.handles}
+    assert handled == set(OBSERVATIONS)
+
+
+def test_only_rules_with_an_enabled_code_hear_observations():
+    from flake8_mpproxy import rules
+    from flake8_mpproxy.observations import CopyMutated, ManagerStarted
+
+    only_201 = rules.handlers_for(frozenset({"MPP201"}))
+    assert set(only_201) == {ManagerStarted}
+    assert CopyMutated in rules.handlers_for(frozenset({"MPP101"}))
+
+
+def test_a_deselected_rule_reports_nothing_while_the_others_still_do(tmp_path):
+    from flake8_mpproxy.cli import main
+
+    source = tmp_path / "m.py"
+    source.write_text(BY_CODE["MPP201"].bad + "\n" + BY_CODE["MPP101"].bad.replace("if __name__", "if False and __name__"))
+    out = tmp_path / "out.txt"
+    main(["--isolated", "--select", "MPP101", "-o", str(out), str(source)])
+    only_101 = out.read_text()
+    main(["--isolated", "--select", "MPP101,MPP201", "-o", str(out), str(source)])
+    both = out.read_text()
+    assert "MPP101" in only_101 and "MPP201" not in only_101
+    assert "MPP101" in both and "MPP201" in both

@@ -67,3 +67,31 @@ def test_configured_manager_factories_join_the_tokens(tmp_path):
     result = check_file(str(path), path.read_bytes(), settings)
     assert [f.code for f in result.findings] == ["MPP101", "MPP201"]
     assert check_file(str(path), path.read_bytes(), Settings()).findings == ()
+
+
+def test_every_annotation_the_analysis_knows_lets_a_file_through(tmp_path):
+    """The prefilter's tokens come from the API table: a proxy annotation the analysis reads (ConditionProxy
+    was once missing from the prefilter's own list) makes the file a candidate, and its finding is reported."""
+    from flake8_mpproxy.api import PROXY_TYPE_NAMES
+    from flake8_mpproxy.cli import main
+
+    for name, kind in PROXY_TYPE_NAMES.items():
+        text = f"def f(p: {name!r}):\n    return p\n"
+        assert may_have_findings(text) == (kind != "auto"), name
+    path = tmp_path / "cond.py"
+    path.write_text('def f(c: "ConditionProxy"):\n    c.locked()\n')
+    out = tmp_path / "out.txt"
+    assert main(["--isolated", "--target-version", "py39", "-o", str(out), str(path)]) == 1
+    assert "cond.py:2:5: MPP107" in out.read_text()
+
+
+@pytest.mark.parametrize("text", [
+    "from multiprocessing import Manager\n", "x: 'SyncManager'\n", "Manager = 1\n", "p: ListProxy\n",
+    "# caf\u00e9 DictProxy\n", "s = '\udcff'\nimport multiprocessing\n", "nothing here\n",
+])
+def test_the_text_and_bytes_prefilters_agree(text):
+    from flake8_mpproxy.source import may_have_findings_in_bytes
+
+    tokens = prefilter_tokens(["pkg.make_manager"])
+    assert may_have_findings(text, tokens) == may_have_findings_in_bytes(text.encode("utf-8", "surrogatepass"), tokens)
+    assert may_have_findings(text + "make_manager()\n", tokens)

@@ -18,7 +18,7 @@ import libcst as cst
 from ..findings import (
     FORM_GUARD, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding,
 )
-from ..checks import temp_base
+from ..rules.copies import temp_base
 from ..syntax import is_main_guard
 from . import rewrites
 from .locate import BARRIERS, NodeIndex

@@ -34,7 +34,8 @@ class Binder:
 
     def bind(self, name: str, value: Optional[Value], origin: Optional[ast.AST] = None) -> None:
         scope = self.w.scope
-        self.w.report.rebind(scope.aliases, name)
+        if scope.aliases.is_alias(name):
+            self.w.end_aliases(scope.aliases.end([name]))
         if name in scope.globals:
             scope = self.w.module_scope
         elif name in scope.nonlocals:

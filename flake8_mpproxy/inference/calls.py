@@ -5,13 +5,16 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, List, Optional
 
+from ..api import (
+    COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS, PROCESS_CLASSES,
+    PROCESS_POOLS, PROXY_TYPE_NAMES, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
+)
 from ..values import (
-    COPY_READ_METHODS, CONTEXT_FACTORIES, INTERESTING, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS,
-    PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, PURE_BUILTINS, SHALLOW_COPY, THREAD_CLASSES,
-    THREAD_POOLS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial,
-    Pool, Proxy, QualName, Seq, Value, richness,
+    INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass,
+    Mapping, Partial, Pool, Proxy, QualName, Seq, Value, richness
 )
 
+from ..observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall
 from ..syntax import alias_root, display, key_source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -107,7 +110,7 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     if isinstance(receiver, Copy):
         if w.is_mutator(method):
             w.note_write(receiver.proxy)
-            w.report.mutation_of_copy(node, receiver, method, w.site())
+            w.report.observe(CopyMutated(node, receiver, method, w.site()))
         return None
     if isinstance(receiver, Proxy):
         return proxy_method(w, node, func, receiver, args)
@@ -134,7 +137,7 @@ def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
         w.note_write(proxy)
     if func.value in w.nested_reads and w.is_mutator(method):
         w.rely(func.value)
-    w.report.unsupported_method(node, proxy, name, method)
+    w.report.observe(ProxyMethodCall(node, proxy, name, method))
     if method == "update":
         w.scope.aliases.write_back_any(proxy, node)
     if proxy.kind == "dict" and method in ("values", "items"):
@@ -168,7 +171,7 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
     if kind is None:
         return None
     if not manager.cls.registers(method):  # SyncManager's own typeid: may be newer than the target
-        w.report.unsupported_typeid(node, display(node.func.value), method)  # type: ignore[attr-defined]
+        w.report.observe(TypeidCall(node, display(node.func.value), method))  # type: ignore[attr-defined]
     proxy = w.proxy_at(node, kind, manager)
     initial = args[0] if args else None
     keyed = nested_by_key(node.args[0] if node.args else None, initial)
@@ -288,7 +291,7 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
 def builtin_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Value]]) -> Optional[Value]:
     first = args[0] if args else None
     if name == "reversed" and isinstance(first, Proxy):
-        w.report.unsupported_reversed(node, first, display(node.args[0]))
+        w.report.observe(ProxyReversed(node, first, display(node.args[0])))
     if name == "enumerate" and isinstance(first, Proxy) and first.kind == "list":
         return Iteration(first, display(node.args[0]), "enumerate", node)
     if name in ("iter", "list", "tuple", "sorted", "reversed") and isinstance(first, Seq):
@@ -358,7 +361,7 @@ def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: Lis
         if child:
             for arg_node, value in zip(node.args[1:], args[1:]):
                 if isinstance(value, Manager):
-                    w.report.manager_passed(arg_node)
+                    w.report.observe(ManagerPassed(arg_node))
     if isinstance(target, (Function, Partial)):
         call_function(w, node, target, positional, named, how="pool" if child else "thread-pool")
     return None
@@ -371,16 +374,16 @@ def element(value: Optional[Value]) -> Optional[Value]:
 def report_managers_in(w: "Walker", node: ast.AST, value: Optional[Value]) -> None:
     """MPP203: a manager among a child's arguments, at the element that holds it."""
     if isinstance(value, Manager):
-        w.report.manager_passed(node)
+        w.report.observe(ManagerPassed(node))
     elif isinstance(value, Seq) and value.items is not None:
         nodes = value.nodes or []
         for index, item in enumerate(value.items):
             if isinstance(item, Manager):
-                w.report.manager_passed(nodes[index] if index < len(nodes) else node)
+                w.report.observe(ManagerPassed(nodes[index] if index < len(nodes) else node))
     elif isinstance(value, Mapping):
         for item in value.items.values():
             if isinstance(item, Manager):
-                w.report.manager_passed(node)
+                w.report.observe(ManagerPassed(node))
 
 
 def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optional[Value]],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
+from ..observations import NameRead, ProxyOperator
 from ..syntax import display, key_source
 from ..values import (
     ClassInfo, Copy, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join,
@@ -60,9 +61,9 @@ class Expressions:
         left = self.ev(node.left)
         right = self.ev(node.right)
         if isinstance(left, Proxy):  # ``d | x``: an operator the proxy type may lack on the target (MPP107)
-            self.w.report.unsupported_operator(node, left, display(node.left), reflected=False)
+            self.w.report.observe(ProxyOperator(node, left, display(node.left), False))
         elif isinstance(right, Proxy):
-            self.w.report.unsupported_operator(node, right, display(node.right), reflected=True)
+            self.w.report.observe(ProxyOperator(node, right, display(node.right), True))
 
     def ev_Compare(self, node: ast.Compare) -> None:
         values = [self.ev(node.left)] + [self.ev(comparator) for comparator in node.comparators]
@@ -88,7 +89,7 @@ class Expressions:
             if origin == "global":
                 self.w.facts.read("child", self.w.scope.func)
                 self.w.facts.read("calls", self.w.scope.func)
-            self.w.report.name_read(node, value, origin, self.w.scope, self.w.facts)
+            self.w.report.observe(NameRead(node, value, origin, self.w.scope, self.w.facts))
             if isinstance(value, Proxy) and value.manager is not None and value.manager in self.w.scope.shutdown:
                 self.w.note_use(value, "used after its manager shut down")
         return value

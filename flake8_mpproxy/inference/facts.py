@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, Optional, Set, Tuple
 
-from .. import checks
+from .aliases import AliasTracker
 from .solver import FactKey, Solver
 from ..values import ClassInfo, Function, Manager, ManagerClass, Proxy, Value
 
@@ -58,7 +58,7 @@ class Scope:
         self.globals: Set[str] = set()
         self.nonlocals: Set[str] = set()
         self.shutdown: Set[Manager] = set()
-        self.aliases = checks.AliasTracker()
+        self.aliases = AliasTracker()
         self.with_depth = 0
         #: ``with <manager lock>:`` blocks around the current statement, and the loops around it (this unit).
         self.lock_depth = 0

@@ -5,13 +5,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
-from .. import checks
+from ..observations import CopyStored, PlainStore, ProxyAttributeStore, ProxyAugmented, ReadModifyWrite
 from ..locks import is_mutex
-from ..syntax import alias_root, is_main_guard, key_source, target_names
-from ..values import (
-    API_NAMES, INTERESTING, PROCESS_CLASSES, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq,
-    Value,
-)
+from ..syntax import alias_root, is_main_guard, key_source, reads_same, target_names
+from ..api import API_NAMES, PROCESS_CLASSES
+from ..values import INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq, Value
 from .facts import Scope
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -114,7 +112,7 @@ class Statements:
         element = self.w.element_of(iterable, stmt.target, stmt.iter)
         self.assign(stmt.target, element, None, loop=True)
         self.walk_loop_body(stmt.body)
-        self.w.report.finalize_aliases(self.w.scope.aliases, target_names(stmt.target))
+        self.w.end_aliases(self.w.scope.aliases.end(target_names(stmt.target)))
         self.walk_body(stmt.orelse)
 
     def stmt_With(self, stmt: ast.With) -> None:
@@ -263,14 +261,13 @@ class Statements:
                 self.w.record_store(base, key, target, value_node)
                 self.w.facts.read("nested", base)
                 self.w.facts.read("relied", base)
-                self.w.report.plain_store(target, base, key, value_node, self.w.site(locks=False))
+                self.w.report.observe(PlainStore(target, base, key, value_node, self.w.site(locks=False)))
             written_back = self.w.scope.aliases.write_back(base, value_node)
-            rereads = value_node is not None and checks.reads_same(value_node, target)
+            rereads = value_node is not None and reads_same(value_node, target)
             if rereads:
                 self.w.note_use(base, "d[k] = d[k] + ... stores a plain value back")
             if value_node is not None and (written_back or rereads):
-                self.w.report.read_modify_write(target, base, self.w.site(locks=False),
-                                                self.w.unit())
+                self.w.report.observe(ReadModifyWrite(target, base, self.w.site(locks=False), self.w.unit()))
             return
         self.w.note_use(value, "stored in another container")
         self.mutation_through(target, base, "store")
@@ -281,7 +278,7 @@ class Statements:
             self.w.note_write(base)
             if isinstance(value, Proxy) and base.kind == "namespace" and not target.attr.startswith("_"):
                 self.w.store_nested(base, repr(target.attr), value)
-            self.w.report.proxy_attribute_store(target, base)
+            self.w.report.observe(ProxyAttributeStore(target, base))
             self.w.scope.aliases.write_back(base, value_node)
         elif isinstance(base, Instance):
             self.w.set_attr(base.cls, target.attr, value)
@@ -298,7 +295,7 @@ class Statements:
             if isinstance(value, Proxy):
                 self.w.note_write(value)
             if action == "aug" and isinstance(value, Proxy):
-                self.w.report.augmented_proxy(stmt, target, value)  # type: ignore[arg-type]
+                self.w.report.observe(ProxyAugmented(stmt, target, value))  # type: ignore[arg-type]
             elif action == "aug" and self.w.scope.aliases.is_alias(target.id):
                 self.w.note_write(self.w.scope.aliases.states[target.id].copy.proxy)
                 self.w.scope.aliases.mutate(target.id, target, self.statement_path(), "+=")
@@ -318,10 +315,9 @@ class Statements:
         if isinstance(base, Proxy):
             self.w.note_write(base)
             if action == "aug" and isinstance(target, ast.Subscript):
-                self.w.report.read_modify_write(target, base, self.w.site(locks=False),
-                                                self.w.unit())
+                self.w.report.observe(ReadModifyWrite(target, base, self.w.site(locks=False), self.w.unit()))
             if isinstance(target, ast.Attribute):
-                self.w.report.proxy_attribute_store(target, base)
+                self.w.report.observe(ProxyAttributeStore(target, base))
             return
         self.mutation_through(target, base, action)
 
@@ -334,7 +330,7 @@ class Statements:
             self.w.scope.aliases.mutate(root, target, self.statement_path(), _action_word(action))
         elif isinstance(base, Copy):
             self.w.note_write(base.proxy)
-            self.w.report.store_into_copy(target, base, action, self.w.site())
+            self.w.report.observe(CopyStored(target, base, action, self.w.site()))
         elif isinstance(base, Proxy) and inner in self.w.nested_reads:
             self.w.rely(inner)
 

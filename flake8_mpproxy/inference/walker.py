@@ -10,12 +10,13 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tup
 from .. import checks
 from ..concurrency import Concurrency, Write
 from ..findings import Finding
+from ..observations import AliasEnded, ClassAttributeInChild, ManagerStarted, Site
 from ..locks import is_mutex
 from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source, value_type
+from ..api import MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, Version
 from ..values import (
-    INTERESTING, MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, ClassInfo, Copy, Function,
-    Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, Version, richness,
-    slot_of,
+    INTERESTING, ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName,
+    Seq, Value, richness, slot_of
 )
 from .binder import Binder, signature
 from .expressions import Expressions
@@ -69,7 +70,7 @@ class Walker:
     The walk state (scope, statement, barrier, main guard, per-unit writes) lives here, declared below; the
     collaborators it drives are explicit: :class:`Statements` (statements and targets), :class:`Expressions`
     (values of expressions; calls in :mod:`.calls`), :class:`Binder` (names), the :class:`Solver` (which
-    unit next) and the :class:`checks.Reporter` (observations -> findings).
+    unit next) and the :class:`checks.Reporter` (observations -> the rules of :mod:`flake8_mpproxy.rules` -> findings).
     """
 
     def __init__(self, tree: ast.Module, enabled: FrozenSet[str], factories: Iterable[str],
@@ -177,16 +178,21 @@ class Walker:
     # --- bindings other units see ----------------------------------------------------------------------------
 
     def end_scope(self, scope: Scope) -> None:
-        self.report.finalize_aliases(scope.aliases, scope.aliases.names())
+        self.end_aliases(scope.aliases.end(scope.aliases.names()))
 
     # --- statements ------------------------------------------------------------------------------------------
 
-    def site(self, locks: bool = True) -> checks.Site:
+    def end_aliases(self, ended: List[AliasEnded]) -> None:
+        """Aliases of copies that are bound again or go out of scope: the MPP103 rule judges each."""
+        for seen in ended:
+            self.report.observe(seen)
+
+    def site(self, locks: bool = True) -> Site:
         """Where a finding may be: ``locks=False`` skips looking for the manager locks in sight (only a change of
         a copy can be fixed under one)."""
         unit = self.unit()
-        return checks.Site(self.stmt, self.barrier_depth == 0, self.write_at(unit), self.function_scope().lock_depth > 0,
-                           self.visible_locks() if locks else ())
+        return Site(self.stmt, self.barrier_depth == 0, self.write_at(unit), self.function_scope().lock_depth > 0,
+                    self.visible_locks() if locks else ())
 
     def unit(self) -> Optional[FunctionNode]:
         """The function whose code is running here (None: the module body); comprehensions belong to it."""
@@ -243,13 +249,13 @@ class Walker:
             return
         self.facts.read("in-child", unit)
         if unit in self.facts.in_child:
-            self.report.attribute_in_child(node, unit, self.facts.calls.get(unit, {}))
+            self.report.observe(ClassAttributeInChild(node, unit, self.facts.calls.get(unit, {})))
 
     def manager_started(self, node: ast.AST) -> None:
         """A manager starts at ``node``: MPP201 at module level; in a function, the function starts one, and
         module-level code that calls it (directly or through other functions) starts one at import time."""
         if self.at_module_level():
-            self.report.manager_started(node, True)
+            self.report.observe(ManagerStarted(node))
             return
         unit = self.unit()
         if unit is not None and unit not in self.facts.manager_starters:

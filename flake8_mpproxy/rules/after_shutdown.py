@@ -1,0 +1,25 @@
+"""MPP204: a proxy used after its manager shut down (after the ``with Manager()`` block ended)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..observations import NameRead
+from ..values import Manager, Proxy
+
+if TYPE_CHECKING:
+    from ..checks import Reporter
+
+CODES = ("MPP204",)
+
+
+def name_read(reporter: "Reporter", seen: NameRead) -> None:
+    node, value, scope = seen.node, seen.value, seen.scope
+    manager = value.manager if isinstance(value, Proxy) else None
+    if (isinstance(manager, Manager) and manager in scope.shutdown and "MPP204" in reporter.enabled
+            and reporter.first(("MPP204", id(scope), node.id))):
+        with_end = getattr(manager.with_node, "end_lineno", 0)
+        reporter.add("MPP204", node, {"name": node.id, "with_end": str(with_end)}, proxy=node.id)
+
+
+HANDLES = {NameRead: name_read}

@@ -1,0 +1,324 @@
+"""MPP101-MPP103: changes of a copy read from a proxy (a method, a store, a name mutated and never written back).
+
+The three share their fix planning: each change is kept (:class:`PendingCopy`) until the whole file is known,
+since the fix form depends on the proxy's stores (value type, init sites) and on who else may write it at
+the same time (:mod:`flake8_mpproxy.concurrency`); :func:`complete` then builds the findings.
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
+
+from ..catalogue import FIX_NONE, FIX_SAFE
+from ..concurrency import Concurrency, Write
+from ..findings import FORM_NONE, FORM_REASSIGN, FORM_WRITEBACK
+from ..observations import FIXABLE_STATEMENTS, AliasEnded, AliasState, CopyMutated, CopyStored, Site
+from ..syntax import display, node_range
+from ..values import Copy, is_constant_key
+
+if TYPE_CHECKING:
+    from ..checks import Reporter
+
+NAME = "copies"
+CODES = ("MPP101", "MPP102", "MPP103")
+
+LIST_METHODS = frozenset({"append", "extend", "insert", "remove", "sort", "reverse"})
+DICT_METHODS = frozenset({"update", "setdefault", "popitem"})
+
+
+@dataclass
+class PendingCopy:
+    """A change of a copy (MPP101-MPP103) whose fix depends on facts known only after the walk: the stores of
+    the proxy (value type, init sites) and who else may write it at the same time."""
+
+    code: str
+    node: ast.AST
+    copy: Copy
+    site: Site
+    args: Dict[str, str]
+    detail: Dict[str, Any]
+    #: the form the fix takes when one writer is certain (FORM_REASSIGN, FORM_WRITEBACK or FORM_NONE)
+    form: str
+    #: the remedy the message gives for that form
+    remedy: str
+    #: MPP101: the mutating method and its call (the remedy spells ``d[k] += [v]`` where the fix writes it)
+    method: str = ""
+    call: Optional[ast.Call] = None
+
+
+# --- observations -> pending changes ------------------------------------------------------------------------------
+
+def copy_mutated(reporter: "Reporter", seen: CopyMutated) -> None:
+    """MPP101: ``d[k].append(v)``."""
+    if "MPP101" not in reporter.enabled:
+        return
+    call, copy = seen.call, seen.copy
+    receiver = call.func.value  # type: ignore[attr-defined]
+    args = {"expr": display(receiver), "method": seen.method, "proxy": copy.proxy_name, "remedy": ""}
+    _copy_change(reporter, "MPP101", call, copy, seen.site, args, seen.method, call)
+
+
+def copy_stored(reporter: "Reporter", seen: CopyStored) -> None:
+    """MPP102: ``d[k][j] = v``, ``del d[k][j]``, ``d[k][j] += 1``."""
+    if "MPP102" not in reporter.enabled:
+        return
+    words = {"store": "Storing into", "delete": "Deleting from", "aug": "Augmented assignment into"}
+    args = {"action": words.get(seen.action, seen.action),
+            "expr": display(seen.target.value),  # type: ignore[attr-defined]
+            "proxy": seen.copy.proxy_name, "remedy": ""}
+    _copy_change(reporter, "MPP102", seen.target, seen.copy, seen.site, args)
+
+
+def _copy_change(reporter: "Reporter", code: str, node: ast.AST, copy: Copy, site: Site, args: Dict[str, str],
+                 method: str = "", call: Optional[ast.Call] = None) -> None:
+    fixable = (site.fixable() and copy.via in ("subscript", "get", "setdefault", "attribute")
+               and encloses(site.stmt, copy.root))
+    reporter.defer(NAME, PendingCopy(code, node, copy, site, args, copy_detail(copy, site),
+                                     FORM_REASSIGN if fixable else FORM_NONE, "", method, call))
+
+
+def alias_ended(reporter: "Reporter", seen: AliasEnded) -> None:
+    """MPP103: a name bound to a copy was mutated, and neither written back nor passed on, before it ended."""
+    state = seen.state
+    if not state.mutations or state.written or state.escaped or "MPP103" not in reporter.enabled:
+        return
+    name, copy = seen.name, state.copy
+    first_node, _, change = state.mutations[0]
+    expr = store_target(copy) or f"an item of {display(copy.root)}"
+    write = write_back_text(copy, name)
+    args = {"alias": name, "expr": expr, "proxy": copy.proxy_name, "change": change,
+            "remedy": f"Add {write} after the last change." if write else
+            "Iterate over items() and store each changed value back, or store nested proxies."}
+    if write and not stable_key(copy):
+        args["remedy"] = (f"Read the key into a name first (key = {copy.key}; {name} = {copy.proxy_name}[key]) "
+                          f"and add {copy.proxy_name}[key] = {name} after the last change.")
+    first, last = _lifted(state, 0), _lifted(state, -1)
+    refusal = write_back_refusal(state, first, last, copy)
+    fixable = bool(write) and first is not None and last is not None and refusal is None
+    detail = copy_detail(copy, None)
+    detail.update({"alias": name, "write_back": write, "bound_at": node_range(state.bound_at),
+                   "insert_after": node_range(last) if last is not None else None,
+                   "first_change": node_range(first) if first is not None else None,
+                   # one simple statement holds every change: nothing can leave between two of them
+                   "needs_finally": first is not last or not isinstance(first, FIXABLE_STATEMENTS)})
+    if refusal is not None:
+        args["remedy"] = f"{args['remedy']} (--fix leaves it: {refusal}.)"
+    reporter.defer(NAME, PendingCopy("MPP103", first_node, copy, state.site, args, detail,
+                                     FORM_WRITEBACK if fixable else FORM_NONE, args["remedy"]))
+
+
+def _lifted(state: AliasState, index: int) -> Optional[ast.AST]:
+    """The statement of the alias's block that holds mutation ``index`` (the write-back goes after the
+    last one; a ``try/finally`` starts at the first)."""
+    path = state.mutations[index][1]
+    for stmt in reversed(path):
+        if any(stmt is candidate for candidate in state.block):
+            return stmt
+    return None
+
+
+HANDLES = {CopyMutated: copy_mutated, CopyStored: copy_stored, AliasEnded: alias_ended}
+
+
+# --- pending changes -> findings, once the whole file is known ----------------------------------------------------
+
+def complete(reporter: "Reporter", pending: List[PendingCopy], concurrency: Concurrency) -> None:
+    for item in pending:
+        _complete_copy(reporter, item, concurrency)
+
+
+def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Concurrency) -> None:
+    copy, detail, site = pending.copy, pending.detail, pending.site
+    stores = init_stores(copy)
+    types = {kind for _, kind, _, _ in stores}
+    detail["value_type"] = types.pop() if len(types) == 1 else ""
+    detail["init_sites"] = [(node_range(value) if value is not None else None, kind, manager)
+                            for _, kind, manager, value in stores]
+    detail["nested_blocked"] = sorted(copy.proxy.incompatible)
+    form, applicability = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE
+    text = pending.remedy
+    if pending.code in ("MPP101", "MPP102"):
+        text = remedy(copy, pending.method, pending.call, detail["value_type"])
+    reason = None if site.held else concurrency.why(Write(copy.proxy, site.write.unit, site.write.early))
+    if reason is not None:
+        detail["concurrent"] = reason
+        lock = pick_lock(site, concurrency)
+        # a nested proxy makes method calls atomic; an augmented assignment into it is still a
+        # read-modify-write (two round trips), so it gets no nested form here
+        augmented = pending.args.get("action", "").startswith("Augmented")
+        if augmented:
+            detail["nested_races"] = True
+        nested = nested_site(detail) if copy.via == "subscript" and not augmented else None
+        target = store_target(copy) or "the proxy"
+        spelled = f"{target} = {nested[1]}.{nested[0]}()" if nested else ""
+        if lock is not None and form != FORM_NONE:
+            detail["lock"] = lock
+            text = (f"Other writers may run at the same time ({reason}): write it back while holding "
+                    f"manager lock '{lock}' (with {lock}: ...).")
+        else:
+            form, applicability = FORM_NONE, FIX_NONE
+            if spelled:
+                detail["nested_only"] = True
+            text = (f"Writing it back would race with other writers ({reason}): "
+                    + (f"store a nested proxy ({spelled}) or " if spelled else "store a nested proxy or ")
+                    + "hold a manager lock around the read and the write.")
+    args = dict(pending.args)
+    args["remedy"] = text
+    reporter.add(pending.code, pending.node, args, proxy=copy.proxy_name, key=copy.key, form=form,
+                 applicability=applicability, detail=detail)
+
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
+    """What the fixer needs to rewrite a change to ``copy`` (the store facts come in :meth:`Reporter.complete`)."""
+    detail: Dict[str, Any] = {
+        "root": node_range(copy.root),
+        "root_text": display(copy.root),
+        "proxy_name": copy.proxy_name,
+        "via": copy.via,
+        "key_text": copy.key,
+    }
+    if site is not None:
+        detail["stmt"] = node_range(site.stmt)
+    return detail
+
+
+def encloses(outer: ast.AST, inner: ast.AST) -> bool:
+    """``inner`` lies inside ``outer`` (by position): a copy read elsewhere (an alias of an enclosing function,
+    a ``nonlocal``) cannot be rewritten in this statement."""
+    start = (getattr(outer, "lineno", 0), getattr(outer, "col_offset", 0))
+    end = (getattr(outer, "end_lineno", 0), getattr(outer, "end_col_offset", 0))
+    where = (getattr(inner, "lineno", -1), getattr(inner, "col_offset", -1))
+    return start <= where <= end
+
+
+def pick_lock(site: Site, concurrency: Concurrency) -> Optional[str]:
+    """The one manager lock the fixed read-modify-write can hold: in sight, and a parameter, local or closure
+    name where the code may run in a child (a module global there is another object, or no object at all)."""
+    parent_only = concurrency.contexts(site.write.unit) <= {("parent",)}
+    names = [name for name, is_global in site.locks if parent_only or not is_global]
+    return names[0] if len(names) == 1 else None
+
+
+def nested_site(detail: Dict[str, Any]) -> Optional[Tuple[str, str]]:
+    """(``"list"`` or ``"dict"``, manager name) when the value has one init site the nested fix can rewrite."""
+    sites = detail.get("init_sites") or []
+    if len(sites) == 1 and sites[0][0] is not None and sites[0][1] in ("list", "dict") and sites[0][2]:
+        return str(sites[0][1]), str(sites[0][2])
+    return None
+
+
+def init_stores(copy: Copy) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]:
+    """The plain stores that may have put the value read: same constant key, or any key when either side
+    is a variable."""
+    if copy.key is None:
+        return []
+    if is_constant_key(copy.key):
+        found = list(copy.proxy.stores.get(copy.key, []))
+        for key, stores in copy.proxy.stores.items():
+            if not is_constant_key(key):
+                found += stores
+        return found
+    return [store for stores in copy.proxy.stores.values() for store in stores]
+
+
+def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -> str:
+    """The fix, spelled out for this very expression as ``--fix`` writes it (``+=`` only where the value is
+    known to be a list, as the fixer requires)."""
+    if copy.via == "method":
+        return "Change it through a method of the registered class that stores the result."
+    target = store_target(copy)
+    if target is None:
+        return "Store the changed value back into the proxy, or store nested proxies."
+    one_list = value_type == "list" and copy.via == "subscript" and call is not None and len(call.args) == 1 \
+        and not call.keywords and not isinstance(call.args[0], ast.Starred)
+    if method == "append" and one_list and call is not None:
+        write = f"{target} += [{display(call.args[0])}]"
+    elif method == "extend" and one_list and call is not None:
+        write = f"{target} += {display(call.args[0])}"
+    else:
+        temp = temp_base(copy.key)
+        change = f"{temp}.{method}(...)" if method else "change it"
+        if copy.via == "subscript" and copy.key_node is not None and not stable_key(copy):
+            write = f"key = {copy.key}; {temp} = {copy.proxy_name}[key]; {change}; {copy.proxy_name}[key] = {temp}"
+        else:
+            write = f"{temp} = {display(copy.root)}; {change}; {target} = {temp}"
+    nested = "manager.list()" if method in LIST_METHODS else "manager.dict()" if method in DICT_METHODS else ""
+    if nested and copy.via != "value":
+        return f"Write it back ({write}) or store a nested proxy ({target} = {nested})."
+    return f"Write it back ({write})."
+
+
+def temp_base(key: Optional[str]) -> str:
+    """The name of the fix's temporary: from a constant string key (``d["items"]`` -> ``items``), else
+    ``value`` (the fixer adds a number when the name is taken)."""
+    key = key or ""
+    if len(key) > 2 and key[0] == key[-1] and key[0] in "'\"":
+        word = re.sub(r"\W+", "_", key[1:-1]).strip("_").lower()
+        if word.isidentifier() and not keyword.iskeyword(word) and len(word) <= 30:
+            return word
+    return "value"
+
+
+def store_target(copy: Copy) -> Optional[str]:
+    if copy.via == "attribute":
+        return display(copy.root)
+    if copy.via == "value":
+        return f"{copy.proxy_name}.value"
+    if copy.key is None:
+        return None
+    return f"{copy.proxy_name}[{copy.key}]"
+
+
+def write_back_text(copy: Copy, alias: str) -> Optional[str]:
+    target = store_target(copy)
+    return f"{target} = {alias}" if target else None
+
+
+def write_back_refusal(state: AliasState, first: Optional[ast.AST], last: Optional[ast.AST],
+                       copy: Copy) -> Optional[str]:
+    """Why a write-back after the last change would not store the change where it was read, or None.
+
+    The key must be a name or constant (evaluating it again has no side effects), and neither the key nor
+    the proxy's name may be bound again between the read and the write-back.
+    """
+    if not stable_key(copy):
+        return "the key has side effects or may change, so it cannot be evaluated again"
+    if first is None or last is None:
+        return None
+    names = {n for n in (copy.proxy_name, getattr(copy.key_node, "id", None)) if n}
+    block = state.block
+    start = next((i for i, stmt in enumerate(block) if stmt is state.bound_at), -1) + 1
+    end = next((i for i, stmt in enumerate(block) if stmt is last), len(block) - 1)
+    rebound = {n for stmt in block[start:end + 1] for n in stored_names(stmt)} & names
+    if rebound:
+        return f"'{sorted(rebound)[0]}' is bound again between the read and the last change"
+    return None
+
+
+def stored_names(stmt: ast.AST) -> Set[str]:
+    """Names a statement binds or deletes (in its own scope, not in functions or classes it defines)."""
+    found: Set[str] = set()
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            found.add(node.id)
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                stack.append(child)
+    return found
+
+
+def stable_key(copy: Copy) -> bool:
+    """A write-back may repeat the key only when it is a name or a constant (no side effects)."""
+    if copy.key is None:
+        return copy.via in ("attribute", "value")
+    return copy.key_node is None or isinstance(copy.key_node, (ast.Name, ast.Constant))
+
+
