@@ -13,9 +13,10 @@ same: ``flake8-mpproxy ~/.pyenv/versions/3.12/lib`` checks the files although py
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 
-import pathspec
+if TYPE_CHECKING:  # pragma: no cover
+    import pathspec
 
 
 class GitIgnore:
@@ -39,6 +40,8 @@ class GitIgnore:
         if directory not in self._specs:
             try:
                 with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as handle:
+                    import pathspec  # only in a git work tree that has a .gitignore: keep start-up light
+
                     self._specs[directory] = pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
             except OSError:
                 self._specs[directory] = None

@@ -7,7 +7,6 @@ import hashlib
 import json
 from collections import Counter
 from typing import Any, Callable, Dict, List, Sequence, Tuple
-from xml.sax.saxutils import escape, quoteattr
 
 from . import __version__
 from .catalogue import FIX_NONE, FIX_SAFE, FIX_UNSAFE, RULES, Rule, rule
@@ -113,6 +112,8 @@ def gitlab(located: Sequence[Located]) -> str:
 
 def junit(located: Sequence[Located]) -> str:
     """JUnit XML as ruff writes it: one test suite per file, one failing test case per finding."""
+    from xml.sax.saxutils import escape, quoteattr  # imports urllib.request: only when JUnit is asked for
+
     by_path: Dict[str, List[Finding]] = {}
     for path, f in located:
         by_path.setdefault(path, []).append(f)
