@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from .project import importers
+from .project import MAX_FILES, importers
 from .syntax import is_main_guard
 
 
@@ -34,9 +34,12 @@ def plan_move(tree: ast.Module, node: ast.AST, path: Optional[str]) -> GuardPlan
     if path is not None and os.path.basename(path) == "__init__.py":
         return GuardPlan((), "a package __init__.py: importers would lose the names it binds")
     if path is not None:
-        users = importers(path)
+        users, complete = importers(path)
         if users:
             return GuardPlan((), f"other modules import this one ({users[0]}): they would lose its names")
+        if not complete:
+            return GuardPlan((), f"the project has more than {MAX_FILES} Python files, so whether other modules "
+                             "import this one was not checked")
     body = tree.body
     start = next((i for i, stmt in enumerate(body) if contains(stmt, node)), None)
     if start is None or not isinstance(body[start], (ast.Assign, ast.AnnAssign, ast.Expr)):

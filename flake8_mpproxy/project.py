@@ -16,8 +16,8 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".v
                        "dist", "node_modules", ".mypy_cache", ".pytest_cache", "site-packages",
                        ".flake8-mpproxy_cache"})
 IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([^#\n]+)|import[ \t]+([^#\n]+))", re.M)
-#: A scan stops after this many files: a larger tree is answered from what was read (and says so nowhere
-#: else, since refusing a move is the safe side).
+#: A scan stops after this many files; a tree it did not read to the end cannot show that nobody imports a
+#: module, so :func:`importers` then says the answer is incomplete (and the guard move is refused).
 MAX_FILES = 20000
 
 
@@ -45,8 +45,9 @@ def module_names(path: str, root: str) -> Set[str]:
 
 
 @lru_cache(maxsize=8)
-def import_index(root: str) -> Tuple[Dict[str, List[str]], Dict[str, List[str]]]:
-    """(absolute dotted name -> importing files, directory -> names imported relatively there)."""
+def import_index(root: str) -> Tuple[Dict[str, List[str]], Dict[str, List[str]], bool]:
+    """(absolute dotted name -> importing files, directory -> names imported relatively there, whether every
+    file of the tree was read)."""
     absolute: Dict[str, List[str]] = {}
     relative: Dict[str, List[str]] = {}
     count = 0
@@ -57,7 +58,7 @@ def import_index(root: str) -> Tuple[Dict[str, List[str]], Dict[str, List[str]]]
                 continue
             count += 1
             if count > MAX_FILES:
-                return absolute, relative
+                return absolute, relative, False
             file_path = os.path.join(directory, name)
             try:
                 with open(file_path, "rb") as handle:
@@ -68,7 +69,7 @@ def import_index(root: str) -> Tuple[Dict[str, List[str]], Dict[str, List[str]]]
                 continue
             for source, imported, plain in IMPORT.findall(text):
                 record(file_path, directory, source, imported, plain, absolute, relative)
-    return absolute, relative
+    return absolute, relative, True
 
 
 def record(file_path: str, directory: str, source: str, imported: str, plain: str,
@@ -92,10 +93,11 @@ def record(file_path: str, directory: str, source: str, imported: str, plain: st
         absolute.setdefault(f"{source}.{item}", []).append(file_path)
 
 
-def importers(path: str, root: Optional[str] = None) -> List[str]:
-    """Files of the project (other than ``path``) that import the module at ``path``, relative to the root."""
+def importers(path: str, root: Optional[str] = None) -> Tuple[List[str], bool]:
+    """Files of the project (other than ``path``) that import the module at ``path``, relative to the root,
+    and whether the whole project was read (False: an importer may have been missed)."""
     root = root or find_root(path)
-    absolute, relative = import_index(root)
+    absolute, relative, complete = import_index(root)
     own = os.path.abspath(path)
     found: Set[str] = set()
     for name in module_names(path, root):
@@ -104,4 +106,4 @@ def importers(path: str, root: Optional[str] = None) -> List[str]:
     if stem.endswith(os.sep + "__init__"):
         stem = stem[: -len("__init__") - 1]
     found.update(relative.get(stem, []))
-    return sorted(os.path.relpath(f, root) for f in found if os.path.abspath(f) != own)
+    return sorted(os.path.relpath(f, root) for f in found if os.path.abspath(f) != own), complete

@@ -145,3 +145,21 @@ def test_no_nested_form_for_an_augmented_assignment_where_writers_race(tmp_path)
     command("--isolated", "--fix", "--fix-style", "auto", str(path), cwd=tmp_path)
     fixed = path.read_text()
     assert "with lock:" in fixed and 'd["k"] = {"n": 0}' in fixed
+
+
+def test_guard_move_refused_when_the_import_scan_stops_early(tmp_path, monkeypatch):
+    """A tree too large to read to the end cannot show that nobody imports the module: no move, and it says so."""
+    from flake8_mpproxy import project
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    for number in range(3):
+        (tmp_path / f"other{number}.py").write_text("x = 1\n")
+    (tmp_path / "script.py").write_text(SCRIPT)
+    monkeypatch.setattr(project, "MAX_FILES", 2)
+    monkeypatch.setattr("flake8_mpproxy.guard.MAX_FILES", 2)
+    project.import_index.cache_clear()
+    try:
+        (finding,) = mpp201(tmp_path / "script.py")
+    finally:
+        project.import_index.cache_clear()
+    assert finding.applicability == "none" and "was not checked" in finding.message
