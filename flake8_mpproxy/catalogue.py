@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
 #: How a rule's findings can be fixed: never, by a safe rewrite, or only with ``--unsafe-fixes``.
 FIX_NONE = "none"
@@ -29,6 +29,9 @@ class Rule:
     #: The module of :mod:`flake8_mpproxy.rules` that reports it (see that package for how to add a rule).
     module: str
     default_on: bool = True
+    #: The message in a Jupyter notebook, where a rule's runtime story differs (see docs/notebooks.md); None:
+    #: the same as ``message``.
+    notebook_message: Optional[str] = None
 
 
 RULES: Tuple[Rule, ...] = (
@@ -236,6 +239,11 @@ RULES: Tuple[Rule, ...] = (
             "'{name}' is read from a module global in {func}(), which runs in a child process; under spawn and "
             "forkserver the child has no such proxy (NameError) or a different one. Pass '{name}' to the child "
             "in args=(...)."
+        ),
+        notebook_message=(
+            "'{name}' is read from a module global in {func}(), which runs in a child process; under spawn and "
+            "forkserver the child cannot load {func}() from the notebook (AttributeError on '__main__'), so "
+            "nothing reaches the manager. Move {func}() into a .py module and pass '{name}' in args=(...)."
         ),
         why=(
             "A child started with spawn or forkserver re-imports the module: a proxy bound under the main guard "

@@ -46,8 +46,11 @@ class Finding:
 
     @property
     def message(self) -> str:
-        """The message without the code, e.g. ``d[k].append() mutates a copy ...``."""
-        return rule(self.code).message.format(**dict(self.args))
+        """The message without the code, e.g. ``d[k].append() mutates a copy ...`` (in a notebook cell, the
+        rule's notebook wording when it has one)."""
+        spec = rule(self.code)
+        template = spec.notebook_message if self.cell is not None and spec.notebook_message else spec.message
+        return template.format(**dict(self.args))
 
     @property
     def text(self) -> str:

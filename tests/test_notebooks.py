@@ -286,6 +286,16 @@ def test_global_proxy_in_a_notebook_child_is_reported_without_a_fix(tmp_path):
     assert [line.split(" ")[:2] for line in findings(result.stdout)] == [["nb.ipynb:cell", "2:2:5:"]]
     assert " MPP202 '" in result.stdout and "fix]" not in result.stdout
     assert path.read_bytes() == before
+    # the notebook's own story (measured in tests/test_notebook_kernel.py), not the .py one
+    assert "cannot load work() from the notebook" in result.stdout and "NameError" not in result.stdout
+
+
+def test_mpp202_keeps_its_script_wording_in_py_files(tmp_path):
+    script = IMPORTS + ("manager = Manager()\nshared = manager.dict()\n\ndef work():\n    shared['x'] = 1\n\n"
+                        "p = Process(target=work)\np.start()\np.join()\n")
+    (tmp_path / "script.py").write_text(script, encoding="utf-8")
+    result = run("--select", "MPP202", "script.py", cwd=tmp_path)
+    assert "NameError" in result.stdout and "from the notebook" not in result.stdout
 
 
 def test_module_level_manager_is_not_reported_in_a_notebook(tmp_path):
