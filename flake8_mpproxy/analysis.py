@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass, replace
 from typing import List, Optional, Sequence, Tuple
 
@@ -13,6 +14,8 @@ from .findings import FORM_GUARD, FORM_NONE, Finding
 from .guard import plan_move
 from .syntax import node_range
 from .inference import analyse
+from .inference.links import Links
+from .crossmodule import links_for, receives_proxies
 from .source import SourceError, SourceFile, decode, may_have_findings, parse, prefilter_tokens
 
 
@@ -31,7 +34,7 @@ class FileResult:
 
 def check_tree(tree: ast.Module, settings: Settings = Settings(),
                lines: Optional[Sequence[str]] = None, path: Optional[str] = None,
-               warnings: Optional[List[str]] = None) -> Tuple[Finding, ...]:
+               warnings: Optional[List[str]] = None, links: Optional[Links] = None) -> Tuple[Finding, ...]:
     """Findings for a parsed module, sorted, for the enabled codes; noqa is the caller's business.
 
     When the analysis stops at its step budget, a warning for the user is appended to ``warnings`` (the
@@ -44,7 +47,7 @@ def check_tree(tree: ast.Module, settings: Settings = Settings(),
     if not enabled:
         return ()
     try:
-        result = analyse(tree, enabled, settings.manager_factories, settings.target_version)
+        result = analyse(tree, enabled, settings.manager_factories, settings.target_version, links=links)
     except RecursionError:
         raise SourceError("nesting too deep to analyse") from None
     if result.stopped_after is not None and warnings is not None:
@@ -100,10 +103,10 @@ def physical_lines(text: str) -> Sequence[str]:
 
 
 def check_source(source: SourceFile, settings: Settings = Settings(),
-                 warnings: Optional[List[str]] = None) -> Tuple[Finding, ...]:
+                 warnings: Optional[List[str]] = None, links: Optional[Links] = None) -> Tuple[Finding, ...]:
     """Parse and analyse a decoded file, then drop what ``# noqa`` comments suppress (as flake8 does)."""
     findings = check_tree(parse(source), settings, physical_lines(source.text),
-                          None if source.path in ("-", "stdin", "<stdin>") else source.path, warnings)
+                          None if source.path in ("-", "stdin", "<stdin>") else source.path, warnings, links)
     if not findings:
         return ()
     return noqa.filter_findings(source.text, findings)
@@ -113,14 +116,18 @@ def check_file(path: str, raw: bytes, settings: Settings = Settings()) -> FileRe
     """Check one file's bytes; never raises for bad input, which becomes ``FileResult.error``.
 
     Every file is decoded (cheap, and an undecodable file is an error whatever it holds); only files that
-    pass the textual prefilter are parsed.
+    pass the textual prefilter are parsed, and those other modules of the project pass proxies to: a real file
+    is analysed with the calls its importers make into it (:mod:`crossmodule`), so a worker module that never
+    mentions multiprocessing still gets the findings its callers' proxies cause.
     """
     warnings: List[str] = []
     try:
         source = decode(path, raw)
-        if not may_have_findings(source.text, prefilter_tokens(settings.manager_factories)):
+        links = links_for(path, settings) if os.path.isfile(path) else None
+        if not may_have_findings(source.text, prefilter_tokens(settings.manager_factories)) and \
+                not receives_proxies(links):
             return FileResult(path)
-        findings = check_source(source, settings, warnings)
+        findings = check_source(source, settings, warnings, links)
     except SourceError as err:
         return FileResult(path, error=str(err))
     return FileResult(path, findings, source=source if findings else None, warnings=tuple(warnings))

@@ -107,3 +107,53 @@ def importers(path: str, root: Optional[str] = None) -> Tuple[List[str], bool]:
         stem = stem[: -len("__init__") - 1]
     found.update(relative.get(stem, []))
     return sorted(os.path.relpath(f, root) for f in found if os.path.abspath(f) != own), complete
+
+
+# --- resolution of imports inside the project -------------------------------------------------------------------
+
+def module_file(base: str, parts: List[str]) -> Optional[str]:
+    """``base/a/b.py`` or ``base/a/b/__init__.py`` for parts ``[a, b]`` (a namespace package has no file)."""
+    path = os.path.join(base, *parts)
+    for candidate in (path + ".py", os.path.join(path, "__init__.py")):
+        if parts and os.path.isfile(candidate):
+            return candidate
+    init = os.path.join(base, "__init__.py")
+    return init if not parts and os.path.isfile(init) else None
+
+
+def search_bases(importer: str, root: str) -> List[str]:
+    """Where an absolute import is looked up, as Python would for a project: the importing script's directory
+    (``sys.path[0]``), the root (flat and package layouts), and ``root/src`` (the ``src/`` layout)."""
+    bases = [os.path.dirname(os.path.abspath(importer)), root, os.path.join(root, "src")]
+    return list(dict.fromkeys(base for base in bases if os.path.isdir(base)))
+
+
+def resolve_module(name: str, importer: str, root: str) -> Optional[str]:
+    """The project file of module ``name`` as imported from ``importer`` (leading dots: relative), or None
+    (the standard library, installed packages and missing modules are not the project's)."""
+    level = len(name) - len(name.lstrip("."))
+    parts = [part for part in name.lstrip(".").split(".") if part]
+    if level:
+        base = os.path.dirname(os.path.abspath(importer))
+        for _ in range(level - 1):
+            base = os.path.dirname(base)
+        bases = [base]
+    else:
+        bases = search_bases(importer, root)
+    root = os.path.abspath(root)
+    for base in bases:
+        found = module_file(base, parts)
+        if found is not None and os.path.abspath(found).startswith(root + os.sep):
+            return os.path.abspath(found)
+    return None
+
+
+def resolve_attribute(qualname: str, importer: str, root: str) -> Optional[Tuple[str, str]]:
+    """``pkg.workers.collect`` -> (the file of ``pkg.workers``, ``collect``) when that module is the project's."""
+    rest = qualname.lstrip(".")
+    level = len(qualname) - len(rest)
+    module, _, attribute = rest.rpartition(".")
+    if not attribute or not (module or level):
+        return None
+    path = resolve_module("." * level + module, importer, root)
+    return (path, attribute) if path is not None else None

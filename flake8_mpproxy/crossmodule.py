@@ -1,0 +1,115 @@
+"""Facts that cross modules: the calls the project's other modules make into one file.
+
+A file is analysed with what its importers pass to its functions (proxies, and how they start them). The
+importers come from the project's textual import index (:mod:`project`), so this works when only the file is
+checked (pre-commit passes staged files only); they are read for facts, never reported. An importer's own
+incoming calls come from its importers in turn (a chain over several modules), with a guard against cycles.
+
+Memory stays bounded: what is kept per module is its outgoing call summaries (:class:`links.CallSummary`),
+keyed by path and file stat; ASTs are dropped as soon as a module's summaries are taken.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections import OrderedDict
+from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
+
+from .config import Settings
+from .inference import analyse
+from .inference.links import CallSummary, Links
+from .project import find_root, importers, resolve_attribute, resolve_module
+from .source import SourceError, decode, parse
+
+Incoming = Dict[str, List[CallSummary]]
+
+#: Outgoing summaries per (path, mtime, size, settings): the only thing kept of a module read for facts.
+_SUMMARIES: "OrderedDict[Tuple[object, ...], List[CallSummary]]" = OrderedDict()
+MAX_SUMMARIES = 4096
+#: Importers followed upward from one file (a chain main -> helpers -> workers is 2).
+MAX_DEPTH = 8
+
+
+def links_for(path: str, settings: Settings) -> Links:
+    """The :class:`Links` to analyse ``path`` with: the calls into it from the project, and ``import *``."""
+    root = find_root(path)
+    return Links(incoming_calls(path, settings, root, frozenset()), star=star_resolver(path, root))
+
+
+def incoming_calls(path: str, settings: Settings, root: str, active: FrozenSet[str]) -> Incoming:
+    """Calls of ``path``'s functions made by the project's modules that import it, by function name."""
+    own = os.path.abspath(path)
+    found: Incoming = {}
+    if len(active) >= MAX_DEPTH:
+        return found
+    for relative in importers(path, root):
+        importer = os.path.abspath(os.path.join(root, relative))
+        if importer in active:
+            continue
+        for summary in outgoing_calls(importer, settings, root, active | {own}):
+            hit = resolve_attribute(summary.target, importer, root)
+            if hit is not None and hit[0] == own:
+                found.setdefault(hit[1], []).append(summary)
+    return found
+
+
+def outgoing_calls(path: str, settings: Settings, root: str, active: FrozenSet[str]) -> List[CallSummary]:
+    """The calls ``path`` makes into other modules (read for facts: errors in it are its own check's)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return []
+    key = (path, stat.st_mtime_ns, stat.st_size, settings)
+    if key in _SUMMARIES:
+        _SUMMARIES.move_to_end(key)
+        return _SUMMARIES[key]
+    summaries = read_outgoing(path, settings, root, active)
+    _SUMMARIES[key] = summaries
+    if len(_SUMMARIES) > MAX_SUMMARIES:
+        _SUMMARIES.popitem(last=False)
+    return summaries
+
+
+def read_outgoing(path: str, settings: Settings, root: str, active: FrozenSet[str]) -> List[CallSummary]:
+    try:
+        with open(path, "rb") as handle:
+            tree = parse(decode(path, handle.read()))
+    except (OSError, SourceError, RecursionError):
+        return []
+    links = Links(incoming_calls(path, settings, root, active), star=star_resolver(path, root))
+    try:
+        analyse(tree, settings.enabled_codes(), settings.manager_factories, settings.target_version, links=links)
+    except RecursionError:
+        return []
+    return links.summaries()
+
+
+def star_resolver(importer: str, root: str) -> Callable[[str], List[str]]:
+    """``from m import *`` of a project module: its public top-level functions (``__all__`` when literal)."""
+    def names(module: str) -> List[str]:
+        found = resolve_module(module, importer, root)
+        return public_names(found) if found is not None else []
+    return names
+
+
+def public_names(path: str) -> List[str]:
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError, RecursionError):
+        return []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets):
+            try:
+                return [str(name) for name in ast.literal_eval(stmt.value)]
+            except ValueError:
+                break
+    return [stmt.name for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and not stmt.name.startswith("_")]
+
+
+def receives_proxies(links: Optional[Links]) -> bool:
+    """Does any importer pass this module a proxy (then it is analysed even if the prefilter skips it)?"""
+    return links is not None and any(kind is not None for calls in links.incoming.values() for call in calls
+                                     for kind in call.args + tuple(k for _, k in call.kwargs))

@@ -1,0 +1,105 @@
+"""What one module's analysis exchanges with the rest of the project: calls into other modules (out), and
+the calls other modules make into this one (in), as small summaries -- never ASTs -- so memory stays bounded
+by the summaries whatever the size of the project.
+
+A summary keeps, per argument, the kind of proxy it carries (or None), how the call runs the function
+(direct, process, pool, partial-..., thread...), whether it sits in a loop, and whether the caller is the
+module body (a direct call from a function of another module runs where that function runs, which this
+module cannot know: it counts as unknown, so concurrent).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
+
+from ..concurrency import CHILD_HOWS
+from ..values import Function, Proxy, Value
+
+if TYPE_CHECKING:
+    from .walker import Walker
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    """One call of a function that another module defines. ``target`` is the dotted name as the caller wrote
+    it (leading dots for a relative import: ``.workers.collect``)."""
+
+    target: str
+    args: Tuple[Optional[str], ...]
+    kwargs: Tuple[Tuple[str, Optional[str]], ...]
+    how: str
+    repeated: bool
+    from_body: bool
+
+
+def kind_of(value: Optional[Value]) -> Optional[str]:
+    """What a summary keeps of an argument: the kind of proxy it is (facts of other kinds stay local)."""
+    return value.kind if isinstance(value, Proxy) else None
+
+
+class Links:
+    """The project side of one module's walk: ``incoming`` calls by function name (in), the calls this module
+    makes into other modules, by call node (out, the latest walk of each call wins), and ``star``: the names a
+    ``from m import *`` of a project module binds."""
+
+    def __init__(self, incoming: Optional[Dict[str, List[CallSummary]]] = None,
+                 star: Optional[Callable[[str], List[str]]] = None) -> None:
+        self.incoming = incoming or {}
+        self.star = star
+        self.outgoing: Dict[ast.Call, CallSummary] = {}
+
+    def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
+               kwargs: Dict[str, Optional[Value]], how: str) -> None:
+        self.outgoing[node] = CallSummary(
+            target, tuple(kind_of(a) for a in args), tuple(sorted((k, kind_of(v)) for k, v in kwargs.items())),
+            how, bool(w.function_scope().loop_depth), w.unit() is None)
+
+    def summaries(self) -> List[CallSummary]:
+        return list(self.outgoing.values())
+
+    def names_of(self, module: str) -> List[str]:
+        return self.star(module) if self.star is not None else []
+
+
+def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) -> None:
+    """Give the module's functions what other modules' calls pass them, and those calls' contexts.
+
+    Each incoming call becomes a call site of its own (a synthetic ``ast.Call``), so :mod:`concurrency` sees
+    the function's callers: a child start (in a loop or not), a direct call from the other module's body (the
+    parent), or a direct call from one of its functions (unknown: concurrent).
+    """
+    from .calls import bind_arguments
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or stmt.name not in incoming:
+            continue
+        proxies: Dict[Tuple[object, str], Proxy] = {}
+        for summary in incoming[stmt.name]:
+            args = [proxy_for(proxies, stmt, index, kind) for index, kind in enumerate(summary.args)]
+            kwargs = {name: proxy_for(proxies, stmt, name, kind) for name, kind in summary.kwargs}
+            bind_arguments(w, Function(stmt), args, kwargs)
+            add_site(w, stmt, summary)
+
+
+def proxy_for(proxies: Dict[Tuple[object, str], Proxy], func: ast.AST, slot: object,
+              kind: Optional[str]) -> Optional[Value]:
+    """One proxy per parameter slot and kind, made in this module (its site: the function's arguments)."""
+    if kind is None:
+        return None
+    key = (slot, kind)
+    if key not in proxies:
+        proxies[key] = Proxy(kind, func.args)  # type: ignore[attr-defined]
+    return proxies[key]
+
+
+def add_site(w: "Walker", func: ast.AST, summary: CallSummary) -> None:
+    site = ast.Call(func=ast.Name(id=summary.target, ctx=ast.Load()), args=[], keywords=[])
+    w.facts.calls.setdefault(func, {})[site] = summary.how
+    if summary.how in CHILD_HOWS and summary.how not in ("thread", "thread-pool"):
+        w.facts.child_targets.add(func)
+        w.facts.in_child.add(func)
+    # the module body is the parent; a function of another module is a unit nobody here calls: unknown
+    w.facts.call_units[site] = None if summary.from_body else ast.Pass()
+    if summary.repeated:
+        w.facts.repeated_calls.add(site)

@@ -1,0 +1,131 @@
+"""Multi-module projects (fixtures/projects/<name>/): findings cross modules (DESIGN §3 "Project-wide").
+
+Each project is copied to tmp_path and checked by the real command; every file's findings must equal its
+inline markers (fixtures/README.md), so a finding caused by a proxy made in main.py is expected in the module
+that mutates it. A pre-commit style run names only the worker module and must still get its finding.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Set, Tuple
+
+import pytest
+
+from flake8_mpproxy.source import may_have_findings, prefilter_tokens
+
+from .programs import FIXTURES, START_METHODS, expected_findings, run_program
+
+PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
+
+
+def run_command(cwd: Path, *paths: str) -> Dict[str, Set[Tuple[int, str]]]:
+    """``python -m flake8_mpproxy --output-format json PATHS`` in ``cwd``: (line, code) per file."""
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--output-format", "json", *paths],
+                          cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.stderr == "", proc.stderr
+    found: Dict[str, Set[Tuple[int, str]]] = {}
+    for item in json.loads(proc.stdout or "[]"):
+        name = str(Path(item["filename"]))
+        found.setdefault(name, set()).add((item["location"]["row"], item["code"]))
+    return found
+
+
+def markers(project: Path) -> Dict[str, Set[Tuple[int, str]]]:
+    wanted: Dict[str, Set[Tuple[int, str]]] = {}
+    for path in sorted(project.rglob("*.py")):
+        expected = {(line, code) for line, code, _ in expected_findings(path)}
+        if expected:
+            wanted[str(path.relative_to(project))] = expected
+    return wanted
+
+
+@pytest.fixture
+def copy(tmp_path):
+    def make(project: Path) -> Path:
+        target = tmp_path / project.name
+        shutil.copytree(project, target)
+        return target
+    return make
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_project_findings_match_the_markers(project, copy):
+    root = copy(project)
+    assert run_command(root, ".") == markers(project)
+
+
+@pytest.mark.parametrize("project", [p for p in PROJECTS if p.name != "correct_twin"], ids=lambda p: p.name)
+def test_only_the_worker_module_named_still_gets_its_finding(project, copy):
+    """pre-commit passes the staged files only: each marked module alone is checked against its importers."""
+    root = copy(project)
+    for name, expected in markers(project).items():
+        assert run_command(root, name) == {name: expected}, name
+
+
+def test_a_multiprocessing_free_module_is_checked_when_a_caller_passes_it_a_proxy(copy):
+    root = copy(FIXTURES / "projects" / "process_target")
+    text = (root / "workers.py").read_text()
+    assert "multiprocessing" not in text
+    assert not may_have_findings(text, prefilter_tokens(())), "the prefilter alone would skip it"
+    assert run_command(root, "workers.py") == {"workers.py": {(5, "MPP101")}}
+
+
+def test_without_the_caller_the_worker_gets_nothing(copy):
+    """The finding comes from main.py's call: remove the call and the worker is clean again."""
+    root = copy(FIXTURES / "projects" / "process_target")
+    (root / "main.py").write_text("from workers import collect\n\ncollect({}, 'a', 4)\n")
+    assert run_command(root, ".") == {}
+
+
+def test_an_unrelated_module_with_the_same_function_name_gets_nothing(copy):
+    root = copy(FIXTURES / "projects" / "process_target")
+    (root / "other.py").write_text("def collect(shared, key, value):\n    shared[key].append(value)\n")
+    assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
+
+
+def applicability(root: Path, path: str) -> Set[str]:
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--output-format", "json", path],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    return {item["fix_applicability"] for item in json.loads(proc.stdout)}
+
+
+def test_the_callers_start_decides_whether_the_reassign_fix_is_safe(copy):
+    """A target started once from main.py's body is one writer (safe); a pool worker runs many at once."""
+    assert applicability(copy(FIXTURES / "projects" / "process_target"), "workers.py") == {"safe"}
+    assert applicability(copy(FIXTURES / "projects" / "pool_workers"), "tasks.py") == {"none"}
+
+
+def test_a_target_started_in_a_loop_in_another_module_is_concurrent(copy):
+    root = copy(FIXTURES / "projects" / "process_target")
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace(
+        "        child = Process(", "        for _ in range(2):\n            child = Process("))
+    assert applicability(root, "workers.py") == {"none"}
+
+
+#: Runnable projects: entry script, and the STATE it prints (the proxies' changes in other modules are lost;
+#: the correct twin keeps them), under every start method.
+RUNS = {
+    "process_target": ("main.py", {"a": []}),
+    "pool_workers": ("main.py", {"a": [], "b": {}}),
+    "executor_submit": ("main.py", {"a": []}),
+    "partial_target": ("main.py", {"a": []}),
+    "chain": ("main.py", {"a": [], "b": []}),
+    "correct_twin": ("main.py", {"a": [4]}),
+}
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_project_runs_as_its_markers_say(name, method, copy, tmp_path):
+    root = copy(FIXTURES / "projects" / name)
+    entry, wants = RUNS[name]
+    status, state = run_program(root / entry, method, root)
+    assert (status, state) == (0, wants), (tmp_path / name / "stderr.txt").read_text()[-2000:]
+    assert bool(markers(FIXTURES / "projects" / name)) == (name != "correct_twin")
