@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 import sys
 from typing import Any, Iterator, List, Sequence, Tuple, Type
 
 from . import __version__
 from .analysis import check_tree
+from .crossmodule import links_for, receives_proxies
 from .catalogue import DEFAULT_OFF
 from .config import ConfigError, Settings, explicitly_selected, resolve_target_version
 from .api import OLDEST_TARGET
@@ -66,13 +68,16 @@ class Plugin:
         cls.opt_in = tuple(code for code in DEFAULT_OFF if explicitly_selected(code, chosen))
 
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
-        if self.lines and not may_have_findings("".join(self.lines), prefilter_tokens(self.manager_factories)):
-            return
         settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories,
                             target_version=self.target_version)
+        # the same project model as the command: the calls other modules make into this file
+        links = links_for(self.filename, settings) if os.path.isfile(self.filename) else None
+        if self.lines and not may_have_findings("".join(self.lines), prefilter_tokens(self.manager_factories)) \
+                and not receives_proxies(links):
+            return
         warnings: List[str] = []
         try:
-            findings = check_tree(self.tree, settings, self.lines or None, warnings=warnings)
+            findings = check_tree(self.tree, settings, self.lines or None, warnings=warnings, links=links)
         except SourceError:  # nesting too deep for the analysis: flake8 goes on with the other plugins
             return
         for warning in warnings:

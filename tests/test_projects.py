@@ -129,3 +129,30 @@ def test_project_runs_as_its_markers_say(name, method, copy, tmp_path):
     status, state = run_program(root / entry, method, root)
     assert (status, state) == (0, wants), (tmp_path / name / "stderr.txt").read_text()[-2000:]
     assert bool(markers(FIXTURES / "projects" / name)) == (name != "correct_twin")
+
+
+def test_a_helper_called_in_one_child_gets_that_childs_context(copy):
+    """leaf.add is called (in a loop, in turn) by helpers.run, which main.py starts once: one writer."""
+    root = copy(FIXTURES / "projects" / "chain")
+    assert applicability(root, "leaf.py") == {"safe"}
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace(
+        "        child = Process(target=helpers.run, args=(shared,))\n        child.start()\n        child.join()\n",
+        "        with Pool(2) as pool:\n            pool.apply_async(helpers.run, (shared,)).get()\n").replace(
+        "import Manager, Process", "import Manager, Pool"))
+    assert "Pool(2)" in (root / "main.py").read_text()
+    assert applicability(root, "leaf.py") == {"none"}
+    assert run_command(root, "leaf.py") == {"leaf.py": {(2, "MPP101")}}
+
+
+@pytest.mark.parametrize("name", ["relative", "pool_workers", "correct_twin"])
+def test_flake8_with_two_jobs_reports_what_the_command_does(name, copy):
+    root = copy(FIXTURES / "projects" / name)
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "MPP", "-j2", "--format",
+                           "%(path)s:%(row)d:%(code)s", "."], cwd=root, capture_output=True, text=True, timeout=120)
+    found: Dict[str, Set[Tuple[int, str]]] = {}
+    for line in proc.stdout.splitlines():
+        path, row, code = line.rsplit(":", 2)
+        found.setdefault(str(Path(path)), set()).add((int(row), code))
+    assert found == markers(FIXTURES / "projects" / name), proc.stdout + proc.stderr
+    assert found == run_command(root, ".")

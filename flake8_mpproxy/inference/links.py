@@ -3,18 +3,18 @@ the calls other modules make into this one (in), as small summaries -- never AST
 by the summaries whatever the size of the project.
 
 A summary keeps, per argument, the kind of proxy it carries (or None), how the call runs the function
-(direct, process, pool, partial-..., thread...), whether it sits in a loop, and whether the caller is the
-module body (a direct call from a function of another module runs where that function runs, which this
-module cannot know: it counts as unknown, so concurrent).
+(direct, process, pool, partial-..., thread...), whether it sits in a loop, and where the calling code runs,
+as the caller's own :mod:`concurrency` answers it once its walk is over: in the parent only, in one child
+that runs once, or anything else (unknown: concurrent, the safe side).
 """
 
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
 
-from ..concurrency import CHILD_HOWS
+from ..concurrency import CHILD_HOWS, PARENT, UNKNOWN, Concurrency
 from ..values import Function, Proxy, Value
 
 if TYPE_CHECKING:
@@ -31,7 +31,13 @@ class CallSummary:
     kwargs: Tuple[Tuple[str, Optional[str]], ...]
     how: str
     repeated: bool
-    from_body: bool
+    #: Where the calling code runs: CALLER_PARENT, CALLER_ONCE (one child, one copy) or CALLER_UNKNOWN.
+    caller: str
+
+
+CALLER_PARENT = "parent"
+CALLER_ONCE = "once"
+CALLER_UNKNOWN = "unknown"
 
 
 def kind_of(value: Optional[Value]) -> Optional[str]:
@@ -49,18 +55,40 @@ class Links:
         self.incoming = incoming or {}
         self.star = star
         self.outgoing: Dict[ast.Call, CallSummary] = {}
+        self.caller_units: Dict[ast.Call, Optional[ast.AST]] = {}
 
     def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]], how: str) -> None:
         self.outgoing[node] = CallSummary(
             target, tuple(kind_of(a) for a in args), tuple(sorted((k, kind_of(v)) for k, v in kwargs.items())),
-            how, bool(w.function_scope().loop_depth), w.unit() is None)
+            how, bool(w.function_scope().loop_depth), CALLER_PARENT)
+        self.caller_units[node] = w.unit()
+
+    def finish(self, concurrency: Concurrency) -> None:
+        """The walk is over: say where each call's code runs, now that the module's call sites are known."""
+        for node, summary in self.outgoing.items():
+            caller = caller_kind(concurrency, self.caller_units.get(node))
+            if caller != summary.caller:
+                self.outgoing[node] = replace(summary, caller=caller)
 
     def summaries(self) -> List[CallSummary]:
         return list(self.outgoing.values())
 
     def names_of(self, module: str) -> List[str]:
         return self.star(module) if self.star is not None else []
+
+
+def caller_kind(concurrency: Concurrency, unit: Optional[ast.AST]) -> str:
+    if unit is None:
+        return CALLER_PARENT
+    if concurrency.self_concurrent(unit) is not None:
+        return CALLER_UNKNOWN
+    contexts = concurrency.contexts(unit)
+    if contexts == frozenset({PARENT}):
+        return CALLER_PARENT
+    if len(contexts) == 1 and UNKNOWN not in contexts:
+        return CALLER_ONCE
+    return CALLER_UNKNOWN
 
 
 def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) -> None:
@@ -94,12 +122,17 @@ def proxy_for(proxies: Dict[Tuple[object, str], Proxy], func: ast.AST, slot: obj
 
 
 def add_site(w: "Walker", func: ast.AST, summary: CallSummary) -> None:
+    """One call site for the incoming call. A direct call made in one child that runs once counts as that
+    child's start; code that runs where this module cannot tell is a unit nobody here calls (unknown); a
+    child started from such code may be started several times (repeated)."""
     site = ast.Call(func=ast.Name(id=summary.target, ctx=ast.Load()), args=[], keywords=[])
-    w.facts.calls.setdefault(func, {})[site] = summary.how
-    if summary.how in CHILD_HOWS and summary.how not in ("thread", "thread-pool"):
+    in_one_child = summary.how == "direct" and summary.caller == CALLER_ONCE
+    how = "process" if in_one_child else summary.how
+    w.facts.calls.setdefault(func, {})[site] = how
+    if how in CHILD_HOWS and how not in ("thread", "thread-pool"):
         w.facts.child_targets.add(func)
         w.facts.in_child.add(func)
-    # the module body is the parent; a function of another module is a unit nobody here calls: unknown
-    w.facts.call_units[site] = None if summary.from_body else ast.Pass()
-    if summary.repeated:
+    unknown = summary.caller == CALLER_UNKNOWN
+    w.facts.call_units[site] = ast.Pass() if unknown and how == "direct" else None
+    if summary.repeated and not in_one_child or unknown and how != "direct":  # (a loop in one child: in turn)
         w.facts.repeated_calls.add(site)

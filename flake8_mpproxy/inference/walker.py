@@ -130,6 +130,8 @@ class Walker:
         writes = [write for unit_writes in self.unit_writes.values() for write in unit_writes]
         concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, writes)
         findings = self.report.complete(concurrency)
+        if self.links is not None:
+            self.links.finish(concurrency)
         walks = {unit_name(unit): count for unit, count in self.solver.walks.items()}
         stats.files += 1
         stats.walks += self.solver.steps

@@ -1,0 +1,56 @@
+"""The project model: where imports of the project lead (DESIGN §3 "Project-wide"), on real trees."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flake8_mpproxy.project import find_root, resolve_attribute, resolve_module
+
+
+def tree(root: Path, *files: str) -> None:
+    for name in files:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+
+
+def test_the_root_is_the_nearest_directory_with_a_marker(tmp_path):
+    tree(tmp_path, "setup.cfg", "pkg/sub/mod.py")
+    assert find_root(str(tmp_path / "pkg" / "sub" / "mod.py")) == str(tmp_path)
+
+
+def test_flat_package_src_and_namespace_layouts(tmp_path):
+    tree(tmp_path, "pyproject.toml", "main.py", "workers.py", "app/__init__.py", "app/jobs.py",
+         "src/lib/__init__.py", "src/lib/core.py", "ns/part/mod.py")
+    main = str(tmp_path / "main.py")
+    assert resolve_module("workers", main, str(tmp_path)) == str(tmp_path / "workers.py")
+    assert resolve_module("app", main, str(tmp_path)) == str(tmp_path / "app" / "__init__.py")
+    assert resolve_module("app.jobs", main, str(tmp_path)) == str(tmp_path / "app" / "jobs.py")
+    assert resolve_module("lib.core", main, str(tmp_path)) == str(tmp_path / "src" / "lib" / "core.py")
+    assert resolve_module("ns.part.mod", main, str(tmp_path)) == str(tmp_path / "ns" / "part" / "mod.py")
+
+
+def test_relative_imports_count_their_dots(tmp_path):
+    tree(tmp_path, "pyproject.toml", "app/__init__.py", "app/a/__init__.py", "app/a/x.py", "app/b.py")
+    importer = str(tmp_path / "app" / "a" / "x.py")
+    assert resolve_module("..b", importer, str(tmp_path)) == str(tmp_path / "app" / "b.py")
+    assert resolve_module(".", importer, str(tmp_path)) == str(tmp_path / "app" / "a" / "__init__.py")
+    assert resolve_attribute("..b.run", importer, str(tmp_path)) == (str(tmp_path / "app" / "b.py"), "run")
+    assert resolve_attribute(".helper", importer, str(tmp_path)) == (
+        str(tmp_path / "app" / "a" / "__init__.py"), "helper")
+
+
+def test_the_standard_library_and_missing_modules_are_not_the_projects(tmp_path):
+    tree(tmp_path, "pyproject.toml", "main.py")
+    main = str(tmp_path / "main.py")
+    assert resolve_module("multiprocessing", main, str(tmp_path)) is None
+    assert resolve_attribute("functools.partial", main, str(tmp_path)) is None
+    assert resolve_attribute("collect", main, str(tmp_path)) is None  # a bare name is no module's attribute
+
+
+def test_nothing_outside_the_root_is_resolved(tmp_path):
+    tree(tmp_path, "outside.py", "proj/pyproject.toml", "proj/main.py")
+    main = str(tmp_path / "proj" / "main.py")
+    assert resolve_module("..outside", main, str(tmp_path / "proj")) is None
+    assert os.path.isfile(tmp_path / "outside.py")
