@@ -18,9 +18,9 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from .config import Settings
 from .inference import analyse
-from .inference.links import CallSummary, Links
-from .project import find_root, importers, resolve_attribute, resolve_module
-from .source import SourceError, decode, parse
+from .inference.links import OPAQUE, OPAQUE_KEY, CallSummary, Links
+from .project import find_root, has_marker, importers, resolve_attribute, resolve_module
+from .source import SourceError, decode, may_have_findings_in_bytes, parse, prefilter_tokens
 
 Incoming = Dict[str, List[CallSummary]]
 
@@ -34,6 +34,8 @@ MAX_DEPTH = 8
 def links_for(path: str, settings: Settings) -> Links:
     """The :class:`Links` to analyse ``path`` with: the calls into it from the project, and ``import *``."""
     root = find_root(path)
+    if not has_marker(root):  # loose files, no project: indexing every directory above would cost a tree walk
+        return Links()
     return Links(incoming_calls(path, settings, root, frozenset()), star=star_resolver(path, root))
 
 
@@ -48,6 +50,9 @@ def incoming_calls(path: str, settings: Settings, root: str, active: FrozenSet[s
         if importer in active:
             continue
         for summary in outgoing_calls(importer, settings, root, active | {own}):
+            if summary is OPAQUE:
+                found.setdefault(OPAQUE_KEY, []).append(summary)
+                continue
             hit = resolve_attribute(summary.target, importer, root)
             if hit is not None and hit[0] == own:
                 found.setdefault(hit[1], []).append(summary)
@@ -74,10 +79,15 @@ def outgoing_calls(path: str, settings: Settings, root: str, active: FrozenSet[s
 def read_outgoing(path: str, settings: Settings, root: str, active: FrozenSet[str]) -> List[CallSummary]:
     try:
         with open(path, "rb") as handle:
-            tree = parse(decode(path, handle.read()))
+            raw = handle.read()
+        incoming = incoming_calls(path, settings, root, active)
+        if not may_have_findings_in_bytes(raw, prefilter_tokens(settings.manager_factories)) and \
+                not receives_proxies(Links(incoming)):
+            return [OPAQUE]  # it has no proxy to pass: not analysed (its calls' contexts are unknown)
+        tree = parse(decode(path, raw))
     except (OSError, SourceError, RecursionError):
         return []
-    links = Links(incoming_calls(path, settings, root, active), star=star_resolver(path, root))
+    links = Links(incoming, star=star_resolver(path, root))
     try:
         analyse(tree, settings.enabled_codes(), settings.manager_factories, settings.target_version, links=links)
     except RecursionError:

@@ -34,6 +34,11 @@ def find_root(path: str) -> str:
         current = parent
 
 
+def has_marker(directory: str) -> bool:
+    """Is ``directory`` a project root (not just the directory :func:`find_root` falls back to)?"""
+    return any(os.path.exists(os.path.join(directory, marker)) for marker in ROOT_MARKERS)
+
+
 def module_names(path: str, root: str) -> Set[str]:
     """The dotted names ``path`` may be imported as: from the root, from ``src/``, and its bare name."""
     relative = os.path.relpath(os.path.abspath(path), root)

@@ -156,3 +156,19 @@ def test_flake8_with_two_jobs_reports_what_the_command_does(name, copy):
         found.setdefault(str(Path(path)), set()).add((int(row), code))
     assert found == markers(FIXTURES / "projects" / name), proc.stdout + proc.stderr
     assert found == run_command(root, ".")
+
+
+def test_an_importer_with_no_proxy_is_not_analysed_but_keeps_the_contexts_unknown(copy):
+    """other.py cannot pass a proxy (no manager in it), so it is only read by the import index; it may still
+    call collect from anywhere, so the one start in main.py no longer makes the fix safe."""
+    root = copy(FIXTURES / "projects" / "process_target")
+    assert applicability(root, "workers.py") == {"safe"}
+    (root / "other.py").write_text("from workers import collect\n\n\ndef again(d):\n    collect(d, 'a', 1)\n")
+    assert applicability(root, "workers.py") == {"none"}
+    assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
+
+
+def test_loose_files_without_a_project_marker_are_checked_one_by_one(copy):
+    root = copy(FIXTURES / "projects" / "process_target")
+    (root / "pyproject.toml").unlink()
+    assert run_command(root, ".") == {}

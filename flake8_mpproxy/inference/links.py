@@ -39,6 +39,11 @@ CALLER_PARENT = "parent"
 CALLER_ONCE = "once"
 CALLER_UNKNOWN = "unknown"
 
+#: What an importer that cannot pass a proxy (no manager in it, none passed to it) stands for, unanalysed:
+#: calls of unknown functions from unknown contexts. Kept under OPAQUE_KEY in ``incoming``.
+OPAQUE = CallSummary("", (), (), "direct", False, CALLER_UNKNOWN)
+OPAQUE_KEY = ""
+
 
 def kind_of(value: Optional[Value]) -> Optional[str]:
     """What a summary keeps of an argument: the kind of proxy it is (facts of other kinds stay local)."""
@@ -99,6 +104,7 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
     parent), or a direct call from one of its functions (unknown: concurrent).
     """
     from .calls import bind_arguments
+    opaque = OPAQUE_KEY in incoming  # then any function called from here may also be called from there
     for stmt in tree.body:
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or stmt.name not in incoming:
             continue
@@ -108,6 +114,8 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
             kwargs = {name: proxy_for(proxies, stmt, name, kind) for name, kind in summary.kwargs}
             bind_arguments(w, Function(stmt), args, kwargs)
             add_site(w, stmt, summary)
+        if opaque:
+            add_site(w, stmt, OPAQUE)
 
 
 def proxy_for(proxies: Dict[Tuple[object, str], Proxy], func: ast.AST, slot: object,
