@@ -29,6 +29,9 @@ _SUMMARIES: "OrderedDict[Tuple[object, ...], List[CallSummary]]" = OrderedDict()
 MAX_SUMMARIES = 4096
 #: Importers followed upward from one file (a chain main -> helpers -> workers is 2).
 MAX_DEPTH = 8
+#: Modules analysed for the facts of one checked file; past it importers stand as opaque callers (a bound on
+#: the cost in a large tree: a proxy passed further away is missed, a context stays unknown, i.e. concurrent).
+MAX_ANALYSED = 16
 
 
 def links_for(path: str, settings: Settings) -> Links:
@@ -36,10 +39,10 @@ def links_for(path: str, settings: Settings) -> Links:
     root = find_root(path)
     if not has_marker(root):  # loose files, no project: indexing every directory above would cost a tree walk
         return Links()
-    return Links(incoming_calls(path, settings, root, frozenset()), star=star_resolver(path, root))
+    return Links(incoming_calls(path, settings, root, frozenset(), [MAX_ANALYSED]), star=star_resolver(path, root))
 
 
-def incoming_calls(path: str, settings: Settings, root: str, active: FrozenSet[str]) -> Incoming:
+def incoming_calls(path: str, settings: Settings, root: str, active: FrozenSet[str], budget: List[int]) -> Incoming:
     """Calls of ``path``'s functions made by the project's modules that import it, by function name."""
     own = os.path.abspath(path)
     found: Incoming = {}
@@ -49,7 +52,7 @@ def incoming_calls(path: str, settings: Settings, root: str, active: FrozenSet[s
         importer = os.path.abspath(os.path.join(root, relative))
         if importer in active:
             continue
-        for summary in outgoing_calls(importer, settings, root, active | {own}):
+        for summary in outgoing_calls(importer, settings, root, active | {own}, budget):
             if summary is OPAQUE:
                 found.setdefault(OPAQUE_KEY, []).append(summary)
                 continue
@@ -59,7 +62,8 @@ def incoming_calls(path: str, settings: Settings, root: str, active: FrozenSet[s
     return found
 
 
-def outgoing_calls(path: str, settings: Settings, root: str, active: FrozenSet[str]) -> List[CallSummary]:
+def outgoing_calls(path: str, settings: Settings, root: str, active: FrozenSet[str],
+                   budget: List[int]) -> List[CallSummary]:
     """The calls ``path`` makes into other modules (read for facts: errors in it are its own check's)."""
     try:
         stat = os.stat(path)
@@ -69,18 +73,22 @@ def outgoing_calls(path: str, settings: Settings, root: str, active: FrozenSet[s
     if key in _SUMMARIES:
         _SUMMARIES.move_to_end(key)
         return _SUMMARIES[key]
-    summaries = read_outgoing(path, settings, root, active)
+    if budget[0] <= 0:
+        return [OPAQUE]  # (not remembered: another file's check may have the budget to read it)
+    budget[0] -= 1
+    summaries = read_outgoing(path, settings, root, active, budget)
     _SUMMARIES[key] = summaries
     if len(_SUMMARIES) > MAX_SUMMARIES:
         _SUMMARIES.popitem(last=False)
     return summaries
 
 
-def read_outgoing(path: str, settings: Settings, root: str, active: FrozenSet[str]) -> List[CallSummary]:
+def read_outgoing(path: str, settings: Settings, root: str, active: FrozenSet[str],
+                  budget: List[int]) -> List[CallSummary]:
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
-        incoming = incoming_calls(path, settings, root, active)
+        incoming = incoming_calls(path, settings, root, active, budget)
         if not may_have_findings_in_bytes(raw, prefilter_tokens(settings.manager_factories)) and \
                 not receives_proxies(Links(incoming)):
             return [OPAQUE]  # it has no proxy to pass: not analysed (its calls' contexts are unknown)
