@@ -48,7 +48,8 @@ def incoming_calls(path: str, settings: Settings, root: str, active: FrozenSet[s
     found: Incoming = {}
     if len(active) >= MAX_DEPTH:
         return found
-    for relative in importers(path, root):
+    users, _complete = importers(path, root)
+    for relative in users:
         importer = os.path.abspath(os.path.join(root, relative))
         if importer in active:
             continue
