@@ -15,7 +15,7 @@ from .guard import plan_move
 from .syntax import node_range
 from .inference import analyse
 from .inference.links import Links
-from .crossmodule import links_for, receives_proxies
+from .crossmodule import involved, links_for, project_warning
 from .source import SourceError, SourceFile, decode, may_have_findings, parse, prefilter_tokens
 
 
@@ -123,11 +123,14 @@ def check_file(path: str, raw: bytes, settings: Settings = Settings()) -> FileRe
     warnings: List[str] = []
     try:
         source = decode(path, raw)
-        links = links_for(path, settings) if os.path.isfile(path) else None
+        real = os.path.isfile(path)
         if not may_have_findings(source.text, prefilter_tokens(settings.manager_factories)) and \
-                not receives_proxies(links):
+                not (real and involved(path, settings)):
             return FileResult(path)
-        findings = check_source(source, settings, warnings, links)
+        findings = check_source(source, settings, warnings, links_for(path, settings) if real else None)
+        stopped = project_warning(path, settings) if real else None
+        if stopped is not None:
+            warnings.append(stopped)
     except SourceError as err:
         return FileResult(path, error=str(err))
     return FileResult(path, findings, source=source if findings else None, warnings=tuple(warnings))

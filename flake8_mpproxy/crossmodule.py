@@ -1,134 +1,242 @@
-"""Facts that cross modules: the calls the project's other modules make into one file.
+"""The project solver: facts that cross modules, computed once per process and project root.
 
-A file is analysed with what its importers pass to its functions (proxies, and how they start them). The
-importers come from the project's textual import index (:mod:`project`), so this works when only the file is
-checked (pre-commit passes staged files only); they are read for facts, never reported. An importer's own
-incoming calls come from its importers in turn (a chain over several modules), with a guard against cycles.
+Facts can only start in a module that passes the textual prefilter (a *seed*): only there can a manager or a
+proxy be made. So the solver scans the project once (:mod:`projectscan`: one read per file, a small record
+each), analyses the seeds, and follows what they pass (calls of other modules' functions with proxies) and
+export (module globals, returned proxies and copies, class attributes) to the project modules that receive
+it, loading those on demand: a module that never mentions multiprocessing can still receive a proxy. A
+module is analysed again only when what it receives grows (incoming calls, or the exports of the modules it
+imports); a worklist drives it, under a budget (:data:`MAX_ANALYSES`) that, when hit, the front ends report
+as one warning line per affected file instead of going quiet.
 
-Memory stays bounded: what is kept per module is its outgoing call summaries (:class:`links.CallSummary`),
-keyed by path and file stat; ASTs are dropped as soon as a module's summaries are taken.
+What is kept per module is its :class:`summaries.ModuleSummary` (calls out, exports): never an AST, so memory
+is bounded by the summaries. Checked files then get their :class:`Links` from the solved state; a file that is
+neither a seed nor reached by any fact costs nothing beyond the prefilter.
 """
 
 from __future__ import annotations
 
 import ast
 import os
-from collections import OrderedDict
-from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
+from collections import deque
+from functools import lru_cache
+from typing import Deque, Dict, FrozenSet, Hashable, List, Optional, Set
 
 from .config import Settings
 from .inference import analyse
-from .inference.links import OPAQUE, OPAQUE_KEY, CallSummary, Links
-from .project import find_root, has_marker, importers, resolve_attribute, resolve_module
-from .source import SourceError, decode, may_have_findings_in_bytes, parse, prefilter_tokens
+from .inference.links import Links
+from .inference.summaries import OPAQUE, OPAQUE_KEY, CallSummary, Export, ModuleSummary
+from .inference.walker import mutator_methods
+from .project import find_root, has_marker
+from .projectscan import ProjectIndex, scan_project
+from .source import SourceError, decode, parse
 
-Incoming = Dict[str, List[CallSummary]]
+#: Module analyses one project solve may take: a base, plus this many per seed. Each analysis of a module
+#: follows a growth of what it receives, so real projects stay far below it.
+BASE_ANALYSES = 200
+ANALYSES_PER_SEED = 6
 
-#: Outgoing summaries per (path, mtime, size, settings): the only thing kept of a module read for facts.
-_SUMMARIES: "OrderedDict[Tuple[object, ...], List[CallSummary]]" = OrderedDict()
-MAX_SUMMARIES = 4096
-#: Importers followed upward from one file (a chain main -> helpers -> workers is 2).
-MAX_DEPTH = 8
-#: Modules analysed for the facts of one checked file; past it importers stand as opaque callers (a bound on
-#: the cost in a large tree: a proxy passed further away is missed, a context stays unknown, i.e. concurrent).
-MAX_ANALYSED = 16
+
+class ProjectSolver:
+    """The solved project: per module, its summary and the calls other modules make into it."""
+
+    def __init__(self, index: ProjectIndex, settings: Settings, budget: Optional[int] = None) -> None:
+        self.index = index
+        self.settings = settings
+        self.summaries: Dict[str, ModuleSummary] = {}
+        self.incoming: Dict[str, Dict[str, Set[CallSummary]]] = {}
+        #: What each module received when it was last analysed (it is analysed again only when this grows).
+        self.inputs_seen: Dict[str, Hashable] = {}
+        self.analyses = 0
+        self.fixed_budget = budget
+        self.stopped = False
+        self._mutators: Dict[str, FrozenSet[str]] = {}
+        self._solved: Set[int] = set()
+
+    def ensure(self, path: str) -> None:
+        """Solve the part of the project ``path`` is in (:meth:`ProjectIndex.component`), once."""
+        component = self.index.component(path)
+        if component in self._solved:
+            return
+        self._solved.add(component)
+        seeds = self.index.seeds_of(component) if component >= 0 else []
+        budget = self.fixed_budget if self.fixed_budget is not None else \
+            BASE_ANALYSES + ANALYSES_PER_SEED * len(seeds)
+        self.solve(seeds, self.analyses + budget)
+
+    # --- the worklist ----------------------------------------------------------------------------------------
+
+    def solve(self, seeds: List[str], limit: int) -> None:
+        queue: Deque[str] = deque(seeds)
+        queued: Set[str] = set(seeds)
+        while queue:
+            path = queue.popleft()
+            queued.discard(path)
+            if self.analyses >= limit:
+                self.stopped = True
+                return
+            for candidate in self.analyse(path):
+                if candidate not in queued and self.wants_analysis(candidate):
+                    queued.add(candidate)
+                    queue.append(candidate)
+
+    def wants_analysis(self, path: str) -> bool:
+        """Is ``path`` involved (a seed, analysed, or given a proxy), and has what it receives changed?"""
+        involved = path in self.summaries or self.index.is_seed(path) or self.receives_facts(path)
+        return involved and self.inputs(path) != self.inputs_seen.get(path)
+
+    def analyse(self, path: str) -> List[str]:
+        """Analyse one module with what it receives now; return the modules its summary may change."""
+        self.analyses += 1
+        self.inputs_seen[path] = self.inputs(path)
+        old = self.summaries.get(path)
+        summary = self.summarise(path)
+        self.summaries[path] = summary
+        candidates: List[str] = []
+        for call in summary.outgoing:
+            hit = self.index.resolve_call(call.target, path)
+            if hit is None or hit[0] == path:
+                continue
+            calls = self.incoming.setdefault(hit[0], {}).setdefault(hit[1], set())
+            if call not in calls:
+                calls.add(call)
+                candidates.append(hit[0])
+        if old is None or summary.exports != old.exports:
+            candidates.extend(self.index.importers_of(path))
+        if old is None:  # modules it imports no longer count it as an opaque (unanalysed) importer
+            candidates.extend(q for q in self.index.imports_of(path) if q in self.summaries)
+        return candidates
+
+    def summarise(self, path: str) -> ModuleSummary:
+        """Read, parse and analyse ``path`` for facts (its own errors are its own check's business)."""
+        try:
+            with open(path, "rb") as handle:
+                tree = parse(decode(path, handle.read()))
+            links = self.links(path)
+            analyse(tree, self.settings.enabled_codes(), self.settings.manager_factories,
+                    self.settings.target_version, links=links)
+        except (OSError, SourceError, RecursionError):
+            return ModuleSummary(self.index.relative(path))
+        return links.summary()
+
+    def inputs(self, path: str) -> Hashable:
+        """What ``path`` receives: incoming calls, whether an unanalysed importer may call it, and the
+        exports of the project modules it imports."""
+        calls = frozenset((name, call) for name, found in self.incoming.get(path, {}).items() for call in found)
+        exports = tuple(self.summaries[q].exports for q in self.index.imports_of(path) if q in self.summaries)
+        return calls, self.opaque(path), exports
+
+    def receives_facts(self, path: str) -> bool:
+        """Does another module pass ``path`` a proxy, or does it import one from a project module?"""
+        if any(call.carries_proxy() for found in self.incoming.get(path, {}).values() for call in found):
+            return True
+        return any(self.summaries[q].exports for q in self.index.imports_of(path) if q in self.summaries)
+
+    def opaque(self, path: str) -> bool:
+        """Does a module that was not analysed import ``path`` (then its functions may be called from
+        anywhere: their contexts are unknown)?"""
+        return any(importer not in self.summaries for importer in self.index.importers_of(path))
+
+    # --- what a checked file gets ----------------------------------------------------------------------------
+
+    def involved(self, path: str) -> bool:
+        """Was ``path`` analysed for facts (a seed, or reached by one): then it must be checked."""
+        self.ensure(path)
+        return path in self.summaries and (self.index.is_seed(path) or self.receives_facts(path))
+
+    def links(self, path: str) -> Links:
+        """The :class:`Links` to analyse ``path`` with: calls into it, imported facts, ``import *`` names."""
+        self.ensure(path)
+        incoming = {name: sorted(found, key=repr) for name, found in self.incoming.get(path, {}).items()}
+        if self.opaque(path):
+            incoming[OPAQUE_KEY] = [OPAQUE]
+        index = self.index
+
+        def lookup(qualname: str) -> Optional[Export]:
+            hit = index.resolve_call(qualname, path)
+            summary = self.summaries.get(hit[0]) if hit is not None else None
+            if summary is None or hit is None:
+                return None
+            return next((export for export in summary.exports if export.name == hit[1]), None)
+
+        return Links(incoming, star=lambda module: index.public_names(module, path), here=index.relative(path),
+                     lookup=lookup, mutators=lambda: self.imported_mutators(path))
+
+    def imported_mutators(self, path: str) -> FrozenSet[str]:
+        """Mutator methods of the classes of the project modules ``path`` imports (asked only when a copy's
+        method is not a known mutator, so most modules never pay for parsing their imports)."""
+        found: Set[str] = set()
+        for imported in self.index.imports_of(path):
+            found |= self.mutators_of(imported)
+        return frozenset(found)
+
+    def mutators_of(self, path: str) -> FrozenSet[str]:
+        """Methods of ``path``'s classes that assign to ``self`` (parsed on demand, kept as names only)."""
+        if path not in self._mutators:
+            try:
+                with open(path, "rb") as handle:
+                    self._mutators[path] = mutator_methods(ast.parse(handle.read()))
+            except (OSError, SyntaxError, ValueError, RecursionError):
+                self._mutators[path] = frozenset()
+        return self._mutators[path]
+
+
+@lru_cache(maxsize=4)
+def project_for(root: str, settings: Settings) -> ProjectSolver:
+    """The solved project of ``root`` for these settings: once per process."""
+    return ProjectSolver(scan_project(root, settings.manager_factories), settings)
+
+
+def solver_for(path: str, settings: Settings) -> Optional[ProjectSolver]:
+    """The project ``path`` belongs to, or None for loose files (no project marker above them: indexing every
+    directory above would cost a tree walk)."""
+    root = find_root(path)
+    if not has_marker(root):
+        return None
+    return project_for(root, settings)
 
 
 def links_for(path: str, settings: Settings) -> Links:
-    """The :class:`Links` to analyse ``path`` with: the calls into it from the project, and ``import *``."""
-    root = find_root(path)
-    if not has_marker(root):  # loose files, no project: indexing every directory above would cost a tree walk
-        return Links()
-    return Links(incoming_calls(path, settings, root, frozenset(), [MAX_ANALYSED]), star=star_resolver(path, root))
+    """The :class:`Links` to analyse ``path`` with (empty for a loose file)."""
+    solver = solver_for(path, settings)
+    return solver.links(os.path.abspath(path)) if solver is not None else Links()
 
 
-def incoming_calls(path: str, settings: Settings, root: str, active: FrozenSet[str], budget: List[int]) -> Incoming:
-    """Calls of ``path``'s functions made by the project's modules that import it, by function name."""
+def project_links(path: str, settings: Settings) -> Optional[Links]:
+    """:func:`links_for` a real file (the fixer checks its rewritten text with the same project facts), None
+    for stdin and other virtual paths."""
+    return links_for(path, settings) if os.path.isfile(path) else None
+
+
+def involved(path: str, settings: Settings) -> bool:
+    """Must ``path`` be analysed although the prefilter would skip it (another module passes it a proxy)?"""
+    solver = solver_for(path, settings)
+    return solver is not None and solver.involved(os.path.abspath(path))
+
+
+def project_warning(path: str, settings: Settings) -> Optional[str]:
+    """The warning for ``path`` when the project solve stopped at its budget and ``path`` took part."""
+    solver = solver_for(path, settings)
+    if solver is None:
+        return None
+    solver.ensure(os.path.abspath(path))
+    if not solver.stopped:
+        return None
     own = os.path.abspath(path)
-    found: Incoming = {}
-    if len(active) >= MAX_DEPTH:
-        return found
-    users, _complete = importers(path, root)
-    for relative in users:
-        importer = os.path.abspath(os.path.join(root, relative))
-        if importer in active:
-            continue
-        for summary in outgoing_calls(importer, settings, root, active | {own}, budget):
-            if summary is OPAQUE:
-                found.setdefault(OPAQUE_KEY, []).append(summary)
-                continue
-            hit = resolve_attribute(summary.target, importer, root)
-            if hit is not None and hit[0] == own:
-                found.setdefault(hit[1], []).append(summary)
-    return found
-
-
-def outgoing_calls(path: str, settings: Settings, root: str, active: FrozenSet[str],
-                   budget: List[int]) -> List[CallSummary]:
-    """The calls ``path`` makes into other modules (read for facts: errors in it are its own check's)."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return []
-    key = (path, stat.st_mtime_ns, stat.st_size, settings)
-    if key in _SUMMARIES:
-        _SUMMARIES.move_to_end(key)
-        return _SUMMARIES[key]
-    if budget[0] <= 0:
-        return [OPAQUE]  # (not remembered: another file's check may have the budget to read it)
-    budget[0] -= 1
-    summaries = read_outgoing(path, settings, root, active, budget)
-    _SUMMARIES[key] = summaries
-    if len(_SUMMARIES) > MAX_SUMMARIES:
-        _SUMMARIES.popitem(last=False)
-    return summaries
-
-
-def read_outgoing(path: str, settings: Settings, root: str, active: FrozenSet[str],
-                  budget: List[int]) -> List[CallSummary]:
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-        incoming = incoming_calls(path, settings, root, active, budget)
-        if not may_have_findings_in_bytes(raw, prefilter_tokens(settings.manager_factories)) and \
-                not receives_proxies(Links(incoming)):
-            return [OPAQUE]  # it has no proxy to pass: not analysed (its calls' contexts are unknown)
-        tree = parse(decode(path, raw))
-    except (OSError, SourceError, RecursionError):
-        return []
-    links = Links(incoming, star=star_resolver(path, root))
-    try:
-        analyse(tree, settings.enabled_codes(), settings.manager_factories, settings.target_version, links=links)
-    except RecursionError:
-        return []
-    return links.summaries()
-
-
-def star_resolver(importer: str, root: str) -> Callable[[str], List[str]]:
-    """``from m import *`` of a project module: its public top-level functions (``__all__`` when literal)."""
-    def names(module: str) -> List[str]:
-        found = resolve_module(module, importer, root)
-        return public_names(found) if found is not None else []
-    return names
-
-
-def public_names(path: str) -> List[str]:
-    try:
-        with open(path, "rb") as handle:
-            tree = ast.parse(handle.read())
-    except (OSError, SyntaxError, ValueError, RecursionError):
-        return []
-    for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in stmt.targets):
-            try:
-                return [str(name) for name in ast.literal_eval(stmt.value)]
-            except ValueError:
-                break
-    return [stmt.name for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and not stmt.name.startswith("_")]
+    if own not in solver.summaries and not solver.index.is_seed(own):
+        return None
+    return f"project analysis stopped after {solver.analyses} modules; cross-module findings may be missing"
 
 
 def receives_proxies(links: Optional[Links]) -> bool:
     """Does any importer pass this module a proxy (then it is analysed even if the prefilter skips it)?"""
-    return links is not None and any(kind is not None for calls in links.incoming.values() for call in calls
-                                     for kind in call.args + tuple(k for _, k in call.kwargs))
+    return links is not None and any(call.carries_proxy() for calls in links.incoming.values() for call in calls)
+
+
+def clear() -> None:
+    """Forget every solved project (tests that rewrite files between runs in one process)."""
+    project_for.cache_clear()
+
+
+__all__ = ["ProjectSolver", "clear", "involved", "links_for", "project_for", "project_links", "project_warning",
+           "receives_proxies", "solver_for"]

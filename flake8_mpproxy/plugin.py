@@ -16,7 +16,7 @@ from typing import Any, Iterator, List, Sequence, Tuple, Type
 
 from . import __version__
 from .analysis import check_tree
-from .crossmodule import links_for, receives_proxies
+from .crossmodule import involved, links_for, project_warning
 from .catalogue import DEFAULT_OFF
 from .config import ConfigError, Settings, explicitly_selected, resolve_target_version
 from .api import OLDEST_TARGET
@@ -71,15 +71,19 @@ class Plugin:
         settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories,
                             target_version=self.target_version)
         # the same project model as the command: the calls other modules make into this file
-        links = links_for(self.filename, settings) if os.path.isfile(self.filename) else None
+        real = os.path.isfile(self.filename)
         if self.lines and not may_have_findings("".join(self.lines), prefilter_tokens(self.manager_factories)) \
-                and not receives_proxies(links):
+                and not (real and involved(self.filename, settings)):
             return
         warnings: List[str] = []
         try:
-            findings = check_tree(self.tree, settings, self.lines or None, warnings=warnings, links=links)
+            findings = check_tree(self.tree, settings, self.lines or None, warnings=warnings,
+                                  links=links_for(self.filename, settings) if real else None)
         except SourceError:  # nesting too deep for the analysis: flake8 goes on with the other plugins
             return
+        stopped = project_warning(self.filename, settings) if real else None
+        if stopped is not None:
+            warnings.append(stopped)
         for warning in warnings:
             LOG.warning("%s: warning: %s", self.filename, warning)
             print(f"{self.filename}: warning: {warning}", file=sys.stderr)

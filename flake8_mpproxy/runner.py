@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 from .analysis import check_file
-from .crossmodule import links_for, receives_proxies
+from .crossmodule import involved
 from .config import Settings
 from .findings import Finding, fix_wanted
 from .notebook import is_notebook, load as load_notebook, process as process_notebook
@@ -135,7 +135,7 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
             return Outcome(path), 0
         source = decode(path, raw)  # decoded even so: an undecodable file is an error whatever it holds
         if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)) \
-                and not (path != "-" and receives_proxies(links_for(path, job.settings))):
+                and not (path != "-" and involved(path, job.settings)):
             return Outcome(path), 0  # (a module other modules pass proxies to is a candidate all the same)
     except OSError as err:
         return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0

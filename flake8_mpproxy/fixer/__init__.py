@@ -14,6 +14,7 @@ from libcst.metadata import MetadataWrapper
 
 from ..analysis import check_source, physical_lines
 from ..config import Settings
+from ..crossmodule import project_links
 from ..findings import Finding, fix_wanted
 from ..source import SourceError, SourceFile
 from .locate import NodeIndex
@@ -60,7 +61,8 @@ def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settin
                              f"internal error: the fix would not parse ({err.msg}, line {err.lineno}); file left as is")
         text = new_text
         try:
-            current = check_source(SourceFile(source.path, b"", text, source.encoding), settings)
+            current = check_source(SourceFile(source.path, b"", text, source.encoding), settings,
+                                   links=project_links(source.path, settings))
         except SourceError as err:  # pragma: no cover - the text was just parsed
             return FixResult(source.text, (), tuple(findings), f"internal error: {err}")
     else:

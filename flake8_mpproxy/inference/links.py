@@ -11,76 +11,188 @@ that runs once, or anything else (unknown: concurrent, the safe side).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from ..concurrency import CHILD_HOWS, PARENT, UNKNOWN, Concurrency
-from ..values import Function, Proxy, Value
+from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Value
+from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
+    ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, RETURNS,
+    RETURNS_COPY, CallSummary, Export, ModuleSummary, ProxyFact,
+)
 
 if TYPE_CHECKING:
     from .walker import Walker
 
+#: What a module's analysis asks the project: the export an imported dotted name (``state.registry``,
+#: ``.helpers.make``, ``models.Registry.shared``) stands for, if a project module exports it.
+ImportLookup = Callable[[str], Optional[Export]]
 
-@dataclass(frozen=True)
-class CallSummary:
-    """One call of a function that another module defines. ``target`` is the dotted name as the caller wrote
-    it (leading dots for a relative import: ``.workers.collect``)."""
-
-    target: str
-    args: Tuple[Optional[str], ...]
-    kwargs: Tuple[Tuple[str, Optional[str]], ...]
-    how: str
-    repeated: bool
-    #: Where the calling code runs: CALLER_PARENT, CALLER_ONCE (one child, one copy) or CALLER_UNKNOWN.
-    caller: str
+SYNC = "multiprocessing.managers.SyncManager"
 
 
-CALLER_PARENT = "parent"
-CALLER_ONCE = "once"
-CALLER_UNKNOWN = "unknown"
+def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[ProxyFact]:
+    """What a summary keeps of a value: the proxy (or manager) it is, where it was made and what is nested
+    in it; facts of other kinds stay local. ``here`` is this module's path relative to the project root."""
+    if isinstance(value, Manager):
+        return ProxyFact("manager", value.origin or site_of(here, value.site))
+    if not isinstance(value, Proxy):
+        return None
+    nested: Tuple[Tuple[str, ProxyFact], ...] = ()
+    truncated = value.opaque_nested
+    if value.nested:
+        if depth >= MAX_NESTING:
+            truncated = True
+        else:
+            items = ((slot, fact_of(inner, here, depth + 1)) for slot, inner in sorted(value.nested.items()))
+            nested = tuple((slot, fact) for slot, fact in items if fact is not None)
+    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated)
 
-#: What an importer that cannot pass a proxy (no manager in it, none passed to it) stands for, unanalysed:
-#: calls of unknown functions from unknown contexts. Kept under OPAQUE_KEY in ``incoming``.
-OPAQUE = CallSummary("", (), (), "direct", False, CALLER_UNKNOWN)
-OPAQUE_KEY = ""
 
-
-def kind_of(value: Optional[Value]) -> Optional[str]:
-    """What a summary keeps of an argument: the kind of proxy it is (facts of other kinds stay local)."""
-    return value.kind if isinstance(value, Proxy) else None
+def site_of(here: str, node: ast.AST) -> str:
+    line = getattr(node, "lineno", 0)
+    return f"{here}:{line}" if here and line else here
 
 
 class Links:
     """The project side of one module's walk: ``incoming`` calls by function name (in), the calls this module
-    makes into other modules, by call node (out, the latest walk of each call wins), and ``star``: the names a
-    ``from m import *`` of a project module binds."""
+    makes into other modules, by call node (out, the latest walk of each call wins), ``star``: the names a
+    ``from m import *`` of a project module binds, ``lookup``: the exports of the modules it imports, and
+    ``mutators``: methods of imported project classes that assign to ``self``."""
 
     def __init__(self, incoming: Optional[Dict[str, List[CallSummary]]] = None,
-                 star: Optional[Callable[[str], List[str]]] = None) -> None:
+                 star: Optional[Callable[[str], List[str]]] = None, here: str = "",
+                 lookup: Optional[ImportLookup] = None,
+                 mutators: Optional[Callable[[], FrozenSet[str]]] = None) -> None:
         self.incoming = incoming or {}
         self.star = star
+        self.here = here
+        self.lookup = lookup
+        self._mutators = mutators
+        self.calls: Dict[ast.Call, Tuple[str, List[Optional[Value]], Dict[str, Optional[Value]], str, bool]] = {}
         self.outgoing: Dict[ast.Call, CallSummary] = {}
         self.caller_units: Dict[ast.Call, Optional[ast.AST]] = {}
+        self.exports: Tuple[Export, ...] = ()
+        #: One value per imported name for the whole analysis, so facts about it survive repeated walks.
+        self._imported: Dict[str, Optional[Value]] = {}
 
     def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]], how: str) -> None:
-        self.outgoing[node] = CallSummary(
-            target, tuple(kind_of(a) for a in args), tuple(sorted((k, kind_of(v)) for k, v in kwargs.items())),
-            how, bool(w.function_scope().loop_depth), CALLER_PARENT)
+        self.calls[node] = (target, list(args), dict(kwargs), how, bool(w.function_scope().loop_depth))
         self.caller_units[node] = w.unit()
 
-    def finish(self, concurrency: Concurrency) -> None:
-        """The walk is over: say where each call's code runs, now that the module's call sites are known."""
-        for node, summary in self.outgoing.items():
-            caller = caller_kind(concurrency, self.caller_units.get(node))
-            if caller != summary.caller:
-                self.outgoing[node] = replace(summary, caller=caller)
+    def finish(self, concurrency: Concurrency, w: Optional["Walker"] = None) -> None:
+        """The walk is over: summarise each call (its proxies' nested facts are final now) with where its
+        code runs, now that the module's call sites are known; and what the module exports."""
+        kinds: Dict[Optional[ast.AST], str] = {}  # per unit: asking concurrency costs a walk of the unit
+        for node, (target, args, kwargs, how, repeated) in self.calls.items():
+            unit = self.caller_units.get(node)
+            if unit not in kinds:
+                kinds[unit] = caller_kind(concurrency, unit)
+            caller = kinds[unit]
+            self.outgoing[node] = CallSummary(
+                target, tuple(fact_of(a, self.here) for a in args),
+                tuple(sorted((k, fact_of(v, self.here)) for k, v in kwargs.items())), how, repeated, caller)
+        if w is not None:
+            self.exports = module_exports(w, self.here)
 
     def summaries(self) -> List[CallSummary]:
         return list(self.outgoing.values())
 
+    def summary(self) -> ModuleSummary:
+        return ModuleSummary(self.here, tuple(self.outgoing.values()), self.exports)
+
+    def mutators(self) -> FrozenSet[str]:
+        """Methods of imported project classes that assign to ``self`` (asked only when needed)."""
+        return self._mutators() if self._mutators is not None else frozenset()
+
     def names_of(self, module: str) -> List[str]:
         return self.star(module) if self.star is not None else []
+
+    # --- imported facts ----------------------------------------------------------------------------------------
+
+    def imported(self, qualname: str) -> Optional[Value]:
+        """The proxy or manager an imported name holds (a module global or class attribute of a project module)."""
+        return self._value(qualname, (GLOBAL, ATTRIBUTE))
+
+    def returned(self, qualname: str, node: ast.Call) -> Optional[Value]:
+        """What calling an imported project function returns: a proxy, or a copy read from one."""
+        value = self._value(qualname + "()", (RETURNS,))
+        if value is not None:
+            return value
+        copy = self._value(qualname + "()copy", (RETURNS_COPY,))
+        export = self._export(qualname, (RETURNS_COPY,))
+        if isinstance(copy, Proxy) and export is not None:
+            return Copy(copy, export.via or qualname.rsplit(".", 1)[-1], node, None, "returned")
+        return None
+
+    def _export(self, qualname: str, roles: Tuple[str, ...]) -> Optional[Export]:
+        if self.lookup is None:
+            return None
+        export = self.lookup(qualname)
+        return export if export is not None and export.role in roles else None
+
+    def _value(self, key: str, roles: Tuple[str, ...]) -> Optional[Value]:
+        if key not in self._imported:
+            qualname = key[:-len("()copy")] if key.endswith("()copy") else key[:-2] if key.endswith("()") else key
+            export = self._export(qualname, roles)
+            self._imported[key] = value_of(export.fact) if export is not None else None
+        return self._imported[key]
+
+
+def value_of(fact: ProxyFact, depth: int = 0) -> Value:
+    """A value of this module's analysis for a fact made in another module (its site: a node of its own)."""
+    site = ast.Constant(value=None, lineno=0, col_offset=0)
+    if fact.kind == "manager":
+        return Manager(site, ManagerClass(SYNC), origin=fact.origin)
+    proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated)
+    for slot, inner in fact.nested:
+        nested = value_of(inner, depth + 1)
+        if isinstance(nested, Proxy):
+            proxy.nested[slot] = nested
+    return proxy
+
+
+def module_exports(w: "Walker", here: str) -> Tuple[Export, ...]:
+    """Module globals bound at import time to proxies or managers, top-level functions returning a proxy or a
+    copy read from one, and class attributes holding proxies (names under the main guard are not importable)."""
+    found: List[Export] = []
+    importable = import_time_names(w.tree)
+    for name, value in sorted(w.module_scope.vars.items()):
+        fact = fact_of(value, here) if name in importable else None
+        if fact is not None:
+            found.append(Export(name, GLOBAL, fact))
+    for stmt in w.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            returned = w.facts.returns.get(stmt)
+            fact = fact_of(returned.proxy if isinstance(returned, Copy) else returned, here)
+            if fact is not None:
+                role = RETURNS_COPY if isinstance(returned, Copy) else RETURNS
+                found.append(Export(stmt.name, role, fact, returned.proxy_name if isinstance(returned, Copy) else ""))
+        elif isinstance(stmt, ast.ClassDef):
+            for (cls, attr), value in sorted(w.facts.attrs.items(), key=lambda item: item[0][1]):
+                fact = fact_of(value, here) if cls is stmt else None
+                if fact is not None:
+                    found.append(Export(f"{stmt.name}.{attr}", ATTRIBUTE, fact))
+    return tuple(found)
+
+
+def import_time_names(tree: ast.Module) -> FrozenSet[str]:
+    """Names the module body binds outside ``if __name__ == "__main__":`` (what an importer can import)."""
+    names = set()
+    todo: List[ast.stmt] = list(tree.body)
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, ast.If) and "__main__" in ast.dump(stmt.test):
+            todo.extend(stmt.orelse)
+            continue
+        if isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            for block in ("body", "orelse", "finalbody"):
+                todo.extend(getattr(stmt, block, []))
+            continue
+        for node in ast.walk(stmt) if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else ():
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return frozenset(names)
 
 
 def caller_kind(concurrency: Concurrency, unit: Optional[ast.AST]) -> str:
@@ -108,24 +220,24 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
     for stmt in tree.body:
         if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or stmt.name not in incoming:
             continue
-        proxies: Dict[Tuple[object, str], Proxy] = {}
+        proxies: Dict[Tuple[object, ProxyFact], Value] = {}
         for summary in incoming[stmt.name]:
-            args = [proxy_for(proxies, stmt, index, kind) for index, kind in enumerate(summary.args)]
-            kwargs = {name: proxy_for(proxies, stmt, name, kind) for name, kind in summary.kwargs}
+            args = [proxy_for(proxies, stmt, index, fact) for index, fact in enumerate(summary.args)]
+            kwargs = {name: proxy_for(proxies, stmt, name, fact) for name, fact in summary.kwargs}
             bind_arguments(w, Function(stmt), args, kwargs)
             add_site(w, stmt, summary)
         if opaque:
             add_site(w, stmt, OPAQUE)
 
 
-def proxy_for(proxies: Dict[Tuple[object, str], Proxy], func: ast.AST, slot: object,
-              kind: Optional[str]) -> Optional[Value]:
-    """One proxy per parameter slot and kind, made in this module (its site: the function's arguments)."""
-    if kind is None:
+def proxy_for(proxies: Dict[Tuple[object, ProxyFact], Value], func: ast.AST, slot: object,
+              fact: Optional[ProxyFact]) -> Optional[Value]:
+    """One value per parameter slot and fact, with the origin and nested proxies the caller's summary gives."""
+    if fact is None:
         return None
-    key = (slot, kind)
+    key = (slot, fact)
     if key not in proxies:
-        proxies[key] = Proxy(kind, func.args)  # type: ignore[attr-defined]
+        proxies[key] = value_of(fact)
     return proxies[key]
 
 

@@ -179,9 +179,12 @@ class Statements:
             if alias.name == "*":
                 names = star_names(module) or (links.names_of(module) if links is not None else [])
                 for name in names:
-                    self.w.binder.bind(name, QualName(f"{prefix}{name}"))
+                    imported = links.imported(f"{prefix}{name}") if links is not None else None
+                    self.w.binder.bind(name, imported if imported is not None else QualName(f"{prefix}{name}"))
                 continue
-            self.w.binder.bind(alias.asname or alias.name, QualName(f"{prefix}{alias.name}"))
+            name = f"{prefix}{alias.name}"
+            imported = links.imported(name) if links is not None else None
+            self.w.binder.bind(alias.asname or alias.name, imported if imported is not None else QualName(name))
 
     def stmt_FunctionDef(self, stmt: ast.AST) -> None:
         with self.w.barrier():

@@ -131,7 +131,7 @@ class Walker:
         concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, writes)
         findings = self.report.complete(concurrency)
         if self.links is not None:
-            self.links.finish(concurrency)
+            self.links.finish(concurrency, self)
         walks = {unit_name(unit): count for unit, count in self.solver.walks.items()}
         stats.files += 1
         stats.walks += self.solver.steps
@@ -425,7 +425,8 @@ class Walker:
         if method in MUTATORS:
             return True
         if self.mutator_methods is None:
-            self.mutator_methods = mutator_methods(self.tree)
+            imported = self.links.mutators() if self.links is not None else frozenset()
+            self.mutator_methods = mutator_methods(self.tree) | imported
         return method in self.mutator_methods
 
     def annotation_value(self, annotation: ast.AST, site: ast.AST) -> Optional[Value]:
