@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, replace
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from . import noqa
 from .config import Settings
@@ -13,7 +13,7 @@ from .catalogue import FIX_NONE
 from .findings import FORM_GUARD, FORM_NONE, Finding
 from .guard import plan_move
 from .syntax import node_range
-from .inference import analyse
+from .inference import InferenceResult, analyse
 from .inference.links import Links
 from .crossmodule import involved, links_for, project_warning
 from .source import SourceError, SourceFile, decode, may_have_findings, parse, prefilter_tokens
@@ -47,13 +47,21 @@ def check_tree(tree: ast.Module, settings: Settings = Settings(),
     if not enabled:
         return ()
     try:
-        result = analyse(tree, enabled, settings.manager_factories, settings.target_version, links=links)
+        result = links.reuse if links is not None and links.reuse is not None else \
+            analyse(tree, enabled, settings.manager_factories, settings.target_version, links=links)
     except RecursionError:
         raise SourceError("nesting too deep to analyse") from None
+    return finish(result, lambda: tree, lines, path, warnings)
+
+
+def finish(result: InferenceResult, tree: Callable[[], ast.Module], lines: Optional[Sequence[str]],
+           path: Optional[str], warnings: Optional[List[str]]) -> Tuple[Finding, ...]:
+    """From the analysis to the findings: the budget warning, the guard plans (the only step that needs the
+    tree, asked for only then), character columns, sorted."""
     if result.stopped_after is not None and warnings is not None:
         warnings.append(stopped_warning(result.stopped_after))
     found = result.findings
-    found = [plan_guard(finding, tree, path) if finding.form == FORM_GUARD else finding for finding in found]
+    found = [plan_guard(finding, tree(), path) if finding.form == FORM_GUARD else finding for finding in found]
     if lines is not None:
         found = [to_character_columns(finding, lines) for finding in found]
     return tuple(sorted(found, key=Finding.sort_key))
@@ -104,9 +112,13 @@ def physical_lines(text: str) -> Sequence[str]:
 
 def check_source(source: SourceFile, settings: Settings = Settings(),
                  warnings: Optional[List[str]] = None, links: Optional[Links] = None) -> Tuple[Finding, ...]:
-    """Parse and analyse a decoded file, then drop what ``# noqa`` comments suppress (as flake8 does)."""
-    findings = check_tree(parse(source), settings, physical_lines(source.text),
-                          None if source.path in ("-", "stdin", "<stdin>") else source.path, warnings, links)
+    """Parse and analyse a decoded file, then drop what ``# noqa`` comments suppress (as flake8 does). When
+    the project solver already analysed these bytes (``links.reuse``), its result is taken, unparsed."""
+    path = None if source.path in ("-", "stdin", "<stdin>") else source.path
+    if links is not None and links.reuse is not None and settings.enabled_codes():
+        findings = finish(links.reuse, lambda: parse(source), physical_lines(source.text), path, warnings)
+    else:
+        findings = check_tree(parse(source), settings, physical_lines(source.text), path, warnings, links)
     if not findings:
         return ()
     return noqa.filter_findings(source.text, findings)
@@ -127,7 +139,7 @@ def check_file(path: str, raw: bytes, settings: Settings = Settings()) -> FileRe
         if not may_have_findings(source.text, prefilter_tokens(settings.manager_factories)) and \
                 not (real and involved(path, settings)):
             return FileResult(path)
-        findings = check_source(source, settings, warnings, links_for(path, settings) if real else None)
+        findings = check_source(source, settings, warnings, links_for(path, settings, raw) if real else None)
         stopped = project_warning(path, settings) if real else None
         if stopped is not None:
             warnings.append(stopped)

@@ -20,15 +20,16 @@ import ast
 import os
 from collections import deque
 from functools import lru_cache
-from typing import Deque, Dict, FrozenSet, Hashable, List, Optional, Set
+from typing import Deque, Dict, FrozenSet, Hashable, List, Optional, Set, Tuple
 
 from .config import Settings
 from .inference import analyse
 from .inference.links import Links
+from .inference.walker import InferenceResult
 from .inference.summaries import OPAQUE, OPAQUE_KEY, CallSummary, Export, ModuleSummary
 from .inference.walker import mutator_methods
 from .project import find_root, has_marker
-from .projectscan import ProjectIndex, scan_project
+from .projectscan import ProjectIndex, content_digest, scan_project
 from .source import SourceError, decode, parse
 
 #: Module analyses one project solve may take: a base, plus this many per seed. Each analysis of a module
@@ -52,6 +53,9 @@ class ProjectSolver:
         self.stopped = False
         self._mutators: Dict[str, FrozenSet[str]] = {}
         self._solved: Set[int] = set()
+        #: The findings of each module's latest analysis (small frozen values, no AST), with the inputs it
+        #: had: a checked file whose inputs are still those is not analysed a second time.
+        self.results: Dict[str, Tuple[Hashable, InferenceResult]] = {}
 
     def ensure(self, path: str) -> None:
         """Solve the part of the project ``path`` is in (:meth:`ProjectIndex.component`), once."""
@@ -113,10 +117,12 @@ class ProjectSolver:
             with open(path, "rb") as handle:
                 tree = parse(decode(path, handle.read()))
             links = self.links(path)
-            analyse(tree, self.settings.enabled_codes(), self.settings.manager_factories,
-                    self.settings.target_version, links=links)
+            result = analyse(tree, self.settings.enabled_codes(), self.settings.manager_factories,
+                             self.settings.target_version, links=links)
         except (OSError, SourceError, RecursionError):
+            self.results.pop(path, None)
             return ModuleSummary(self.index.relative(path))
+        self.results[path] = (self.inputs_seen[path], result)
         return links.summary()
 
     def inputs(self, path: str) -> Hashable:
@@ -143,6 +149,13 @@ class ProjectSolver:
         """Was ``path`` analysed for facts (a seed, or reached by one): then it must be checked."""
         self.ensure(path)
         return path in self.summaries and (self.index.is_seed(path) or self.receives_facts(path))
+
+    def reusable(self, path: str) -> Optional[InferenceResult]:
+        """The solver's own analysis of ``path`` when what it receives has not changed since (the checked
+        file's content must be what the scan read: the caller's business)."""
+        self.ensure(path)
+        found = self.results.get(path)
+        return found[1] if found is not None and not self.stopped and found[0] == self.inputs(path) else None
 
     def links(self, path: str) -> Links:
         """The :class:`Links` to analyse ``path`` with: calls into it, imported facts, ``import *`` names."""
@@ -196,10 +209,18 @@ def solver_for(path: str, settings: Settings) -> Optional[ProjectSolver]:
     return project_for(root, settings)
 
 
-def links_for(path: str, settings: Settings) -> Links:
-    """The :class:`Links` to analyse ``path`` with (empty for a loose file)."""
+def links_for(path: str, settings: Settings, raw: Optional[bytes] = None) -> Links:
+    """The :class:`Links` to analyse ``path`` with (empty for a loose file). Given the bytes being checked
+    and they are what the solver analysed with the same inputs, the links carry that analysis's result."""
     solver = solver_for(path, settings)
-    return solver.links(os.path.abspath(path)) if solver is not None else Links()
+    if solver is None:
+        return Links()
+    own = os.path.abspath(path)
+    links = solver.links(own)
+    if raw is not None and solver.index.records.get(own) is not None and \
+            solver.index.records[own].digest == content_digest(raw):
+        links.reuse = solver.reusable(own)
+    return links
 
 
 def project_links(path: str, settings: Settings) -> Optional[Links]:

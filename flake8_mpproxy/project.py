@@ -23,7 +23,12 @@ MAX_FILES = 20000
 
 def find_root(path: str) -> str:
     """The nearest directory above ``path`` holding a project marker; the file's directory when none."""
-    start = os.path.dirname(os.path.abspath(path))
+    return root_of_directory(os.path.dirname(os.path.abspath(path)))
+
+
+@lru_cache(maxsize=4096)
+def root_of_directory(start: str) -> str:
+    """:func:`find_root` for a directory (once per directory and process: a tree's files share their roots)."""
     current = start
     while True:
         if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):

@@ -9,8 +9,9 @@ can keep it by (path, mtime, size).
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from .inference.summaries import ScanRecord
 from .project import IMPORT, SKIP_DIRS
@@ -24,11 +25,9 @@ def scan_file(raw: bytes, tokens: Tuple[str, ...]) -> ScanRecord:
     """One file's record: the prefilter's answer, and the module names its import statements name (for
     ``from m import a`` both ``m`` and ``m.a``: ``a`` may be a submodule)."""
     seed = may_have_findings_in_bytes(raw, tokens)
-    if b"import" not in raw:
-        return ScanRecord(seed)
-    text = raw.decode("utf-8", errors="replace")
+    digest = content_digest(raw) if seed else ""
     names: List[str] = []
-    for source, imported, plain in IMPORT.findall(text):
+    for source, imported, plain in import_statements(raw):
         items = [item.strip().split(" as ")[0].strip(" ()\\") for item in (imported or plain).split(",")]
         if plain:
             names.extend(item for item in items if item)
@@ -36,7 +35,26 @@ def scan_file(raw: bytes, tokens: Tuple[str, ...]) -> ScanRecord:
         prefix = source if source.endswith(".") else source + "."
         names.append(source)
         names.extend(prefix + item for item in items if item and item != "*")
-    return ScanRecord(seed, tuple(dict.fromkeys(name for name in names if name.strip("."))))
+    return ScanRecord(seed, tuple(dict.fromkeys(name for name in names if name.strip("."))), digest)
+
+
+def content_digest(raw: bytes) -> str:
+    """Identifies a file's content (a seed's: the solver's analysis of it is reused only for these bytes)."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def import_statements(raw: bytes) -> Iterator[Tuple[str, str, str]]:
+    """(from-module, imported names, plain import) per import line: only the lines holding ``import`` are
+    matched (a search for the word is far cheaper than a line-anchored pattern over the whole file)."""
+    start = raw.find(b"import")
+    while start >= 0:
+        line_start = raw.rfind(b"\n", 0, start) + 1
+        line_end = raw.find(b"\n", start)
+        line_end = len(raw) if line_end < 0 else line_end
+        match = IMPORT.match(raw[line_start:line_end].decode("utf-8", errors="replace"))
+        if match:
+            yield match.group(1) or "", match.group(2) or "", match.group(3) or ""
+        start = raw.find(b"import", line_end)
 
 
 def scan_project(root: str, manager_factories: Iterable[str] = ()) -> "ProjectIndex":
@@ -71,10 +89,13 @@ class ProjectIndex:
         self.records = records
         self.complete = complete
         self._modules: Dict[Tuple[str, str], Optional[str]] = {}
+        #: Absolute imports found from the root or root/src (the same for every importer).
+        self._absolute: Dict[str, Optional[str]] = {}
         self._imports: Dict[str, Tuple[str, ...]] = {}
         self._importers: Optional[Dict[str, List[str]]] = None
         self._public: Dict[str, List[str]] = {}
         self._component: Optional[Dict[str, int]] = None
+        self._seeds_by_component: Dict[int, List[str]] = {}
 
     def seeds(self) -> List[str]:
         return sorted(path for path, record in self.records.items() if record.seed)
@@ -88,31 +109,36 @@ class ProjectIndex:
 
     # --- resolution ------------------------------------------------------------------------------------------
 
-    def resolve_module(self, name: str, importer: str) -> Optional[str]:
+    def resolve_module(self, name: str, importer: str, directory: Optional[str] = None) -> Optional[str]:
         """The project file of module ``name`` imported from ``importer`` (leading dots: relative)."""
-        directory = os.path.dirname(importer)
+        directory = os.path.dirname(importer) if directory is None else directory
         key = (directory, name)
         if key not in self._modules:
             self._modules[key] = self._find(name, directory)
         return self._modules[key]
 
     def _find(self, name: str, directory: str) -> Optional[str]:
-        level = len(name) - len(name.lstrip("."))
-        parts = [part for part in name.lstrip(".").split(".") if part]
+        rest = name.lstrip(".")
+        level = len(name) - len(rest)
         if level:
             base = directory
             for _ in range(level - 1):
                 base = os.path.dirname(base)
-            bases = [base]
-        else:  # the script's directory (sys.path[0]), the root (flat, package), root/src (the src/ layout)
-            bases = list(dict.fromkeys([directory, self.root, os.path.join(self.root, "src")]))
-        for base in bases:
-            path = os.path.join(base, *parts)
-            candidates = (path + ".py", os.path.join(path, "__init__.py")) if parts else (
-                os.path.join(base, "__init__.py"),)
-            for candidate in candidates:
-                if candidate in self.records:
-                    return candidate
+            return self._in(base, rest)
+        # the script's directory (sys.path[0]), then the root (flat, package) and root/src (src/ layout)
+        found = self._in(directory, rest)
+        if found is None:
+            if rest not in self._absolute:
+                self._absolute[rest] = self._in(self.root, rest) or self._in(self.root + os.sep + "src", rest)
+            found = self._absolute[rest]
+        return found
+
+    def _in(self, base: str, dotted: str) -> Optional[str]:
+        """``base/a/b.py`` or ``base/a/b/__init__.py`` for ``a.b`` (``base/__init__.py`` for "")."""
+        path = base + os.sep + dotted.replace(".", os.sep) if dotted else base
+        for candidate in (path + ".py", path + os.sep + "__init__.py") if dotted else (path + os.sep + "__init__.py",):
+            if candidate in self.records:
+                return candidate
         return None
 
     def resolve_call(self, qualname: str, importer: str) -> Optional[Tuple[str, str]]:
@@ -133,7 +159,8 @@ class ProjectIndex:
         """The project files ``path`` imports."""
         if path not in self._imports:
             record = self.records.get(path)
-            found = (self.resolve_module(name, path) for name in (record.imports if record else ()))
+            directory = os.path.dirname(path)
+            found = (self.resolve_module(name, path, directory) for name in (record.imports if record else ()))
             self._imports[path] = tuple(sorted({p for p in found if p is not None and p != path}))
         return self._imports[path]
 
@@ -168,12 +195,14 @@ class ProjectIndex:
                         parent[a] = b
             roots: Dict[str, int] = {}
             self._component = {path: roots.setdefault(find(path), len(roots)) for path in self.records}
+            for seed in self.seeds():
+                self._seeds_by_component.setdefault(self._component[seed], []).append(seed)
         return self._component.get(path, -1)
 
     def seeds_of(self, component: int) -> List[str]:
+        """The seeds of one part of the project (:meth:`component`), sorted."""
         self.component("")
-        assert self._component is not None
-        return sorted(p for p, c in self._component.items() if c == component and self.records[p].seed)
+        return self._seeds_by_component.get(component, [])
 
     def public_names(self, module: str, importer: str) -> List[str]:
         """What ``from module import *`` binds of a project module: ``__all__`` when literal, else its public

@@ -21,7 +21,7 @@ from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
 )
 
 if TYPE_CHECKING:
-    from .walker import Walker
+    from .walker import InferenceResult, Walker
 
 #: What a module's analysis asks the project: the export an imported dotted name (``state.registry``,
 #: ``.helpers.make``, ``models.Registry.shared``) stands for, if a project module exports it.
@@ -74,6 +74,9 @@ class Links:
         self.exports: Tuple[Export, ...] = ()
         #: One value per imported name for the whole analysis, so facts about it survive repeated walks.
         self._imported: Dict[str, Optional[Value]] = {}
+        #: The project solver's own analysis of these very bytes with these very links, if any: a front end
+        #: may take its findings instead of analysing again.
+        self.reuse: Optional["InferenceResult"] = None
 
     def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]], how: str) -> None:

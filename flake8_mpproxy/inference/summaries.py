@@ -132,13 +132,15 @@ class ScanRecord:
 
     seed: bool
     imports: Tuple[str, ...] = ()
+    #: A seed's content hash ("" for other files).
+    digest: str = ""
 
     def to_json(self) -> Dict[str, Any]:
-        return {"seed": self.seed, "imports": list(self.imports)}
+        return {"seed": self.seed, "imports": list(self.imports), "digest": self.digest}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ScanRecord":
-        return ScanRecord(bool(data["seed"]), tuple(str(name) for name in data["imports"]))
+        return ScanRecord(bool(data["seed"]), tuple(str(name) for name in data["imports"]), str(data["digest"]))
 
 
 def exports_by_name(exports: Tuple[Export, ...]) -> Dict[str, List[Export]]:
