@@ -53,6 +53,9 @@ class ProjectSolver:
         self.stopped = False
         self._mutators: Dict[str, FrozenSet[str]] = {}
         self._solved: Set[int] = set()
+        #: Modules analysed although they receive no fact: they import a module that reads an imported proxy
+        #: global, and whether they start its functions as children decides MPP202 there.
+        self.context_needed: Set[str] = set()
         #: The findings of each module's latest analysis (small frozen values, no AST), with the inputs it
         #: had: a checked file whose inputs are still those is not analysed a second time.
         self.results: Dict[str, Tuple[Hashable, InferenceResult]] = {}
@@ -86,7 +89,8 @@ class ProjectSolver:
 
     def wants_analysis(self, path: str) -> bool:
         """Is ``path`` involved (a seed, analysed, or given a proxy), and has what it receives changed?"""
-        involved = path in self.summaries or self.index.is_seed(path) or self.receives_facts(path)
+        involved = path in self.summaries or self.index.is_seed(path) or path in self.context_needed or \
+            self.receives_facts(path)
         return involved and self.inputs(path) != self.inputs_seen.get(path)
 
     def analyse(self, path: str) -> List[str]:
@@ -107,6 +111,10 @@ class ProjectSolver:
                 candidates.append(hit[0])
         if old is None or summary.exports != old.exports:
             candidates.extend(self.index.importers_of(path))
+        if old is None and not self.index.is_seed(path) and self.imports_exports(path):
+            new = [user for user in self.index.importers_of(path) if user not in self.summaries]
+            self.context_needed.update(new)
+            candidates.extend(new)
         if old is None:  # modules it imports no longer count it as an opaque (unanalysed) importer
             candidates.extend(q for q in self.index.imports_of(path) if q in self.summaries)
         return candidates
@@ -136,6 +144,10 @@ class ProjectSolver:
         """Does another module pass ``path`` a proxy, or does it import one from a project module?"""
         if any(call.carries_proxy() for found in self.incoming.get(path, {}).values() for call in found):
             return True
+        return any(self.summaries[q].exports for q in self.index.imports_of(path) if q in self.summaries)
+
+    def imports_exports(self, path: str) -> bool:
+        """Does ``path`` import a proxy or manager another project module exports?"""
         return any(self.summaries[q].exports for q in self.index.imports_of(path) if q in self.summaries)
 
     def opaque(self, path: str) -> bool:

@@ -47,7 +47,10 @@ class Finding:
     @property
     def message(self) -> str:
         """The message without the code, e.g. ``d[k].append() mutates a copy ...``."""
-        return rule(self.code).message.format(**dict(self.args))
+        args = dict(self.args)
+        text = rule(self.code).message.format(**args)
+        origin = args.get("origin")  # where a proxy made in another module of the project comes from
+        return f"{text.rstrip()} {origin}" if origin else text
 
     @property
     def text(self) -> str:

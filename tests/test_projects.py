@@ -118,7 +118,20 @@ RUNS = {
     "partial_target": ("main.py", {"a": []}),
     "chain": ("main.py", {"a": [], "b": []}),
     "correct_twin": ("main.py", {"a": [4]}),
+    "state_twin": ("main.py", {"a": 1}),
+    "returns": ("main.py", {"a": [], "b": []}),
+    "returns_twin": ("main.py", {"a": [1], "b": [2]}),
+    "mutator_class": ("main.py", {"n": 0}),
+    "mutator_twin": ("main.py", {"n": 1}),
+    "namespace_across": ("main.py", {"items": []}),
+    "namespace_twin": ("main.py", {"items": [4]}),
+    "nested_across": ("main.py", {"a": [4]}),
+    "cycle": ("main.py", {"a": []}),
+    "two_names": ("main.py", {"a": [], "b": []}),
+    "relay": ("main.py", {"a": []}),
 }
+#: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
+TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -128,7 +141,7 @@ def test_project_runs_as_its_markers_say(name, method, copy, tmp_path):
     entry, wants = RUNS[name]
     status, state = run_program(root / entry, method, root)
     assert (status, state) == (0, wants), (tmp_path / name / "stderr.txt").read_text()[-2000:]
-    assert bool(markers(FIXTURES / "projects" / name)) == (name != "correct_twin")
+    assert bool(markers(FIXTURES / "projects" / name)) == (name not in TWINS)
 
 
 def test_a_helper_called_in_one_child_gets_that_childs_context(copy):
@@ -145,7 +158,7 @@ def test_a_helper_called_in_one_child_gets_that_childs_context(copy):
     assert run_command(root, "leaf.py") == {"leaf.py": {(2, "MPP101")}}
 
 
-@pytest.mark.parametrize("name", ["relative", "pool_workers", "correct_twin"])
+@pytest.mark.parametrize("name", ["relative", "pool_workers", "correct_twin", "state_module", "relay", "returns"])
 def test_flake8_with_two_jobs_reports_what_the_command_does(name, copy):
     root = copy(FIXTURES / "projects" / name)
     proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "MPP", "-j2", "--format",
@@ -172,3 +185,110 @@ def test_loose_files_without_a_project_marker_are_checked_one_by_one(copy):
     root = copy(FIXTURES / "projects" / "process_target")
     (root / "pyproject.toml").unlink()
     assert run_command(root, ".") == {}
+
+
+def messages(root: Path, *paths: str) -> Dict[str, str]:
+    """``code at file:line`` -> message, from the command's JSON output."""
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--output-format", "json", *paths],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    return {f"{item['code']} at {Path(item['filename'])}:{item['location']['row']}": item["message"]
+            for item in json.loads(proc.stdout or "[]")}
+
+
+def test_messages_say_in_which_module_the_proxy_was_made(copy):
+    """The origin travels with the proxy, also through modules that only pass it on (main -> helpers -> leaf)."""
+    found = messages(copy(FIXTURES / "projects" / "process_target"), "workers.py")
+    assert found["MPP101 at workers.py:5"].endswith("('shared' holds the manager dict created at main.py:8.)")
+    found = messages(copy(FIXTURES / "projects" / "relay"), ".")
+    assert found["MPP101 at stage3.py:5"].endswith("('target' holds the manager dict created at main.py:7.)")
+    found = messages(copy(FIXTURES / "projects" / "state_module"), "workers.py")
+    assert found["MPP202 at workers.py:6"].endswith("('registry' holds the manager dict created at state.py:5.)")
+    found = messages(copy(FIXTURES / "projects" / "returns"), "main.py")
+    assert "created at helpers.py:5" in found["MPP101 at main.py:8"]
+    # a proxy made in the file itself needs no origin
+    assert "created at" not in messages(copy(FIXTURES / "projects" / "mutator_class"), ".")["MPP101 at main.py:9"]
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_fix_on_the_worker_module_alone_uses_the_callers_facts_and_the_project_keeps_its_data(method, copy):
+    """pre-commit's fix hook names workers.py only: the reassign form goes into workers.py, main.py is left
+    alone, and the fixed project keeps the child's append under every start method."""
+    root = copy(FIXTURES / "projects" / "process_target")
+    main_before = (root / "main.py").read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--fix", "workers.py"], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fixed = (root / "workers.py").read_text()
+    assert "shared[key].append(value)" not in fixed and "shared[key] = " in fixed, fixed
+    assert (root / "main.py").read_bytes() == main_before
+    assert run_command(root, ".") == {}
+    status, state = run_program(root / "main.py", method, root)
+    assert (status, state) == (0, {"a": [4]})
+
+
+def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):
+    """The solver analyses seeds and what they reach; an unrelated module is only scanned."""
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.config import Settings
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "relay", root)
+    (root / "unrelated.py").write_text("def collect(items, key):\n    items[key].append(1)\n")
+    (root / "uses_stage3.py").write_text("import stage3\n\nstage3.add({}, 'a', 1)\n")
+    crossmodule.clear()
+    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
+    assert solver is not None
+    solver.ensure(str(root / "main.py"))
+    assert not solver.involved(str(root / "unrelated.py"))
+    analysed = {Path(path).name for path in solver.summaries}
+    assert "unrelated.py" not in analysed
+    assert {"main.py", "stage1.py", "stage2.py", "stage3.py"} <= analysed
+    # uses_stage3 passes no proxy: not analysed, so stage3's add may be called from anywhere (opaque)
+    assert "uses_stage3.py" not in analysed and solver.opaque(str(root / "stage3.py"))
+    crossmodule.clear()
+
+
+def test_module_summaries_are_plain_values_that_survive_json(tmp_path):
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.config import Settings
+    from flake8_mpproxy.inference.summaries import ModuleSummary, ScanRecord
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "returns", root)
+    crossmodule.clear()
+    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
+    assert solver is not None
+    solver.ensure(str(root / "main.py"))
+    helpers = solver.summaries[str(root / "helpers.py")]
+    assert {(e.name, e.role) for e in helpers.exports} == {("make_table", "returns"), ("snapshot", "returns-copy")}
+    for summary in solver.summaries.values():
+        assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+    for record in solver.index.records.values():
+        assert ScanRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
+    crossmodule.clear()
+
+
+def test_the_project_budget_says_so_instead_of_going_quiet(copy, monkeypatch, capsys):
+    """A solve stopped by its budget prints one warning line per affected file, from the command and from
+    the flake8 plugin, and exits as usual (findings found so far stay)."""
+    import ast
+    import os
+
+    from flake8_mpproxy import cli, crossmodule
+    from flake8_mpproxy.plugin import Plugin
+
+    root = copy(FIXTURES / "projects" / "relay")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(crossmodule, "BASE_ANALYSES", 1)
+    monkeypatch.setattr(crossmodule, "ANALYSES_PER_SEED", 0)
+    crossmodule.clear()
+    status = cli.main(["stage3.py", "main.py"])
+    err = capsys.readouterr().err
+    assert status in (0, 1)
+    line = "warning: project analysis stopped after 1 modules; cross-module findings may be missing"
+    assert err.splitlines() == [f"main.py: {line}"], err  # stage3.py was never reached: not analysed
+    crossmodule.clear()
+    text = (root / "main.py").read_text()
+    list(Plugin(ast.parse(text), text.splitlines(True), os.path.join(".", "main.py")).run())
+    assert capsys.readouterr().err.strip() == f"./main.py: {line}"
+    crossmodule.clear()

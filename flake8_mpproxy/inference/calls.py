@@ -317,7 +317,7 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
     if name in SHALLOW_COPY and args and isinstance(args[0], Proxy):
         return args[0]
     w.external_call(node, name, args, kwargs, "direct")
-    return w.links.returned(name, node) if w.links is not None else None
+    return w.links.returned(name, node, args) if w.links is not None else None
 
 
 def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],

@@ -117,16 +117,22 @@ class Links:
         """The proxy or manager an imported name holds (a module global or class attribute of a project module)."""
         return self._value(qualname, (GLOBAL, ATTRIBUTE))
 
-    def returned(self, qualname: str, node: ast.Call) -> Optional[Value]:
-        """What calling an imported project function returns: a proxy, or a copy read from one."""
+    def returned(self, qualname: str, node: ast.Call, args: List[Optional[Value]]) -> Optional[Value]:
+        """What calling an imported project function returns: a proxy, or a copy read from one (read from
+        the very proxy the caller passed, when it passed the one the copy comes from: so that storing the
+        copy back into it counts as the write-back)."""
         value = self._value(qualname + "()", (RETURNS,))
         if value is not None:
             return value
         copy = self._value(qualname + "()copy", (RETURNS_COPY,))
         export = self._export(qualname, (RETURNS_COPY,))
-        if isinstance(copy, Proxy) and export is not None:
-            return Copy(copy, export.via or qualname.rsplit(".", 1)[-1], node, None, "returned")
-        return None
+        if not isinstance(copy, Proxy) or export is None:
+            return None
+        for arg, arg_node in zip(args, node.args):
+            fact = fact_of(arg, self.here)
+            if isinstance(arg, Proxy) and fact is not None and fact.origin == export.fact.origin:
+                return Copy(arg, ast.unparse(arg_node), node, None, "returned")
+        return Copy(copy, export.via or qualname.rsplit(".", 1)[-1], node, None, "returned")
 
     def _export(self, qualname: str, roles: Tuple[str, ...]) -> Optional[Export]:
         if self.lookup is None:

@@ -18,7 +18,7 @@ from ..concurrency import Concurrency, Write
 from ..findings import FORM_NONE, FORM_REASSIGN, FORM_WRITEBACK
 from ..observations import FIXABLE_STATEMENTS, AliasEnded, AliasState, CopyMutated, CopyStored, Site
 from ..syntax import display, node_range
-from ..values import Copy, is_constant_key
+from ..values import Copy, Proxy, is_constant_key
 
 if TYPE_CHECKING:
     from ..checks import Reporter
@@ -58,7 +58,8 @@ def copy_mutated(reporter: "Reporter", seen: CopyMutated) -> None:
         return
     call, copy = seen.call, seen.copy
     receiver = call.func.value  # type: ignore[attr-defined]
-    args = {"expr": display(receiver), "method": seen.method, "proxy": copy.proxy_name, "remedy": ""}
+    args = {"expr": display(receiver), "method": seen.method, "proxy": copy.proxy_name, "remedy": "",
+            **origin_arg(copy.proxy_name, copy.proxy)}
     _copy_change(reporter, "MPP101", call, copy, seen.site, args, seen.method, call)
 
 
@@ -69,8 +70,19 @@ def copy_stored(reporter: "Reporter", seen: CopyStored) -> None:
     words = {"store": "Storing into", "delete": "Deleting from", "aug": "Augmented assignment into"}
     args = {"action": words.get(seen.action, seen.action),
             "expr": display(seen.target.value),  # type: ignore[attr-defined]
-            "proxy": seen.copy.proxy_name, "remedy": ""}
+            "proxy": seen.copy.proxy_name, "remedy": "", **origin_arg(seen.copy.proxy_name, seen.copy.proxy)}
     _copy_change(reporter, "MPP102", seen.target, seen.copy, seen.site, args)
+
+
+def origin_arg(name: str, value: object) -> Dict[str, str]:
+    """``{"origin": "('shared' holds the manager dict created at main.py:8.)"}`` for a proxy (or manager)
+    made in another module of the project; nothing for one made here (the user sees where it is made)."""
+    origin = getattr(value, "origin", "")
+    if not origin:
+        return {}
+    if isinstance(value, Proxy):
+        return {"origin": f"('{name}' holds the manager {value.kind} created at {origin}.)"}
+    return {"origin": f"('{name}' is the manager created at {origin}.)"}
 
 
 def _copy_change(reporter: "Reporter", code: str, node: ast.AST, copy: Copy, site: Site, args: Dict[str, str],
@@ -91,6 +103,7 @@ def alias_ended(reporter: "Reporter", seen: AliasEnded) -> None:
     expr = store_target(copy) or f"an item of {display(copy.root)}"
     write = write_back_text(copy, name)
     args = {"alias": name, "expr": expr, "proxy": copy.proxy_name, "change": change,
+            **origin_arg(copy.proxy_name, copy.proxy),
             "remedy": f"Add {write} after the last change." if write else
             "Iterate over items() and store each changed value back, or store nested proxies."}
     if write and not stable_key(copy):
