@@ -5,13 +5,16 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, replace
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from . import noqa
 from .config import Settings
 from .catalogue import FIX_NONE
 from .findings import FORM_GUARD, FORM_NONE, Finding
 from .guard import plan_move
+from .project import importers
+from .cache import (Cache, activated, content_hash, decode_records, encode_records, inputs_digest,
+                    settings_digest, warn)
 from .syntax import node_range
 from .inference import analyse
 from .inference.links import Links
@@ -30,6 +33,8 @@ class FileResult:
     source: Optional[SourceFile] = None
     #: Lines the command prints as ``path: warning: ...`` (the analysis stopped early: findings may be missing).
     warnings: Tuple[str, ...] = ()
+    #: Read from the result cache (not analysed in this run).
+    cached: bool = False
 
 
 def check_tree(tree: ast.Module, settings: Settings = Settings(),
@@ -112,7 +117,7 @@ def check_source(source: SourceFile, settings: Settings = Settings(),
     return noqa.filter_findings(source.text, findings)
 
 
-def check_file(path: str, raw: bytes, settings: Settings = Settings()) -> FileResult:
+def check_file(path: str, raw: bytes, settings: Settings = Settings(), cache: Optional[Cache] = None) -> FileResult:
     """Check one file's bytes; never raises for bad input, which becomes ``FileResult.error``.
 
     Every file is decoded (cheap, and an undecodable file is an error whatever it holds); only files that
@@ -123,11 +128,67 @@ def check_file(path: str, raw: bytes, settings: Settings = Settings()) -> FileRe
     warnings: List[str] = []
     try:
         source = decode(path, raw)
-        links = links_for(path, settings) if os.path.isfile(path) else None
-        if not may_have_findings(source.text, prefilter_tokens(settings.manager_factories)) and \
-                not receives_proxies(links):
-            return FileResult(path)
+        with activated(cache):  # the importers' summaries read for this file's facts are cached there too
+            links = links_for(path, settings) if os.path.isfile(path) else None
+            if not may_have_findings(source.text, prefilter_tokens(settings.manager_factories)) and \
+                    not receives_proxies(links):
+                return FileResult(path)
+            if cache is not None:
+                return remembered(cache, source, raw, settings, links)
         findings = check_source(source, settings, warnings, links)
     except SourceError as err:
         return FileResult(path, error=str(err))
     return FileResult(path, findings, source=source if findings else None, warnings=tuple(warnings))
+
+
+# --- the result cache (:mod:`cache`): findings per file, keyed by content, settings and incoming facts --------
+
+FINDINGS_KIND = "findings"
+
+
+def remembered(cache: Cache, source: SourceFile, raw: bytes, settings: Settings,
+               links: Optional[Links]) -> FileResult:
+    """:func:`check_source` through the cache: a hit costs a hash of the bytes and one small read.
+
+    The key holds what the findings depend on: the bytes, the settings, the calls importers make into the
+    file and the star-imported modules (:func:`cache.inputs_digest`); an MPP201 finding's fix also depends
+    on who imports the file (the guard move), so that list is stored and compared on a hit.
+    """
+    path = source.path
+    key = (settings_digest(settings),
+           inputs_digest(links.incoming if links is not None else None, path, source.text,
+                         links is not None and links.star is not None),
+           content_hash(raw))
+    hit = cache.load(FINDINGS_KIND, path, *key)
+    if hit is not None:
+        result = from_record(str(cache.entry_path(FINDINGS_KIND, path, *key[:2])), path, source, hit)
+        if result is not None:
+            return result
+    warnings: List[str] = []
+    findings = check_source(source, settings, warnings, links)
+    record = {"findings": encode_records(findings), "warnings": list(warnings),
+              "importers": guard_inputs(path, findings)}
+    cache.store(FINDINGS_KIND, path, *key, record)
+    return FileResult(path, findings, source=source if findings else None, warnings=tuple(warnings))
+
+
+def guard_inputs(path: str, findings: Sequence[Finding]) -> Optional[List[Any]]:
+    """What MPP201's main-guard plan read from the project (the importers of the file), when it has one."""
+    if not any(f.code == "MPP201" for f in findings):
+        return None
+    users, complete = importers(path)
+    return [users, complete]
+
+
+def from_record(entry: str, path: str, source: SourceFile, record: Any) -> Optional[FileResult]:
+    """A cached result, or None for a record that does not hold (malformed: warned; importers changed)."""
+    try:
+        findings = tuple(decode_records(Finding, record["findings"]))
+        warnings = tuple(str(w) for w in record["warnings"])
+        stored_importers = record["importers"]
+    except (ValueError, KeyError, TypeError) as err:
+        warn(entry, f"ignoring unreadable cache entry ({err})")
+        return None
+    if stored_importers is not None and guard_inputs(path, findings) != stored_importers:
+        return None
+    return FileResult(path, findings, source=source if findings else None, warnings=warnings, cached=True)

@@ -16,6 +16,7 @@ import os
 from collections import OrderedDict
 from typing import Callable, Dict, FrozenSet, List, Optional, Tuple
 
+from . import cache
 from .config import Settings
 from .inference import analyse
 from .inference.links import OPAQUE, OPAQUE_KEY, CallSummary, Links
@@ -32,10 +33,14 @@ MAX_DEPTH = 8
 #: Modules analysed for the facts of one checked file; past it importers stand as opaque callers (a bound on
 #: the cost in a large tree: a proxy passed further away is missed, a context stays unknown, i.e. concurrent).
 MAX_ANALYSED = 16
+#: The kind of the result-cache records holding a module's outgoing call summaries.
+SUMMARIES_KIND = "summaries"
 
 
 def links_for(path: str, settings: Settings) -> Links:
     """The :class:`Links` to analyse ``path`` with: the calls into it from the project, and ``import *``."""
+    if not settings.project:  # --no-project: each file alone, as flake8 sees it
+        return Links()
     root = find_root(path)
     if not has_marker(root):  # loose files, no project: indexing every directory above would cost a tree walk
         return Links()
@@ -89,12 +94,40 @@ def read_outgoing(path: str, settings: Settings, root: str, active: FrozenSet[st
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
-        incoming = incoming_calls(path, settings, root, active, budget)
+    except OSError:
+        return []
+    incoming = incoming_calls(path, settings, root, active, budget)
+    store = cache.active()
+    if store is None:
+        return summarise(path, raw, settings, root, incoming)
+    return remembered_summaries(store, path, raw, settings, root, incoming)
+
+
+def remembered_summaries(store: cache.Cache, path: str, raw: bytes, settings: Settings, root: str,
+                         incoming: Incoming) -> List[CallSummary]:
+    """:func:`summarise` through the result cache: keyed by the bytes, the settings and what the module's
+    own importers pass it (a summary depends on those), so a warm run parses no module read for facts."""
+    text = raw.decode("utf-8", errors="replace")
+    key = (cache.settings_digest(settings), cache.inputs_digest(incoming, path, text, True), cache.content_hash(raw))
+    hit = store.load(SUMMARIES_KIND, path, *key)
+    if hit is not None:
+        try:
+            return [OPAQUE if s == OPAQUE else s for s in cache.decode_records(CallSummary, hit)]
+        except ValueError as err:
+            cache.warn(str(store.entry_path(SUMMARIES_KIND, path, *key[:2])), f"ignoring unreadable cache entry ({err})")
+    summaries = summarise(path, raw, settings, root, incoming)
+    store.store(SUMMARIES_KIND, path, *key, cache.encode_records(summaries))
+    return summaries
+
+
+def summarise(path: str, raw: bytes, settings: Settings, root: str, incoming: Incoming) -> List[CallSummary]:
+    """The calls module ``path`` makes into others, given what its importers pass it."""
+    try:
         if not may_have_findings_in_bytes(raw, prefilter_tokens(settings.manager_factories)) and \
                 not receives_proxies(Links(incoming)):
             return [OPAQUE]  # it has no proxy to pass: not analysed (its calls' contexts are unknown)
         tree = parse(decode(path, raw))
-    except (OSError, SourceError, RecursionError):
+    except (SourceError, RecursionError):
         return []
     links = Links(incoming, star=star_resolver(path, root))
     try:
