@@ -5,17 +5,19 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass, replace
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from . import noqa
 from .config import Settings
 from .catalogue import FIX_NONE
 from .findings import FORM_GUARD, FORM_NONE, Finding
 from .guard import plan_move
+from .project import importers
+from .cache import Cache, activated, content_hash, decode_records, encode_records, settings_digest, warn
 from .syntax import node_range
 from .inference import InferenceResult, analyse
 from .inference.links import Links
-from .crossmodule import involved, links_for, project_warning
+from .crossmodule import involved, links_for, project_warning, received
 from .source import SourceError, SourceFile, decode, may_have_findings, parse, prefilter_tokens
 
 
@@ -30,6 +32,8 @@ class FileResult:
     source: Optional[SourceFile] = None
     #: Lines the command prints as ``path: warning: ...`` (the analysis stopped early: findings may be missing).
     warnings: Tuple[str, ...] = ()
+    #: Read from the result cache (not analysed in this run).
+    cached: bool = False
 
 
 def check_tree(tree: ast.Module, settings: Settings = Settings(),
@@ -124,7 +128,7 @@ def check_source(source: SourceFile, settings: Settings = Settings(),
     return noqa.filter_findings(source.text, findings)
 
 
-def check_file(path: str, raw: bytes, settings: Settings = Settings()) -> FileResult:
+def check_file(path: str, raw: bytes, settings: Settings = Settings(), cache: Optional[Cache] = None) -> FileResult:
     """Check one file's bytes; never raises for bad input, which becomes ``FileResult.error``.
 
     Every file is decoded (cheap, and an undecodable file is an error whatever it holds); only files that
@@ -136,13 +140,70 @@ def check_file(path: str, raw: bytes, settings: Settings = Settings()) -> FileRe
     try:
         source = decode(path, raw)
         real = os.path.isfile(path)
-        if not may_have_findings(source.text, prefilter_tokens(settings.manager_factories)) and \
-                not (real and involved(path, settings)):
-            return FileResult(path)
-        findings = check_source(source, settings, warnings, links_for(path, settings, raw) if real else None)
-        stopped = project_warning(path, settings) if real else None
-        if stopped is not None:
-            warnings.append(stopped)
+        with activated(cache):  # the project's module summaries go to the same cache as this file's findings
+            if not may_have_findings(source.text, prefilter_tokens(settings.manager_factories)) and \
+                    not (real and involved(path, settings)):
+                return FileResult(path)
+            links = links_for(path, settings, raw) if real else None
+            if cache is not None:
+                result = remembered(cache, source, raw, settings, links, received(path, settings) if real else "")
+            else:
+                result = FileResult(path, check_source(source, settings, warnings, links))
+            stopped = project_warning(path, settings) if real else None
     except SourceError as err:
         return FileResult(path, error=str(err))
+    warnings.extend(result.warnings)
+    if stopped is not None:
+        warnings.append(stopped)
+    findings = result.findings
+    return replace(result, source=source if findings else None, warnings=tuple(warnings))
+
+
+# --- the result cache (:mod:`cache`): findings per file, keyed by content, settings and incoming facts --------
+
+FINDINGS_KIND = "findings"
+
+
+def remembered(cache: Cache, source: SourceFile, raw: bytes, settings: Settings,
+               links: Optional[Links], inputs: str) -> FileResult:
+    """:func:`check_source` through the cache: a hit costs a hash of the bytes and one small read.
+
+    The key holds what the findings depend on: the bytes, the settings and ``inputs``, the digest of the
+    facts the project solver gives the file (:func:`crossmodule.received`); an MPP201 finding's fix also depends
+    on who imports the file (the guard move), so that list is stored and compared on a hit.
+    """
+    path = source.path
+    key = (settings_digest(settings), inputs, content_hash(raw))
+    hit = cache.load(FINDINGS_KIND, path, *key)
+    if hit is not None:
+        result = from_record(str(cache.entry_path(FINDINGS_KIND, path, *key[:2])), path, source, hit)
+        if result is not None:
+            return result
+    warnings: List[str] = []
+    findings = check_source(source, settings, warnings, links)
+    record = {"findings": encode_records(findings), "warnings": list(warnings),
+              "importers": guard_inputs(path, findings)}
+    cache.store(FINDINGS_KIND, path, *key, record)
     return FileResult(path, findings, source=source if findings else None, warnings=tuple(warnings))
+
+
+def guard_inputs(path: str, findings: Sequence[Finding]) -> Optional[List[Any]]:
+    """What MPP201's main-guard plan read from the project (the importers of the file), when it has one."""
+    if not any(f.code == "MPP201" for f in findings):
+        return None
+    users, complete = importers(path)
+    return [users, complete]
+
+
+def from_record(entry: str, path: str, source: SourceFile, record: Any) -> Optional[FileResult]:
+    """A cached result, or None for a record that does not hold (malformed: warned; importers changed)."""
+    try:
+        findings = tuple(decode_records(Finding, record["findings"]))
+        warnings = tuple(str(w) for w in record["warnings"])
+        stored_importers = record["importers"]
+    except (ValueError, KeyError, TypeError) as err:
+        warn(entry, f"ignoring unreadable cache entry ({err})")
+        return None
+    if stored_importers is not None and guard_inputs(path, findings) != stored_importers:
+        return None
+    return FileResult(path, findings, source=source if findings else None, warnings=warnings, cached=True)

@@ -20,8 +20,9 @@ import ast
 import os
 from collections import deque
 from functools import lru_cache
-from typing import Deque, Dict, FrozenSet, Hashable, List, Optional, Set, Tuple
+from typing import Deque, Dict, FrozenSet, List, Optional, Set, Tuple
 
+from . import cache
 from .config import Settings
 from .inference import analyse
 from .inference.links import Links
@@ -32,6 +33,11 @@ from .project import find_root, has_marker
 from .projectscan import ProjectIndex, content_digest, scan_project
 from .source import SourceError, decode, parse
 
+#: The kind of the result-cache entries holding a module's :class:`ModuleSummary`.
+SUMMARIES_KIND = "summaries"
+#: What a module receives: calls into it, whether an unanalysed module imports it, imported exports.
+Inputs = Tuple[FrozenSet[Tuple[str, CallSummary]], bool, Tuple[Tuple[Export, ...], ...]]
+
 #: Module analyses one project solve may take: a base, plus this many per seed. Each analysis of a module
 #: follows a growth of what it receives, so real projects stay far below it.
 BASE_ANALYSES = 200
@@ -41,13 +47,17 @@ ANALYSES_PER_SEED = 6
 class ProjectSolver:
     """The solved project: per module, its summary and the calls other modules make into it."""
 
-    def __init__(self, index: ProjectIndex, settings: Settings, budget: Optional[int] = None) -> None:
+    def __init__(self, index: ProjectIndex, settings: Settings, budget: Optional[int] = None,
+                 store: Optional[cache.Cache] = None) -> None:
         self.index = index
         self.settings = settings
+        #: The result cache module summaries are kept in between runs (None: ``--no-cache``, loose files).
+        self.store = store
+        self._settings_key = cache.settings_digest(settings)
         self.summaries: Dict[str, ModuleSummary] = {}
         self.incoming: Dict[str, Dict[str, Set[CallSummary]]] = {}
         #: What each module received when it was last analysed (it is analysed again only when this grows).
-        self.inputs_seen: Dict[str, Hashable] = {}
+        self.inputs_seen: Dict[str, Inputs] = {}
         self.analyses = 0
         self.fixed_budget = budget
         self.stopped = False
@@ -58,7 +68,7 @@ class ProjectSolver:
         self.context_needed: Set[str] = set()
         #: The findings of each module's latest analysis (small frozen values, no AST), with the inputs it
         #: had: a checked file whose inputs are still those is not analysed a second time.
-        self.results: Dict[str, Tuple[Hashable, InferenceResult]] = {}
+        self.results: Dict[str, Tuple[Inputs, InferenceResult]] = {}
 
     def ensure(self, path: str) -> None:
         """Solve the part of the project ``path`` is in (:meth:`ProjectIndex.component`), once."""
@@ -120,6 +130,24 @@ class ProjectSolver:
         return candidates
 
     def summarise(self, path: str) -> ModuleSummary:
+        """The summary of ``path`` with what it receives now: from the result cache when this content got
+        these inputs before (no read, no parse), else :meth:`analyse_module`, whose summary is then stored."""
+        self.results.pop(path, None)
+        if self.store is None:
+            return self.analyse_module(path)
+        key = (self._settings_key, self.received(path), self.index.records[path].digest)
+        hit = self.store.load(SUMMARIES_KIND, path, *key)
+        if hit is not None:
+            try:
+                return ModuleSummary.from_json(hit)
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                cache.warn(str(self.store.entry_path(SUMMARIES_KIND, path, *key[:2])),
+                           f"ignoring unreadable cache entry ({type(err).__name__}: {err})")
+        summary = self.analyse_module(path)
+        self.store.store(SUMMARIES_KIND, path, *key, summary.to_json())
+        return summary
+
+    def analyse_module(self, path: str) -> ModuleSummary:
         """Read, parse and analyse ``path`` for facts (its own errors are its own check's business)."""
         try:
             with open(path, "rb") as handle:
@@ -128,17 +156,25 @@ class ProjectSolver:
             result = analyse(tree, self.settings.enabled_codes(), self.settings.manager_factories,
                              self.settings.target_version, links=links)
         except (OSError, SourceError, RecursionError):
-            self.results.pop(path, None)
             return ModuleSummary(self.index.relative(path))
         self.results[path] = (self.inputs_seen[path], result)
         return links.summary()
 
-    def inputs(self, path: str) -> Hashable:
+    def inputs(self, path: str) -> "Inputs":
         """What ``path`` receives: incoming calls, whether an unanalysed importer may call it, and the
         exports of the project modules it imports."""
         calls = frozenset((name, call) for name, found in self.incoming.get(path, {}).items() for call in found)
         exports = tuple(self.summaries[q].exports for q in self.index.imports_of(path) if q in self.summaries)
         return calls, self.opaque(path), exports
+
+    def received(self, path: str) -> str:
+        """A digest of everything ``path``'s analysis takes from other modules: :meth:`inputs`, plus the
+        content of the project modules it imports (``import *`` names and mutator classes are read from
+        them). A module's summary and a checked file's findings are cached under it, so a changed caller
+        (or imported module) invalidates the callee's entries."""
+        calls, opaque, exports = self.inputs(path)
+        imported = tuple((self.index.relative(q), self.index.records[q].digest) for q in self.index.imports_of(path))
+        return cache.digest((sorted(repr(call) for call in calls), opaque, repr(exports), imported))
 
     def receives_facts(self, path: str) -> bool:
         """Does another module pass ``path`` a proxy, or does it import one from a project module?"""
@@ -207,18 +243,21 @@ class ProjectSolver:
 
 
 @lru_cache(maxsize=4)
-def project_for(root: str, settings: Settings) -> ProjectSolver:
-    """The solved project of ``root`` for these settings: once per process."""
-    return ProjectSolver(scan_project(root, settings.manager_factories), settings)
+def project_for(root: str, settings: Settings, store: Optional[cache.Cache] = None) -> ProjectSolver:
+    """The solved project of ``root`` for these settings: once per process (and result cache)."""
+    return ProjectSolver(scan_project(root, settings.manager_factories), settings, store=store)
 
 
 def solver_for(path: str, settings: Settings) -> Optional[ProjectSolver]:
     """The project ``path`` belongs to, or None for loose files (no project marker above them: indexing every
-    directory above would cost a tree walk)."""
+    directory above would cost a tree walk), or with ``--no-project``. Its summaries go to the result cache
+    active for the file being checked (:func:`cache.activated`)."""
+    if not settings.project:
+        return None
     root = find_root(path)
     if not has_marker(root):
         return None
-    return project_for(root, settings)
+    return project_for(root, settings, cache.active())
 
 
 def links_for(path: str, settings: Settings, raw: Optional[bytes] = None) -> Links:
@@ -233,6 +272,16 @@ def links_for(path: str, settings: Settings, raw: Optional[bytes] = None) -> Lin
             solver.index.records[own].digest == content_digest(raw):
         links.reuse = solver.reusable(own)
     return links
+
+
+def received(path: str, settings: Settings) -> str:
+    """:meth:`ProjectSolver.received` for ``path`` ("" for a loose file, or a file outside the scan)."""
+    solver = solver_for(path, settings)
+    own = os.path.abspath(path)
+    if solver is None or own not in solver.index.records:
+        return ""
+    solver.ensure(own)
+    return solver.received(own)
 
 
 def project_links(path: str, settings: Settings) -> Optional[Links]:
@@ -272,4 +321,4 @@ def clear() -> None:
 
 
 __all__ = ["ProjectSolver", "clear", "involved", "links_for", "project_for", "project_links", "project_warning",
-           "receives_proxies", "solver_for"]
+           "received", "receives_proxies", "solver_for"]

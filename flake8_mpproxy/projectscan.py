@@ -25,7 +25,7 @@ def scan_file(raw: bytes, tokens: Tuple[str, ...]) -> ScanRecord:
     """One file's record: the prefilter's answer, and the module names its import statements name (for
     ``from m import a`` both ``m`` and ``m.a``: ``a`` may be a submodule)."""
     seed = may_have_findings_in_bytes(raw, tokens)
-    digest = content_digest(raw) if seed else ""
+    digest = content_digest(raw)
     names: List[str] = []
     for source, imported, plain in import_statements(raw):
         items = [item.strip().split(" as ")[0].strip(" ()\\") for item in (imported or plain).split(",")]
@@ -39,7 +39,8 @@ def scan_file(raw: bytes, tokens: Tuple[str, ...]) -> ScanRecord:
 
 
 def content_digest(raw: bytes) -> str:
-    """Identifies a file's content (a seed's: the solver's analysis of it is reused only for these bytes)."""
+    """Identifies a file's content: the solver's analysis of it is reused, and its cached summary and
+    findings trusted, only for these bytes."""
     return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 

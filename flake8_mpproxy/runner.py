@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Iterator, List, Optional, Tuple
 
 from .analysis import check_file
+from .cache import activated, cache_for
 from .crossmodule import involved
 from .config import Settings
 from .findings import Finding, fix_wanted
@@ -32,6 +33,9 @@ class Job:
     mode: str = MODE_CHECK
     unsafe: bool = False
     style: str = "reassign"
+    #: The result cache: ``--cache-dir`` (None: the project root's ``.flake8-mpproxy_cache``), ``--no-cache``.
+    cache_dir: Optional[str] = None
+    cache: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,9 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
             return Outcome(shown, error=f"cannot read: {err.strerror or err}")
     if is_notebook(shown):
         return process_notebook(path, shown, raw, job)
-    result = check_file(shown, raw, job.settings)
+    result = check_file(shown, raw, job.settings, cache_for(path, job.cache_dir, job.cache))
+    if job.mode != MODE_CHECK and result.cached and any(fix_wanted(f, job.unsafe, job.style) for f in result.findings):
+        result = check_file(shown, raw, job.settings)  # the fixer works from a fresh analysis, never a record
     if result.error is not None:
         return Outcome(shown, error=result.error)
     if job.mode == MODE_CHECK or result.source is None:
@@ -135,13 +141,19 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
             return Outcome(path), 0
         source = decode(path, raw)  # decoded even so: an undecodable file is an error whatever it holds
         if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)) \
-                and not (path != "-" and involved(path, job.settings)):
+                and not (path != "-" and involved_here(path, job)):
             return Outcome(path), 0  # (a module other modules pass proxies to is a candidate all the same)
     except OSError as err:
         return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0
     except SourceError as err:
         return Outcome(path, error=str(err)), 0
     return None, len(raw)
+
+
+def involved_here(path: str, job: Job) -> bool:
+    """:func:`crossmodule.involved`, with the project's summaries read through the file's result cache."""
+    with activated(cache_for(path, job.cache_dir, job.cache)):
+        return involved(path, job.settings)
 
 
 def run_all(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Outcome]:

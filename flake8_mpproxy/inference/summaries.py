@@ -132,7 +132,7 @@ class ScanRecord:
 
     seed: bool
     imports: Tuple[str, ...] = ()
-    #: A seed's content hash ("" for other files).
+    #: The file's content hash (:func:`projectscan.content_digest`).
     digest: str = ""
 
     def to_json(self) -> Dict[str, Any]:
