@@ -32,6 +32,10 @@ class Settings:
     target_version: Tuple[int, int] = OLDEST_TARGET
     #: Project mode: a file is analysed with the calls its importers make into it (``--no-project``: alone).
     project: bool = True
+    #: The command's exclude globs (``exclude`` + ``extend-exclude``, anchored) and ``respect-gitignore``:
+    #: the project scan leaves out what the command's walk would (empty: only VCS, cache and venv folders).
+    project_exclude: Tuple[str, ...] = ()
+    project_gitignore: bool = False
 
     def is_enabled(self, code: str) -> bool:
         chosen = (self.select or ("MPP",)) + self.extend_select

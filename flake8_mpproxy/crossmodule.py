@@ -22,7 +22,8 @@ from collections import deque
 from functools import lru_cache
 from typing import Deque, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from . import cache
+from . import cache, scanstore
+from .gitignore import GitIgnore
 from .config import Settings
 from .inference import analyse
 from .inference.links import Links
@@ -31,7 +32,7 @@ from .inference.summaries import OPAQUE, OPAQUE_KEY, CallSummary, Export, Module
 from .inference.walker import mutator_methods
 from .project import find_root, has_marker
 from .projectscan import ProjectIndex, content_digest, scan_project
-from .source import SourceError, decode, parse
+from .source import SourceError, decode, parse, prefilter_tokens
 
 #: The kind of the result-cache entries holding a module's :class:`ModuleSummary`.
 SUMMARIES_KIND = "summaries"
@@ -244,8 +245,15 @@ class ProjectSolver:
 
 @lru_cache(maxsize=4)
 def project_for(root: str, settings: Settings, store: Optional[cache.Cache] = None) -> ProjectSolver:
-    """The solved project of ``root`` for these settings: once per process (and result cache)."""
-    return ProjectSolver(scan_project(root, settings.manager_factories), settings, store=store)
+    """The solved project of ``root`` for these settings: once per process (and result cache). The scan
+    leaves out what the command's exclude settings and ``.gitignore`` leave out of its walk."""
+    tokens = prefilter_tokens(settings.manager_factories)
+    scope = (settings.project_exclude, settings.project_gitignore)
+    known = scanstore.load(store, root, tokens, scope)
+    index = scan_project(root, settings.manager_factories, known, settings.project_exclude,
+                         GitIgnore() if settings.project_gitignore else None)
+    scanstore.save(store, index, tokens, scope, known)
+    return ProjectSolver(index, settings, store=store)
 
 
 def solver_for(path: str, settings: Settings) -> Optional[ProjectSolver]:
@@ -264,9 +272,9 @@ def links_for(path: str, settings: Settings, raw: Optional[bytes] = None) -> Lin
     """The :class:`Links` to analyse ``path`` with (empty for a loose file). Given the bytes being checked
     and they are what the solver analysed with the same inputs, the links carry that analysis's result."""
     solver = solver_for(path, settings)
-    if solver is None:
-        return Links()
     own = os.path.abspath(path)
+    if solver is None or own not in solver.index.records:  # (excluded from the scan: checked alone)
+        return Links()
     links = solver.links(own)
     if raw is not None and solver.index.records.get(own) is not None and \
             solver.index.records[own].digest == content_digest(raw):

@@ -11,8 +11,10 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from .discovery import excluded, skip_directory
+from .gitignore import GitIgnore
 from .inference.summaries import ScanRecord
 from .project import IMPORT, SKIP_DIRS
 from .source import may_have_findings_in_bytes, prefilter_tokens
@@ -58,36 +60,79 @@ def import_statements(raw: bytes) -> Iterator[Tuple[str, str, str]]:
         start = raw.find(b"import", line_end)
 
 
-def scan_project(root: str, manager_factories: Iterable[str] = ()) -> "ProjectIndex":
-    """Read every ``*.py`` under ``root`` (skipping virtualenvs, build output, VCS and cache folders)."""
+#: What a previous scan kept of a file: its (mtime_ns, size) when read, and its record.
+Known = Dict[str, Tuple[int, int, ScanRecord]]
+
+
+def scan_project(root: str, manager_factories: Iterable[str] = (), known: Optional[Known] = None,
+                 exclude: Sequence[str] = (), gitignore: Optional[GitIgnore] = None) -> "ProjectIndex":
+    """Scan every ``*.py`` under ``root`` (skipping virtualenvs, build output, VCS and cache folders, and what
+    ``exclude`` or ``gitignore`` exclude, as the command's walk does). A file whose (mtime, size) is the one
+    ``known`` kept (a previous scan, from the result cache) costs a stat, not a read."""
     root = os.path.abspath(root)
     tokens = prefilter_tokens(manager_factories)
+    known = known or {}
     records: Dict[str, ScanRecord] = {}
+    stats: Dict[str, Tuple[int, int]] = {}
     complete = True
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in files:
-            if not name.endswith(".py"):
-                continue
-            if len(records) >= MAX_FILES:
-                complete = False
-                break
-            path = os.path.join(directory, name)
+    for path, stat in project_files(root, exclude, gitignore):
+        if len(records) >= MAX_FILES:
+            complete = False
+            break
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        kept = known.get(path)
+        if kept is not None and kept[:2] == stamp:
+            records[path] = kept[2]
+        else:
             try:
                 with open(path, "rb") as handle:
                     records[path] = scan_file(handle.read(), tokens)
             except OSError:
                 continue
-    return ProjectIndex(root, records, complete)
+        stats[path] = stamp
+    return ProjectIndex(root, records, complete, stats)
+
+
+def project_files(root: str, exclude: Sequence[str] = (),
+                  gitignore: Optional[GitIgnore] = None) -> Iterator[Tuple[str, "os.stat_result"]]:
+    """(path, stat) of each ``*.py`` file of the project, in sorted order; symlinked folders are not
+    followed (a link loop cannot hang the scan). One ``stat`` per file, from the directory entry."""
+    try:
+        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = entry.path
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if not skipped_directory(path, entry.name, exclude, gitignore, root):
+                    yield from project_files(path, exclude, gitignore)
+            elif entry.name.endswith(".py") and not excluded(path, exclude) and \
+                    not (gitignore is not None and gitignore.ignored(path, False, root)):
+                yield path, entry.stat()
+        except OSError:
+            continue
+
+
+def skipped_directory(path: str, name: str, exclude: Sequence[str], gitignore: Optional[GitIgnore],
+                      top: str) -> bool:
+    """Folders that are never the project's modules (VCS, caches, virtualenvs), or that the command's
+    exclude settings or ``.gitignore`` leave out."""
+    if name in SKIP_DIRS or name.endswith(".egg-info"):
+        return True
+    return skip_directory(path, exclude, gitignore, top)
 
 
 class ProjectIndex:
     """The project's files and their records; resolves imports inside the project, each (directory, name)
     once, against the set of files (the standard library and installed packages are not the project's)."""
 
-    def __init__(self, root: str, records: Dict[str, ScanRecord], complete: bool = True) -> None:
+    def __init__(self, root: str, records: Dict[str, ScanRecord], complete: bool = True,
+                 stats: Optional[Dict[str, Tuple[int, int]]] = None) -> None:
         self.root = root
         self.records = records
+        #: Each file's (mtime_ns, size) when scanned: what a cached record is trusted for.
+        self.stats = stats or {}
         self.complete = complete
         self._modules: Dict[Tuple[str, str], Optional[str]] = {}
         #: Absolute imports found from the root or root/src (the same for every importer).

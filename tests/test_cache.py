@@ -15,7 +15,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from flake8_mpproxy import analysis, cli, crossmodule
+from flake8_mpproxy import analysis, cli, crossmodule, projectscan
 from flake8_mpproxy.cache import CACHE_DIR_NAME
 
 from .programs import FIXTURES
@@ -72,6 +72,7 @@ def test_a_warm_run_parses_and_analyses_nothing(corpus, monkeypatch, capsys):
 
     monkeypatch.setattr(analysis, "check_source", refuse)
     monkeypatch.setattr(crossmodule.ProjectSolver, "analyse_module", refuse)
+    monkeypatch.setattr(projectscan, "scan_file", refuse)  # the warm scan is a stat per file, no read
     monkeypatch.chdir(corpus)
     assert cli.main(["-q", "-j1", "."]) == 1
     out = capsys.readouterr()
@@ -291,3 +292,27 @@ def test_no_project_checks_each_file_alone(tmp_path):
     assert run(root, "--no-project", ".") == (0, "", "")
     (root / "pyproject.toml").write_text("[tool.flake8-mpproxy]\nno-project = true\n")
     assert run(root, ".") == (0, "", "")
+
+
+def test_a_touched_file_is_scanned_again_and_the_rest_is_not(tmp_path, monkeypatch, capsys):
+    """The scan's records are trusted by (mtime, size): a file whose stat changed is read again, the others
+    are not; a new caller module is found without any read of the unchanged ones."""
+    root = project(tmp_path)
+    workers = root / "workers.py"
+    workers.write_text(workers.read_text().replace("shared[key].append(value)  # MPP101", "pass"))
+    assert run(root, ".") == (0, "", "")
+    (root / "other.py").write_text("from workers import unrelated\nfrom multiprocessing import Manager\n"
+                                   "def go():\n    with Manager() as m:\n        unrelated(m.dict(), 'a', 1)\n")
+    read: List[str] = []
+    original = projectscan.scan_file
+
+    def counting(raw: bytes, tokens: Tuple[str, ...]) -> object:
+        read.append(raw.decode())
+        return original(raw, tokens)
+
+    monkeypatch.setattr(projectscan, "scan_file", counting)
+    monkeypatch.chdir(root)
+    crossmodule.clear()
+    assert cli.main(["-j1", "."]) == 1
+    assert "workers.py:9:5: MPP101" in capsys.readouterr().out
+    assert len(read) == 1 and "unrelated(m.dict()" in read[0], "only the new file is read"

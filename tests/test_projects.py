@@ -292,3 +292,42 @@ def test_the_project_budget_says_so_instead_of_going_quiet(copy, monkeypatch, ca
     list(Plugin(ast.parse(text), text.splitlines(True), os.path.join(".", "main.py")).run())
     assert capsys.readouterr().err.strip() == f"./main.py: {line}"
     crossmodule.clear()
+
+
+def excluded_caller_project(tmp_path: Path) -> Path:
+    """app/workers.py is mutated with a proxy only by legacy/main.py, a module the settings may leave out."""
+    root = tmp_path / "excl"
+    (root / "app").mkdir(parents=True)
+    (root / "legacy").mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'excl'\n")
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "workers.py").write_text("def collect(shared, key, value):\n    shared[key].append(value)\n")
+    (root / "legacy" / "main.py").write_text(
+        "from multiprocessing import Manager, Process\nfrom app.workers import collect\n\n"
+        "if __name__ == '__main__':\n    with Manager() as manager:\n        shared = manager.dict({'a': []})\n"
+        "        child = Process(target=collect, args=(shared, 'a', 4))\n        child.start()\n        child.join()\n")
+    return root
+
+
+def check_app(root: Path, *args: str) -> str:
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--no-cache", *args, "app"], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert "internal error" not in proc.stderr, proc.stderr
+    return proc.stdout
+
+
+def test_the_project_scan_leaves_out_what_the_exclude_settings_exclude(tmp_path):
+    root = excluded_caller_project(tmp_path)
+    assert "workers.py:2:5: MPP101" in check_app(root)  # read for facts although only app/ is checked
+    assert check_app(root, "--extend-exclude", "legacy") == ""
+    assert check_app(root, "--exclude", "legacy,.git") == ""
+    (root / "pyproject.toml").write_text("[project]\nname = 'excl'\n[tool.flake8-mpproxy]\nextend-exclude = ['legacy']\n")
+    assert check_app(root) == ""
+
+
+def test_the_project_scan_respects_gitignore_like_the_walk(tmp_path):
+    root = excluded_caller_project(tmp_path)
+    (root / ".git").mkdir()
+    (root / ".gitignore").write_text("legacy/\n")
+    assert check_app(root) == ""
+    assert "workers.py:2:5: MPP101" in check_app(root, "--no-respect-gitignore")
