@@ -37,7 +37,7 @@ from .source import SourceError, decode, parse, prefilter_tokens
 #: The kind of the result-cache entries holding a module's :class:`ModuleSummary`.
 SUMMARIES_KIND = "summaries"
 #: What a module receives: calls into it, whether an unanalysed module imports it, imported exports.
-Inputs = Tuple[FrozenSet[Tuple[str, CallSummary]], bool, Tuple[Tuple[Export, ...], ...]]
+Inputs = Tuple[FrozenSet[Tuple[str, CallSummary]], bool, Tuple[Tuple[str, Tuple[Export, ...]], ...]]
 
 #: Module analyses one project solve may take: a base, plus this many per seed. Each analysis of a module
 #: follows a growth of what it receives, so real projects stay far below it.
@@ -120,7 +120,8 @@ class ProjectSolver:
             if call not in calls:
                 calls.add(call)
                 candidates.append(hit[0])
-        if old is None or summary.exports != old.exports:
+        if summary.exports != (old.exports if old is not None else ()):  # (a first summary exporting
+            # nothing changes no importer's inputs: analysing them again would give the same result)
             candidates.extend(self.index.importers_of(path))
         if old is None and not self.index.is_seed(path) and self.imports_exports(path):
             new = [user for user in self.index.importers_of(path) if user not in self.summaries]
@@ -165,7 +166,8 @@ class ProjectSolver:
         """What ``path`` receives: incoming calls, whether an unanalysed importer may call it, and the
         exports of the project modules it imports."""
         calls = frozenset((name, call) for name, found in self.incoming.get(path, {}).items() for call in found)
-        exports = tuple(self.summaries[q].exports for q in self.index.imports_of(path) if q in self.summaries)
+        exports = tuple((q, self.summaries[q].exports) for q in self.index.imports_of(path)
+                        if q in self.summaries and self.summaries[q].exports)
         return calls, self.opaque(path), exports
 
     def received(self, path: str) -> str:
