@@ -26,21 +26,26 @@ def find_root(path: str) -> str:
     return root_of_directory(os.path.dirname(os.path.abspath(path)))
 
 
-@lru_cache(maxsize=4096)
 def root_of_directory(start: str) -> str:
     """:func:`find_root` for a directory (once per directory and process: a tree's files share their roots)."""
-    current = start
-    while True:
-        if any(os.path.exists(os.path.join(current, marker)) for marker in ROOT_MARKERS):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return start
-        current = parent
+    found = marked_root(start)
+    return start if found is None else found
 
 
+@lru_cache(maxsize=65536)
+def marked_root(directory: str) -> Optional[str]:
+    """The nearest directory at or above ``directory`` holding a project marker (None: none up to ``/``).
+    Through the parent's answer, so a tree's folders cost a marker check each, not a walk to the root each."""
+    if has_marker(directory):
+        return directory
+    parent = os.path.dirname(directory)
+    return None if parent == directory else marked_root(parent)
+
+
+@lru_cache(maxsize=65536)
 def has_marker(directory: str) -> bool:
-    """Is ``directory`` a project root (not just the directory :func:`find_root` falls back to)?"""
+    """Is ``directory`` a project root (not just the directory :func:`find_root` falls back to)? Asked for
+    every checked file's root: once per root and process, as :func:`root_of_directory` is."""
     return any(os.path.exists(os.path.join(directory, marker)) for marker in ROOT_MARKERS)
 
 
