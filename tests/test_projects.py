@@ -129,9 +129,12 @@ RUNS = {
     "cycle": ("main.py", {"a": []}),
     "two_names": ("main.py", {"a": [], "b": []}),
     "relay": ("main.py", {"a": []}),
+    "continued_imports": ("main.py", {"a": [], "b": [], "c": {}}),
+    "continued_twin": ("main.py", {"a": [4], "b": ["start"], "c": {"seen": True}}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
-TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across"}
+TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
+         "continued_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
