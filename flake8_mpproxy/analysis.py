@@ -51,17 +51,19 @@ def check_tree(tree: ast.Module, settings: Settings = Settings(),
             analyse(tree, enabled, settings.manager_factories, settings.target_version, links=links)
     except RecursionError:
         raise SourceError("nesting too deep to analyse") from None
-    return finish(result, lambda: tree, lines, path, warnings)
+    return finish(result, lambda: tree, lines, path, warnings, settings)
 
 
 def finish(result: InferenceResult, tree: Callable[[], ast.Module], lines: Optional[Sequence[str]],
-           path: Optional[str], warnings: Optional[List[str]]) -> Tuple[Finding, ...]:
+           path: Optional[str], warnings: Optional[List[str]], settings: Settings = Settings()
+           ) -> Tuple[Finding, ...]:
     """From the analysis to the findings: the budget warning, the guard plans (the only step that needs the
     tree, asked for only then), character columns, sorted."""
     if result.stopped_after is not None and warnings is not None:
         warnings.append(stopped_warning(result.stopped_after))
     found = result.findings
-    found = [plan_guard(finding, tree(), path) if finding.form == FORM_GUARD else finding for finding in found]
+    found = [plan_guard(finding, tree(), path, settings) if finding.form == FORM_GUARD else finding
+             for finding in found]
     if lines is not None:
         found = [to_character_columns(finding, lines) for finding in found]
     return tuple(sorted(found, key=Finding.sort_key))
@@ -72,11 +74,11 @@ def stopped_warning(steps: int) -> str:
     return f"analysis stopped after {steps} steps; findings may be missing"
 
 
-def plan_guard(finding: Finding, tree: ast.Module, path: Optional[str]) -> Finding:
+def plan_guard(finding: Finding, tree: ast.Module, path: Optional[str], settings: Settings = Settings()) -> Finding:
     """MPP201's main-guard move: the statements that move with the manager, or why it may not move (then the
     finding has no fix, so the summary never offers what ``--unsafe-fixes`` would refuse)."""
     node = next((n for n in ast.walk(tree) if node_range(n) == finding.detail["node"]), None)
-    plan = plan_move(tree, node, path) if node is not None else None
+    plan = plan_move(tree, node, path, settings) if node is not None else None
     detail = dict(finding.detail)
     if plan is None or plan.refusal is not None:
         detail["refusal"] = plan.refusal if plan is not None else "the manager call was not found"
@@ -116,7 +118,8 @@ def check_source(source: SourceFile, settings: Settings = Settings(),
     the project solver already analysed these bytes (``links.reuse``), its result is taken, unparsed."""
     path = None if source.path in ("-", "stdin", "<stdin>") else source.path
     if links is not None and links.reuse is not None and settings.enabled_codes():
-        findings = finish(links.reuse, lambda: parse(source), physical_lines(source.text), path, warnings)
+        findings = finish(links.reuse, lambda: parse(source), physical_lines(source.text), path, warnings,
+                          settings)
     else:
         findings = check_tree(parse(source), settings, physical_lines(source.text), path, warnings, links)
     if not findings:

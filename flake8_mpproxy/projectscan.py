@@ -15,9 +15,10 @@ import re
 from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from .inference.summaries import ScanRecord
-from .project import IMPORT, SKIP_DIRS
+from .project import SKIP_DIRS
 from .source import may_have_findings_in_bytes, prefilter_tokens
 
+IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([^#\n]+)|import[ \t]+([^#\n]+))", re.M)
 #: Files a scan reads at most; a larger tree is scanned up to here (:attr:`ProjectIndex.complete` says so).
 MAX_FILES = 200_000
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flake8_mpproxy.project import find_root, resolve_attribute, resolve_module
+from typing import Optional, Tuple
+
+from flake8_mpproxy.project import find_root
+from flake8_mpproxy.projectscan import scan_project
+
+
+def resolve_module(name: str, importer: str, root: str) -> Optional[str]:
+    """Where the project scan resolves ``name`` imported from ``importer`` (the solver's and the guard's)."""
+    return scan_project(root).resolve_module(name, importer)
+
+
+def resolve_attribute(qualname: str, importer: str, root: str) -> Optional[Tuple[str, str]]:
+    return scan_project(root).resolve_call(qualname, importer)
 
 
 def tree(root: Path, *files: str) -> None:
