@@ -45,8 +45,8 @@ def plan_move(tree: ast.Module, node: ast.AST, path: Optional[str], settings: Se
             return GuardPlan((), f"other modules import this one ({index.relative(users[0])}): they would lose "
                              "its names")
         if not index.complete:
-            return GuardPlan((), f"the project has more than {len(index.records)} Python files, so whether other modules "
-                             "import this one was not checked")
+            return GuardPlan((), f"the project has more than {len(index.records)} Python files, so whether other "
+                             "modules import this one was not checked")
     body = tree.body
     start = next((i for i, stmt in enumerate(body) if contains(stmt, node)), None)
     if start is None or not isinstance(body[start], (ast.Assign, ast.AnnAssign, ast.Expr)):
