@@ -131,10 +131,12 @@ RUNS = {
     "relay": ("main.py", {"a": []}),
     "continued_imports": ("main.py", {"a": [], "b": [], "c": {}}),
     "continued_twin": ("main.py", {"a": [4], "b": ["start"], "c": {"seen": True}}),
+    "self_attribute": ("main.py", {"a": []}),
+    "self_twin": ("main.py", {"a": [0, 1, 2]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
-         "continued_twin"}
+         "continued_twin", "self_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
