@@ -227,11 +227,12 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
     from .calls import bind_arguments
     opaque = OPAQUE_KEY in incoming  # then any function called from here may also be called from there
     for stmt in tree.body:
-        callee = receiver(stmt) if getattr(stmt, "name", None) in incoming else None
-        if callee is None:
+        name = getattr(stmt, "name", None)
+        callee = receiver(stmt) if name in incoming else None
+        if callee is None or name is None:
             continue
         proxies: Dict[Tuple[object, ProxyFact], Value] = {}
-        for summary in incoming[stmt.name]:
+        for summary in incoming[name]:
             args = [proxy_for(proxies, callee.node, index, fact) for index, fact in enumerate(summary.args)]
             kwargs = {name: proxy_for(proxies, callee.node, name, fact) for name, fact in summary.kwargs}
             bind_arguments(w, callee, args, kwargs)
