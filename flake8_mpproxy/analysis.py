@@ -11,8 +11,7 @@ from . import noqa
 from .config import Settings
 from .catalogue import FIX_NONE
 from .findings import FORM_GUARD, FORM_NONE, Finding
-from .guard import plan_move
-from .project import importers
+from .guard import plan_move, project_index
 from .cache import Cache, activated, content_hash, decode_records, encode_records, settings_digest, warn
 from .syntax import node_range
 from .inference import InferenceResult, analyse
@@ -55,17 +54,19 @@ def check_tree(tree: ast.Module, settings: Settings = Settings(),
             analyse(tree, enabled, settings.manager_factories, settings.target_version, links=links)
     except RecursionError:
         raise SourceError("nesting too deep to analyse") from None
-    return finish(result, lambda: tree, lines, path, warnings)
+    return finish(result, lambda: tree, lines, path, warnings, settings)
 
 
 def finish(result: InferenceResult, tree: Callable[[], ast.Module], lines: Optional[Sequence[str]],
-           path: Optional[str], warnings: Optional[List[str]]) -> Tuple[Finding, ...]:
+           path: Optional[str], warnings: Optional[List[str]], settings: Settings = Settings()
+           ) -> Tuple[Finding, ...]:
     """From the analysis to the findings: the budget warning, the guard plans (the only step that needs the
     tree, asked for only then), character columns, sorted."""
     if result.stopped_after is not None and warnings is not None:
         warnings.append(stopped_warning(result.stopped_after))
     found = result.findings
-    found = [plan_guard(finding, tree(), path) if finding.form == FORM_GUARD else finding for finding in found]
+    found = [plan_guard(finding, tree(), path, settings) if finding.form == FORM_GUARD else finding
+             for finding in found]
     if lines is not None:
         found = [to_character_columns(finding, lines) for finding in found]
     return tuple(sorted(found, key=Finding.sort_key))
@@ -76,11 +77,11 @@ def stopped_warning(steps: int) -> str:
     return f"analysis stopped after {steps} steps; findings may be missing"
 
 
-def plan_guard(finding: Finding, tree: ast.Module, path: Optional[str]) -> Finding:
+def plan_guard(finding: Finding, tree: ast.Module, path: Optional[str], settings: Settings = Settings()) -> Finding:
     """MPP201's main-guard move: the statements that move with the manager, or why it may not move (then the
     finding has no fix, so the summary never offers what ``--unsafe-fixes`` would refuse)."""
     node = next((n for n in ast.walk(tree) if node_range(n) == finding.detail["node"]), None)
-    plan = plan_move(tree, node, path) if node is not None else None
+    plan = plan_move(tree, node, path, settings) if node is not None else None
     detail = dict(finding.detail)
     if plan is None or plan.refusal is not None:
         detail["refusal"] = plan.refusal if plan is not None else "the manager call was not found"
@@ -120,7 +121,8 @@ def check_source(source: SourceFile, settings: Settings = Settings(),
     the project solver already analysed these bytes (``links.reuse``), its result is taken, unparsed."""
     path = None if source.path in ("-", "stdin", "<stdin>") else source.path
     if links is not None and links.reuse is not None and settings.enabled_codes():
-        findings = finish(links.reuse, lambda: parse(source), physical_lines(source.text), path, warnings)
+        findings = finish(links.reuse, lambda: parse(source), physical_lines(source.text), path, warnings,
+                          settings)
     else:
         findings = check_tree(parse(source), settings, physical_lines(source.text), path, warnings, links)
     if not findings:
@@ -176,26 +178,28 @@ def remembered(cache: Cache, source: SourceFile, raw: bytes, settings: Settings,
     key = (settings_digest(settings), inputs, content_hash(raw))
     hit = cache.load(FINDINGS_KIND, path, *key)
     if hit is not None:
-        result = from_record(str(cache.entry_path(FINDINGS_KIND, path, *key[:2])), path, source, hit)
+        result = from_record(str(cache.entry_path(FINDINGS_KIND, path, *key[:2])), path, source, hit, settings)
         if result is not None:
             return result
     warnings: List[str] = []
     findings = check_source(source, settings, warnings, links)
     record = {"findings": encode_records(findings), "warnings": list(warnings),
-              "importers": guard_inputs(path, findings)}
+              "importers": guard_inputs(path, findings, settings)}
     cache.store(FINDINGS_KIND, path, *key, record)
     return FileResult(path, findings, source=source if findings else None, warnings=tuple(warnings))
 
 
-def guard_inputs(path: str, findings: Sequence[Finding]) -> Optional[List[Any]]:
-    """What MPP201's main-guard plan read from the project (the importers of the file), when it has one."""
+def guard_inputs(path: str, findings: Sequence[Finding], settings: Settings) -> Optional[List[Any]]:
+    """What MPP201's main-guard plan read from the project (the importers of the file, from the same project
+    scan the plan uses), when it has one."""
     if not any(f.code == "MPP201" for f in findings):
         return None
-    users, complete = importers(path)
-    return [users, complete]
+    index = project_index(path, settings)
+    own = os.path.abspath(path)
+    return [[index.relative(user) for user in index.importers_of(own) if user != own], index.complete]
 
 
-def from_record(entry: str, path: str, source: SourceFile, record: Any) -> Optional[FileResult]:
+def from_record(entry: str, path: str, source: SourceFile, record: Any, settings: Settings) -> Optional[FileResult]:
     """A cached result, or None for a record that does not hold (malformed: warned; importers changed)."""
     try:
         findings = tuple(decode_records(Finding, record["findings"]))
@@ -204,6 +208,6 @@ def from_record(entry: str, path: str, source: SourceFile, record: Any) -> Optio
     except (ValueError, KeyError, TypeError) as err:
         warn(entry, f"ignoring unreadable cache entry ({err})")
         return None
-    if stored_importers is not None and guard_inputs(path, findings) != stored_importers:
+    if stored_importers is not None and guard_inputs(path, findings, settings) != stored_importers:
         return None
     return FileResult(path, findings, source=source if findings else None, warnings=warnings, cached=True)

@@ -11,14 +11,16 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
+import re
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .discovery import excluded, skip_directory
 from .gitignore import GitIgnore
 from .inference.summaries import ScanRecord
-from .project import IMPORT, SKIP_DIRS
+from .project import SKIP_DIRS
 from .source import may_have_findings_in_bytes, prefilter_tokens
 
+IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([^#\n]+)|import[ \t]+([^#\n]+))", re.M)
 #: Files a scan reads at most; a larger tree is scanned up to here (:attr:`ProjectIndex.complete` says so).
 MAX_FILES = 200_000
 
@@ -47,17 +49,52 @@ def content_digest(raw: bytes) -> str:
 
 
 def import_statements(raw: bytes) -> Iterator[Tuple[str, str, str]]:
-    """(from-module, imported names, plain import) per import line: only the lines holding ``import`` are
-    matched (a search for the word is far cheaper than a line-anchored pattern over the whole file)."""
+    """(from-module, imported names, plain import) per import statement: only the lines holding ``import``
+    are matched (a search for the word is far cheaper than a line-anchored pattern over the whole file). A
+    statement continued over several lines (parentheses, backslashes) is read to its end, comments dropped.
+    ``importlib.import_module("pkg.mod")`` with an absolute literal counts as ``import pkg.mod``."""
     start = raw.find(b"import")
     while start >= 0:
         line_start = raw.rfind(b"\n", 0, start) + 1
-        line_end = raw.find(b"\n", start)
-        line_end = len(raw) if line_end < 0 else line_end
-        match = IMPORT.match(raw[line_start:line_end].decode("utf-8", errors="replace"))
+        while line_start > 1 and raw[max(0, line_start - 3):line_start - 1].rstrip(b"\r").endswith(b"\\"):
+            line_start = raw.rfind(b"\n", 0, line_start - 1) + 1
+        text, line_end = logical_line(raw, line_start)
+        match = IMPORT.match(text)
         if match:
             yield match.group(1) or "", match.group(2) or "", match.group(3) or ""
-        start = raw.find(b"import", line_end)
+        start = raw.find(b"import", max(line_end, start + 1))
+    if raw.find(b"import_module(") >= 0:
+        for dynamic in DYNAMIC_IMPORT.finditer(raw):
+            yield "", "", dynamic.group(1).decode("ascii")
+
+
+#: ``import_module("a.b")`` / ``importlib.import_module('a.b')``: an absolute literal name only (a relative
+#: one depends on ``package=``, a computed one is unknown: both ignored).
+DYNAMIC_IMPORT = re.compile(rb"import_module\(\s*[\"']([A-Za-z_][\w.]*)[\"']\s*\)")
+STATEMENT = re.compile(r"[ \t]*(?:from|import)\b")
+#: A statement is followed over at most this many physical lines (an unbalanced "(" in a docstring that
+#: merely looks like an import must not swallow the file).
+MAX_CONTINUATION = 200
+
+
+def logical_line(raw: bytes, line_start: int) -> Tuple[str, int]:
+    """The statement starting at ``line_start`` as one line without comments, and where it ends: joined
+    while a backslash ends the line or a parenthesis is open."""
+    parts: List[str] = []
+    depth = 0
+    line_end = raw.find(b"\n", line_start)
+    line_end = len(raw) if line_end < 0 else line_end
+    for _ in range(MAX_CONTINUATION):
+        line = raw[line_start:line_end].decode("utf-8", errors="replace").split("#", 1)[0].rstrip()
+        depth += line.count("(") - line.count(")")
+        continued = line.endswith("\\")
+        parts.append(line[:-1] if continued else line)
+        if not (continued or depth > 0) or line_end >= len(raw) or not STATEMENT.match(parts[0]):
+            break
+        line_start = line_end + 1
+        line_end = raw.find(b"\n", line_start)
+        line_end = len(raw) if line_end < 0 else line_end
+    return " ".join(parts), line_end
 
 
 #: What a previous scan kept of a file: its (mtime_ns, size) when read, and its record.

@@ -5,7 +5,19 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flake8_mpproxy.project import find_root, resolve_attribute, resolve_module
+from typing import Optional, Tuple
+
+from flake8_mpproxy.project import find_root
+from flake8_mpproxy.projectscan import scan_project
+
+
+def resolve_module(name: str, importer: str, root: str) -> Optional[str]:
+    """Where the project scan resolves ``name`` imported from ``importer`` (the solver's and the guard's)."""
+    return scan_project(root).resolve_module(name, importer)
+
+
+def resolve_attribute(qualname: str, importer: str, root: str) -> Optional[Tuple[str, str]]:
+    return scan_project(root).resolve_call(qualname, importer)
 
 
 def tree(root: Path, *files: str) -> None:
@@ -54,3 +66,28 @@ def test_nothing_outside_the_root_is_resolved(tmp_path):
     main = str(tmp_path / "proj" / "main.py")
     assert resolve_module("..outside", main, str(tmp_path / "proj")) is None
     assert os.path.isfile(tmp_path / "outside.py")
+
+
+def test_the_scan_reads_import_statements_continued_over_several_lines():
+    """Parentheses (with comments holding parentheses), backslashes before and after ``import``, CRLF."""
+    from flake8_mpproxy.projectscan import scan_file
+
+    def imports(text: bytes):
+        return scan_file(text, ()).imports
+
+    assert imports(b"from pkg import (  # see (a)\n    workers,  # b)\n    steps as s,\n)\n") == (
+        "pkg", "pkg.workers", "pkg.steps")
+    assert imports(b"from pkg import workers, \\\n    steps\n") == ("pkg", "pkg.workers", "pkg.steps")
+    assert imports(b"from pkg \\\n    import tags\n") == ("pkg", "pkg.tags")
+    assert imports(b"import a, \\\r\n  b.c as d\r\nx = 1\r\n") == ("a", "b.c")
+    assert imports(b"from .. import (a,\n b)\n") == ("..a", "..b")
+    # prose that looks like an import, and an unbalanced parenthesis in it, swallow nothing
+    assert imports(b'"""see from x import (\n"""\nimport y\n') == ("y",)
+
+
+def test_a_literal_import_module_is_an_import_and_a_computed_one_is_ignored():
+    from flake8_mpproxy.projectscan import scan_file
+
+    text = (b"import importlib\nstage = importlib.import_module('pkg.stage')\nother = importlib.import_module(name)\n"
+            b"rel = importlib.import_module('.rel', package='pkg')\n")
+    assert scan_file(text, ()).imports == ("importlib", "pkg.stage")

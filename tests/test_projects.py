@@ -129,9 +129,14 @@ RUNS = {
     "cycle": ("main.py", {"a": []}),
     "two_names": ("main.py", {"a": [], "b": []}),
     "relay": ("main.py", {"a": []}),
+    "continued_imports": ("main.py", {"a": [], "b": [], "c": {}}),
+    "continued_twin": ("main.py", {"a": [4], "b": ["start"], "c": {"seen": True}}),
+    "self_attribute": ("main.py", {"a": []}),
+    "self_twin": ("main.py", {"a": [0, 1, 2]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
-TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across"}
+TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
+         "continued_twin", "self_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -331,3 +336,49 @@ def test_the_project_scan_respects_gitignore_like_the_walk(tmp_path):
     (root / ".gitignore").write_text("legacy/\n")
     assert check_app(root) == ""
     assert "workers.py:2:5: MPP101" in check_app(root, "--no-respect-gitignore")
+
+
+def fix(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--fix", *args], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_fix_style_auto_across_modules_writes_back_in_the_callee_and_keeps_the_data(method, copy):
+    """auto stores nested proxies only at an init site in the file being fixed; main.py made the proxy, so
+    workers.py gets the write-back and main.py is left alone."""
+    root = copy(FIXTURES / "projects" / "process_target")
+    main_before = (root / "main.py").read_bytes()
+    proc = fix(root, "--fix-style", "auto", "workers.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "shared[key].append(value)" not in (root / "workers.py").read_text()
+    assert (root / "main.py").read_bytes() == main_before
+    assert run_command(root, ".") == {}
+    assert run_program(root / "main.py", method, root) == (0, {"a": [4]})
+
+
+@pytest.mark.parametrize("project, module", [("process_target", "workers.py"), ("pool_workers", "tasks.py")])
+def test_fix_style_nested_across_modules_is_refused_and_names_where_the_values_are_stored(project, module, copy):
+    """The nested form rewrites the init site, which is in main.py, where the proxy is made: --fix does not
+    rewrite another module, so nothing changes, the finding stays, and its message says where to do it."""
+    root = copy(FIXTURES / "projects" / project)
+    before = {path: path.read_bytes() for path in root.rglob("*.py")}
+    proc = fix(root, "--fix-style", "nested", module)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
+    assert "where main.py stores the values" in proc.stdout, proc.stdout
+    assert "Fixed 0 findings" in proc.stdout
+    assert set(messages(root, module)) == {f"{code} at {module}:{line}" for line, code in markers(root)[module]}
+
+
+def test_a_child_reading_a_proxy_global_imported_from_another_module_gets_no_fix(copy):
+    """workers.fill reads state.registry in a child started by main.py: passing it as an argument would change
+    three modules (state.py's manager cannot move either: workers.py imports it), so --unsafe-fixes changes
+    nothing and both findings stay."""
+    root = copy(FIXTURES / "projects" / "state_module")
+    assert applicability(root, "workers.py") == {"none"}
+    before = {path: path.read_bytes() for path in root.rglob("*.py")}
+    proc = fix(root, "--unsafe-fixes", ".")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
+    assert run_command(root, ".") == markers(FIXTURES / "projects" / "state_module")

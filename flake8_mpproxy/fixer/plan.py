@@ -162,6 +162,8 @@ class Planner:
         sites = finding.detail.get("init_sites") or []
         if len(sites) != 1 or finding.detail.get("via") != "subscript":
             return False
+        if finding.detail.get("made_in"):
+            return False  # made in another module: its uses there (and its init sites) are not seen here
         if self.style == "auto" and finding.detail.get("nested_blocked"):
             return False  # the program would see proxies where it sees lists and dicts today
         if finding.detail.get("nested_races"):

@@ -227,16 +227,30 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
     from .calls import bind_arguments
     opaque = OPAQUE_KEY in incoming  # then any function called from here may also be called from there
     for stmt in tree.body:
-        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or stmt.name not in incoming:
+        name = getattr(stmt, "name", None)
+        callee = receiver(stmt) if name in incoming else None
+        if callee is None or name is None:
             continue
         proxies: Dict[Tuple[object, ProxyFact], Value] = {}
-        for summary in incoming[stmt.name]:
-            args = [proxy_for(proxies, stmt, index, fact) for index, fact in enumerate(summary.args)]
-            kwargs = {name: proxy_for(proxies, stmt, name, fact) for name, fact in summary.kwargs}
-            bind_arguments(w, Function(stmt), args, kwargs)
-            add_site(w, stmt, summary)
+        for summary in incoming[name]:
+            args = [proxy_for(proxies, callee.node, index, fact) for index, fact in enumerate(summary.args)]
+            kwargs = {name: proxy_for(proxies, callee.node, name, fact) for name, fact in summary.kwargs}
+            bind_arguments(w, callee, args, kwargs)
+            add_site(w, callee.node, summary)
         if opaque:
-            add_site(w, stmt, OPAQUE)
+            add_site(w, callee.node, OPAQUE)
+
+
+def receiver(stmt: ast.stmt) -> Optional[Function]:
+    """What a call of the top-level ``stmt`` runs: the function itself, or a class's ``__init__`` (reached
+    through the new instance, so ``self`` takes no argument); None for a class without its own ``__init__``
+    (an inherited one is not followed: its proxies stay unknown, never guessed)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return Function(stmt)
+    for item in getattr(stmt, "body", []):
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "__init__":
+            return Function(item, bound=True)
+    return None
 
 
 def proxy_for(proxies: Dict[Tuple[object, ProxyFact], Value], func: ast.AST, slot: object,

@@ -152,6 +152,8 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
     detail["init_sites"] = [(node_range(value) if value is not None else None, kind, manager)
                             for _, kind, manager, value in stores]
     detail["nested_blocked"] = sorted(copy.proxy.incompatible)
+    if made_elsewhere(copy):
+        detail["made_in"] = made_elsewhere(copy)
     form, applicability = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE
     text = pending.remedy
     if pending.code in ("MPP101", "MPP102"):
@@ -168,13 +170,15 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
         nested = nested_site(detail) if copy.via == "subscript" and not augmented else None
         target = store_target(copy) or "the proxy"
         spelled = f"{target} = {nested[1]}.{nested[0]}()" if nested else ""
+        if made_elsewhere(copy) and copy.via == "subscript" and not augmented:
+            spelled = f"where {made_elsewhere(copy)} stores the values"
         if lock is not None and form != FORM_NONE:
             detail["lock"] = lock
             text = (f"Other writers may run at the same time ({reason}): write it back while holding "
                     f"manager lock '{lock}' (with {lock}: ...).")
         else:
             form, applicability = FORM_NONE, FIX_NONE
-            if spelled:
+            if nested:
                 detail["nested_only"] = True
             text = (f"Writing it back would race with other writers ({reason}): "
                     + (f"store a nested proxy ({spelled}) or " if spelled else "store a nested proxy or ")
@@ -262,9 +266,20 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -
         else:
             write = f"{temp} = {display(copy.root)}; {change}; {target} = {temp}"
     nested = "manager.list()" if method in LIST_METHODS else "manager.dict()" if method in DICT_METHODS else ""
+    elsewhere = made_elsewhere(copy)
+    if nested and copy.via != "value" and elsewhere:
+        return (f"Write it back ({write}) or store nested proxies ({nested}) where {elsewhere} stores the values "
+                "(--fix writes only the write-back here).")
     if nested and copy.via != "value":
         return f"Write it back ({write}) or store a nested proxy ({target} = {nested})."
     return f"Write it back ({write})."
+
+
+def made_elsewhere(copy: Copy) -> str:
+    """The module (``main.py``) that made the proxy when another module did: its init sites are there, and
+    the nested form, which rewrites an init site, cannot be written from here."""
+    origin = getattr(copy.proxy, "origin", "")
+    return str(origin).rsplit(":", 1)[0] if origin else ""
 
 
 def temp_base(key: Optional[str]) -> str:
