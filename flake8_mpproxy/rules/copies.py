@@ -290,8 +290,8 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -
 
 
 def made_elsewhere(copy: Copy) -> str:
-    """The module (``main.py``) that made the proxy when another module did: its init sites are there, and
-    the nested form, which rewrites an init site, cannot be written from here."""
+    """The module (``main.py``) that made the proxy when another module did: its init sites are there, so
+    the nested form rewrites that module (:mod:`flake8_mpproxy.fixer.remote` checks the whole project first)."""
     origin = getattr(copy.proxy, "origin", "")
     return str(origin).rsplit(":", 1)[0] if origin else ""
 
