@@ -449,11 +449,13 @@ def test_nested_fix_across_modules_is_refused_when_a_use_would_change(case, styl
         main = main.replace('        if shared["a"] == []:\n            print("nothing was added")\n', "")
     if case == "json":
         main = main.replace("from workers import add\n", "import report\nfrom workers import add\n").replace(
-            "            pool.starmap(add,", "            pool.apply(report.show, (shared,))\n            pool.starmap(add,")
+            "            pool.starmap(add,",
+            "            pool.apply(report.show, (shared,))\n            pool.starmap(add,")
         (root / "report.py").write_text(REFUSALS[case][1][1])
     if case == "library":
         main = main.replace("from multiprocessing", "import pprint\nfrom multiprocessing").replace(
-            "            pool.starmap(add,", "            pool.apply(pprint.pformat, (shared,))\n            pool.starmap(add,")
+            "            pool.starmap(add,",
+            "            pool.apply(pprint.pformat, (shared,))\n            pool.starmap(add,")
     (root / "main.py").write_text(main)
     before = {path: path.read_bytes() for path in root.rglob("*.py")}
     assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
