@@ -10,13 +10,16 @@ import difflib
 import os
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
 
 from .analysis import check_file
 from .cache import activated, cache_for
 from .crossmodule import involved
 from .config import Settings
 from .findings import Finding, fix_wanted
+
+if TYPE_CHECKING:
+    from .fixer import FixResult
 from .notebook import is_notebook, load as load_notebook, process as process_notebook
 from .source import SourceError, SourceFile, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
 
@@ -79,7 +82,7 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
         outcome = Outcome(shown, result.findings, output=raw if path == "-" and job.mode == MODE_FIX else None)
     else:
         outcome = fix_one(path, shown, raw, result.source, result.findings, job)
-    return replace(outcome, notes=result.warnings) if result.warnings else outcome
+    return replace(outcome, notes=tuple(result.warnings) + outcome.notes) if result.warnings else outcome
 
 
 def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tuple[Finding, ...], job: Job) -> Outcome:
@@ -91,18 +94,49 @@ def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tup
     result = fix_source(source, findings, job.settings, unsafe=job.unsafe, style=job.style)
     if result.error is not None:
         return Outcome(shown, findings, error=result.error)
+    notes = result.notes
     if not result.changed:
-        return Outcome(shown, result.remaining, output=raw if path == "-" else None)
+        return Outcome(shown, result.remaining, output=raw if path == "-" else None, notes=notes)
     new_raw = encode(result.text, source)
     if job.mode == MODE_DIFF:
-        return Outcome(shown, result.remaining, fixed=result.fixed, diff=unified_diff(shown, source.text, result.text))
+        diff = unified_diff(shown, source.text, result.text) if result.text != source.text else ""
+        diff += "".join(unified_diff(shown_path(other.path), other.source.text, other.text) for other in result.others)
+        return Outcome(shown, result.remaining, fixed=result.fixed, diff=diff, notes=notes)
     if path == "-":
-        return Outcome(shown, result.remaining, fixed=result.fixed, output=new_raw)
+        return Outcome(shown, result.remaining, fixed=result.fixed, output=new_raw, notes=notes)
+    if not result.others:
+        try:
+            replace_file(path, new_raw)
+        except WriteError as err:
+            return Outcome(shown, findings, error=str(err), notes=notes)
+        return Outcome(shown, result.remaining, fixed=result.fixed, notes=notes)
+    return write_with_others(path, shown, raw, new_raw, findings, result, job, notes)
+
+
+def write_with_others(path: str, shown: str, raw: bytes, new_raw: bytes, findings: Tuple[Finding, ...],
+                      result: "FixResult", job: Job, notes: Tuple[str, ...]) -> Outcome:
+    """Write this file and the modules its nested fixes rewrite together (all or none), then check this file
+    again against the rewritten project: only the findings that are gone count as fixed."""
+    from .crossmodule import clear
+    from .fixer import encode, gone
+    from .writer import WriteError, replace_files
+
+    files = [(path, raw, new_raw)] if new_raw != raw else []
+    files += [(other.path, other.before, encode(other.text, other.source)) for other in result.others]
     try:
-        replace_file(path, new_raw)
+        replace_files(files)
     except WriteError as err:
-        return Outcome(shown, findings, error=str(err))
-    return Outcome(shown, result.remaining, fixed=result.fixed)
+        return Outcome(shown, findings, error=str(err), notes=notes)
+    clear()  # the project's facts changed with the origin module
+    after = check_file(shown, new_raw, job.settings)
+    remaining = after.findings if after.error is None else result.remaining
+    return Outcome(shown, remaining, fixed=gone(findings, remaining), notes=notes)
+
+
+def shown_path(path: str) -> str:
+    """Another file the fix rewrites, as the output names it (relative to the working directory)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def unified_diff(path: str, old: str, new: str) -> str:

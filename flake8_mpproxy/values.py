@@ -113,6 +113,8 @@ class Proxy(Value):
     origin: str = ""
     #: Its nested facts were cut short in another module: a read at any key may hold a nested proxy.
     opaque_nested: bool = False
+    #: Made in another module: the plain values stored into it there (:data:`summaries.InitSite`).
+    remote_inits: Tuple[Tuple[str, str, str, Tuple[int, ...]], ...] = ()
 
     def nested_at(self, key: Optional[str]) -> Optional["Proxy"]:
         """The nested proxy a read at ``key`` may return (precision first: any match counts)."""

@@ -104,8 +104,8 @@ def test_an_unconverging_fix_leaves_the_file_and_says_so(monkeypatch):
     source = decode("t.py", (FIX_DIR / "reassign_three_statements.py").read_bytes())
     findings = check_source(source, Settings())
 
-    def never_settles(text, wanted, style):
-        return text + "\n", list(wanted)
+    def never_settles(text, wanted, style, check=None):
+        return text + "\n", list(wanted), fixer.Edits()
 
     monkeypatch.setattr(fixer, "apply_round", never_settles)
     result = fix_source(source, findings, Settings())

@@ -133,10 +133,14 @@ RUNS = {
     "continued_twin": ("main.py", {"a": [4], "b": ["start"], "c": {"seen": True}}),
     "self_attribute": ("main.py", {"a": []}),
     "self_twin": ("main.py", {"a": [0, 1, 2]}),
+    "nested_pool": ("main.py", {"a": []}),
+    "nested_store": ("main.py", {"seen": 0}),
+    "nested_refused": ("main.py", {"a": []}),
+    "nested_pool_twin": ("main.py", {"a": list(range(40))}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
-         "continued_twin", "self_twin"}
+         "continued_twin", "self_twin", "nested_pool_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -359,8 +363,10 @@ def test_fix_style_auto_across_modules_writes_back_in_the_callee_and_keeps_the_d
 
 @pytest.mark.parametrize("project, module", [("process_target", "workers.py"), ("pool_workers", "tasks.py")])
 def test_fix_style_nested_across_modules_is_refused_and_names_where_the_values_are_stored(project, module, copy):
-    """The nested form rewrites the init site, which is in main.py, where the proxy is made: --fix does not
-    rewrite another module, so nothing changes, the finding stays, and its message says where to do it."""
+    """The nested form rewrites the init site, which is in main.py, where the proxy is made; here it may not:
+    process_target's main.py prints dict(shared) (a nested proxy would print differently), and pool_workers
+    stores two values (a list and a dict) that a variable key may read. Nothing changes, the finding stays,
+    and its message says where nested proxies would go."""
     root = copy(FIXTURES / "projects" / project)
     before = {path: path.read_bytes() for path in root.rglob("*.py")}
     proc = fix(root, "--fix-style", "nested", module)
@@ -382,3 +388,159 @@ def test_a_child_reading_a_proxy_global_imported_from_another_module_gets_no_fix
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
     assert run_command(root, ".") == markers(FIXTURES / "projects" / "state_module")
+
+
+def changed_lines(before: bytes, after: bytes) -> Set[Tuple[str, str]]:
+    """(old line, new line) for each line that differs; the files must keep their line count."""
+    old, new = before.splitlines(True), after.splitlines(True)
+    assert len(old) == len(new)
+    return {(a.decode(), b.decode()) for a, b in zip(old, new) if a != b}
+
+
+#: Pool workers in workers.py change copies of values main.py stores: the nested fix rewrites main.py's
+#: init site (a dict literal, a store at a key) and the project keeps every worker's update.
+NESTED_ACROSS = {
+    "nested_pool": ('        shared = manager.dict({"a": []})\n',
+                    '        shared = manager.dict({"a": manager.list()})\n', {"a": list(range(40))}),
+    "nested_store": ('        shared["seen"] = {}\n', '        shared["seen"] = manager.dict()\n', {"seen": 40}),
+}
+
+
+@pytest.mark.parametrize("style", ["nested", "auto"])
+@pytest.mark.parametrize("name", sorted(NESTED_ACROSS))
+def test_nested_fix_across_modules_stores_nested_proxies_in_main_and_keeps_every_update(name, style, copy):
+    """--fix names workers.py only (pre-commit): the init site is in main.py, where the proxy is made, and
+    auto picks nested because four pool workers race. Only that value changes in main.py, workers.py stays,
+    the finding is gone, and the program keeps all 40 updates under spawn and fork (it kept none before)."""
+    root = copy(FIXTURES / "projects" / name)
+    main_before, workers_before = (root / "main.py").read_bytes(), (root / "workers.py").read_bytes()
+    proc = fix(root, "--fix-style", style, "workers.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Fixed 1 finding in 1 file; 0 remain." in proc.stdout, proc.stdout
+    old, new, state = NESTED_ACROSS[name]
+    assert changed_lines(main_before, (root / "main.py").read_bytes()) == {(old, new)}
+    assert (root / "workers.py").read_bytes() == workers_before
+    assert run_command(root, ".") == {}
+    again = fix(root, "--fix-style", style, ".")
+    assert again.returncode == 0 and "Fixed 0 findings" in again.stdout, again.stdout + again.stderr
+    for method in START_METHODS:
+        assert run_program(root / "main.py", method, root) == (0, state), method
+
+
+def test_the_nested_fix_across_modules_gives_the_twin(copy):
+    """nested_pool fixed is nested_pool_twin, byte for byte (the twin's marker line aside)."""
+    root = copy(FIXTURES / "projects" / "nested_pool")
+    assert fix(root, "--fix-style", "nested", "workers.py").returncode == 0
+    twin = (FIXTURES / "projects" / "nested_pool_twin" / "main.py").read_text()
+    fixed = (root / "main.py").read_text()
+    assert fixed.split('"""', 2)[2] == twin.split('"""', 2)[2]
+
+
+def test_diff_shows_the_origin_module_and_changes_nothing(copy):
+    root = copy(FIXTURES / "projects" / "nested_pool")
+    before = {path: path.read_bytes() for path in root.rglob("*.py")}
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--diff", "--fix-style", "nested", "workers.py"],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "--- a/main.py\n+++ b/main.py\n" in proc.stdout
+    assert '-        shared = manager.dict({"a": []})\n+        shared = manager.dict({"a": manager.list()})\n' \
+        in proc.stdout
+    assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
+
+
+def test_auto_with_one_writer_still_writes_back_in_the_callee(copy):
+    """A target started once: the write-back is safe and changes less than nested proxies in main.py."""
+    root = copy(FIXTURES / "projects" / "nested_pool")
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace(
+        "        with Pool(4) as pool:\n            pool.starmap(add, [(shared, \"a\", i) for i in range(40)])\n",
+        "        child = Process(target=add, args=(shared, \"a\", 7))\n        child.start()\n        child.join()\n"
+    ).replace("import Manager, Pool", "import Manager, Process"))
+    main_before = (root / "main.py").read_bytes()
+    proc = fix(root, "--fix-style", "auto", "workers.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (root / "main.py").read_bytes() == main_before
+    assert "shared[key] += [value]" in (root / "workers.py").read_text() or \
+        "shared[key] = " in (root / "workers.py").read_text()
+    for method in START_METHODS:
+        assert run_program(root / "main.py", method, root) == (0, {"a": [7]}), method
+
+
+REFUSALS = {
+    # main.py compares the stored value with ==: a list proxy never equals a list
+    "compare": ("main.py", None, "in main.py the values are compared (==, is, <)"),
+    # a third module serialises the values: json.dumps cannot serialise a proxy
+    "json": ("main.py", ("report.py", "import json\n\n\ndef show(shared):\n    return json.dumps(shared[\"a\"])\n"),
+             "in report.py the values are passed to json.dumps()"),
+    # main.py hands the proxy to a function outside the project, which the analysis cannot read
+    "library": ("main.py", None, "main.py passes it to pprint.pformat(), which the analysis does not see"),
+}
+
+
+@pytest.mark.parametrize("style", ["nested", "auto"])
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_nested_fix_across_modules_is_refused_when_a_use_would_change(case, style, copy):
+    """Every use of the stored values in every module the solver saw must work the same on a nested proxy;
+    one that does not refuses the fix (no file changes, the finding stays) and the warning names it."""
+    root = copy(FIXTURES / "projects" / "nested_refused")
+    main = (root / "main.py").read_text()
+    if case != "compare":
+        main = main.replace('        if shared["a"] == []:\n            print("nothing was added")\n', "")
+    if case == "json":
+        main = main.replace("from workers import add\n", "import report\nfrom workers import add\n").replace(
+            "            pool.starmap(add,",
+            "            pool.apply(report.show, (shared,))\n            pool.starmap(add,")
+        (root / "report.py").write_text(REFUSALS[case][1][1])
+    if case == "library":
+        main = main.replace("from multiprocessing", "import pprint\nfrom multiprocessing").replace(
+            "            pool.starmap(add,",
+            "            pool.apply(pprint.pformat, (shared,))\n            pool.starmap(add,")
+    (root / "main.py").write_text(main)
+    before = {path: path.read_bytes() for path in root.rglob("*.py")}
+    assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
+    proc = fix(root, "--fix-style", style, "workers.py")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
+    assert "Fixed 0 findings" in proc.stdout
+    assert f"workers.py: warning: MPP101 at line 5: no nested fix in main.py: {REFUSALS[case][2]}" in proc.stderr, \
+        proc.stderr
+    assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
+
+
+def test_summaries_carry_init_sites_and_uses_through_json(tmp_path):
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.config import Settings
+    from flake8_mpproxy.inference.summaries import ModuleSummary
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "nested_refused", root)
+    crossmodule.clear()
+    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
+    assert solver is not None
+    solver.ensure(str(root / "main.py"))
+    main = solver.summaries[str(root / "main.py")]
+    fact = next(fact for call in main.outgoing for fact in call.args if fact is not None)
+    assert fact.origin == "main.py:9" and fact.inits == (("'a'", "list", "manager", (9, 36, 9, 38)),)
+    assert main.uses == (("main.py:9", "compared (==, is, <)"),)
+    for summary in solver.summaries.values():
+        assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+    crossmodule.clear()
+
+
+def test_files_written_together_change_all_or_none(tmp_path):
+    from flake8_mpproxy.writer import WriteError, replace_files
+
+    first, second = tmp_path / "main.py", tmp_path / "workers.py"
+    first.write_bytes(b"a = 1\n")
+    second.write_bytes(b"b = 1\n")
+    second.chmod(0o444)
+    with pytest.raises(WriteError, match="read-only"):
+        replace_files([(str(first), b"a = 1\n", b"a = 2\n"), (str(second), b"b = 1\n", b"b = 2\n")])
+    assert (first.read_bytes(), second.read_bytes()) == (b"a = 1\n", b"b = 1\n")
+    second.chmod(0o644)
+    with pytest.raises(WriteError, match="changed while it was being fixed"):
+        replace_files([(str(first), b"a = 1\n", b"a = 2\n"), (str(second), b"b = 0\n", b"b = 2\n")])
+    assert (first.read_bytes(), second.read_bytes()) == (b"a = 1\n", b"b = 1\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py", "workers.py"]  # no temporaries left
+    replace_files([(str(first), b"a = 1\n", b"a = 2\n"), (str(second), b"b = 1\n", b"b = 2\n")])
+    assert (first.read_bytes(), second.read_bytes()) == (b"a = 2\n", b"b = 2\n")

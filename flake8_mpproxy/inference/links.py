@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tup
 
 from ..concurrency import CHILD_HOWS, PARENT, UNKNOWN, Concurrency
 from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Value
+from ..syntax import node_range
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
     ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, RETURNS,
-    RETURNS_COPY, CallSummary, Export, ModuleSummary, ProxyFact,
+    RETURNS_COPY, CallSummary, Export, InitSite, ModuleSummary, ProxyFact,
 )
 
 if TYPE_CHECKING:
@@ -45,7 +46,15 @@ def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[Proxy
         else:
             items = ((slot, fact_of(inner, here, depth + 1)) for slot, inner in sorted(value.nested.items()))
             nested = tuple((slot, fact) for slot, fact in items if fact is not None)
-    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated)
+    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value))
+
+
+def inits_of(value: Proxy) -> Tuple[InitSite, ...]:
+    """The plain values stored into ``value`` where it was made (carried on unchanged through other modules)."""
+    if value.origin:
+        return value.remote_inits
+    return tuple((key, kind, manager, node_range(node) if node is not None else ())
+                 for key, stores in sorted(value.stores.items()) for _, kind, manager, node in stores)
 
 
 def site_of(here: str, node: ast.AST) -> str:
@@ -77,6 +86,11 @@ class Links:
         #: The project solver's own analysis of these very bytes with these very links, if any: a front end
         #: may take its findings instead of analysing again.
         self.reuse: Optional["InferenceResult"] = None
+        #: Proxies other modules made (passed in, imported): their uses here go into the summary.
+        self.received: List[Proxy] = []
+        #: Uses the analysis cannot see: (origin, how) for proxies passed to a function it does not follow.
+        self.unfollowed: List[Tuple[str, str]] = []
+        self.uses: Tuple[Tuple[str, str], ...] = ()
 
     def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]], how: str) -> None:
@@ -97,12 +111,28 @@ class Links:
                 tuple(sorted((k, fact_of(v, self.here)) for k, v in kwargs.items())), how, repeated, caller)
         if w is not None:
             self.exports = module_exports(w, self.here)
+        self.uses = self.proxy_uses(w)
+
+    def proxy_uses(self, w: Optional["Walker"]) -> Tuple[Tuple[str, str], ...]:
+        """(origin, how) for every use that would change if a proxy that crosses modules (received here, or
+        made here and passed or exported) held nested proxies instead of plain values."""
+        proxies: List[Proxy] = list(self.received)
+        proxies += [v for v in self._imported.values() if isinstance(v, Proxy)]
+        for _, args, kwargs, _, _ in self.calls.values():
+            proxies += [v for v in list(args) + list(kwargs.values()) if isinstance(v, Proxy)]
+        if w is not None:
+            proxies += [v for v in w.module_scope.vars.values() if isinstance(v, Proxy)]
+        found = set(self.unfollowed)
+        for proxy in proxies:
+            origin = proxy.origin or site_of(self.here, proxy.site)
+            found.update((origin, how) for how in proxy.incompatible)
+        return tuple(sorted(found))
 
     def summaries(self) -> List[CallSummary]:
         return list(self.outgoing.values())
 
     def summary(self) -> ModuleSummary:
-        return ModuleSummary(self.here, tuple(self.outgoing.values()), self.exports)
+        return ModuleSummary(self.here, tuple(self.outgoing.values()), self.exports, self.uses)
 
     def mutators(self) -> FrozenSet[str]:
         """Methods of imported project classes that assign to ``self`` (asked only when needed)."""
@@ -153,7 +183,7 @@ def value_of(fact: ProxyFact, depth: int = 0) -> Value:
     site = ast.Constant(value=None, lineno=0, col_offset=0)
     if fact.kind == "manager":
         return Manager(site, ManagerClass(SYNC), origin=fact.origin)
-    proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated)
+    proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits)
     for slot, inner in fact.nested:
         nested = value_of(inner, depth + 1)
         if isinstance(nested, Proxy):
@@ -226,11 +256,13 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
     """
     from .calls import bind_arguments
     opaque = OPAQUE_KEY in incoming  # then any function called from here may also be called from there
+    followed = set()
     for stmt in tree.body:
         name = getattr(stmt, "name", None)
         callee = receiver(stmt) if name in incoming else None
         if callee is None or name is None:
             continue
+        followed.add(name)
         proxies: Dict[Tuple[object, ProxyFact], Value] = {}
         for summary in incoming[name]:
             args = [proxy_for(proxies, callee.node, index, fact) for index, fact in enumerate(summary.args)]
@@ -239,6 +271,14 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
             add_site(w, callee.node, summary)
         if opaque:
             add_site(w, callee.node, OPAQUE)
+        if w.links is not None:
+            w.links.received += [value for value in proxies.values() if isinstance(value, Proxy)]
+    if w.links is not None:  # calls of names bound to something else (a class without __init__, an alias)
+        for name, summaries in incoming.items():
+            if name != OPAQUE_KEY and name not in followed:
+                w.links.unfollowed += [(fact.origin, f"passed to {name}(), which the analysis does not follow")
+                                       for summary in summaries for fact in summary.args + tuple(
+                                           f for _, f in summary.kwargs) if fact is not None]
 
 
 def receiver(stmt: ast.stmt) -> Optional[Function]:

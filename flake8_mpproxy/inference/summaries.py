@@ -12,6 +12,11 @@ from typing import Any, Dict, List, Optional, Tuple
 #: dropped, and a proxy whose nested facts were cut says so (``truncated``), so readers stay on the safe side.
 MAX_NESTING = 3
 
+#: A plain value stored into a proxy where it was made, for the nested fix of another module's finding:
+#: (key source, value type "list"/"dict"/..., a manager name visible there or "", the value's range in the
+#: origin module as (line, col, end_line, end_col), or () when the store has no value node).
+InitSite = Tuple[str, str, str, Tuple[int, ...]]
+
 
 @dataclass(frozen=True)
 class ProxyFact:
@@ -23,16 +28,21 @@ class ProxyFact:
     nested: Tuple[Tuple[str, "ProxyFact"], ...] = ()
     #: Nested facts were cut at MAX_NESTING: a read at any key may hold a proxy (precision first).
     truncated: bool = False
+    #: The plain values the origin module stores into it (where a nested fix would store proxies instead).
+    inits: Tuple[InitSite, ...] = ()
 
     def to_json(self) -> Dict[str, Any]:
         return {"kind": self.kind, "origin": self.origin, "truncated": self.truncated,
-                "nested": [[slot, fact.to_json()] for slot, fact in self.nested]}
+                "nested": [[slot, fact.to_json()] for slot, fact in self.nested],
+                "inits": [[key, kind, manager, list(rng)] for key, kind, manager, rng in self.inits]}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ProxyFact":
         return ProxyFact(str(data["kind"]), str(data["origin"]),
                          tuple((str(slot), ProxyFact.from_json(fact)) for slot, fact in data["nested"]),
-                         bool(data["truncated"]))
+                         bool(data["truncated"]),
+                         tuple((str(key), str(kind), str(manager), tuple(int(n) for n in rng))
+                               for key, kind, manager, rng in data["inits"]))
 
 
 def fact_json(fact: Optional[ProxyFact]) -> Optional[Dict[str, Any]]:
@@ -114,15 +124,19 @@ class ModuleSummary:
     path: str
     outgoing: Tuple[CallSummary, ...] = ()
     exports: Tuple[Export, ...] = ()
+    #: Uses of proxies in this module that would change if the values stored in them were nested proxies
+    #: (``json.dumps``, ``==``, a function the analysis does not follow): (the proxy's origin, how).
+    uses: Tuple[Tuple[str, str], ...] = ()
 
     def to_json(self) -> Dict[str, Any]:
         return {"path": self.path, "outgoing": [c.to_json() for c in self.outgoing],
-                "exports": [e.to_json() for e in self.exports]}
+                "exports": [e.to_json() for e in self.exports], "uses": [list(use) for use in self.uses]}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ModuleSummary":
         return ModuleSummary(str(data["path"]), tuple(CallSummary.from_json(c) for c in data["outgoing"]),
-                             tuple(Export.from_json(e) for e in data["exports"]))
+                             tuple(Export.from_json(e) for e in data["exports"]),
+                             tuple((str(origin), str(how)) for origin, how in data["uses"]))
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,10 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
     detail["nested_blocked"] = sorted(copy.proxy.incompatible)
     if made_elsewhere(copy):
         detail["made_in"] = made_elsewhere(copy)
+        detail["origin"] = copy.proxy.origin
+        if not stores:  # the values are stored where the proxy is made: the nested fix rewrites that module
+            detail["init_sites"] = [(tuple(rng) if rng else None, kind, manager)
+                                    for _, kind, manager, rng in remote_init_stores(copy)]
     form, applicability = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE
     text = pending.remedy
     if pending.code in ("MPP101", "MPP102"):
@@ -244,6 +248,16 @@ def init_stores(copy: Copy) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]
     return [store for stores in copy.proxy.stores.values() for store in stores]
 
 
+def remote_init_stores(copy: Copy) -> List[Tuple[str, str, str, Tuple[int, ...]]]:
+    """:func:`init_stores` for a proxy made in another module: the stores its summary carries."""
+    if copy.key is None:
+        return []
+    sites = copy.proxy.remote_inits
+    if is_constant_key(copy.key):
+        return [site for site in sites if site[0] == copy.key or not is_constant_key(site[0])]
+    return list(sites)
+
+
 def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -> str:
     """The fix, spelled out for this very expression as ``--fix`` writes it (``+=`` only where the value is
     known to be a list, as the fixer requires)."""
@@ -269,15 +283,15 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -
     elsewhere = made_elsewhere(copy)
     if nested and copy.via != "value" and elsewhere:
         return (f"Write it back ({write}) or store nested proxies ({nested}) where {elsewhere} stores the values "
-                "(--fix writes only the write-back here).")
+                "(--fix-style nested writes them there).")
     if nested and copy.via != "value":
         return f"Write it back ({write}) or store a nested proxy ({target} = {nested})."
     return f"Write it back ({write})."
 
 
 def made_elsewhere(copy: Copy) -> str:
-    """The module (``main.py``) that made the proxy when another module did: its init sites are there, and
-    the nested form, which rewrites an init site, cannot be written from here."""
+    """The module (``main.py``) that made the proxy when another module did: its init sites are there, so
+    the nested form rewrites that module (:mod:`flake8_mpproxy.fixer.remote` checks the whole project first)."""
     origin = getattr(copy.proxy, "origin", "")
     return str(origin).rsplit(":", 1)[0] if origin else ""
 
