@@ -41,6 +41,7 @@ except ImportError:  # Windows: no CPU time of child processes; rows fall back t
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import chains  # noqa: E402
+import project_tree  # noqa: E402
 import realistic  # noqa: E402
 from synthetic import generate  # noqa: E402
 
@@ -195,6 +196,11 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                         help="a source checkout of the version to compare with (the folder holding its "
                              "flake8_mpproxy/): adds its realistic-corpus row, chain results and walk counts")
     parser.add_argument("--skip-flake8", action="store_true", help="leave out the slow flake8 rows")
+    parser.add_argument("--project-files", type=int, default=2000,
+                        help="files of the generated project for the single-file / project cold / warm rows "
+                             "(benchmarks/project_tree.py; default 2000, --quick: 200; 0: leave the rows out)")
+    parser.add_argument("--project-big", type=int, default=20000,
+                        help="files of the larger project for the peak-RSS row (default 20000, --quick: 2000)")
     parser.add_argument("--flake8-files", type=int, default=0,
                         help="run the flake8 rows on the first N files of corpus 1 only (default: all, --quick: "
                              "100; flake8 takes about 80 s per run on the whole standard library with 2 jobs)")
@@ -205,6 +211,7 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         args.corpus2_files = min(args.corpus2_files, 120)
         args.corpus3_files = min(args.corpus3_files, 120)
         args.flake8_files = args.flake8_files or 100
+        args.project_files, args.project_big = min(args.project_files, 200), min(args.project_big, 2000)
         if args.chain_depths == parser.get_default("chain_depths"):
             args.chain_depths = "5,9"
     try:
@@ -279,6 +286,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                           for name, paths in walk_corpora(corpus2, planted)} if args.baseline else None,
             chain_walks=walk_counts([c.path for c in chain_files], work, None))
         report(bench, (n1, n2, len(planted)), rss, args, checks, (load_before, load_average()))
+        if args.project_files:
+            print("measuring the project-mode rows (single-file, cold, warm cache, peak RSS) ...", file=sys.stderr)
+            rows = project_tree.measure(work / "project", args.project_files, args.project_big or None,
+                                        max(1, min(args.reps, 3)))
+            print("\n".join(project_tree.report(rows)))
     return 0
 
 

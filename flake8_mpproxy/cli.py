@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
+from .cache import ENV_CACHE_DIR, ENV_NO_CACHE, environment_settings
 from .catalogue import BY_CODE
 from .config import ConfigError, parse_override, validate
 from .discovery import STDIN, force_excluded, iter_files, split_list
@@ -73,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--config", action="append", default=[], metavar="PATH|KEY=VALUE",
         help="a pyproject.toml to use for every file, or a TOML 'key = value' that overrides every file's")
     add("--isolated", action="store_true", help="read no configuration file")
+    add("--cache-dir", metavar="DIR", help="where to keep the result cache (default: .flake8-mpproxy_cache at "
+        f"the project root; none outside a project; env {ENV_CACHE_DIR})")
+    add("--no-cache", action="store_true", default=None,
+        help=f"neither read nor write the result cache (env {ENV_NO_CACHE}=1)")
+    add("--no-project", action="store_true", default=None,
+        help="check each file alone, without the calls other modules of the project make into it")
     add("--version", action="version", version=f"flake8-mpproxy {__version__} (Python {platform.python_version()})")
     return parser
 
@@ -130,7 +137,13 @@ def command_line_values(args: argparse.Namespace) -> Tuple[Dict[str, Any], Optio
         value = getattr(args, key.replace("-", "_"))
         if value is not None:
             values[key] = split_list(value)
-    for key in ("fix-style", "output-format", "unsafe-fixes", "force-exclude", "respect-gitignore", "target-version"):
+    env_dir, env_enabled = environment_settings()  # ruff's RUFF_CACHE_DIR / RUFF_NO_CACHE: below the options
+    if env_dir is not None:
+        values["cache-dir"] = env_dir
+    if env_enabled is not None:
+        values["no-cache"] = not env_enabled
+    for key in ("fix-style", "output-format", "unsafe-fixes", "force-exclude", "respect-gitignore", "target-version",
+                "cache-dir", "no-cache", "no-project"):
         value = getattr(args, key.replace("-", "_"))
         if value is not None:
             values[key] = value

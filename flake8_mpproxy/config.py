@@ -30,6 +30,12 @@ class Settings:
     #: and the plugin resolve it (:func:`resolve_target_version`); a bare ``Settings()`` assumes the oldest
     #: supported one, so that library callers get the same findings on every interpreter.
     target_version: Tuple[int, int] = OLDEST_TARGET
+    #: Project mode: a file is analysed with the calls its importers make into it (``--no-project``: alone).
+    project: bool = True
+    #: The command's exclude globs (``exclude`` + ``extend-exclude``, anchored) and ``respect-gitignore``:
+    #: the project scan leaves out what the command's walk would (empty: only VCS, cache and venv folders).
+    project_exclude: Tuple[str, ...] = ()
+    project_gitignore: bool = False
 
     def is_enabled(self, code: str) -> bool:
         chosen = (self.select or ("MPP",)) + self.extend_select
@@ -66,8 +72,8 @@ def _longest_prefix(code: str, prefixes: Tuple[str, ...]) -> int:
 SECTION = "flake8-mpproxy"
 CODE_LIST_KEYS = frozenset({"select", "ignore", "extend-select"})
 LIST_KEYS = CODE_LIST_KEYS | {"exclude", "extend-exclude", "manager-factories"}
-STRING_KEYS = frozenset({"fix-style", "output-format", "target-version"})
-BOOL_KEYS = frozenset({"unsafe-fixes", "force-exclude", "respect-gitignore"})
+STRING_KEYS = frozenset({"fix-style", "output-format", "target-version", "cache-dir"})
+BOOL_KEYS = frozenset({"unsafe-fixes", "force-exclude", "respect-gitignore", "no-cache", "no-project"})
 TABLE_KEYS = frozenset({"per-file-ignores"})
 CONFIG_KEYS = LIST_KEYS | STRING_KEYS | BOOL_KEYS | TABLE_KEYS
 

@@ -47,10 +47,13 @@ class Finding:
     @property
     def message(self) -> str:
         """The message without the code, e.g. ``d[k].append() mutates a copy ...`` (in a notebook cell, the
-        rule's notebook wording when it has one)."""
+        rule's notebook wording when it has one; for a proxy made in another module, where it was made)."""
+        args = dict(self.args)
         spec = rule(self.code)
         template = spec.notebook_message if self.cell is not None and spec.notebook_message else spec.message
-        return template.format(**dict(self.args))
+        text = template.format(**args)
+        origin = args.get("origin")
+        return f"{text.rstrip()} {origin}" if origin else text
 
     @property
     def text(self) -> str:

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import ast
 import os
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from .project import MAX_FILES, importers
+from .config import Settings
+from .crossmodule import solver_for
+from .project import find_root
+from .projectscan import ProjectIndex, scan_project
 from .syntax import is_main_guard
 
 
@@ -29,17 +33,20 @@ class GuardPlan:
     refusal: Optional[str] = None
 
 
-def plan_move(tree: ast.Module, node: ast.AST, path: Optional[str]) -> GuardPlan:
+def plan_move(tree: ast.Module, node: ast.AST, path: Optional[str], settings: Settings = Settings()) -> GuardPlan:
     """The statements that move with the top-level statement holding ``node``, or why none may move."""
     if path is not None and os.path.basename(path) == "__init__.py":
         return GuardPlan((), "a package __init__.py: importers would lose the names it binds")
     if path is not None:
-        users, complete = importers(path)
+        index = project_index(path, settings)
+        own = os.path.abspath(path)
+        users = [user for user in index.importers_of(own) if user != own]
         if users:
-            return GuardPlan((), f"other modules import this one ({users[0]}): they would lose its names")
-        if not complete:
-            return GuardPlan((), f"the project has more than {MAX_FILES} Python files, so whether other modules "
-                             "import this one was not checked")
+            return GuardPlan((), f"other modules import this one ({index.relative(users[0])}): they would lose "
+                             "its names")
+        if not index.complete:
+            return GuardPlan((), f"the project has more than {len(index.records)} Python files, so whether other "
+                             "modules import this one was not checked")
     body = tree.body
     start = next((i for i, stmt in enumerate(body) if contains(stmt, node)), None)
     if start is None or not isinstance(body[start], (ast.Assign, ast.AnnAssign, ast.Expr)):
@@ -66,6 +73,18 @@ def plan_move(tree: ast.Module, node: ast.AST, path: Optional[str]) -> GuardPlan
         moving.append(stmt)
         names |= bound_names(stmt)
     return GuardPlan(tuple(moving))
+
+
+def project_index(path: str, settings: Settings) -> ProjectIndex:
+    """The project scan ``path`` is in: the solver's own (one scan, one resolution of imports for facts and
+    for this refusal); for a loose file (no project marker above it), a scan of its directory."""
+    solver = solver_for(path, settings)
+    return solver.index if solver is not None else loose_index(find_root(path))
+
+
+@lru_cache(maxsize=8)
+def loose_index(directory: str) -> ProjectIndex:
+    return scan_project(directory)
 
 
 def contains(outer: ast.AST, node: ast.AST) -> bool:

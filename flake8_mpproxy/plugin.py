@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import ast
 import logging
+import os
 import sys
-from typing import Any, Iterator, List, Sequence, Tuple, Type
+from typing import Any, Iterator, List, Optional, Sequence, Tuple, Type
 
 from . import __version__
 from .analysis import check_tree
+from .cache import (Cache, activated, cache_for, content_hash, decode_records, encode_records,
+                    environment_settings, settings_digest, warn)
+from .findings import Finding
+from .inference.links import Links
+from .crossmodule import involved, links_for, project_warning, received
 from .catalogue import DEFAULT_OFF
 from .config import ConfigError, Settings, explicitly_selected, resolve_target_version
 from .api import OLDEST_TARGET
@@ -34,6 +40,9 @@ class Plugin:
     opt_in: Tuple[str, ...] = ()
     #: The oldest Python the checked code runs on (``--mpproxy-target-version``).
     target_version: Tuple[int, int] = OLDEST_TARGET
+    #: The result cache (``--mpproxy-cache-dir``, ``--mpproxy-no-cache``), shared with the command's.
+    cache_dir: Optional[str] = None
+    use_cache: bool = True
 
     def __init__(self, tree: ast.Module, lines: Sequence[str] = (), filename: str = "stdin") -> None:
         self.tree = tree
@@ -52,6 +61,15 @@ class Plugin:
             help="The oldest Python the checked code runs on, py39..py315: MPP107 reports what it lacks. "
                  "(Default: the lowest Python requires-python in ./pyproject.toml admits, else this interpreter)",
         )
+        option_manager.add_option(
+            "--mpproxy-cache-dir", default="", parse_from_config=True,
+            help="Where to keep flake8-mpproxy's result cache, shared with its command. "
+                 "(Default: .flake8-mpproxy_cache at the project root)",
+        )
+        option_manager.add_option(
+            "--mpproxy-no-cache", default=False, action="store_true", parse_from_config=True,
+            help="Neither read nor write flake8-mpproxy's result cache.",
+        )
         option_manager.extend_default_ignore(list(DEFAULT_OFF))
 
     @classmethod
@@ -62,21 +80,59 @@ class Plugin:
                                                         ["."], source="--mpproxy-target-version")
         except ConfigError as err:  # flake8 has no per-option error line: stop as argparse does, in one line
             raise SystemExit(f"flake8-mpproxy: error: {err}") from None
+        env_dir, env_enabled = environment_settings()
+        cls.cache_dir = getattr(options, "mpproxy_cache_dir", None) or env_dir
+        cls.use_cache = not getattr(options, "mpproxy_no_cache", False) and env_enabled is not False
         chosen = list(getattr(options, "select", None) or []) + list(getattr(options, "extend_select", None) or [])
         cls.opt_in = tuple(code for code in DEFAULT_OFF if explicitly_selected(code, chosen))
 
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
-        if self.lines and not may_have_findings("".join(self.lines), prefilter_tokens(self.manager_factories)):
-            return
         settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories,
                             target_version=self.target_version)
+        real = os.path.isfile(self.filename)
+        cache = cache_for(self.filename, self.cache_dir, self.use_cache) if real and self.lines else None
+        with activated(cache):  # the module summaries of the project solve are shared with the other workers
+            # the same project model as the command: the calls other modules make into this file
+            if self.lines and not may_have_findings("".join(self.lines), prefilter_tokens(self.manager_factories)) \
+                    and not (real and involved(self.filename, settings)):
+                return
+            links = links_for(self.filename, settings) if real else None
+            inputs = received(self.filename, settings) if real else ""
+            stopped = project_warning(self.filename, settings) if real else None
         warnings: List[str] = []
         try:
-            findings = check_tree(self.tree, settings, self.lines or None, warnings=warnings)
+            findings = self.remembered(cache, settings, links, inputs, warnings)
         except SourceError:  # nesting too deep for the analysis: flake8 goes on with the other plugins
             return
+        if stopped is not None:
+            warnings.append(stopped)
         for warning in warnings:
             LOG.warning("%s: warning: %s", self.filename, warning)
             print(f"{self.filename}: warning: {warning}", file=sys.stderr)
         for finding in findings:
             yield finding.line, finding.col, finding.text, type(self)
+
+    def remembered(self, cache: Optional[Cache], settings: Settings, links: Optional[Links], inputs: str,
+                   warnings: List[str]) -> Tuple[Finding, ...]:
+        """:func:`check_tree` through the result cache (its own kind: flake8 applies noqa, the command does it
+        itself), keyed as the command's entries are, on the text flake8 read."""
+        if cache is None:
+            return check_tree(self.tree, settings, self.lines or None, warnings=warnings, links=links)
+        text = "".join(self.lines)
+        key = (settings_digest(settings), inputs, content_hash(text.encode("utf-8", "surrogatepass")))
+        hit = cache.load(PLUGIN_KIND, self.filename, *key)
+        if hit is not None:
+            try:
+                warnings.extend(str(w) for w in hit["warnings"])
+                return tuple(decode_records(Finding, hit["findings"]))
+            except (ValueError, KeyError, TypeError) as err:
+                del warnings[:]
+                warn(str(cache.entry_path(PLUGIN_KIND, self.filename, *key[:2])),
+                     f"ignoring unreadable cache entry ({err})")
+        findings = check_tree(self.tree, settings, self.lines or None, warnings=warnings, links=links)
+        cache.store(PLUGIN_KIND, self.filename, *key, {"findings": encode_records(findings), "warnings": list(warnings)})
+        return findings
+
+
+#: The kind of the plugin's result-cache records.
+PLUGIN_KIND = "plugin-findings"

@@ -136,6 +136,15 @@ class Resolver:
             self._resolved[(config, project)] = self._merge(config, project)
         return self._resolved[(config, project)]
 
+    def _cache_dir(self, table: Dict[str, Any], root: Path) -> Optional[str]:
+        """``--cache-dir`` (relative to the cwd), else ``cache-dir`` of the file (relative to its folder);
+        None: the project root's default (:func:`cache.default_directory`)."""
+        if "cache-dir" in self.cli:
+            return str(self.cwd / str(self.cli["cache-dir"]))
+        if "cache-dir" in table:
+            return str(root / str(table["cache-dir"]))
+        return None
+
     def _nearest_pyproject(self, directory: Path) -> Optional[Path]:
         if directory not in self._projects:
             self._projects[directory] = nearest_pyproject([str(directory)])
@@ -151,7 +160,6 @@ class Resolver:
         explicit = self.explicit or project
         target = resolve_target_version(values.get("target-version"), [str(root)],
                                         str(explicit) if explicit else None, self.isolated, target_source)
-        settings = Settings.only(enabled_codes(layers), factories, target)
         style = values.get("fix-style", "reassign")
         source = str(config) if "fix-style" not in self.cli and config is not None else "--fix-style"
         if style not in FIX_STYLES:
@@ -166,12 +174,17 @@ class Resolver:
             exclude = [anchor(p, self.cwd) for p in as_list(self.cli["exclude"])]
         exclude += [anchor(p, root) for p in as_list(table.get("extend-exclude"))]
         exclude += [anchor(p, self.cwd) for p in as_list(self.cli.get("extend-exclude"))]
+        respect_gitignore = bool(values.get("respect-gitignore", True))
+        settings = replace(Settings.only(enabled_codes(layers), factories, target),
+                           project=not values.get("no-project", False), project_exclude=tuple(exclude),
+                           project_gitignore=respect_gitignore)
         pfi_source, pfi_root = (self.cli, self.cwd) if "per-file-ignores" in self.cli else (table, root)
         per_file = tuple((anchor(glob, pfi_root), tuple(as_list(codes)))
                          for glob, codes in (pfi_source.get("per-file-ignores") or {}).items())
-        job = Job(settings, self.mode, unsafe=bool(values.get("unsafe-fixes", False)), style=style)
+        job = Job(settings, self.mode, unsafe=bool(values.get("unsafe-fixes", False)), style=style,
+                  cache_dir=self._cache_dir(table, root), cache=not values.get("no-cache", False))
         return Resolved(config, root, job, tuple(exclude), per_file, bool(values.get("force-exclude", False)),
-                        bool(values.get("respect-gitignore", True)), fmt)
+                        respect_gitignore, fmt)
 
 
 def _layer(values: Dict[str, Any]) -> Layer:

@@ -10,11 +10,16 @@ import difflib
 import os
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
 
 from .analysis import check_file
+from .cache import activated, cache_for
+from .crossmodule import involved
 from .config import Settings
 from .findings import Finding, fix_wanted
+
+if TYPE_CHECKING:
+    from .fixer import FixResult
 from .notebook import is_notebook, load as load_notebook, process as process_notebook
 from .source import SourceError, SourceFile, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
 
@@ -31,6 +36,9 @@ class Job:
     mode: str = MODE_CHECK
     unsafe: bool = False
     style: str = "reassign"
+    #: The result cache: ``--cache-dir`` (None: the project root's ``.flake8-mpproxy_cache``), ``--no-cache``.
+    cache_dir: Optional[str] = None
+    cache: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,14 +73,16 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
             return Outcome(shown, error=f"cannot read: {err.strerror or err}")
     if is_notebook(shown):
         return process_notebook(path, shown, raw, job)
-    result = check_file(shown, raw, job.settings)
+    result = check_file(shown, raw, job.settings, cache_for(path, job.cache_dir, job.cache))
+    if job.mode != MODE_CHECK and result.cached and any(fix_wanted(f, job.unsafe, job.style) for f in result.findings):
+        result = check_file(shown, raw, job.settings)  # the fixer works from a fresh analysis, never a record
     if result.error is not None:
         return Outcome(shown, error=result.error)
     if job.mode == MODE_CHECK or result.source is None:
         outcome = Outcome(shown, result.findings, output=raw if path == "-" and job.mode == MODE_FIX else None)
     else:
         outcome = fix_one(path, shown, raw, result.source, result.findings, job)
-    return replace(outcome, notes=result.warnings) if result.warnings else outcome
+    return replace(outcome, notes=tuple(result.warnings) + outcome.notes) if result.warnings else outcome
 
 
 def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tuple[Finding, ...], job: Job) -> Outcome:
@@ -84,18 +94,49 @@ def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tup
     result = fix_source(source, findings, job.settings, unsafe=job.unsafe, style=job.style)
     if result.error is not None:
         return Outcome(shown, findings, error=result.error)
+    notes = result.notes
     if not result.changed:
-        return Outcome(shown, result.remaining, output=raw if path == "-" else None)
+        return Outcome(shown, result.remaining, output=raw if path == "-" else None, notes=notes)
     new_raw = encode(result.text, source)
     if job.mode == MODE_DIFF:
-        return Outcome(shown, result.remaining, fixed=result.fixed, diff=unified_diff(shown, source.text, result.text))
+        diff = unified_diff(shown, source.text, result.text) if result.text != source.text else ""
+        diff += "".join(unified_diff(shown_path(other.path), other.source.text, other.text) for other in result.others)
+        return Outcome(shown, result.remaining, fixed=result.fixed, diff=diff, notes=notes)
     if path == "-":
-        return Outcome(shown, result.remaining, fixed=result.fixed, output=new_raw)
+        return Outcome(shown, result.remaining, fixed=result.fixed, output=new_raw, notes=notes)
+    if not result.others:
+        try:
+            replace_file(path, new_raw)
+        except WriteError as err:
+            return Outcome(shown, findings, error=str(err), notes=notes)
+        return Outcome(shown, result.remaining, fixed=result.fixed, notes=notes)
+    return write_with_others(path, shown, raw, new_raw, findings, result, job, notes)
+
+
+def write_with_others(path: str, shown: str, raw: bytes, new_raw: bytes, findings: Tuple[Finding, ...],
+                      result: "FixResult", job: Job, notes: Tuple[str, ...]) -> Outcome:
+    """Write this file and the modules its nested fixes rewrite together (all or none), then check this file
+    again against the rewritten project: only the findings that are gone count as fixed."""
+    from .crossmodule import clear
+    from .fixer import encode, gone
+    from .writer import WriteError, replace_files
+
+    files = [(path, raw, new_raw)] if new_raw != raw else []
+    files += [(other.path, other.before, encode(other.text, other.source)) for other in result.others]
     try:
-        replace_file(path, new_raw)
+        replace_files(files)
     except WriteError as err:
-        return Outcome(shown, findings, error=str(err))
-    return Outcome(shown, result.remaining, fixed=result.fixed)
+        return Outcome(shown, findings, error=str(err), notes=notes)
+    clear()  # the project's facts changed with the origin module
+    after = check_file(shown, new_raw, job.settings)
+    remaining = after.findings if after.error is None else result.remaining
+    return Outcome(shown, remaining, fixed=gone(findings, remaining), notes=notes)
+
+
+def shown_path(path: str) -> str:
+    """Another file the fix rewrites, as the output names it (relative to the working directory)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
@@ -133,13 +174,20 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
             load_notebook(path, raw)  # a notebook that is not valid JSON or nbformat 4 is an error anyway
             return Outcome(path), 0
         source = decode(path, raw)  # decoded even so: an undecodable file is an error whatever it holds
-        if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)):
-            return Outcome(path), 0
+        if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)) \
+                and not (path != "-" and involved_here(path, job)):
+            return Outcome(path), 0  # (a module other modules pass proxies to is a candidate all the same)
     except OSError as err:
         return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0
     except SourceError as err:
         return Outcome(path, error=str(err)), 0
     return None, len(raw)
+
+
+def involved_here(path: str, job: Job) -> bool:
+    """:func:`crossmodule.involved`, with the project's summaries read through the file's result cache."""
+    with activated(cache_for(path, job.cache_dir, job.cache)):
+        return involved(path, job.settings)
 
 
 def run_all(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Outcome]:

@@ -75,6 +75,8 @@ class Manager(Value):
     site: ast.AST
     cls: ManagerClass
     with_node: Optional[ast.With] = None
+    #: Made in another module of the project (``state.py:3``); "" when made in this one.
+    origin: str = ""
 
 
 @dataclass(eq=False)
@@ -107,9 +109,17 @@ class Proxy(Value):
     #: values (``json.dumps``, ``==``, ``isinstance``, printing, a later ``d[k] = d[k] + ...``): the ``auto``
     #: fix style stores nested proxies only when this is empty.
     incompatible: Set[str] = field(default_factory=set)
+    #: Made in another module of the project (``main.py:8``); "" when made in this one.
+    origin: str = ""
+    #: Its nested facts were cut short in another module: a read at any key may hold a nested proxy.
+    opaque_nested: bool = False
+    #: Made in another module: the plain values stored into it there (:data:`summaries.InitSite`).
+    remote_inits: Tuple[Tuple[str, str, str, Tuple[int, ...]], ...] = ()
 
     def nested_at(self, key: Optional[str]) -> Optional["Proxy"]:
         """The nested proxy a read at ``key`` may return (precision first: any match counts)."""
+        if self.opaque_nested and not self.nested.get(key or "*"):
+            return self  # (another module stored proxies deeper than its summary says: not a copy)
         if not self.nested:
             return None
         if key is not None and key in self.nested:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from typing import List, Sequence, Tuple
 
 
 class WriteError(Exception):
@@ -49,3 +50,58 @@ def _remove_quietly(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def replace_files(items: Sequence[Tuple[str, bytes, bytes]]) -> None:
+    """Rewrite several files together: each ``(path, bytes read before, new bytes)``. Every file is checked
+    first (writable, and still the bytes the fix was made from: another writer may have changed it) and its
+    new text written to a temporary beside it; only then are they replaced, and if one replace fails the files
+    already replaced get their old bytes back. So either every file changes or none does."""
+    staged: List[Tuple[str, str, bytes]] = []
+    try:
+        for path, before, data in items:
+            target = os.path.realpath(path)
+            try:
+                mode = stat.S_IMODE(os.stat(target).st_mode)
+                with open(target, "rb") as handle:
+                    current = handle.read()
+            except OSError as err:
+                raise WriteError(f"cannot write {path}: {err.strerror}") from None
+            if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
+                raise WriteError(f"cannot write {path}: file is read-only")
+            if current != before:
+                raise WriteError(f"cannot write {path}: it changed while it was being fixed; run --fix again")
+            try:
+                fd, temp = tempfile.mkstemp(prefix=".mpproxy-", suffix=".tmp", dir=os.path.dirname(target) or ".")
+            except OSError as err:
+                raise WriteError(f"cannot write {path}: {err.strerror}") from None
+            staged.append((target, temp, before))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, mode)
+    except OSError as err:
+        for _, temp, _ in staged:
+            _remove_quietly(temp)
+        raise WriteError(f"cannot write: {err.strerror}") from None
+    except BaseException:
+        for _, temp, _ in staged:
+            _remove_quietly(temp)
+        raise
+    replaced: List[Tuple[str, bytes]] = []
+    for index, (target, temp, before) in enumerate(staged):
+        try:
+            os.replace(temp, target)
+        except OSError as err:
+            for _, left, _ in staged[index:]:
+                _remove_quietly(left)
+            lost = []
+            for done, old in replaced:  # put back what was already replaced
+                try:
+                    replace_file(done, old)
+                except WriteError:
+                    lost.append(done)
+            outcome = f"could not restore {', '.join(lost)}" if lost else "no file was changed"
+            raise WriteError(f"cannot write {target}: {err.strerror}; {outcome}") from None
+        replaced.append((target, before))

@@ -126,7 +126,8 @@ def test_unparseable_fix_is_never_written(tmp_path, monkeypatch):
     from flake8_mpproxy.source import decode
 
     source = decode("seed.py", SEED.read_bytes())
-    monkeypatch.setattr(fixer, "apply_round", lambda text, findings, style: (text + "def (:\n", list(findings)))
+    monkeypatch.setattr(fixer, "apply_round",
+                        lambda text, findings, style, check=None: (text + "def (:\n", list(findings), fixer.Edits()))
     result = fixer.fix_source(source, check_source(source, Settings()), Settings())
     assert result.error.startswith("internal error: the fix would not parse") and result.text == source.text
 

@@ -102,3 +102,14 @@ def test_quick_benchmark_prints_every_row(tmp_path):
                 "realistic corpus: "):
         assert row in text, row
     assert "CPU median (s)" in text and "load average" in text
+
+
+def test_project_tree_has_managers_workers_without_multiprocessing_and_cross_module_findings(tmp_path):
+    import project_tree
+
+    files, managers = project_tree.generate(tmp_path, 100)
+    assert (files, managers) == (105, 10)  # 5 packages of 20 modules plus their __init__.py
+    workers = sorted(tmp_path.rglob("workers.py"))
+    assert len(workers) == 5 and not any("multiprocessing" in w.read_text() for w in workers)
+    found = findings_by_file(tmp_path)
+    assert all(any(code == "MPP101" for code, _ in found.get(w.resolve(), ())) for w in workers), found

@@ -39,6 +39,13 @@ def command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           text=True)
 
 
+def forget_projects() -> None:
+    """The project scans are kept per process: forget them when a test rewrites the tree."""
+    from flake8_mpproxy import crossmodule, guard
+    crossmodule.clear()
+    guard.loose_index.cache_clear()
+
+
 def mpp201(path: Path):
     source = decode(str(path), path.read_bytes())
     return [f for f in check_source(source, Settings()) if f.code == "MPP201"]
@@ -64,8 +71,7 @@ def test_guard_move_refused_in_a_module_others_import(tmp_path):
     (finding,) = mpp201(tmp_path / "app" / "state.py")
     assert finding.applicability == "none" and "app/main.py" in finding.message
     (tmp_path / "app" / "main.py").write_text("print('no import')\n")
-    from flake8_mpproxy import project
-    project.import_index.cache_clear()
+    forget_projects()
     (finding,) = mpp201(tmp_path / "app" / "state.py")
     assert finding.applicability == "unsafe"
 
@@ -98,8 +104,8 @@ def test_an_unconverging_fix_leaves_the_file_and_says_so(monkeypatch):
     source = decode("t.py", (FIX_DIR / "reassign_three_statements.py").read_bytes())
     findings = check_source(source, Settings())
 
-    def never_settles(text, wanted, style):
-        return text + "\n", list(wanted)
+    def never_settles(text, wanted, style, check=None):
+        return text + "\n", list(wanted), fixer.Edits()
 
     monkeypatch.setattr(fixer, "apply_round", never_settles)
     result = fix_source(source, findings, Settings())
@@ -149,17 +155,39 @@ def test_no_nested_form_for_an_augmented_assignment_where_writers_race(tmp_path)
 
 def test_guard_move_refused_when_the_import_scan_stops_early(tmp_path, monkeypatch):
     """A tree too large to read to the end cannot show that nobody imports the module: no move, and it says so."""
-    from flake8_mpproxy import project
+    from flake8_mpproxy import projectscan
 
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     for number in range(3):
         (tmp_path / f"other{number}.py").write_text("x = 1\n")
     (tmp_path / "script.py").write_text(SCRIPT)
-    monkeypatch.setattr(project, "MAX_FILES", 2)
-    monkeypatch.setattr("flake8_mpproxy.guard.MAX_FILES", 2)
-    project.import_index.cache_clear()
+    monkeypatch.setattr(projectscan, "MAX_FILES", 2)
+    forget_projects()
     try:
         (finding,) = mpp201(tmp_path / "script.py")
     finally:
-        project.import_index.cache_clear()
+        forget_projects()
     assert finding.applicability == "none" and "was not checked" in finding.message
+
+
+@pytest.mark.parametrize("importer", [
+    "from app import (\n    state,  # the manager lives there\n)\n",
+    "from app import other, \\\n    state\n",
+    "import importlib\n\nstate = importlib.import_module('app.state')\n",
+])
+def test_guard_move_refused_whichever_way_another_module_imports_this_one(tmp_path, importer):
+    """The refusal reads the project scan's imports (the solver's): continued lines and literal import_module."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    (tmp_path / "app" / "other.py").write_text("")
+    (tmp_path / "app" / "state.py").write_text(SCRIPT)
+    (tmp_path / "main.py").write_text(importer)
+    forget_projects()
+    (finding,) = mpp201(tmp_path / "app" / "state.py")
+    assert finding.applicability == "none" and "other modules import this one (main.py)" in finding.message
+    (tmp_path / "main.py").write_text("import importlib\n\nstate = importlib.import_module(name)\n")
+    forget_projects()
+    (finding,) = mpp201(tmp_path / "app" / "state.py")
+    assert finding.applicability == "unsafe"
+    forget_projects()

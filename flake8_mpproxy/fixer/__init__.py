@@ -6,6 +6,7 @@ libcst is imported here only, and this module is imported only for files with at
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple, cast
 
@@ -14,10 +15,12 @@ from libcst.metadata import MetadataWrapper
 
 from ..analysis import check_source, physical_lines
 from ..config import Settings
+from ..crossmodule import project_links
 from ..findings import Finding, fix_wanted
 from ..source import SourceError, SourceFile
 from .locate import NodeIndex
-from .plan import Edits, Planner
+from .plan import Edits, Planner, RemoteCheck, RemoteEdit
+from .remote import Checker, Rewritten, rewrite
 from .rewrites import main_guard
 
 MAX_ROUNDS = 10
@@ -31,6 +34,10 @@ class FixResult:
     fixed: Tuple[Finding, ...]
     remaining: Tuple[Finding, ...]
     error: Optional[str] = None
+    #: Other modules the fix rewrites (the nested form, where the proxy is made): written with this one or not at all.
+    others: Tuple["Rewritten", ...] = ()
+    #: Why a fix was not written (one line each, printed as warnings).
+    notes: Tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -43,14 +50,19 @@ def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settin
     text that one more round would change again (the original comes back with an error instead)."""
     text = source.text
     current = tuple(findings)
-    for _ in range(MAX_ROUNDS):
+    check: Optional[RemoteCheck] = Checker(source.path, settings) if os.path.isfile(source.path) else None
+    remote: List[Tuple[Finding, RemoteEdit]] = []
+    notes: List[str] = []
+    for round_number in range(MAX_ROUNDS):
         wanted = [f for f in current if fix_wanted(f, unsafe, style)]
         if not wanted:
             break
         try:
-            new_text, applied = apply_round(text, wanted, style)
+            new_text, applied, edits = apply_round(text, wanted, style, check)
         except cst.ParserSyntaxError as err:
             return FixResult(source.text, (), tuple(findings), f"internal error: libcst cannot parse: {err.message}")
+        if round_number == 0:  # the first round plans every finding; later rounds plan the same ones again
+            remote, notes = list(edits.remote), list(edits.refusals)
         if not applied or new_text == text:
             break
         try:
@@ -60,13 +72,22 @@ def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settin
                              f"internal error: the fix would not parse ({err.msg}, line {err.lineno}); file left as is")
         text = new_text
         try:
-            current = check_source(SourceFile(source.path, b"", text, source.encoding), settings)
+            current = check_source(SourceFile(source.path, b"", text, source.encoding), settings,
+                                   links=project_links(source.path, settings))
         except SourceError as err:  # pragma: no cover - the text was just parsed
             return FixResult(source.text, (), tuple(findings), f"internal error: {err}")
     else:
         return FixResult(source.text, (), tuple(findings),
                          f"fix did not converge after {MAX_ROUNDS} rounds; file left as is")
-    return FixResult(text, gone(findings, current) if text != source.text else (), current)
+    fixed = gone(findings, current) if text != source.text else ()
+    others: List[Rewritten] = []
+    if remote:
+        others, why = rewrite(edit for _, edit in remote)
+        if why:
+            notes += [f"{finding.code} at line {finding.line}: no nested fix: {why}" for finding, _ in remote]
+        else:  # claimed here; the front end checks again once the files are written
+            fixed += tuple(finding for finding, _ in remote if finding not in fixed)
+    return FixResult(text, fixed, current, others=tuple(others), notes=tuple(notes))
 
 
 def gone(before: Sequence[Finding], after: Sequence[Finding]) -> Tuple[Finding, ...]:
@@ -90,16 +111,18 @@ def encode(text: str, source: SourceFile) -> bytes:
     return text.encode(source.encoding)
 
 
-def apply_round(text: str, findings: Sequence[Finding], style: str) -> Tuple[str, List[Finding]]:
-    """Plan and apply the non-conflicting fixes of ``findings`` in one transform."""
+def apply_round(text: str, findings: Sequence[Finding], style: str,
+                check: Optional[RemoteCheck] = None) -> Tuple[str, List[Finding], Edits]:
+    """Plan and apply the non-conflicting fixes of ``findings`` in one transform (the edits of other
+    modules come back planned, not applied)."""
     module = cst.parse_module(text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     index = NodeIndex(wrapper, physical_lines(text))
-    edits = Planner(module, index, text, style).plan(list(findings))
+    edits = Planner(module, index, text, style, check).plan(list(findings))
     if not edits.applied:
-        return text, []
+        return text, [], edits
     new_module = module.visit(_Apply(edits))
-    return new_module.code, edits.applied
+    return new_module.code, edits.applied, edits
 
 
 class _Apply(cst.CSTTransformer):

@@ -25,6 +25,21 @@ from .locate import BARRIERS, NodeIndex
 
 Build = Callable[[cst.CSTNode], object]
 
+#: Asked before a nested fix is planned in another module: (that module's path, "") when every use of the
+#: stored values the project analysis saw allows a nested proxy, else ("", why not).
+RemoteCheck = Callable[[Finding], Tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class RemoteEdit:
+    """A nested fix written in the module that made the proxy: the value at ``rng`` (``ast`` coordinates of
+    that module) becomes ``manager.<kind>(...)``."""
+
+    path: str
+    rng: Tuple[int, ...]
+    kind: str
+    manager: str
+
 
 @dataclass
 class Edits:
@@ -42,6 +57,10 @@ class Edits:
     frozen: Set[cst.CSTNode] = field(default_factory=set)
     applied: List[Finding] = field(default_factory=list)
     names: Set[str] = field(default_factory=set)
+    #: Nested fixes in other modules, by the finding they fix (applied only if every one can be written).
+    remote: List[Tuple[Finding, RemoteEdit]] = field(default_factory=list)
+    #: Why a nested fix in another module was refused, one line per finding.
+    refusals: List[str] = field(default_factory=list)
 
     def add(self, node: cst.CSTNode, build: Build) -> None:
         self.replace.setdefault(node, []).append(build)
@@ -50,10 +69,12 @@ class Edits:
 class Planner:
     """Turns findings into :class:`Edits` for one parsed module."""
 
-    def __init__(self, module: cst.Module, index: NodeIndex, text: str, style: str) -> None:
+    def __init__(self, module: cst.Module, index: NodeIndex, text: str, style: str,
+                 remote: Optional[RemoteCheck] = None) -> None:
         self.module = module
         self.index = index
         self.style = style
+        self.remote = remote
         self.edits = Edits(names=identifiers(text))
         self.nested_sites: Set[cst.CSTNode] = set()
         self.passed: Set[Tuple[Any, ...]] = set()
@@ -162,6 +183,8 @@ class Planner:
         sites = finding.detail.get("init_sites") or []
         if len(sites) != 1 or finding.detail.get("via") != "subscript":
             return False
+        if finding.detail.get("made_in"):
+            return self.plan_remote_nested(finding)
         if self.style == "auto" and finding.detail.get("nested_blocked"):
             return False  # the program would see proxies where it sees lists and dicts today
         if finding.detail.get("nested_races"):
@@ -180,6 +203,32 @@ class Planner:
         self.edits.touched.add(stmt)
         self.nested_sites.add(value)
         self.edits.add(value, lambda updated: rewrites.nested_value(updated, manager, kind))  # type: ignore[arg-type]
+        return True
+
+    def plan_remote_nested(self, finding: Finding) -> bool:
+        """The nested form for a proxy another module made: its init site is there. ``auto`` takes it only
+        where writers race (one writer: the write-back here is safe and changes less); both styles refuse
+        when a use anywhere in the project would see the difference (the user named this file, not that one)."""
+        detail = finding.detail
+        if self.style == "auto" and "concurrent" not in detail:
+            return False
+        if detail.get("nested_races"):
+            return False
+        rng, kind, manager = (detail.get("init_sites") or [(None, "", "")])[0]
+        where = f"{finding.code} at line {finding.line}: no nested fix in {detail['made_in']}"
+        if rng is None or kind not in ("list", "dict") or not manager:
+            self.edits.refusals.append(f"{where}: the value stored there is not a list or dict literal with a "
+                                       "manager in reach")
+            return False
+        if detail.get("nested_blocked"):
+            self.edits.refusals.append(f"{where}: here the value is {detail['nested_blocked'][0]}, which a "
+                                       "nested proxy would change")
+            return False
+        path, reason = self.remote(finding) if self.remote is not None else ("", "the project is not known")
+        if reason or not path:
+            self.edits.refusals.append(f"{where}: {reason}")
+            return False
+        self.edits.remote.append((finding, RemoteEdit(path, tuple(rng), str(kind), str(manager))))
         return True
 
     # --- write-back (MPP103) and replacements (MPP107) --------------------------------------------------------

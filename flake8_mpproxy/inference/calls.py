@@ -316,7 +316,8 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
         return Partial(args[0] or Value(), list(args[1:]), dict(kwargs))
     if name in SHALLOW_COPY and args and isinstance(args[0], Proxy):
         return args[0]
-    return None
+    w.external_call(node, name, args, kwargs, "direct")
+    return w.links.returned(name, node, args) if w.links is not None else None
 
 
 def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],
@@ -331,7 +332,7 @@ def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],
         for keyword in node.keywords:
             if keyword.arg in ("args", "kwargs"):
                 report_managers_in(w, keyword.value, call_args if keyword.arg == "args" else call_kwargs)
-    if isinstance(target, (Function, Partial)):
+    if isinstance(target, (Function, Partial, QualName)):
         call_function(w, node, target, list(positional), dict(named), how="process" if child else "thread")
 
 
@@ -362,7 +363,7 @@ def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: Lis
             for arg_node, value in zip(node.args[1:], args[1:]):
                 if isinstance(value, Manager):
                     w.report.observe(ManagerPassed(arg_node))
-    if isinstance(target, (Function, Partial)):
+    if isinstance(target, (Function, Partial, QualName)):
         call_function(w, node, target, positional, named, how="pool" if child else "thread-pool")
     return None
 
@@ -397,6 +398,9 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
         merged.update(kwargs)
         return call_function(w, node, callee.func, list(callee.args) + list(args), merged,
                              "partial-" + how if how in ("process", "pool") else how)
+    if isinstance(callee, QualName):
+        w.external_call(node, callee.name, args, kwargs, how)
+        return None
     if not isinstance(callee, Function):
         return None
     child = how in ("process", "pool", "partial-process", "partial-pool")

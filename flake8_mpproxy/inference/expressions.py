@@ -97,7 +97,9 @@ class Expressions:
     def ev_Attribute(self, node: ast.Attribute) -> Optional[Value]:
         base = self.ev(node.value)
         if isinstance(base, QualName):
-            return QualName(f"{base.name}.{node.attr}")
+            name = f"{base.name}.{node.attr}"
+            imported = self.w.links.imported(name) if self.w.links is not None else None
+            return imported if imported is not None else QualName(name)
         if isinstance(base, Proxy):
             return self.proxy_attribute(node, base)
         if isinstance(base, Copy):

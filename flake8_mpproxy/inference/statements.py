@@ -167,16 +167,24 @@ class Statements:
                 self.w.binder.bind(top, QualName(top))
 
     def stmt_ImportFrom(self, stmt: ast.ImportFrom) -> None:
-        if stmt.level or not stmt.module:
+        links = self.w.links
+        if (stmt.level or not stmt.module) and links is None:
             for alias in stmt.names:
                 self.w.binder.bind(alias.asname or alias.name, None)
             return
+        # with a project, a relative import keeps its dots (``.workers.collect``): the project resolves it
+        module = "." * stmt.level + (stmt.module or "")
+        prefix = module if module.endswith(".") else module + "."
         for alias in stmt.names:
             if alias.name == "*":
-                for name in star_names(stmt.module):
-                    self.w.binder.bind(name, QualName(f"{stmt.module}.{name}"))
+                names = star_names(module) or (links.names_of(module) if links is not None else [])
+                for name in names:
+                    imported = links.imported(f"{prefix}{name}") if links is not None else None
+                    self.w.binder.bind(name, imported if imported is not None else QualName(f"{prefix}{name}"))
                 continue
-            self.w.binder.bind(alias.asname or alias.name, QualName(f"{stmt.module}.{alias.name}"))
+            name = f"{prefix}{alias.name}"
+            imported = links.imported(name) if links is not None else None
+            self.w.binder.bind(alias.asname or alias.name, imported if imported is not None else QualName(name))
 
     def stmt_FunctionDef(self, stmt: ast.AST) -> None:
         with self.w.barrier():

@@ -22,6 +22,7 @@ from .binder import Binder, signature
 from .expressions import Expressions
 from .facts import Facts, FunctionNode, Scope
 from .solver import Solver, Unit
+from .links import Links, seed
 from .statements import Statements
 
 
@@ -74,8 +75,11 @@ class Walker:
     """
 
     def __init__(self, tree: ast.Module, enabled: FrozenSet[str], factories: Iterable[str],
-                 target: Version = OLDEST_TARGET, budget: Optional[int] = None) -> None:
+                 target: Version = OLDEST_TARGET, budget: Optional[int] = None,
+                 links: Optional[Links] = None) -> None:
         self.tree = tree
+        #: The project around the module (calls in and out), or None: the module alone.
+        self.links = links
         self.solver = Solver(budget)
         self.facts = Facts(self.solver)
         self.factories = frozenset(factories)
@@ -114,6 +118,8 @@ class Walker:
 
     def run(self) -> InferenceResult:
         self.solver.discover(None)
+        if self.links is not None and self.links.incoming:
+            seed(self, self.tree, self.links.incoming)
         while True:
             if not self.solver.has_first_walks() and not (self.facts.proxies or self.facts.managers):
                 break  # every unit walked once and nothing a finding could come from
@@ -124,6 +130,8 @@ class Walker:
         writes = [write for unit_writes in self.unit_writes.values() for write in unit_writes]
         concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, writes)
         findings = self.report.complete(concurrency)
+        if self.links is not None:
+            self.links.finish(concurrency, self)
         walks = {unit_name(unit): count for unit, count in self.solver.walks.items()}
         stats.files += 1
         stats.walks += self.solver.steps
@@ -197,6 +205,12 @@ class Walker:
     def unit(self) -> Optional[FunctionNode]:
         """The function whose code is running here (None: the module body); comprehensions belong to it."""
         return self.function_scope().func
+
+    def external_call(self, node: ast.Call, target: str, args: List[Optional[Value]],
+                      kwargs: Dict[str, Optional[Value]], how: str) -> None:
+        """A call of something imported (maybe a function of another project module): the project hears it."""
+        if self.links is not None:
+            self.links.record(self, node, target, args, kwargs, how)
 
     def function_scope(self) -> Scope:
         scope = self.scope
@@ -411,7 +425,8 @@ class Walker:
         if method in MUTATORS:
             return True
         if self.mutator_methods is None:
-            self.mutator_methods = mutator_methods(self.tree)
+            imported = self.links.mutators() if self.links is not None else frozenset()
+            self.mutator_methods = mutator_methods(self.tree) | imported
         return method in self.mutator_methods
 
     def annotation_value(self, annotation: ast.AST, site: ast.AST) -> Optional[Value]:
@@ -477,10 +492,12 @@ def unit_name(unit: Unit) -> str:
 
 
 def analyse(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),
-            target: Version = OLDEST_TARGET, budget: Optional[int] = None) -> InferenceResult:
+            target: Version = OLDEST_TARGET, budget: Optional[int] = None,
+            links: Optional[Links] = None) -> InferenceResult:
     """Run the analysis on a parsed module: its findings for the ``enabled`` codes, for code that must run on
-    Python ``target`` and later, with the walk counts (``budget``: the walks allowed, default by size)."""
-    return Walker(tree, enabled, manager_factories, target, budget).run()
+    Python ``target`` and later, with the walk counts (``budget``: the walks allowed, default by size);
+    ``links`` brings calls from other modules of the project and collects the calls this one makes."""
+    return Walker(tree, enabled, manager_factories, target, budget, links).run()
 
 
 def infer(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),

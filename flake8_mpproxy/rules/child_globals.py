@@ -13,6 +13,7 @@ from ..findings import FORM_NONE, FORM_PASS_ARG
 from ..observations import ClassAttributeInChild, NameRead
 from ..syntax import display, node_range
 from ..values import Proxy
+from .copies import origin_arg
 
 if TYPE_CHECKING:
     from ..checks import Reporter
@@ -24,17 +25,18 @@ def name_read(reporter: "Reporter", seen: NameRead) -> None:
     node, scope, facts = seen.node, seen.scope, seen.facts
     if (seen.origin == "global" and isinstance(seen.value, Proxy) and scope.func in facts.child_targets
             and "MPP202" in reporter.enabled and reporter.first(("MPP202", id(scope.func), node.id))):
-        _global_in_child(reporter, node, scope.func, facts.calls.get(scope.func, {}))
+        _global_in_child(reporter, node, scope.func, facts.calls.get(scope.func, {}), seen.value)
 
 
-def _global_in_child(reporter: "Reporter", node: ast.Name, func: ast.AST, calls: Dict[ast.Call, str]) -> None:
+def _global_in_child(reporter: "Reporter", node: ast.Name, func: ast.AST, calls: Dict[ast.Call, str],
+                     value: Proxy) -> None:
     """Fixable when every call site is ``Process(target=<name>, ...)`` and a parameter can be added."""
     func_name = getattr(func, "name", "<lambda>")
     sites = [(node_range(call), how) for call, how in calls.items()]
     fixable = (isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and bool(sites)
                and all(how == "process" for _, how in sites) and can_add_parameter(func)
                and all(targets_by_name(call, func_name) for call in calls))
-    reporter.add("MPP202", node, {"name": node.id, "func": func_name}, proxy=node.id,
+    reporter.add("MPP202", node, {"name": node.id, "func": func_name, **origin_arg(node.id, value)}, proxy=node.id,
                  form=FORM_PASS_ARG if fixable else FORM_NONE,
                  applicability=FIX_UNSAFE if fixable else FIX_NONE,
                  detail={"function": func_name, "function_range": node_range(func), "call_sites": sites})

@@ -18,7 +18,7 @@ from ..concurrency import Concurrency, Write
 from ..findings import FORM_NONE, FORM_REASSIGN, FORM_WRITEBACK
 from ..observations import FIXABLE_STATEMENTS, AliasEnded, AliasState, CopyMutated, CopyStored, Site
 from ..syntax import display, node_range
-from ..values import Copy, is_constant_key
+from ..values import Copy, Proxy, is_constant_key
 
 if TYPE_CHECKING:
     from ..checks import Reporter
@@ -58,7 +58,8 @@ def copy_mutated(reporter: "Reporter", seen: CopyMutated) -> None:
         return
     call, copy = seen.call, seen.copy
     receiver = call.func.value  # type: ignore[attr-defined]
-    args = {"expr": display(receiver), "method": seen.method, "proxy": copy.proxy_name, "remedy": ""}
+    args = {"expr": display(receiver), "method": seen.method, "proxy": copy.proxy_name, "remedy": "",
+            **origin_arg(copy.proxy_name, copy.proxy)}
     _copy_change(reporter, "MPP101", call, copy, seen.site, args, seen.method, call)
 
 
@@ -69,8 +70,19 @@ def copy_stored(reporter: "Reporter", seen: CopyStored) -> None:
     words = {"store": "Storing into", "delete": "Deleting from", "aug": "Augmented assignment into"}
     args = {"action": words.get(seen.action, seen.action),
             "expr": display(seen.target.value),  # type: ignore[attr-defined]
-            "proxy": seen.copy.proxy_name, "remedy": ""}
+            "proxy": seen.copy.proxy_name, "remedy": "", **origin_arg(seen.copy.proxy_name, seen.copy.proxy)}
     _copy_change(reporter, "MPP102", seen.target, seen.copy, seen.site, args)
+
+
+def origin_arg(name: str, value: object) -> Dict[str, str]:
+    """``{"origin": "('shared' holds the manager dict created at main.py:8.)"}`` for a proxy (or manager)
+    made in another module of the project; nothing for one made here (the user sees where it is made)."""
+    origin = getattr(value, "origin", "")
+    if not origin:
+        return {}
+    if isinstance(value, Proxy):
+        return {"origin": f"('{name}' holds the manager {value.kind} created at {origin}.)"}
+    return {"origin": f"('{name}' is the manager created at {origin}.)"}
 
 
 def _copy_change(reporter: "Reporter", code: str, node: ast.AST, copy: Copy, site: Site, args: Dict[str, str],
@@ -91,6 +103,7 @@ def alias_ended(reporter: "Reporter", seen: AliasEnded) -> None:
     expr = store_target(copy) or f"an item of {display(copy.root)}"
     write = write_back_text(copy, name)
     args = {"alias": name, "expr": expr, "proxy": copy.proxy_name, "change": change,
+            **origin_arg(copy.proxy_name, copy.proxy),
             "remedy": f"Add {write} after the last change." if write else
             "Iterate over items() and store each changed value back, or store nested proxies."}
     if write and not stable_key(copy):
@@ -139,6 +152,12 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
     detail["init_sites"] = [(node_range(value) if value is not None else None, kind, manager)
                             for _, kind, manager, value in stores]
     detail["nested_blocked"] = sorted(copy.proxy.incompatible)
+    if made_elsewhere(copy):
+        detail["made_in"] = made_elsewhere(copy)
+        detail["origin"] = copy.proxy.origin
+        if not stores:  # the values are stored where the proxy is made: the nested fix rewrites that module
+            detail["init_sites"] = [(tuple(rng) if rng else None, kind, manager)
+                                    for _, kind, manager, rng in remote_init_stores(copy)]
     form, applicability = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE
     text = pending.remedy
     if pending.code in ("MPP101", "MPP102"):
@@ -155,13 +174,15 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
         nested = nested_site(detail) if copy.via == "subscript" and not augmented else None
         target = store_target(copy) or "the proxy"
         spelled = f"{target} = {nested[1]}.{nested[0]}()" if nested else ""
+        if made_elsewhere(copy) and copy.via == "subscript" and not augmented:
+            spelled = f"where {made_elsewhere(copy)} stores the values"
         if lock is not None and form != FORM_NONE:
             detail["lock"] = lock
             text = (f"Other writers may run at the same time ({reason}): write it back while holding "
                     f"manager lock '{lock}' (with {lock}: ...).")
         else:
             form, applicability = FORM_NONE, FIX_NONE
-            if spelled:
+            if nested:
                 detail["nested_only"] = True
             text = (f"Writing it back would race with other writers ({reason}): "
                     + (f"store a nested proxy ({spelled}) or " if spelled else "store a nested proxy or ")
@@ -227,6 +248,16 @@ def init_stores(copy: Copy) -> List[Tuple[ast.AST, str, str, Optional[ast.AST]]]
     return [store for stores in copy.proxy.stores.values() for store in stores]
 
 
+def remote_init_stores(copy: Copy) -> List[Tuple[str, str, str, Tuple[int, ...]]]:
+    """:func:`init_stores` for a proxy made in another module: the stores its summary carries."""
+    if copy.key is None:
+        return []
+    sites = copy.proxy.remote_inits
+    if is_constant_key(copy.key):
+        return [site for site in sites if site[0] == copy.key or not is_constant_key(site[0])]
+    return list(sites)
+
+
 def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -> str:
     """The fix, spelled out for this very expression as ``--fix`` writes it (``+=`` only where the value is
     known to be a list, as the fixer requires)."""
@@ -249,9 +280,20 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -
         else:
             write = f"{temp} = {display(copy.root)}; {change}; {target} = {temp}"
     nested = "manager.list()" if method in LIST_METHODS else "manager.dict()" if method in DICT_METHODS else ""
+    elsewhere = made_elsewhere(copy)
+    if nested and copy.via != "value" and elsewhere:
+        return (f"Write it back ({write}) or store nested proxies ({nested}) where {elsewhere} stores the values "
+                "(--fix-style nested writes them there).")
     if nested and copy.via != "value":
         return f"Write it back ({write}) or store a nested proxy ({target} = {nested})."
     return f"Write it back ({write})."
+
+
+def made_elsewhere(copy: Copy) -> str:
+    """The module (``main.py``) that made the proxy when another module did: its init sites are there, so
+    the nested form rewrites that module (:mod:`flake8_mpproxy.fixer.remote` checks the whole project first)."""
+    origin = getattr(copy.proxy, "origin", "")
+    return str(origin).rsplit(":", 1)[0] if origin else ""
 
 
 def temp_base(key: Optional[str]) -> str:

@@ -1,0 +1,143 @@
+"""The nested fix across modules: a finding in ``workers.py`` on a proxy that ``main.py`` made is fixed by
+storing nested proxies where ``main.py`` stores the values (DESIGN §4, §4.1).
+
+It rewrites a module the finding is not in, so it asks the project solver first: the origin module must be
+the one the solver analysed (same bytes), the solve complete, and no module the solver saw may use the values
+in a way a nested proxy changes (``json.dumps``, ``==``, ...), pass the proxy to code it does not analyse, or
+export it to a module it did not analyse. Any doubt refuses, with the reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from ..analysis import physical_lines
+from ..config import Settings
+from ..crossmodule import ProjectSolver, solver_for
+from ..findings import Finding
+from ..inference.summaries import ProxyFact
+from ..projectscan import content_digest
+from ..source import SourceError, SourceFile, decode
+from . import rewrites
+from .locate import NodeIndex
+from .plan import Edits, RemoteEdit
+
+VALUE_NODES = (cst.List, cst.Dict, cst.Call, cst.ListComp, cst.DictComp)
+
+
+class Checker:
+    """Answers, per finding of ``path``, whether its nested fix may be written in the module that made the
+    proxy: (that module's absolute path, "") or ("", why not)."""
+
+    def __init__(self, path: str, settings: Settings) -> None:
+        self.path = os.path.abspath(path)
+        self.settings = settings
+
+    def __call__(self, finding: Finding) -> Tuple[str, str]:
+        solver = solver_for(self.path, self.settings) if os.path.isfile(self.path) else None
+        if solver is None:
+            return "", "this file is not part of a project the analysis knows"
+        solver.ensure(self.path)
+        if solver.stopped:
+            return "", "the project analysis stopped early, so some uses of the values may be unseen"
+        made_in, origin = str(finding.detail.get("made_in", "")), str(finding.detail.get("origin", ""))
+        target = os.path.normpath(os.path.join(solver.index.root, made_in))
+        record = solver.index.records.get(target)
+        if target not in solver.summaries or record is None or not origin:
+            return "", f"{made_in} was not analysed"
+        try:
+            with open(target, "rb") as handle:
+                raw = handle.read()
+        except OSError as err:
+            return "", f"cannot read {made_in}: {err.strerror or err}"
+        if record.digest != content_digest(raw):
+            return "", f"{made_in} changed since the project was analysed"
+        reason = unsafe_uses(solver, origin)
+        return ("", reason) if reason else (target, "")
+
+
+def unsafe_uses(solver: ProjectSolver, origin: str) -> str:
+    """Why storing nested proxies in the proxy made at ``origin`` could change what some module sees: a use
+    that tells a proxy from a list or dict, a call into code that was not analysed, an export to modules that
+    were not analysed. "" when there is none."""
+    for path, summary in sorted(solver.summaries.items()):
+        for made, how in summary.uses:
+            if made == origin:
+                return f"in {summary.path} the values are {how}, which a nested proxy would change"
+        for call in summary.outgoing:
+            facts = list(call.args) + [fact for _, fact in call.kwargs]
+            if not any(carries(fact, origin) for fact in facts):
+                continue
+            hit = solver.index.resolve_call(call.target, path)
+            if hit is None or hit[0] not in solver.summaries:
+                return f"{summary.path} passes it to {call.target}(), which the analysis does not see"
+        for export in summary.exports:
+            if carries(export.fact, origin) and solver.opaque(path):
+                return f"{summary.path} exports it to modules that were not analysed"
+    return ""
+
+
+def carries(fact: Optional[ProxyFact], origin: str) -> bool:
+    """Is ``fact`` the proxy made at ``origin``, or does it hold it nested?"""
+    if fact is None:
+        return False
+    return fact.origin == origin or any(carries(inner, origin) for _, inner in fact.nested)
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    """Another module's new text after the nested fixes: its path, what it was (bytes and decoded) and is now."""
+
+    path: str
+    before: bytes
+    source: SourceFile
+    text: str
+
+
+def rewrite(edits: Iterable[RemoteEdit]) -> Tuple[List[Rewritten], str]:
+    """Apply the nested fixes, grouped by module: (the new texts, "") or ([], why none can be written)."""
+    by_path: Dict[str, List[RemoteEdit]] = {}
+    for edit in edits:
+        if edit not in by_path.setdefault(edit.path, []):
+            by_path[edit.path].append(edit)
+    done: List[Rewritten] = []
+    for path, items in sorted(by_path.items()):
+        try:
+            with open(path, "rb") as handle:
+                raw = handle.read()
+            source = decode(path, raw)
+            module = cst.parse_module(source.text)
+        except (OSError, SourceError, cst.ParserSyntaxError) as err:
+            return [], f"cannot rewrite {os.path.basename(path)}: {err}"
+        index = NodeIndex(MetadataWrapper(module, unsafe_skip_copy=True), physical_lines(source.text))
+        plan = Edits()
+        for edit in items:
+            value = index.node(edit.rng, VALUE_NODES)  # type: ignore[arg-type]
+            if value is None or not is_plain(value, edit.kind):
+                return [], f"the value stored in {os.path.basename(path)} is not where the analysis saw it"
+            kind, manager = edit.kind, edit.manager
+            plan.add(value, lambda updated, k=kind, m=manager: rewrites.nested_value(updated, m, k))  # type: ignore
+        from . import _Apply
+
+        text = module.visit(_Apply(plan)).code
+        try:
+            ast.parse(text)
+        except SyntaxError as err:
+            return [], f"the nested fix of {os.path.basename(path)} would not parse ({err.msg})"
+        done.append(Rewritten(path, raw, source, text))
+    return done, ""
+
+
+def is_plain(value: cst.CSTNode, kind: str) -> bool:
+    """The node a nested fix rewrites: a list or dict display, comprehension, or ``list()`` / ``dict()``."""
+    if isinstance(value, cst.Call):
+        return isinstance(value.func, cst.Name) and value.func.value == kind
+    if kind == "list":
+        return isinstance(value, (cst.List, cst.ListComp))
+    return isinstance(value, (cst.Dict, cst.DictComp))

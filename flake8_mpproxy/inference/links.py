@@ -1,0 +1,321 @@
+"""What one module's analysis exchanges with the rest of the project: calls into other modules (out), and
+the calls other modules make into this one (in), as small summaries -- never ASTs -- so memory stays bounded
+by the summaries whatever the size of the project.
+
+A summary keeps, per argument, the kind of proxy it carries (or None), how the call runs the function
+(direct, process, pool, partial-..., thread...), whether it sits in a loop, and where the calling code runs,
+as the caller's own :mod:`concurrency` answers it once its walk is over: in the parent only, in one child
+that runs once, or anything else (unknown: concurrent, the safe side).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tuple
+
+from ..concurrency import CHILD_HOWS, PARENT, UNKNOWN, Concurrency
+from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Value
+from ..syntax import node_range
+from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
+    ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, RETURNS,
+    RETURNS_COPY, CallSummary, Export, InitSite, ModuleSummary, ProxyFact,
+)
+
+if TYPE_CHECKING:
+    from .walker import InferenceResult, Walker
+
+#: What a module's analysis asks the project: the export an imported dotted name (``state.registry``,
+#: ``.helpers.make``, ``models.Registry.shared``) stands for, if a project module exports it.
+ImportLookup = Callable[[str], Optional[Export]]
+
+SYNC = "multiprocessing.managers.SyncManager"
+
+
+def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[ProxyFact]:
+    """What a summary keeps of a value: the proxy (or manager) it is, where it was made and what is nested
+    in it; facts of other kinds stay local. ``here`` is this module's path relative to the project root."""
+    if isinstance(value, Manager):
+        return ProxyFact("manager", value.origin or site_of(here, value.site))
+    if not isinstance(value, Proxy):
+        return None
+    nested: Tuple[Tuple[str, ProxyFact], ...] = ()
+    truncated = value.opaque_nested
+    if value.nested:
+        if depth >= MAX_NESTING:
+            truncated = True
+        else:
+            items = ((slot, fact_of(inner, here, depth + 1)) for slot, inner in sorted(value.nested.items()))
+            nested = tuple((slot, fact) for slot, fact in items if fact is not None)
+    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value))
+
+
+def inits_of(value: Proxy) -> Tuple[InitSite, ...]:
+    """The plain values stored into ``value`` where it was made (carried on unchanged through other modules)."""
+    if value.origin:
+        return value.remote_inits
+    return tuple((key, kind, manager, node_range(node) if node is not None else ())
+                 for key, stores in sorted(value.stores.items()) for _, kind, manager, node in stores)
+
+
+def site_of(here: str, node: ast.AST) -> str:
+    line = getattr(node, "lineno", 0)
+    return f"{here}:{line}" if here and line else here
+
+
+class Links:
+    """The project side of one module's walk: ``incoming`` calls by function name (in), the calls this module
+    makes into other modules, by call node (out, the latest walk of each call wins), ``star``: the names a
+    ``from m import *`` of a project module binds, ``lookup``: the exports of the modules it imports, and
+    ``mutators``: methods of imported project classes that assign to ``self``."""
+
+    def __init__(self, incoming: Optional[Dict[str, List[CallSummary]]] = None,
+                 star: Optional[Callable[[str], List[str]]] = None, here: str = "",
+                 lookup: Optional[ImportLookup] = None,
+                 mutators: Optional[Callable[[], FrozenSet[str]]] = None) -> None:
+        self.incoming = incoming or {}
+        self.star = star
+        self.here = here
+        self.lookup = lookup
+        self._mutators = mutators
+        self.calls: Dict[ast.Call, Tuple[str, List[Optional[Value]], Dict[str, Optional[Value]], str, bool]] = {}
+        self.outgoing: Dict[ast.Call, CallSummary] = {}
+        self.caller_units: Dict[ast.Call, Optional[ast.AST]] = {}
+        self.exports: Tuple[Export, ...] = ()
+        #: One value per imported name for the whole analysis, so facts about it survive repeated walks.
+        self._imported: Dict[str, Optional[Value]] = {}
+        #: The project solver's own analysis of these very bytes with these very links, if any: a front end
+        #: may take its findings instead of analysing again.
+        self.reuse: Optional["InferenceResult"] = None
+        #: Proxies other modules made (passed in, imported): their uses here go into the summary.
+        self.received: List[Proxy] = []
+        #: Uses the analysis cannot see: (origin, how) for proxies passed to a function it does not follow.
+        self.unfollowed: List[Tuple[str, str]] = []
+        self.uses: Tuple[Tuple[str, str], ...] = ()
+
+    def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
+               kwargs: Dict[str, Optional[Value]], how: str) -> None:
+        self.calls[node] = (target, list(args), dict(kwargs), how, bool(w.function_scope().loop_depth))
+        self.caller_units[node] = w.unit()
+
+    def finish(self, concurrency: Concurrency, w: Optional["Walker"] = None) -> None:
+        """The walk is over: summarise each call (its proxies' nested facts are final now) with where its
+        code runs, now that the module's call sites are known; and what the module exports."""
+        kinds: Dict[Optional[ast.AST], str] = {}  # per unit: asking concurrency costs a walk of the unit
+        for node, (target, args, kwargs, how, repeated) in self.calls.items():
+            unit = self.caller_units.get(node)
+            if unit not in kinds:
+                kinds[unit] = caller_kind(concurrency, unit)
+            caller = kinds[unit]
+            self.outgoing[node] = CallSummary(
+                target, tuple(fact_of(a, self.here) for a in args),
+                tuple(sorted((k, fact_of(v, self.here)) for k, v in kwargs.items())), how, repeated, caller)
+        if w is not None:
+            self.exports = module_exports(w, self.here)
+        self.uses = self.proxy_uses(w)
+
+    def proxy_uses(self, w: Optional["Walker"]) -> Tuple[Tuple[str, str], ...]:
+        """(origin, how) for every use that would change if a proxy that crosses modules (received here, or
+        made here and passed or exported) held nested proxies instead of plain values."""
+        proxies: List[Proxy] = list(self.received)
+        proxies += [v for v in self._imported.values() if isinstance(v, Proxy)]
+        for _, args, kwargs, _, _ in self.calls.values():
+            proxies += [v for v in list(args) + list(kwargs.values()) if isinstance(v, Proxy)]
+        if w is not None:
+            proxies += [v for v in w.module_scope.vars.values() if isinstance(v, Proxy)]
+        found = set(self.unfollowed)
+        for proxy in proxies:
+            origin = proxy.origin or site_of(self.here, proxy.site)
+            found.update((origin, how) for how in proxy.incompatible)
+        return tuple(sorted(found))
+
+    def summaries(self) -> List[CallSummary]:
+        return list(self.outgoing.values())
+
+    def summary(self) -> ModuleSummary:
+        return ModuleSummary(self.here, tuple(self.outgoing.values()), self.exports, self.uses)
+
+    def mutators(self) -> FrozenSet[str]:
+        """Methods of imported project classes that assign to ``self`` (asked only when needed)."""
+        return self._mutators() if self._mutators is not None else frozenset()
+
+    def names_of(self, module: str) -> List[str]:
+        return self.star(module) if self.star is not None else []
+
+    # --- imported facts ----------------------------------------------------------------------------------------
+
+    def imported(self, qualname: str) -> Optional[Value]:
+        """The proxy or manager an imported name holds (a module global or class attribute of a project module)."""
+        return self._value(qualname, (GLOBAL, ATTRIBUTE))
+
+    def returned(self, qualname: str, node: ast.Call, args: List[Optional[Value]]) -> Optional[Value]:
+        """What calling an imported project function returns: a proxy, or a copy read from one (read from
+        the very proxy the caller passed, when it passed the one the copy comes from: so that storing the
+        copy back into it counts as the write-back)."""
+        value = self._value(qualname + "()", (RETURNS,))
+        if value is not None:
+            return value
+        copy = self._value(qualname + "()copy", (RETURNS_COPY,))
+        export = self._export(qualname, (RETURNS_COPY,))
+        if not isinstance(copy, Proxy) or export is None:
+            return None
+        for arg, arg_node in zip(args, node.args):
+            fact = fact_of(arg, self.here)
+            if isinstance(arg, Proxy) and fact is not None and fact.origin == export.fact.origin:
+                return Copy(arg, ast.unparse(arg_node), node, None, "returned")
+        return Copy(copy, export.via or qualname.rsplit(".", 1)[-1], node, None, "returned")
+
+    def _export(self, qualname: str, roles: Tuple[str, ...]) -> Optional[Export]:
+        if self.lookup is None:
+            return None
+        export = self.lookup(qualname)
+        return export if export is not None and export.role in roles else None
+
+    def _value(self, key: str, roles: Tuple[str, ...]) -> Optional[Value]:
+        if key not in self._imported:
+            qualname = key[:-len("()copy")] if key.endswith("()copy") else key[:-2] if key.endswith("()") else key
+            export = self._export(qualname, roles)
+            self._imported[key] = value_of(export.fact) if export is not None else None
+        return self._imported[key]
+
+
+def value_of(fact: ProxyFact, depth: int = 0) -> Value:
+    """A value of this module's analysis for a fact made in another module (its site: a node of its own)."""
+    site = ast.Constant(value=None, lineno=0, col_offset=0)
+    if fact.kind == "manager":
+        return Manager(site, ManagerClass(SYNC), origin=fact.origin)
+    proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits)
+    for slot, inner in fact.nested:
+        nested = value_of(inner, depth + 1)
+        if isinstance(nested, Proxy):
+            proxy.nested[slot] = nested
+    return proxy
+
+
+def module_exports(w: "Walker", here: str) -> Tuple[Export, ...]:
+    """Module globals bound at import time to proxies or managers, top-level functions returning a proxy or a
+    copy read from one, and class attributes holding proxies (names under the main guard are not importable)."""
+    found: List[Export] = []
+    importable = import_time_names(w.tree)
+    for name, value in sorted(w.module_scope.vars.items()):
+        fact = fact_of(value, here) if name in importable else None
+        if fact is not None:
+            found.append(Export(name, GLOBAL, fact))
+    for stmt in w.tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            returned = w.facts.returns.get(stmt)
+            fact = fact_of(returned.proxy if isinstance(returned, Copy) else returned, here)
+            if fact is not None:
+                role = RETURNS_COPY if isinstance(returned, Copy) else RETURNS
+                found.append(Export(stmt.name, role, fact, returned.proxy_name if isinstance(returned, Copy) else ""))
+        elif isinstance(stmt, ast.ClassDef):
+            for (cls, attr), value in sorted(w.facts.attrs.items(), key=lambda item: item[0][1]):
+                fact = fact_of(value, here) if cls is stmt else None
+                if fact is not None:
+                    found.append(Export(f"{stmt.name}.{attr}", ATTRIBUTE, fact))
+    return tuple(found)
+
+
+def import_time_names(tree: ast.Module) -> FrozenSet[str]:
+    """Names the module body binds outside ``if __name__ == "__main__":`` (what an importer can import)."""
+    names = set()
+    todo: List[ast.stmt] = list(tree.body)
+    while todo:
+        stmt = todo.pop()
+        if isinstance(stmt, ast.If) and "__main__" in ast.dump(stmt.test):
+            todo.extend(stmt.orelse)
+            continue
+        if isinstance(stmt, (ast.If, ast.Try, ast.With)):
+            for block in ("body", "orelse", "finalbody"):
+                todo.extend(getattr(stmt, block, []))
+            continue
+        for node in ast.walk(stmt) if isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)) else ():
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return frozenset(names)
+
+
+def caller_kind(concurrency: Concurrency, unit: Optional[ast.AST]) -> str:
+    if unit is None:
+        return CALLER_PARENT
+    if concurrency.self_concurrent(unit) is not None:
+        return CALLER_UNKNOWN
+    contexts = concurrency.contexts(unit)
+    if contexts == frozenset({PARENT}):
+        return CALLER_PARENT
+    if len(contexts) == 1 and UNKNOWN not in contexts:
+        return CALLER_ONCE
+    return CALLER_UNKNOWN
+
+
+def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) -> None:
+    """Give the module's functions what other modules' calls pass them, and those calls' contexts.
+
+    Each incoming call becomes a call site of its own (a synthetic ``ast.Call``), so :mod:`concurrency` sees
+    the function's callers: a child start (in a loop or not), a direct call from the other module's body (the
+    parent), or a direct call from one of its functions (unknown: concurrent).
+    """
+    from .calls import bind_arguments
+    opaque = OPAQUE_KEY in incoming  # then any function called from here may also be called from there
+    followed = set()
+    for stmt in tree.body:
+        name = getattr(stmt, "name", None)
+        callee = receiver(stmt) if name in incoming else None
+        if callee is None or name is None:
+            continue
+        followed.add(name)
+        proxies: Dict[Tuple[object, ProxyFact], Value] = {}
+        for summary in incoming[name]:
+            args = [proxy_for(proxies, callee.node, index, fact) for index, fact in enumerate(summary.args)]
+            kwargs = {name: proxy_for(proxies, callee.node, name, fact) for name, fact in summary.kwargs}
+            bind_arguments(w, callee, args, kwargs)
+            add_site(w, callee.node, summary)
+        if opaque:
+            add_site(w, callee.node, OPAQUE)
+        if w.links is not None:
+            w.links.received += [value for value in proxies.values() if isinstance(value, Proxy)]
+    if w.links is not None:  # calls of names bound to something else (a class without __init__, an alias)
+        for name, summaries in incoming.items():
+            if name != OPAQUE_KEY and name not in followed:
+                w.links.unfollowed += [(fact.origin, f"passed to {name}(), which the analysis does not follow")
+                                       for summary in summaries for fact in summary.args + tuple(
+                                           f for _, f in summary.kwargs) if fact is not None]
+
+
+def receiver(stmt: ast.stmt) -> Optional[Function]:
+    """What a call of the top-level ``stmt`` runs: the function itself, or a class's ``__init__`` (reached
+    through the new instance, so ``self`` takes no argument); None for a class without its own ``__init__``
+    (an inherited one is not followed: its proxies stay unknown, never guessed)."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return Function(stmt)
+    for item in getattr(stmt, "body", []):
+        if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "__init__":
+            return Function(item, bound=True)
+    return None
+
+
+def proxy_for(proxies: Dict[Tuple[object, ProxyFact], Value], func: ast.AST, slot: object,
+              fact: Optional[ProxyFact]) -> Optional[Value]:
+    """One value per parameter slot and fact, with the origin and nested proxies the caller's summary gives."""
+    if fact is None:
+        return None
+    key = (slot, fact)
+    if key not in proxies:
+        proxies[key] = value_of(fact)
+    return proxies[key]
+
+
+def add_site(w: "Walker", func: ast.AST, summary: CallSummary) -> None:
+    """One call site for the incoming call. A direct call made in one child that runs once counts as that
+    child's start; code that runs where this module cannot tell is a unit nobody here calls (unknown); a
+    child started from such code may be started several times (repeated)."""
+    site = ast.Call(func=ast.Name(id=summary.target, ctx=ast.Load()), args=[], keywords=[])
+    in_one_child = summary.how == "direct" and summary.caller == CALLER_ONCE
+    how = "process" if in_one_child else summary.how
+    w.facts.calls.setdefault(func, {})[site] = how
+    if how in CHILD_HOWS and how not in ("thread", "thread-pool"):
+        w.facts.child_targets.add(func)
+        w.facts.in_child.add(func)
+    unknown = summary.caller == CALLER_UNKNOWN
+    w.facts.call_units[site] = ast.Pass() if unknown and how == "direct" else None
+    if summary.repeated and not in_one_child or unknown and how != "direct":  # (a loop in one child: in turn)
+        w.facts.repeated_calls.add(site)

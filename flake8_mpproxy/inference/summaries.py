@@ -1,0 +1,164 @@
+"""What one module tells the rest of the project, as plain frozen values (str, int, tuples): the calls it
+makes into other modules and the facts it exports. Never ASTs, so the project model's memory is bounded by
+these summaries, and each has ``to_json``/``from_json`` so that a cache can keep them between runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+#: How deep nested-proxy facts are carried across modules (``d["a"]["b"]`` is depth 2): deeper stores are
+#: dropped, and a proxy whose nested facts were cut says so (``truncated``), so readers stay on the safe side.
+MAX_NESTING = 3
+
+#: A plain value stored into a proxy where it was made, for the nested fix of another module's finding:
+#: (key source, value type "list"/"dict"/..., a manager name visible there or "", the value's range in the
+#: origin module as (line, col, end_line, end_col), or () when the store has no value node).
+InitSite = Tuple[str, str, str, Tuple[int, ...]]
+
+
+@dataclass(frozen=True)
+class ProxyFact:
+    """A proxy (or a manager: ``kind == "manager"``) as another module sees it: its kind, where it was made
+    (``main.py:8``, relative to the project root) and the nested proxies stored in it, by key slot."""
+
+    kind: str
+    origin: str = ""
+    nested: Tuple[Tuple[str, "ProxyFact"], ...] = ()
+    #: Nested facts were cut at MAX_NESTING: a read at any key may hold a proxy (precision first).
+    truncated: bool = False
+    #: The plain values the origin module stores into it (where a nested fix would store proxies instead).
+    inits: Tuple[InitSite, ...] = ()
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"kind": self.kind, "origin": self.origin, "truncated": self.truncated,
+                "nested": [[slot, fact.to_json()] for slot, fact in self.nested],
+                "inits": [[key, kind, manager, list(rng)] for key, kind, manager, rng in self.inits]}
+
+    @staticmethod
+    def from_json(data: Dict[str, Any]) -> "ProxyFact":
+        return ProxyFact(str(data["kind"]), str(data["origin"]),
+                         tuple((str(slot), ProxyFact.from_json(fact)) for slot, fact in data["nested"]),
+                         bool(data["truncated"]),
+                         tuple((str(key), str(kind), str(manager), tuple(int(n) for n in rng))
+                               for key, kind, manager, rng in data["inits"]))
+
+
+def fact_json(fact: Optional[ProxyFact]) -> Optional[Dict[str, Any]]:
+    return fact.to_json() if fact is not None else None
+
+
+def fact_from_json(data: Optional[Dict[str, Any]]) -> Optional[ProxyFact]:
+    return ProxyFact.from_json(data) if data is not None else None
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    """One call of a function that another module defines. ``target`` is the dotted name as the caller wrote
+    it (leading dots for a relative import: ``.workers.collect``); per argument, the proxy it carries."""
+
+    target: str
+    args: Tuple[Optional[ProxyFact], ...]
+    kwargs: Tuple[Tuple[str, Optional[ProxyFact]], ...]
+    how: str
+    repeated: bool
+    #: Where the calling code runs: CALLER_PARENT, CALLER_ONCE (one child, one copy) or CALLER_UNKNOWN.
+    caller: str
+
+    def carries_proxy(self) -> bool:
+        return any(fact is not None for fact in self.args) or any(fact is not None for _, fact in self.kwargs)
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"target": self.target, "args": [fact_json(a) for a in self.args],
+                "kwargs": [[name, fact_json(fact)] for name, fact in self.kwargs],
+                "how": self.how, "repeated": self.repeated, "caller": self.caller}
+
+    @staticmethod
+    def from_json(data: Dict[str, Any]) -> "CallSummary":
+        return CallSummary(str(data["target"]), tuple(fact_from_json(a) for a in data["args"]),
+                           tuple((str(name), fact_from_json(fact)) for name, fact in data["kwargs"]),
+                           str(data["how"]), bool(data["repeated"]), str(data["caller"]))
+
+
+CALLER_PARENT = "parent"
+CALLER_ONCE = "once"
+CALLER_UNKNOWN = "unknown"
+
+#: What an importer that was not analysed stands for: calls of unknown functions from unknown contexts.
+#: Kept under OPAQUE_KEY in ``incoming``.
+OPAQUE = CallSummary("", (), (), "direct", False, CALLER_UNKNOWN)
+OPAQUE_KEY = ""
+
+#: Export roles: a module global, what a function returns (a proxy, or a copy read from one), a class
+#: attribute (``Registry.shared``).
+GLOBAL = "global"
+RETURNS = "returns"
+RETURNS_COPY = "returns-copy"
+ATTRIBUTE = "attr"
+ROLES = (GLOBAL, RETURNS, RETURNS_COPY, ATTRIBUTE)
+
+
+@dataclass(frozen=True)
+class Export:
+    """A fact importers read: ``name`` (``registry``, ``make``, ``Registry.shared``) holds or returns the
+    proxy ``fact`` (for RETURNS_COPY: a copy read from it, ``via`` the proxy's name in the exporting module)."""
+
+    name: str
+    role: str
+    fact: ProxyFact
+    via: str = ""
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"name": self.name, "role": self.role, "fact": self.fact.to_json(), "via": self.via}
+
+    @staticmethod
+    def from_json(data: Dict[str, Any]) -> "Export":
+        return Export(str(data["name"]), str(data["role"]), ProxyFact.from_json(data["fact"]), str(data["via"]))
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    """Everything the project keeps of one analysed module (``path`` relative to the project root)."""
+
+    path: str
+    outgoing: Tuple[CallSummary, ...] = ()
+    exports: Tuple[Export, ...] = ()
+    #: Uses of proxies in this module that would change if the values stored in them were nested proxies
+    #: (``json.dumps``, ``==``, a function the analysis does not follow): (the proxy's origin, how).
+    uses: Tuple[Tuple[str, str], ...] = ()
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"path": self.path, "outgoing": [c.to_json() for c in self.outgoing],
+                "exports": [e.to_json() for e in self.exports], "uses": [list(use) for use in self.uses]}
+
+    @staticmethod
+    def from_json(data: Dict[str, Any]) -> "ModuleSummary":
+        return ModuleSummary(str(data["path"]), tuple(CallSummary.from_json(c) for c in data["outgoing"]),
+                             tuple(Export.from_json(e) for e in data["exports"]),
+                             tuple((str(origin), str(how)) for origin, how in data["uses"]))
+
+
+@dataclass(frozen=True)
+class ScanRecord:
+    """What the project scan keeps of one file (cacheable by path, mtime and size): does it pass the textual
+    prefilter (a seed: facts can start there), and the modules it imports, as written (``.state``, ``a.b``)."""
+
+    seed: bool
+    imports: Tuple[str, ...] = ()
+    #: The file's content hash (:func:`projectscan.content_digest`).
+    digest: str = ""
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"seed": self.seed, "imports": list(self.imports), "digest": self.digest}
+
+    @staticmethod
+    def from_json(data: Dict[str, Any]) -> "ScanRecord":
+        return ScanRecord(bool(data["seed"]), tuple(str(name) for name in data["imports"]), str(data["digest"]))
+
+
+def exports_by_name(exports: Tuple[Export, ...]) -> Dict[str, List[Export]]:
+    found: Dict[str, List[Export]] = {}
+    for export in exports:
+        found.setdefault(export.name, []).append(export)
+    return found

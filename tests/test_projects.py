@@ -1,0 +1,546 @@
+"""Multi-module projects (fixtures/projects/<name>/): findings cross modules (DESIGN §3 "Project-wide").
+
+Each project is copied to tmp_path and checked by the real command; every file's findings must equal its
+inline markers (fixtures/README.md), so a finding caused by a proxy made in main.py is expected in the module
+that mutates it. A pre-commit style run names only the worker module and must still get its finding.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Set, Tuple
+
+import pytest
+
+from flake8_mpproxy.source import may_have_findings, prefilter_tokens
+
+from .programs import FIXTURES, START_METHODS, expected_findings, run_program
+
+PROJECTS = sorted(p for p in (FIXTURES / "projects").iterdir() if p.is_dir())
+
+
+def run_command(cwd: Path, *paths: str) -> Dict[str, Set[Tuple[int, str]]]:
+    """``python -m flake8_mpproxy --output-format json PATHS`` in ``cwd``: (line, code) per file."""
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--output-format", "json", *paths],
+                          cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.stderr == "", proc.stderr
+    found: Dict[str, Set[Tuple[int, str]]] = {}
+    for item in json.loads(proc.stdout or "[]"):
+        name = str(Path(item["filename"]))
+        found.setdefault(name, set()).add((item["location"]["row"], item["code"]))
+    return found
+
+
+def markers(project: Path) -> Dict[str, Set[Tuple[int, str]]]:
+    wanted: Dict[str, Set[Tuple[int, str]]] = {}
+    for path in sorted(project.rglob("*.py")):
+        expected = {(line, code) for line, code, _ in expected_findings(path)}
+        if expected:
+            wanted[str(path.relative_to(project))] = expected
+    return wanted
+
+
+@pytest.fixture
+def copy(tmp_path):
+    def make(project: Path) -> Path:
+        target = tmp_path / project.name
+        shutil.copytree(project, target)
+        return target
+    return make
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_project_findings_match_the_markers(project, copy):
+    root = copy(project)
+    assert run_command(root, ".") == markers(project)
+
+
+@pytest.mark.parametrize("project", [p for p in PROJECTS if p.name != "correct_twin"], ids=lambda p: p.name)
+def test_only_the_worker_module_named_still_gets_its_finding(project, copy):
+    """pre-commit passes the staged files only: each marked module alone is checked against its importers."""
+    root = copy(project)
+    for name, expected in markers(project).items():
+        assert run_command(root, name) == {name: expected}, name
+
+
+def test_a_multiprocessing_free_module_is_checked_when_a_caller_passes_it_a_proxy(copy):
+    root = copy(FIXTURES / "projects" / "process_target")
+    text = (root / "workers.py").read_text()
+    assert "multiprocessing" not in text
+    assert not may_have_findings(text, prefilter_tokens(())), "the prefilter alone would skip it"
+    assert run_command(root, "workers.py") == {"workers.py": {(5, "MPP101")}}
+
+
+def test_without_the_caller_the_worker_gets_nothing(copy):
+    """The finding comes from main.py's call: remove the call and the worker is clean again."""
+    root = copy(FIXTURES / "projects" / "process_target")
+    (root / "main.py").write_text("from workers import collect\n\ncollect({}, 'a', 4)\n")
+    assert run_command(root, ".") == {}
+
+
+def test_an_unrelated_module_with_the_same_function_name_gets_nothing(copy):
+    root = copy(FIXTURES / "projects" / "process_target")
+    (root / "other.py").write_text("def collect(shared, key, value):\n    shared[key].append(value)\n")
+    assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
+
+
+def applicability(root: Path, path: str) -> Set[str]:
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--output-format", "json", path],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    return {item["fix_applicability"] for item in json.loads(proc.stdout)}
+
+
+def test_the_callers_start_decides_whether_the_reassign_fix_is_safe(copy):
+    """A target started once from main.py's body is one writer (safe); a pool worker runs many at once."""
+    assert applicability(copy(FIXTURES / "projects" / "process_target"), "workers.py") == {"safe"}
+    assert applicability(copy(FIXTURES / "projects" / "pool_workers"), "tasks.py") == {"none"}
+
+
+def test_a_target_started_in_a_loop_in_another_module_is_concurrent(copy):
+    root = copy(FIXTURES / "projects" / "process_target")
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace(
+        "        child = Process(", "        for _ in range(2):\n            child = Process("))
+    assert applicability(root, "workers.py") == {"none"}
+
+
+#: Runnable projects: entry script, and the STATE it prints (the proxies' changes in other modules are lost;
+#: the correct twin keeps them), under every start method.
+RUNS = {
+    "process_target": ("main.py", {"a": []}),
+    "pool_workers": ("main.py", {"a": [], "b": {}}),
+    "executor_submit": ("main.py", {"a": []}),
+    "partial_target": ("main.py", {"a": []}),
+    "chain": ("main.py", {"a": [], "b": []}),
+    "correct_twin": ("main.py", {"a": [4]}),
+    "state_twin": ("main.py", {"a": 1}),
+    "returns": ("main.py", {"a": [], "b": []}),
+    "returns_twin": ("main.py", {"a": [1], "b": [2]}),
+    "mutator_class": ("main.py", {"n": 0}),
+    "mutator_twin": ("main.py", {"n": 1}),
+    "namespace_across": ("main.py", {"items": []}),
+    "namespace_twin": ("main.py", {"items": [4]}),
+    "nested_across": ("main.py", {"a": [4]}),
+    "cycle": ("main.py", {"a": []}),
+    "two_names": ("main.py", {"a": [], "b": []}),
+    "relay": ("main.py", {"a": []}),
+    "continued_imports": ("main.py", {"a": [], "b": [], "c": {}}),
+    "continued_twin": ("main.py", {"a": [4], "b": ["start"], "c": {"seen": True}}),
+    "self_attribute": ("main.py", {"a": []}),
+    "self_twin": ("main.py", {"a": [0, 1, 2]}),
+    "nested_pool": ("main.py", {"a": []}),
+    "nested_store": ("main.py", {"seen": 0}),
+    "nested_refused": ("main.py", {"a": []}),
+    "nested_pool_twin": ("main.py", {"a": list(range(40))}),
+}
+#: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
+TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
+         "continued_twin", "self_twin", "nested_pool_twin"}
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+@pytest.mark.parametrize("name", sorted(RUNS))
+def test_project_runs_as_its_markers_say(name, method, copy, tmp_path):
+    root = copy(FIXTURES / "projects" / name)
+    entry, wants = RUNS[name]
+    status, state = run_program(root / entry, method, root)
+    assert (status, state) == (0, wants), (tmp_path / name / "stderr.txt").read_text()[-2000:]
+    assert bool(markers(FIXTURES / "projects" / name)) == (name not in TWINS)
+
+
+def test_a_helper_called_in_one_child_gets_that_childs_context(copy):
+    """leaf.add is called (in a loop, in turn) by helpers.run, which main.py starts once: one writer."""
+    root = copy(FIXTURES / "projects" / "chain")
+    assert applicability(root, "leaf.py") == {"safe"}
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace(
+        "        child = Process(target=helpers.run, args=(shared,))\n        child.start()\n        child.join()\n",
+        "        with Pool(2) as pool:\n            pool.apply_async(helpers.run, (shared,)).get()\n").replace(
+        "import Manager, Process", "import Manager, Pool"))
+    assert "Pool(2)" in (root / "main.py").read_text()
+    assert applicability(root, "leaf.py") == {"none"}
+    assert run_command(root, "leaf.py") == {"leaf.py": {(2, "MPP101")}}
+
+
+@pytest.mark.parametrize("name", ["relative", "pool_workers", "correct_twin", "state_module", "relay", "returns"])
+def test_flake8_with_two_jobs_reports_what_the_command_does(name, copy):
+    root = copy(FIXTURES / "projects" / name)
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "MPP", "-j2", "--format",
+                           "%(path)s:%(row)d:%(code)s", "."], cwd=root, capture_output=True, text=True, timeout=120)
+    found: Dict[str, Set[Tuple[int, str]]] = {}
+    for line in proc.stdout.splitlines():
+        path, row, code = line.rsplit(":", 2)
+        found.setdefault(str(Path(path)), set()).add((int(row), code))
+    assert found == markers(FIXTURES / "projects" / name), proc.stdout + proc.stderr
+    assert found == run_command(root, ".")
+
+
+def test_an_importer_with_no_proxy_is_not_analysed_but_keeps_the_contexts_unknown(copy):
+    """other.py cannot pass a proxy (no manager in it), so it is only read by the import index; it may still
+    call collect from anywhere, so the one start in main.py no longer makes the fix safe."""
+    root = copy(FIXTURES / "projects" / "process_target")
+    assert applicability(root, "workers.py") == {"safe"}
+    (root / "other.py").write_text("from workers import collect\n\n\ndef again(d):\n    collect(d, 'a', 1)\n")
+    assert applicability(root, "workers.py") == {"none"}
+    assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
+
+
+def test_loose_files_without_a_project_marker_are_checked_one_by_one(copy):
+    root = copy(FIXTURES / "projects" / "process_target")
+    (root / "pyproject.toml").unlink()
+    assert run_command(root, ".") == {}
+
+
+def messages(root: Path, *paths: str) -> Dict[str, str]:
+    """``code at file:line`` -> message, from the command's JSON output."""
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--output-format", "json", *paths],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    return {f"{item['code']} at {Path(item['filename'])}:{item['location']['row']}": item["message"]
+            for item in json.loads(proc.stdout or "[]")}
+
+
+def test_messages_say_in_which_module_the_proxy_was_made(copy):
+    """The origin travels with the proxy, also through modules that only pass it on (main -> helpers -> leaf)."""
+    found = messages(copy(FIXTURES / "projects" / "process_target"), "workers.py")
+    assert found["MPP101 at workers.py:5"].endswith("('shared' holds the manager dict created at main.py:8.)")
+    found = messages(copy(FIXTURES / "projects" / "relay"), ".")
+    assert found["MPP101 at stage3.py:5"].endswith("('target' holds the manager dict created at main.py:7.)")
+    found = messages(copy(FIXTURES / "projects" / "state_module"), "workers.py")
+    assert found["MPP202 at workers.py:6"].endswith("('registry' holds the manager dict created at state.py:5.)")
+    found = messages(copy(FIXTURES / "projects" / "returns"), "main.py")
+    assert "created at helpers.py:5" in found["MPP101 at main.py:8"]
+    # a proxy made in the file itself needs no origin
+    assert "created at" not in messages(copy(FIXTURES / "projects" / "mutator_class"), ".")["MPP101 at main.py:9"]
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_fix_on_the_worker_module_alone_uses_the_callers_facts_and_the_project_keeps_its_data(method, copy):
+    """pre-commit's fix hook names workers.py only: the reassign form goes into workers.py, main.py is left
+    alone, and the fixed project keeps the child's append under every start method."""
+    root = copy(FIXTURES / "projects" / "process_target")
+    main_before = (root / "main.py").read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--fix", "workers.py"], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fixed = (root / "workers.py").read_text()
+    assert "shared[key].append(value)" not in fixed and "shared[key] = " in fixed, fixed
+    assert (root / "main.py").read_bytes() == main_before
+    assert run_command(root, ".") == {}
+    status, state = run_program(root / "main.py", method, root)
+    assert (status, state) == (0, {"a": [4]})
+
+
+def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):
+    """The solver analyses seeds and what they reach; an unrelated module is only scanned."""
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.config import Settings
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "relay", root)
+    (root / "unrelated.py").write_text("def collect(items, key):\n    items[key].append(1)\n")
+    (root / "uses_stage3.py").write_text("import stage3\n\nstage3.add({}, 'a', 1)\n")
+    crossmodule.clear()
+    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
+    assert solver is not None
+    solver.ensure(str(root / "main.py"))
+    assert not solver.involved(str(root / "unrelated.py"))
+    analysed = {Path(path).name for path in solver.summaries}
+    assert "unrelated.py" not in analysed
+    assert {"main.py", "stage1.py", "stage2.py", "stage3.py"} <= analysed
+    # uses_stage3 passes no proxy: not analysed, so stage3's add may be called from anywhere (opaque)
+    assert "uses_stage3.py" not in analysed and solver.opaque(str(root / "stage3.py"))
+    crossmodule.clear()
+
+
+def test_module_summaries_are_plain_values_that_survive_json(tmp_path):
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.config import Settings
+    from flake8_mpproxy.inference.summaries import ModuleSummary, ScanRecord
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "returns", root)
+    crossmodule.clear()
+    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
+    assert solver is not None
+    solver.ensure(str(root / "main.py"))
+    helpers = solver.summaries[str(root / "helpers.py")]
+    assert {(e.name, e.role) for e in helpers.exports} == {("make_table", "returns"), ("snapshot", "returns-copy")}
+    for summary in solver.summaries.values():
+        assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+    for record in solver.index.records.values():
+        assert ScanRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
+    crossmodule.clear()
+
+
+def test_the_project_budget_says_so_instead_of_going_quiet(copy, monkeypatch, capsys):
+    """A solve stopped by its budget prints one warning line per affected file, from the command and from
+    the flake8 plugin, and exits as usual (findings found so far stay)."""
+    import ast
+    import os
+
+    from flake8_mpproxy import cli, crossmodule
+    from flake8_mpproxy.plugin import Plugin
+
+    root = copy(FIXTURES / "projects" / "relay")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(crossmodule, "BASE_ANALYSES", 1)
+    monkeypatch.setattr(crossmodule, "ANALYSES_PER_SEED", 0)
+    crossmodule.clear()
+    status = cli.main(["stage3.py", "main.py"])
+    err = capsys.readouterr().err
+    assert status in (0, 1)
+    line = "warning: project analysis stopped after 1 modules; cross-module findings may be missing"
+    assert err.splitlines() == [f"main.py: {line}"], err  # stage3.py was never reached: not analysed
+    crossmodule.clear()
+    text = (root / "main.py").read_text()
+    list(Plugin(ast.parse(text), text.splitlines(True), os.path.join(".", "main.py")).run())
+    assert capsys.readouterr().err.strip() == f"./main.py: {line}"
+    crossmodule.clear()
+
+
+def excluded_caller_project(tmp_path: Path) -> Path:
+    """app/workers.py is mutated with a proxy only by legacy/main.py, a module the settings may leave out."""
+    root = tmp_path / "excl"
+    (root / "app").mkdir(parents=True)
+    (root / "legacy").mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'excl'\n")
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "workers.py").write_text("def collect(shared, key, value):\n    shared[key].append(value)\n")
+    (root / "legacy" / "main.py").write_text(
+        "from multiprocessing import Manager, Process\nfrom app.workers import collect\n\n"
+        "if __name__ == '__main__':\n    with Manager() as manager:\n        shared = manager.dict({'a': []})\n"
+        "        child = Process(target=collect, args=(shared, 'a', 4))\n        child.start()\n        child.join()\n")
+    return root
+
+
+def check_app(root: Path, *args: str) -> str:
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--no-cache", *args, "app"], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert "internal error" not in proc.stderr, proc.stderr
+    return proc.stdout
+
+
+def test_the_project_scan_leaves_out_what_the_exclude_settings_exclude(tmp_path):
+    root = excluded_caller_project(tmp_path)
+    assert "workers.py:2:5: MPP101" in check_app(root)  # read for facts although only app/ is checked
+    assert check_app(root, "--extend-exclude", "legacy") == ""
+    assert check_app(root, "--exclude", "legacy,.git") == ""
+    (root / "pyproject.toml").write_text("[project]\nname = 'excl'\n[tool.flake8-mpproxy]\nextend-exclude = ['legacy']\n")
+    assert check_app(root) == ""
+
+
+def test_the_project_scan_respects_gitignore_like_the_walk(tmp_path):
+    root = excluded_caller_project(tmp_path)
+    (root / ".git").mkdir()
+    (root / ".gitignore").write_text("legacy/\n")
+    assert check_app(root) == ""
+    assert "workers.py:2:5: MPP101" in check_app(root, "--no-respect-gitignore")
+
+
+def fix(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--fix", *args], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_fix_style_auto_across_modules_writes_back_in_the_callee_and_keeps_the_data(method, copy):
+    """auto stores nested proxies only at an init site in the file being fixed; main.py made the proxy, so
+    workers.py gets the write-back and main.py is left alone."""
+    root = copy(FIXTURES / "projects" / "process_target")
+    main_before = (root / "main.py").read_bytes()
+    proc = fix(root, "--fix-style", "auto", "workers.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "shared[key].append(value)" not in (root / "workers.py").read_text()
+    assert (root / "main.py").read_bytes() == main_before
+    assert run_command(root, ".") == {}
+    assert run_program(root / "main.py", method, root) == (0, {"a": [4]})
+
+
+@pytest.mark.parametrize("project, module", [("process_target", "workers.py"), ("pool_workers", "tasks.py")])
+def test_fix_style_nested_across_modules_is_refused_and_names_where_the_values_are_stored(project, module, copy):
+    """The nested form rewrites the init site, which is in main.py, where the proxy is made; here it may not:
+    process_target's main.py prints dict(shared) (a nested proxy would print differently), and pool_workers
+    stores two values (a list and a dict) that a variable key may read. Nothing changes, the finding stays,
+    and its message says where nested proxies would go."""
+    root = copy(FIXTURES / "projects" / project)
+    before = {path: path.read_bytes() for path in root.rglob("*.py")}
+    proc = fix(root, "--fix-style", "nested", module)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
+    assert "where main.py stores the values" in proc.stdout, proc.stdout
+    assert "Fixed 0 findings" in proc.stdout
+    assert set(messages(root, module)) == {f"{code} at {module}:{line}" for line, code in markers(root)[module]}
+
+
+def test_a_child_reading_a_proxy_global_imported_from_another_module_gets_no_fix(copy):
+    """workers.fill reads state.registry in a child started by main.py: passing it as an argument would change
+    three modules (state.py's manager cannot move either: workers.py imports it), so --unsafe-fixes changes
+    nothing and both findings stay."""
+    root = copy(FIXTURES / "projects" / "state_module")
+    assert applicability(root, "workers.py") == {"none"}
+    before = {path: path.read_bytes() for path in root.rglob("*.py")}
+    proc = fix(root, "--unsafe-fixes", ".")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
+    assert run_command(root, ".") == markers(FIXTURES / "projects" / "state_module")
+
+
+def changed_lines(before: bytes, after: bytes) -> Set[Tuple[str, str]]:
+    """(old line, new line) for each line that differs; the files must keep their line count."""
+    old, new = before.splitlines(True), after.splitlines(True)
+    assert len(old) == len(new)
+    return {(a.decode(), b.decode()) for a, b in zip(old, new) if a != b}
+
+
+#: Pool workers in workers.py change copies of values main.py stores: the nested fix rewrites main.py's
+#: init site (a dict literal, a store at a key) and the project keeps every worker's update.
+NESTED_ACROSS = {
+    "nested_pool": ('        shared = manager.dict({"a": []})\n',
+                    '        shared = manager.dict({"a": manager.list()})\n', {"a": list(range(40))}),
+    "nested_store": ('        shared["seen"] = {}\n', '        shared["seen"] = manager.dict()\n', {"seen": 40}),
+}
+
+
+@pytest.mark.parametrize("style", ["nested", "auto"])
+@pytest.mark.parametrize("name", sorted(NESTED_ACROSS))
+def test_nested_fix_across_modules_stores_nested_proxies_in_main_and_keeps_every_update(name, style, copy):
+    """--fix names workers.py only (pre-commit): the init site is in main.py, where the proxy is made, and
+    auto picks nested because four pool workers race. Only that value changes in main.py, workers.py stays,
+    the finding is gone, and the program keeps all 40 updates under spawn and fork (it kept none before)."""
+    root = copy(FIXTURES / "projects" / name)
+    main_before, workers_before = (root / "main.py").read_bytes(), (root / "workers.py").read_bytes()
+    proc = fix(root, "--fix-style", style, "workers.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Fixed 1 finding in 1 file; 0 remain." in proc.stdout, proc.stdout
+    old, new, state = NESTED_ACROSS[name]
+    assert changed_lines(main_before, (root / "main.py").read_bytes()) == {(old, new)}
+    assert (root / "workers.py").read_bytes() == workers_before
+    assert run_command(root, ".") == {}
+    again = fix(root, "--fix-style", style, ".")
+    assert again.returncode == 0 and "Fixed 0 findings" in again.stdout, again.stdout + again.stderr
+    for method in START_METHODS:
+        assert run_program(root / "main.py", method, root) == (0, state), method
+
+
+def test_the_nested_fix_across_modules_gives_the_twin(copy):
+    """nested_pool fixed is nested_pool_twin, byte for byte (the twin's marker line aside)."""
+    root = copy(FIXTURES / "projects" / "nested_pool")
+    assert fix(root, "--fix-style", "nested", "workers.py").returncode == 0
+    twin = (FIXTURES / "projects" / "nested_pool_twin" / "main.py").read_text()
+    fixed = (root / "main.py").read_text()
+    assert fixed.split('"""', 2)[2] == twin.split('"""', 2)[2]
+
+
+def test_diff_shows_the_origin_module_and_changes_nothing(copy):
+    root = copy(FIXTURES / "projects" / "nested_pool")
+    before = {path: path.read_bytes() for path in root.rglob("*.py")}
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--diff", "--fix-style", "nested", "workers.py"],
+                          cwd=root, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "--- a/main.py\n+++ b/main.py\n" in proc.stdout
+    assert '-        shared = manager.dict({"a": []})\n+        shared = manager.dict({"a": manager.list()})\n' \
+        in proc.stdout
+    assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
+
+
+def test_auto_with_one_writer_still_writes_back_in_the_callee(copy):
+    """A target started once: the write-back is safe and changes less than nested proxies in main.py."""
+    root = copy(FIXTURES / "projects" / "nested_pool")
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace(
+        "        with Pool(4) as pool:\n            pool.starmap(add, [(shared, \"a\", i) for i in range(40)])\n",
+        "        child = Process(target=add, args=(shared, \"a\", 7))\n        child.start()\n        child.join()\n"
+    ).replace("import Manager, Pool", "import Manager, Process"))
+    main_before = (root / "main.py").read_bytes()
+    proc = fix(root, "--fix-style", "auto", "workers.py")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (root / "main.py").read_bytes() == main_before
+    assert "shared[key] += [value]" in (root / "workers.py").read_text() or \
+        "shared[key] = " in (root / "workers.py").read_text()
+    for method in START_METHODS:
+        assert run_program(root / "main.py", method, root) == (0, {"a": [7]}), method
+
+
+REFUSALS = {
+    # main.py compares the stored value with ==: a list proxy never equals a list
+    "compare": ("main.py", None, "in main.py the values are compared (==, is, <)"),
+    # a third module serialises the values: json.dumps cannot serialise a proxy
+    "json": ("main.py", ("report.py", "import json\n\n\ndef show(shared):\n    return json.dumps(shared[\"a\"])\n"),
+             "in report.py the values are passed to json.dumps()"),
+    # main.py hands the proxy to a function outside the project, which the analysis cannot read
+    "library": ("main.py", None, "main.py passes it to pprint.pformat(), which the analysis does not see"),
+}
+
+
+@pytest.mark.parametrize("style", ["nested", "auto"])
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_nested_fix_across_modules_is_refused_when_a_use_would_change(case, style, copy):
+    """Every use of the stored values in every module the solver saw must work the same on a nested proxy;
+    one that does not refuses the fix (no file changes, the finding stays) and the warning names it."""
+    root = copy(FIXTURES / "projects" / "nested_refused")
+    main = (root / "main.py").read_text()
+    if case != "compare":
+        main = main.replace('        if shared["a"] == []:\n            print("nothing was added")\n', "")
+    if case == "json":
+        main = main.replace("from workers import add\n", "import report\nfrom workers import add\n").replace(
+            "            pool.starmap(add,",
+            "            pool.apply(report.show, (shared,))\n            pool.starmap(add,")
+        (root / "report.py").write_text(REFUSALS[case][1][1])
+    if case == "library":
+        main = main.replace("from multiprocessing", "import pprint\nfrom multiprocessing").replace(
+            "            pool.starmap(add,",
+            "            pool.apply(pprint.pformat, (shared,))\n            pool.starmap(add,")
+    (root / "main.py").write_text(main)
+    before = {path: path.read_bytes() for path in root.rglob("*.py")}
+    assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
+    proc = fix(root, "--fix-style", style, "workers.py")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
+    assert "Fixed 0 findings" in proc.stdout
+    assert f"workers.py: warning: MPP101 at line 5: no nested fix in main.py: {REFUSALS[case][2]}" in proc.stderr, \
+        proc.stderr
+    assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
+
+
+def test_summaries_carry_init_sites_and_uses_through_json(tmp_path):
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.config import Settings
+    from flake8_mpproxy.inference.summaries import ModuleSummary
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "nested_refused", root)
+    crossmodule.clear()
+    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
+    assert solver is not None
+    solver.ensure(str(root / "main.py"))
+    main = solver.summaries[str(root / "main.py")]
+    fact = next(fact for call in main.outgoing for fact in call.args if fact is not None)
+    assert fact.origin == "main.py:9" and fact.inits == (("'a'", "list", "manager", (9, 36, 9, 38)),)
+    assert main.uses == (("main.py:9", "compared (==, is, <)"),)
+    for summary in solver.summaries.values():
+        assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+    crossmodule.clear()
+
+
+def test_files_written_together_change_all_or_none(tmp_path):
+    from flake8_mpproxy.writer import WriteError, replace_files
+
+    first, second = tmp_path / "main.py", tmp_path / "workers.py"
+    first.write_bytes(b"a = 1\n")
+    second.write_bytes(b"b = 1\n")
+    second.chmod(0o444)
+    with pytest.raises(WriteError, match="read-only"):
+        replace_files([(str(first), b"a = 1\n", b"a = 2\n"), (str(second), b"b = 1\n", b"b = 2\n")])
+    assert (first.read_bytes(), second.read_bytes()) == (b"a = 1\n", b"b = 1\n")
+    second.chmod(0o644)
+    with pytest.raises(WriteError, match="changed while it was being fixed"):
+        replace_files([(str(first), b"a = 1\n", b"a = 2\n"), (str(second), b"b = 0\n", b"b = 2\n")])
+    assert (first.read_bytes(), second.read_bytes()) == (b"a = 1\n", b"b = 1\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py", "workers.py"]  # no temporaries left
+    replace_files([(str(first), b"a = 1\n", b"a = 2\n"), (str(second), b"b = 1\n", b"b = 2\n")])
+    assert (first.read_bytes(), second.read_bytes()) == (b"a = 2\n", b"b = 2\n")
