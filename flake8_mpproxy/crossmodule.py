@@ -62,6 +62,9 @@ class ProjectSolver:
         self.analyses = 0
         self.fixed_budget = budget
         self.stopped = False
+        #: The parts (:meth:`ProjectIndex.component`) whose solve the budget stopped: any module in them may
+        #: miss facts, reached or not.
+        self.stopped_parts: Set[int] = set()
         self._mutators: Dict[str, FrozenSet[str]] = {}
         self._solved: Set[int] = set()
         #: Modules analysed although they receive no fact: they import a module that reads an imported proxy
@@ -81,6 +84,8 @@ class ProjectSolver:
         budget = self.fixed_budget if self.fixed_budget is not None else \
             BASE_ANALYSES + ANALYSES_PER_SEED * len(seeds)
         self.solve(seeds, self.analyses + budget)
+        if self.stopped:
+            self.stopped_parts.add(component)
 
     # --- the worklist ----------------------------------------------------------------------------------------
 
@@ -301,23 +306,29 @@ def project_links(path: str, settings: Settings) -> Optional[Links]:
 
 
 def involved(path: str, settings: Settings) -> bool:
-    """Must ``path`` be analysed although the prefilter would skip it (another module passes it a proxy)?"""
+    """Must ``path`` be analysed although the prefilter would skip it: another module passes it a proxy, or
+    the solve of its part of the project stopped early (then it is checked, to carry the warning)?"""
     solver = solver_for(path, settings)
-    return solver is not None and solver.involved(os.path.abspath(path))
+    own = os.path.abspath(path)
+    return solver is not None and (solver.involved(own) or solver.index.component(own) in solver.stopped_parts)
 
 
 def project_warning(path: str, settings: Settings) -> Optional[str]:
-    """The warning for ``path`` when the project solve stopped at its budget and ``path`` took part."""
+    """The warning for ``path`` when facts it may receive were not all computed: the solve of its part of the
+    project stopped at its budget (every module of the part: one the solve did not reach may be one it would
+    have reached), or the scan stopped at :data:`projectscan.MAX_FILES` and ``path`` was analysed or lies
+    beyond the scan."""
     solver = solver_for(path, settings)
     if solver is None:
         return None
-    solver.ensure(os.path.abspath(path))
-    if not solver.stopped:
-        return None
     own = os.path.abspath(path)
-    if own not in solver.summaries and not solver.index.is_seed(own):
-        return None
-    return f"project analysis stopped after {solver.analyses} modules; cross-module findings may be missing"
+    solver.ensure(own)
+    if solver.index.component(own) in solver.stopped_parts:
+        return f"project analysis stopped after {solver.analyses} modules; cross-module findings may be missing"
+    if not solver.index.complete and (own not in solver.index.records or own in solver.summaries):
+        return (f"the project scan stopped after {len(solver.index.records)} files; cross-module findings may be "
+                "missing")
+    return None
 
 
 def receives_proxies(links: Optional[Links]) -> bool:
