@@ -81,3 +81,23 @@ def test_pre_commit_hooks_honour_the_projects_excludes(pre_commit, tmp_path):
     assert fix.returncode == 1, fix.stdout + fix.stderr
     assert (repo / "work.py").read_bytes() == (FIX / "reassign_append_known_list.fixed.py").read_bytes()
     assert (repo / "vendor" / "lib.py").read_bytes() == source.read_bytes()
+
+
+def test_pre_commit_with_only_the_worker_module_staged(pre_commit, tmp_path):
+    """pre-commit names only the staged workers.py; its finding depends on main.py's call (the proxy is made
+    there), which the project analysis reads for facts without reporting it."""
+    repo = tmp_path / "project"
+    shutil.copytree(ROOT / "fixtures" / "projects" / "process_target", repo)
+    git("init", "-q", cwd=repo)
+    git("add", ".", cwd=repo)
+    git("commit", "-qm", "init", cwd=repo)
+    workers = repo / "workers.py"
+    workers.write_text(workers.read_text() + "\n\ndef unrelated():\n    return 1\n")
+    git("add", "workers.py", cwd=repo)
+    env = dict(__import__("os").environ, PRE_COMMIT_HOME=str(tmp_path / "cache"))
+    run = subprocess.run([pre_commit, "try-repo", str(ROOT), "flake8-mpproxy", "--verbose"], cwd=str(repo),
+                         capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "workers.py:5:5: MPP101" in run.stdout, run.stdout
+    assert "created at main.py:8" in run.stdout, run.stdout
+    assert "main.py:" not in run.stdout.replace("created at main.py:8", ""), run.stdout

@@ -133,6 +133,10 @@ RUNS = {
     "continued_twin": ("main.py", {"a": [4], "b": ["start"], "c": {"seen": True}}),
     "self_attribute": ("main.py", {"a": []}),
     "self_twin": ("main.py", {"a": [0, 1, 2]}),
+    "pool_workers_twin": ("main.py", {"a": [0, 1, 2, 3], "b": {"x": 1}}),
+    "executor_twin": ("main.py", {"a": [1, 2]}),
+    "partial_twin": ("main.py", {"a": [4]}),
+    "chain_twin": ("main.py", {"a": [1], "b": [1]}),
     "nested_pool": ("main.py", {"a": []}),
     "nested_store": ("main.py", {"seen": 0}),
     "nested_refused": ("main.py", {"a": []}),
@@ -140,7 +144,8 @@ RUNS = {
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
-         "continued_twin", "self_twin", "nested_pool_twin"}
+         "continued_twin", "self_twin", "pool_workers_twin", "executor_twin", "partial_twin", "chain_twin",
+         "relative_twin", "src_twin", "nested_pool_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
