@@ -86,6 +86,19 @@ def test_a_unit_is_walked_again_only_when_a_fact_it_read_grew():
     assert result.walks == {"<module>": 1, "last:8": 1, "unrelated:4": 1}
 
 
+def test_a_starter_called_under_the_main_guard_does_not_walk_the_module_again():
+    """``main()`` starts a manager: called in the main guard that is no finding, so the module body need not be
+    walked again when ``main`` turns out to be a starter; called at import time it is MPP201."""
+    main = ("import multiprocessing\n\n\ndef main():\n    with multiprocessing.Manager() as manager:\n"
+            "        manager.dict()\n\n\n")
+    guarded = inference.analyse(ast.parse(main + "if __name__ == '__main__':\n    main()\n"), ALL)
+    assert guarded.walks == {"<module>": 1, "main:4": 1}
+    assert guarded.findings == []
+    at_import = inference.analyse(ast.parse(main + "main()\n"), ALL)
+    assert [(f.code, f.line) for f in at_import.findings] == [("MPP201", 9)]
+    assert at_import.walks["<module>"] == 2
+
+
 def test_walk_stats_add_up_over_calls():
     inference.stats.reset()
     for _ in range(2):

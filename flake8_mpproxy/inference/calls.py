@@ -418,7 +418,7 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
         w.facts.repeated_calls.add(node)
     if how != "direct":
         w.started.add(unit)
-    else:
+    elif w.start_matters():  # in the main guard a started manager is no finding: no need to hear of one
         w.facts.read("starts", callee.node)
         if callee.node in w.facts.manager_starters:
             w.manager_started(node)  # the call starts a manager: at import time when it runs there

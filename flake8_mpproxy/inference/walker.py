@@ -262,6 +262,12 @@ class Walker:
             self.facts.manager_starters.add(unit)
             self.facts.wrote("starts", unit)
 
+    def start_matters(self) -> bool:
+        """Whether :meth:`manager_started` here would record anything: at module level (MPP201) or in a
+        function (it becomes a starter). Module code under ``if __name__ == "__main__"`` is neither, so a call
+        there need not read (and be walked again for) whether its callee starts a manager."""
+        return self.unit() is not None or self.at_module_level()
+
     def at_module_level(self) -> bool:
         return self.scope.kind in ("module", "class") and self.main_guard == 0 and self.scope.parent in (
             None, self.module_scope) and self.scope.func is None
