@@ -423,6 +423,7 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
         if callee.node in w.facts.manager_starters:
             w.manager_started(node)  # the call starts a manager: at import time when it runs there
     bind_arguments(w, callee, args, kwargs)
+    w.walk_out_of_turn(callee.node)
     w.facts.read("return", callee.node)
     return w.facts.returns.get(callee.node)
 

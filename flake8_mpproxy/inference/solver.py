@@ -100,6 +100,21 @@ class Solver:
         self._queued.discard(unit)
         return [unit]
 
+    def take(self, unit: Unit) -> bool:
+        """Walk ``unit`` now, out of turn, if it was never walked and the budget allows: True when taken (the
+        caller walks it and then :meth:`resume` s its own walk)."""
+        if unit in self.walks or self.steps >= self.limit():
+            return False
+        try:
+            self.first.remove(unit)
+        except ValueError:
+            return False
+        return True
+
+    def resume(self, unit: Unit) -> None:
+        """Reads are ``unit``'s again: the walk of another unit nested in its own has ended."""
+        self.current = unit
+
     def limit(self) -> int:
         return self.budget if self.budget is not None else BASE_STEPS + STEPS_PER_UNIT * len(self._discovered)
 

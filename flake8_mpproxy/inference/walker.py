@@ -25,6 +25,10 @@ from .solver import Solver, Unit
 from .statements import Statements
 
 
+#: How deep first walks of callees may nest in their callers' walks (each level is about 20 Python frames).
+MAX_NESTED = 8
+
+
 @dataclass
 class WalkStats:
     """Work summed over every :func:`analyse` call of this process (for benchmarks)."""
@@ -93,6 +97,8 @@ class Walker:
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
         self.stack: List[Tuple[ast.stmt, List[ast.stmt]]] = []
         self.mutator_methods: Optional[FrozenSet[str]] = None
+        #: Walks nested in the current one (see walk_out_of_turn)
+        self.nested = 0
         #: Per walk of a unit: the units that have started a child so far. Every write to a proxy, per unit.
         self.started: Set[Optional[FunctionNode]] = set()
         self.writes: List[Write] = []
@@ -144,6 +150,31 @@ class Walker:
             closure, owner = self.units[unit]
             scope = self.walk_function(unit, closure, owner)
         self.binder.publish(unit, scope)
+
+    def walk_out_of_turn(self, callee: FunctionNode) -> None:
+        """A function called here (by a function) that was never walked is walked now, nested in this walk,
+        with the arguments this call gave it, so what it returns is known to the rest of this walk.
+
+        First walks go last defined first, so a callee defined above its caller (the usual order) is walked
+        after it: the caller would read nothing back and be walked again once the callee's return is known.
+        Only functions whose closure is the module (its scope is final: the module body was walked first) are
+        taken, only from a function's walk, and at most :data:`MAX_NESTED` deep (the Python stack)."""
+        if self.nested >= MAX_NESTED or self.solver.current is None:
+            return
+        known = self.units.get(callee)
+        if known is None or known[0] is not self.module_scope or not self.solver.take(callee):
+            return
+        caller = self.solver.current
+        saved = self.started, self.writes, self.stmt, self.stack, self.barrier_depth, self.pending
+        self.pending = []
+        self.nested += 1
+        try:
+            self.walk_unit(callee)
+        finally:
+            self.nested -= 1
+            self.started, self.writes, self.stmt, self.stack, self.barrier_depth, self.pending = saved
+            self.solver.resume(caller)
+            self.report.resume(caller)
 
     def walk_module(self) -> Scope:
         self.module_scope = self.scope = Scope("module", None)
