@@ -37,10 +37,12 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         value = w.expressions.ev(keyword.value)
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
-    note_escapes(w, node, callee)
-    if any(isinstance(value, USE_TRACKED) for value in args) or any(
-            isinstance(value, USE_TRACKED) for value in kwargs.values()):
-        note_opaque_uses(w, node, callee, receiver, args, kwargs)
+    if w.scope.aliases.states:
+        note_escapes(w, node, callee)
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, USE_TRACKED):
+            note_opaque_uses(w, node, callee, receiver, args, kwargs)
+            break
     if isinstance(func, ast.Attribute) and not isinstance(receiver, (QualName, Instance, ClassInfo)):
         return method_call(w, node, func, receiver, args, kwargs)
     return plain_call(w, node, callee, args, kwargs)

@@ -99,6 +99,8 @@ class Walker:
         self.mutator_methods: Optional[FrozenSet[str]] = None
         #: Walks nested in the current one (see walk_out_of_turn)
         self.nested = 0
+        #: Functions and lambdas defined so far (by every walk): see walk_unit
+        self.defined = 0
         #: Per walk of a unit: the units that have started a child so far. Every write to a proxy, per unit.
         self.started: Set[Optional[FunctionNode]] = set()
         self.writes: List[Write] = []
@@ -144,12 +146,16 @@ class Walker:
         self.started = set()
         self.writes = self.unit_writes[unit] = []
         self.stmt, self.stack, self.barrier_depth = self.tree, [], 0
+        defined = self.defined
         if unit is None:
             scope = self.walk_module()
         else:
             closure, owner = self.units[unit]
             scope = self.walk_function(unit, closure, owner)
-        self.binder.publish(unit, scope)
+        if unit is None or self.defined != defined:
+            # only code defined in a unit's scope can see its bindings: a function that defines no function,
+            # lambda or class (the same ones at every walk) has nothing to publish
+            self.binder.publish(unit, scope)
 
     def walk_out_of_turn(self, callee: FunctionNode) -> None:
         """A function called here (by a function) that was never walked is walked now, nested in this walk,
@@ -441,6 +447,7 @@ class Walker:
             self.facts.wrote("param", node)  # the defaults are what the parameters get when no caller says
         self.units[node] = (closure or self.scope, owner)
         self.pending.append((node, closure or self.scope, owner))
+        self.defined += 1
         return function
 
     def is_mutator(self, method: str) -> bool:
