@@ -44,6 +44,8 @@ def alias_root(node: ast.AST) -> Optional[str]:
 
 
 def target_names(target: ast.AST) -> List[str]:
+    if isinstance(target, ast.Name):  # the usual loop target: no walk
+        return [target.id]
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
@@ -126,8 +128,11 @@ def decorator_names(node: ast.AST) -> Dict[str, ast.AST]:
 
 def reads_same(value_node: ast.AST, target: ast.Subscript) -> bool:
     """``value_node`` reads the item ``target`` stores (``d[k] = d[k] + 1``): a read-modify-write."""
-    wanted = ast.dump(target.value), ast.dump(target.slice)
+    wanted: Optional[Tuple[str, str]] = None  # dumped only when the value reads some item at all
     for node in ast.walk(value_node):
-        if isinstance(node, ast.Subscript) and (ast.dump(node.value), ast.dump(node.slice)) == wanted:
-            return True
+        if isinstance(node, ast.Subscript):
+            if wanted is None:
+                wanted = ast.dump(target.value), ast.dump(target.slice)
+            if (ast.dump(node.value), ast.dump(node.slice)) == wanted:
+                return True
     return False

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-import contextlib
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from .. import checks
 from ..concurrency import Concurrency, Write
@@ -68,6 +67,20 @@ class InferenceResult:
         return sum(self.walks.values())
 
 
+class Barrier:
+    """``with walker.barrier():`` (see :meth:`Walker.barrier`). One object per walker, re-entered at every use:
+    a generator-based context manager costs a generator and two calls more, at each of thousands of uses."""
+
+    def __init__(self, walker: "Walker") -> None:
+        self.walker = walker
+
+    def __enter__(self) -> None:
+        self.walker.barrier_depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.walker.barrier_depth -= 1
+
+
 class Walker:
     """Evaluates one module; see the module docstring for how units are walked.
 
@@ -105,18 +118,14 @@ class Walker:
         self.started: Set[Optional[FunctionNode]] = set()
         self.writes: List[Write] = []
         self.unit_writes: Dict[Unit, List[Write]] = {}
+        self._barrier = Barrier(self)
         self.binder = Binder(self)
         self.statements = Statements(self)
         self.expressions = Expressions(self)
 
-    @contextlib.contextmanager
-    def barrier(self) -> Iterator[None]:
+    def barrier(self) -> "Barrier":
         """Code evaluated inside, no statement can be inserted around (a condition, a lambda, a decorator...)."""
-        self.barrier_depth += 1
-        try:
-            yield
-        finally:
-            self.barrier_depth -= 1
+        return self._barrier
 
     # --- units -----------------------------------------------------------------------------------------------
 
