@@ -128,11 +128,20 @@ def decorator_names(node: ast.AST) -> Dict[str, ast.AST]:
 
 def reads_same(value_node: ast.AST, target: ast.Subscript) -> bool:
     """``value_node`` reads the item ``target`` stores (``d[k] = d[k] + 1``): a read-modify-write."""
-    wanted: Optional[Tuple[str, str]] = None  # dumped only when the value reads some item at all
     for node in ast.walk(value_node):
-        if isinstance(node, ast.Subscript):
-            if wanted is None:
-                wanted = ast.dump(target.value), ast.dump(target.slice)
-            if (ast.dump(node.value), ast.dump(node.slice)) == wanted:
-                return True
+        if isinstance(node, ast.Subscript) and same_code(node.value, target.value) \
+                and same_code(node.slice, target.slice):
+            return True
     return False
+
+
+def same_code(a: object, b: object) -> bool:
+    """Whether two syntax trees are the same code: what comparing their ``ast.dump`` says (fields, not
+    positions), without building the strings (and the reference cycle each ``ast.dump`` call leaves)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ast.AST):
+        return all(same_code(getattr(a, name, None), getattr(b, name, None)) for name in a._fields)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_code(x, y) for x, y in zip(a, b))
+    return repr(a) == repr(b)
