@@ -110,6 +110,17 @@ def test_a_callee_defined_above_its_caller_is_walked_in_the_callers_walk():
     assert [(f.code, f.line) for f in result.findings] == [("MPP101", 10)]
 
 
+def test_a_caller_learns_that_its_callee_starts_a_manager_in_the_same_walk():
+    """``setup`` starts a manager; ``main`` calls it and is then a starter too (module code calling ``main``
+    would be MPP201). ``setup`` is walked inside ``main``'s walk before ``main`` asks, so neither is walked
+    twice."""
+    source = ("import multiprocessing\n\n\ndef setup():\n    return multiprocessing.Manager()\n\n\n"
+              "def main():\n    return setup()\n\n\nmain()\n")
+    result = inference.analyse(ast.parse(source), ALL)
+    assert result.walks == {"<module>": 2, "main:8": 1, "setup:4": 1}
+    assert [(f.code, f.line) for f in result.findings] == [("MPP201", 12)]
+
+
 def test_walks_out_of_turn_nest_only_so_deep():
     """A callers-first chain walked from its top: each callee is walked inside its caller's walk, down to
     ``MAX_NESTED`` levels, and the rest in turn; the finding at the bottom is kept either way."""

@@ -420,12 +420,12 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
         w.facts.repeated_calls.add(node)
     if how != "direct":
         w.started.add(unit)
-    elif w.start_matters():  # in the main guard a started manager is no finding: no need to hear of one
+    bind_arguments(w, callee, args, kwargs)
+    w.walk_out_of_turn(callee.node)  # first, so that what follows sees whether it starts a manager
+    if how == "direct" and w.start_matters():  # in the main guard a started manager is no finding
         w.facts.read("starts", callee.node)
         if callee.node in w.facts.manager_starters:
             w.manager_started(node)  # the call starts a manager: at import time when it runs there
-    bind_arguments(w, callee, args, kwargs)
-    w.walk_out_of_turn(callee.node)
     w.facts.read("return", callee.node)
     return w.facts.returns.get(callee.node)
 
