@@ -49,6 +49,11 @@ class Reporter:
         record = self._units[unit] = _UnitFindings()
         self.findings, self.once, self.deferred = record.findings, record.once, record.deferred
 
+    def resume(self, unit: object) -> None:
+        """Go on collecting the findings of ``unit``'s walk (another unit's walk nested in it has ended)."""
+        record = self._units[unit]
+        self.findings, self.once, self.deferred = record.findings, record.once, record.deferred
+
     def observe(self, observation: Tuple[Any, ...]) -> None:
         """The walker saw ``observation``: every enabled rule registered for its type hears of it."""
         for handler in self._handlers.get(type(observation), ()):

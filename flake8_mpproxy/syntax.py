@@ -44,6 +44,8 @@ def alias_root(node: ast.AST) -> Optional[str]:
 
 
 def target_names(target: ast.AST) -> List[str]:
+    if isinstance(target, ast.Name):  # the usual loop target: no walk
+        return [target.id]
     return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
 
 
@@ -126,8 +128,20 @@ def decorator_names(node: ast.AST) -> Dict[str, ast.AST]:
 
 def reads_same(value_node: ast.AST, target: ast.Subscript) -> bool:
     """``value_node`` reads the item ``target`` stores (``d[k] = d[k] + 1``): a read-modify-write."""
-    wanted = ast.dump(target.value), ast.dump(target.slice)
     for node in ast.walk(value_node):
-        if isinstance(node, ast.Subscript) and (ast.dump(node.value), ast.dump(node.slice)) == wanted:
+        if isinstance(node, ast.Subscript) and same_code(node.value, target.value) \
+                and same_code(node.slice, target.slice):
             return True
     return False
+
+
+def same_code(a: object, b: object) -> bool:
+    """Whether two syntax trees are the same code: what comparing their ``ast.dump`` says (fields, not
+    positions), without building the strings (and the reference cycle each ``ast.dump`` call leaves)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, ast.AST):
+        return all(same_code(getattr(a, name, None), getattr(b, name, None)) for name in a._fields)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_code(x, y) for x, y in zip(a, b))
+    return repr(a) == repr(b)

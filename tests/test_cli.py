@@ -205,3 +205,17 @@ def test_command_line_ignore_beats_configured_extend_select(tmp_path):
     assert codes("lock.py") == ["MPP301"]
     assert codes("--ignore", "MPP301", "lock.py") == []
     assert codes("--select", "MPP2", "seed.py") == ["MPP201", "MPP202"]  # a command-line select starts afresh
+
+
+def test_only_the_command_process_tunes_the_garbage_collector(tmp_path):
+    """``python -m flake8_mpproxy`` freezes start-up objects and collects less often; ``cli.main`` called in a
+    process that is not ours (a test, a library) leaves the collector as it was."""
+    probe = ("import gc, runpy, sys\n"
+             "from flake8_mpproxy import cli\n"
+             "cli.main(['-q', sys.argv[1]])\n"
+             "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
+             "cli.main = lambda argv=None: print(gc.get_threshold()[0], gc.get_freeze_count() > 0) or 0\n"
+             "cli.console()\n")
+    result = subprocess.run([sys.executable, "-c", probe, str(CLEAN)], capture_output=True, text=True, cwd=str(ROOT))
+    from flake8_mpproxy import cli
+    assert result.stdout.split("\n") == ["700 False", f"{cli.GC_THRESHOLD} True", ""], result.stderr

@@ -12,7 +12,7 @@ from typing import List
 import pytest
 
 from flake8_mpproxy import cli, inference
-from flake8_mpproxy.inference import solver
+from flake8_mpproxy.inference import solver, walker
 from flake8_mpproxy.catalogue import BY_CODE
 from flake8_mpproxy.plugin import Plugin
 
@@ -84,6 +84,54 @@ def test_a_unit_is_walked_again_only_when_a_fact_it_read_grew():
               "        last(manager.dict({'k': []}))\n")
     result = inference.analyse(ast.parse(source), ALL)
     assert result.walks == {"<module>": 1, "last:8": 1, "unrelated:4": 1}
+
+
+def test_a_starter_called_under_the_main_guard_does_not_walk_the_module_again():
+    """``main()`` starts a manager: called in the main guard that is no finding, so the module body need not be
+    walked again when ``main`` turns out to be a starter; called at import time it is MPP201."""
+    main = ("import multiprocessing\n\n\ndef main():\n    with multiprocessing.Manager() as manager:\n"
+            "        manager.dict()\n\n\n")
+    guarded = inference.analyse(ast.parse(main + "if __name__ == '__main__':\n    main()\n"), ALL)
+    assert guarded.walks == {"<module>": 1, "main:4": 1}
+    assert guarded.findings == []
+    at_import = inference.analyse(ast.parse(main + "main()\n"), ALL)
+    assert [(f.code, f.line) for f in at_import.findings] == [("MPP201", 9)]
+    assert at_import.walks["<module>"] == 2
+
+
+def test_a_callee_defined_above_its_caller_is_walked_in_the_callers_walk():
+    """``make`` (defined first) returns a proxy made from the manager ``run`` gives it: walked out of turn inside
+    ``run``'s walk, with that manager, so ``run`` sees the proxy at once and neither is walked twice."""
+    source = ("import multiprocessing\n\n\ndef make(manager):\n    return manager.dict()\n\n\n"
+              "def run(manager):\n    table = make(manager)\n    table['k'].append(1)\n\n\n"
+              "if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n        run(manager)\n")
+    result = inference.analyse(ast.parse(source), ALL)
+    assert result.walks == {"<module>": 1, "run:8": 1, "make:4": 1}
+    assert [(f.code, f.line) for f in result.findings] == [("MPP101", 10)]
+
+
+def test_a_caller_learns_that_its_callee_starts_a_manager_in_the_same_walk():
+    """``setup`` starts a manager; ``main`` calls it and is then a starter too (module code calling ``main``
+    would be MPP201). ``setup`` is walked inside ``main``'s walk before ``main`` asks, so neither is walked
+    twice."""
+    source = ("import multiprocessing\n\n\ndef setup():\n    return multiprocessing.Manager()\n\n\n"
+              "def main():\n    return setup()\n\n\nmain()\n")
+    result = inference.analyse(ast.parse(source), ALL)
+    assert result.walks == {"<module>": 2, "main:8": 1, "setup:4": 1}
+    assert [(f.code, f.line) for f in result.findings] == [("MPP201", 12)]
+
+
+def test_walks_out_of_turn_nest_only_so_deep():
+    """A callers-first chain walked from its top: each callee is walked inside its caller's walk, down to
+    ``MAX_NESTED`` levels, and the rest in turn; the finding at the bottom is kept either way."""
+    source = chain(200, callers_first=True).replace("if __name__ == '__main__':", "def main():")
+    result = inference.analyse(ast.parse(source), ALL)
+    assert result.stopped_after is None
+    nested = [f"f{level}:{4 * level}" for level in range(1, walker.MAX_NESTED + 1)]
+    assert [result.walks[name] for name in nested] == [1] * walker.MAX_NESTED
+    assert result.walks[f"f{walker.MAX_NESTED + 2}:{4 * (walker.MAX_NESTED + 2)}"] == 2
+    assert max(result.walks.values()) <= 2
+    assert [(f.code, f.line) for f in result.findings] == [("MPP101", append_line(source))]
 
 
 def test_walk_stats_add_up_over_calls():

@@ -101,17 +101,14 @@ class Binder:
 
     def read_binding(self, scope: Scope, name: str) -> None:
         """The unit walked now looks ``name`` up in ``scope`` (a module or enclosing function scope)."""
-        owner = scope_unit(scope)
+        owner = scope.unit
         if owner is not self.w.solver.current:
             self.w.solver.read(FactKey("binding", (owner, name)))
 
 
 def scope_unit(scope: Scope) -> Unit:
     """The unit whose walk builds ``scope``: comprehension and class scopes belong to the unit around them."""
-    current: Optional[Scope] = scope
-    while current is not None and current.func is None and current.kind != "module":
-        current = current.parent
-    return current.func if current is not None else None
+    return scope.unit
 
 
 def signature(value: Optional[Value], depth: int = 0) -> Hashable:

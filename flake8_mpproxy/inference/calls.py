@@ -37,10 +37,12 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         value = w.expressions.ev(keyword.value)
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
-    note_escapes(w, node, callee)
-    if any(isinstance(value, USE_TRACKED) for value in args) or any(
-            isinstance(value, USE_TRACKED) for value in kwargs.values()):
-        note_opaque_uses(w, node, callee, receiver, args, kwargs)
+    if w.scope.aliases.states:
+        note_escapes(w, node, callee)
+    for value in (*args, *kwargs.values()):
+        if isinstance(value, USE_TRACKED):
+            note_opaque_uses(w, node, callee, receiver, args, kwargs)
+            break
     if isinstance(func, ast.Attribute) and not isinstance(receiver, (QualName, Instance, ClassInfo)):
         return method_call(w, node, func, receiver, args, kwargs)
     return plain_call(w, node, callee, args, kwargs)
@@ -422,11 +424,12 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
         w.facts.repeated_calls.add(node)
     if how != "direct":
         w.started.add(unit)
-    else:
+    bind_arguments(w, callee, args, kwargs)
+    w.walk_out_of_turn(callee.node)  # first, so that what follows sees whether it starts a manager
+    if how == "direct" and w.start_matters():  # in the main guard a started manager is no finding
         w.facts.read("starts", callee.node)
         if callee.node in w.facts.manager_starters:
             w.manager_started(node)  # the call starts a manager: at import time when it runs there
-    bind_arguments(w, callee, args, kwargs)
     w.facts.read("return", callee.node)
     return w.facts.returns.get(callee.node)
 

@@ -18,27 +18,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class Expressions:
     """What each expression evaluates to, for the :class:`Walker`; dispatch by node type through the explicit
-    table built here (nodes without an entry only have their sub-expressions evaluated)."""
+    table :data:`HANDLERS` (nodes without an entry only have their sub-expressions evaluated)."""
 
     def __init__(self, walker: "Walker") -> None:
         self.w = walker
-        self.handlers: Dict[type, Callable[[Any], Optional[Value]]] = {
-            ast.BinOp: self.ev_BinOp, ast.Compare: self.ev_Compare, ast.FormattedValue: self.ev_FormattedValue,
-            ast.UnaryOp: self.ev_UnaryOp, ast.Constant: self.ev_Constant, ast.Name: self.ev_Name,
-            ast.Attribute: self.ev_Attribute, ast.Subscript: self.ev_Subscript, ast.Tuple: self.ev_Tuple,
-            ast.List: self.ev_Tuple, ast.Set: self.ev_Tuple, ast.Dict: self.ev_Dict, ast.ListComp: self.ev_ListComp,
-            ast.SetComp: self.ev_ListComp, ast.GeneratorExp: self.ev_ListComp, ast.DictComp: self.ev_DictComp,
-            ast.Lambda: self.ev_Lambda, ast.IfExp: self.ev_IfExp, ast.NamedExpr: self.ev_NamedExpr,
-            ast.Await: self.ev_Await, ast.Starred: self.ev_Starred, ast.BoolOp: self.ev_BoolOp,
-            ast.Call: self.ev_Call,
-        }
 
     def ev(self, node: Optional[ast.AST]) -> Optional[Value]:
         if node is None:
             return None
-        handler = self.handlers.get(type(node))
+        handler = HANDLERS.get(type(node))
         if handler is not None:
-            return handler(node)
+            return handler(self, node)
         self.ev_children(node)
         return None
 
@@ -227,3 +217,17 @@ class Expressions:
 
     # --- helpers shared with calls.py ------------------------------------------------------------------------
 
+
+#: How each expression type is evaluated: built once (a table of bound methods per walker would tie each
+#: walker into a reference cycle); nodes without an entry only have their sub-expressions evaluated.
+HANDLERS: Dict[type, Callable[[Expressions, Any], Optional[Value]]] = {
+    ast.BinOp: Expressions.ev_BinOp, ast.Compare: Expressions.ev_Compare,
+    ast.FormattedValue: Expressions.ev_FormattedValue, ast.UnaryOp: Expressions.ev_UnaryOp,
+    ast.Constant: Expressions.ev_Constant, ast.Name: Expressions.ev_Name, ast.Attribute: Expressions.ev_Attribute,
+    ast.Subscript: Expressions.ev_Subscript, ast.Tuple: Expressions.ev_Tuple, ast.List: Expressions.ev_Tuple,
+    ast.Set: Expressions.ev_Tuple, ast.Dict: Expressions.ev_Dict, ast.ListComp: Expressions.ev_ListComp,
+    ast.SetComp: Expressions.ev_ListComp, ast.GeneratorExp: Expressions.ev_ListComp,
+    ast.DictComp: Expressions.ev_DictComp, ast.Lambda: Expressions.ev_Lambda, ast.IfExp: Expressions.ev_IfExp,
+    ast.NamedExpr: Expressions.ev_NamedExpr, ast.Await: Expressions.ev_Await, ast.Starred: Expressions.ev_Starred,
+    ast.BoolOp: Expressions.ev_BoolOp, ast.Call: Expressions.ev_Call,
+}

@@ -54,6 +54,10 @@ class Scope:
         self.kind = kind
         self.parent = parent
         self.func = func
+        #: The unit whose walk builds this scope: comprehension and class scopes belong to the unit around
+        #: them (asked at every lookup that leaves a scope, so computed once here).
+        self.unit: Optional[FunctionNode] = (
+            func if func is not None or kind == "module" or parent is None else parent.unit)
         self.vars: Dict[str, Optional[Value]] = {}
         self.globals: Set[str] = set()
         self.nonlocals: Set[str] = set()

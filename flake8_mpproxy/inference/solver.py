@@ -70,6 +70,8 @@ class Solver:
         #: Walks per unit, in the order the units were first walked.
         self.walks: Dict[Unit, int] = {}
         self.current: Unit = None
+        #: ``reads_of[current]`` (None before the first walk): read at every fact read, so kept at hand.
+        self._reads: Optional[Set[FactKey]] = None
         self.steps = 0
         self.budget = budget
         self.stopped = False
@@ -100,6 +102,22 @@ class Solver:
         self._queued.discard(unit)
         return [unit]
 
+    def take(self, unit: Unit) -> bool:
+        """Walk ``unit`` now, out of turn, if it was never walked and the budget allows: True when taken (the
+        caller walks it and then :meth:`resume` s its own walk)."""
+        if unit in self.walks or self.steps >= self.limit():
+            return False
+        try:
+            self.first.remove(unit)
+        except ValueError:
+            return False
+        return True
+
+    def resume(self, unit: Unit) -> None:
+        """Reads are ``unit``'s again: the walk of another unit nested in its own has ended."""
+        self.current = unit
+        self._reads = self.reads_of[unit]
+
     def limit(self) -> int:
         return self.budget if self.budget is not None else BASE_STEPS + STEPS_PER_UNIT * len(self._discovered)
 
@@ -109,7 +127,7 @@ class Solver:
             readers = self.readers.get(key)
             if readers is not None:
                 readers.discard(unit)
-        self.reads_of[unit] = set()
+        self.reads_of[unit] = self._reads = set()
         self.current = unit
         self.walks[unit] = self.walks.get(unit, 0) + 1
         self.steps += 1
@@ -118,7 +136,7 @@ class Solver:
 
     def read(self, key: FactKey) -> None:
         """The unit being walked used the fact ``key``."""
-        reads = self.reads_of.get(self.current)
+        reads = self._reads
         if reads is not None and key not in reads:
             reads.add(key)
             self.readers.setdefault(key, set()).add(self.current)

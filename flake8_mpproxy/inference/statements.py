@@ -17,24 +17,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 class Statements:
     """How each statement binds names and reports what it sees, for the :class:`Walker` that owns the walk
-    state; dispatch by statement type through the explicit table built here."""
+    state; dispatch by statement type through the explicit table :data:`HANDLERS`."""
 
     def __init__(self, walker: "Walker") -> None:
         self.w = walker
-        handlers: Dict[type, Callable[[Any], None]] = {
-            ast.Expr: self.stmt_Expr, ast.Assign: self.stmt_Assign, ast.AnnAssign: self.stmt_AnnAssign,
-            ast.AugAssign: self.stmt_AugAssign, ast.Delete: self.stmt_Delete, ast.Return: self.stmt_Return,
-            ast.If: self.stmt_If, ast.While: self.stmt_While, ast.For: self.stmt_For, ast.AsyncFor: self.stmt_For,
-            ast.With: self.stmt_With, ast.AsyncWith: self.stmt_With, ast.Try: self.stmt_Try,
-            ast.Global: self.stmt_Global, ast.Nonlocal: self.stmt_Nonlocal, ast.Import: self.stmt_Import,
-            ast.ImportFrom: self.stmt_ImportFrom, ast.FunctionDef: self.stmt_FunctionDef,
-            ast.AsyncFunctionDef: self.stmt_FunctionDef, ast.ClassDef: self.stmt_ClassDef,
-        }
-        for name in ("TryStar", "Match"):  # Python 3.11 / 3.10 and later
-            node_type = getattr(ast, name, None)
-            if node_type is not None:
-                handlers[node_type] = self.stmt_Try if name == "TryStar" else self.stmt_Match
-        self.handlers = handlers
 
     def walk_body(self, body: List[ast.stmt]) -> None:
         for stmt in body:
@@ -44,9 +30,9 @@ class Statements:
         saved = self.w.stmt
         self.w.stmt = stmt
         self.w.stack.append((stmt, block))
-        handler = self.handlers.get(type(stmt))
+        handler = HANDLERS.get(type(stmt))
         if handler is not None:
-            handler(stmt)
+            handler(self, stmt)
         else:
             self.w.expressions.ev_children(stmt)
         self.w.stack.pop()
@@ -344,6 +330,24 @@ class Statements:
 
     # --- expressions -----------------------------------------------------------------------------------------
 
+
+
+#: How each statement type is walked: built once (a table of bound methods per walker would tie each walker
+#: into a reference cycle); statements without an entry only have their expressions evaluated.
+HANDLERS: Dict[type, Callable[[Statements, Any], None]] = {
+    ast.Expr: Statements.stmt_Expr, ast.Assign: Statements.stmt_Assign, ast.AnnAssign: Statements.stmt_AnnAssign,
+    ast.AugAssign: Statements.stmt_AugAssign, ast.Delete: Statements.stmt_Delete,
+    ast.Return: Statements.stmt_Return, ast.If: Statements.stmt_If, ast.While: Statements.stmt_While,
+    ast.For: Statements.stmt_For, ast.AsyncFor: Statements.stmt_For, ast.With: Statements.stmt_With,
+    ast.AsyncWith: Statements.stmt_With, ast.Try: Statements.stmt_Try, ast.Global: Statements.stmt_Global,
+    ast.Nonlocal: Statements.stmt_Nonlocal, ast.Import: Statements.stmt_Import,
+    ast.ImportFrom: Statements.stmt_ImportFrom, ast.FunctionDef: Statements.stmt_FunctionDef,
+    ast.AsyncFunctionDef: Statements.stmt_FunctionDef, ast.ClassDef: Statements.stmt_ClassDef,
+}
+for _name, _handler in (("TryStar", Statements.stmt_Try), ("Match", Statements.stmt_Match)):
+    _node_type = getattr(ast, _name, None)  # Python 3.11 / 3.10 and later
+    if _node_type is not None:
+        HANDLERS[_node_type] = _handler
 
 
 def star_names(module: str) -> List[str]:

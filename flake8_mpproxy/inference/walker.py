@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-import contextlib
-from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from .. import checks
 from ..concurrency import Concurrency, Write
@@ -24,6 +23,10 @@ from .facts import Facts, FunctionNode, Scope
 from .solver import Solver, Unit
 from .links import Links, seed
 from .statements import Statements
+
+
+#: How deep first walks of callees may nest in their callers' walks (each level is about 20 Python frames).
+MAX_NESTED = 8
 
 
 @dataclass
@@ -65,6 +68,20 @@ class InferenceResult:
         return sum(self.walks.values())
 
 
+class Barrier:
+    """``with walker.barrier():`` (see :meth:`Walker.barrier`). One object per walker, re-entered at every use:
+    a generator-based context manager costs a generator and two calls more, at each of thousands of uses."""
+
+    def __init__(self, walker: "Walker") -> None:
+        self.walker = walker
+
+    def __enter__(self) -> None:
+        self.walker.barrier_depth += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.walker.barrier_depth -= 1
+
+
 class Walker:
     """Evaluates one module; see the module docstring for how units are walked.
 
@@ -97,22 +114,22 @@ class Walker:
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
         self.stack: List[Tuple[ast.stmt, List[ast.stmt]]] = []
         self.mutator_methods: Optional[FrozenSet[str]] = None
+        #: Walks nested in the current one (see walk_out_of_turn)
+        self.nested = 0
+        #: Functions and lambdas defined so far (by every walk): see walk_unit
+        self.defined = 0
         #: Per walk of a unit: the units that have started a child so far. Every write to a proxy, per unit.
         self.started: Set[Optional[FunctionNode]] = set()
         self.writes: List[Write] = []
         self.unit_writes: Dict[Unit, List[Write]] = {}
+        self._barrier = Barrier(self)
         self.binder = Binder(self)
         self.statements = Statements(self)
         self.expressions = Expressions(self)
 
-    @contextlib.contextmanager
-    def barrier(self) -> Iterator[None]:
+    def barrier(self) -> "Barrier":
         """Code evaluated inside, no statement can be inserted around (a condition, a lambda, a decorator...)."""
-        self.barrier_depth += 1
-        try:
-            yield
-        finally:
-            self.barrier_depth -= 1
+        return self._barrier
 
     # --- units -----------------------------------------------------------------------------------------------
 
@@ -139,6 +156,15 @@ class Walker:
         stats.modules += self.solver.walks.get(None, 0)
         return InferenceResult(findings, walks, self.solver.steps if self.solver.stopped else None)
 
+    def release(self) -> None:
+        """Drop everything this walker holds (it cannot be used again). Its collaborators point back at it, so
+        the whole analysis (tree, facts, scopes, values) is one web of reference cycles that only the cyclic
+        collector would free, scanning it again at each collection until then: released here, most of it is
+        freed at once. Takes 10 % off a manager-heavy run. (A class and its methods point at each other too.)"""
+        for info in self.facts.classes.values():
+            info.methods.clear()
+        self.__dict__.clear()
+
     def walk_unit(self, unit: Unit) -> None:
         """Walk one unit from scratch: its findings, writes and reads replace those of its previous walk."""
         self.solver.begin(unit)
@@ -146,12 +172,41 @@ class Walker:
         self.started = set()
         self.writes = self.unit_writes[unit] = []
         self.stmt, self.stack, self.barrier_depth = self.tree, [], 0
+        defined = self.defined
         if unit is None:
             scope = self.walk_module()
         else:
             closure, owner = self.units[unit]
             scope = self.walk_function(unit, closure, owner)
-        self.binder.publish(unit, scope)
+        if unit is None or self.defined != defined:
+            # only code defined in a unit's scope can see its bindings: a function that defines no function,
+            # lambda or class (the same ones at every walk) has nothing to publish
+            self.binder.publish(unit, scope)
+
+    def walk_out_of_turn(self, callee: FunctionNode) -> None:
+        """A function called here (by a function) that was never walked is walked now, nested in this walk,
+        with the arguments this call gave it, so what it returns is known to the rest of this walk.
+
+        First walks go last defined first, so a callee defined above its caller (the usual order) is walked
+        after it: the caller would read nothing back and be walked again once the callee's return is known.
+        Only functions whose closure is the module (its scope is final: the module body was walked first) are
+        taken, only from a function's walk, and at most :data:`MAX_NESTED` deep (the Python stack)."""
+        if self.nested >= MAX_NESTED or self.solver.current is None:
+            return
+        known = self.units.get(callee)
+        if known is None or known[0] is not self.module_scope or not self.solver.take(callee):
+            return
+        caller = self.solver.current
+        saved = self.started, self.writes, self.stmt, self.stack, self.barrier_depth, self.pending
+        self.pending = []
+        self.nested += 1
+        try:
+            self.walk_unit(callee)
+        finally:
+            self.nested -= 1
+            self.started, self.writes, self.stmt, self.stack, self.barrier_depth, self.pending = saved
+            self.solver.resume(caller)
+            self.report.resume(caller)
 
     def walk_module(self) -> Scope:
         self.module_scope = self.scope = Scope("module", None)
@@ -275,6 +330,12 @@ class Walker:
         if unit is not None and unit not in self.facts.manager_starters:
             self.facts.manager_starters.add(unit)
             self.facts.wrote("starts", unit)
+
+    def start_matters(self) -> bool:
+        """Whether :meth:`manager_started` here would record anything: at module level (MPP201) or in a
+        function (it becomes a starter). Module code under ``if __name__ == "__main__"`` is neither, so a call
+        there need not read (and be walked again for) whether its callee starts a manager."""
+        return self.unit() is not None or self.at_module_level()
 
     def at_module_level(self) -> bool:
         return self.scope.kind in ("module", "class") and self.main_guard == 0 and self.scope.parent in (
@@ -418,6 +479,7 @@ class Walker:
             self.facts.wrote("param", node)  # the defaults are what the parameters get when no caller says
         self.units[node] = (closure or self.scope, owner)
         self.pending.append((node, closure or self.scope, owner))
+        self.defined += 1
         return function
 
     def is_mutator(self, method: str) -> bool:
@@ -497,7 +559,11 @@ def analyse(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterab
     """Run the analysis on a parsed module: its findings for the ``enabled`` codes, for code that must run on
     Python ``target`` and later, with the walk counts (``budget``: the walks allowed, default by size);
     ``links`` brings calls from other modules of the project and collects the calls this one makes."""
-    return Walker(tree, enabled, manager_factories, target, budget, links).run()
+    walker = Walker(tree, enabled, manager_factories, target, budget, links)
+    try:
+        return walker.run()
+    finally:
+        walker.release()
 
 
 def infer(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),
