@@ -141,11 +141,12 @@ RUNS = {
     "nested_store": ("main.py", {"seen": 0}),
     "nested_refused": ("main.py", {"a": []}),
     "nested_pool_twin": ("main.py", {"a": list(range(40))}),
+    "effects_twin": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
          "continued_twin", "self_twin", "pool_workers_twin", "executor_twin", "partial_twin", "chain_twin",
-         "relative_twin", "src_twin", "nested_pool_twin"}
+         "relative_twin", "src_twin", "nested_pool_twin", "effects_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
