@@ -142,11 +142,15 @@ RUNS = {
     "nested_refused": ("main.py", {"a": []}),
     "nested_pool_twin": ("main.py", {"a": list(range(40))}),
     "effects_twin": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
+    "effects_other_key": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
+    "effects_second_hand": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
+    "effects_deep": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
          "continued_twin", "self_twin", "pool_workers_twin", "executor_twin", "partial_twin", "chain_twin",
-         "relative_twin", "src_twin", "nested_pool_twin", "effects_twin"}
+         "relative_twin", "src_twin", "nested_pool_twin", "effects_twin",
+         "effects_second_hand", "effects_deep"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
