@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import os
 from collections import deque
+from dataclasses import replace
 from functools import lru_cache
 from typing import Deque, Dict, FrozenSet, List, Optional, Set, Tuple
 
@@ -117,6 +118,10 @@ class ProjectSolver:
         self.inputs_seen[path] = self.inputs(path)
         old = self.summaries.get(path)
         summary = self.summarise(path)
+        if old is not None and not set(old.effects) <= set(summary.effects):
+            # Effects only grow, like the calls a module receives: once a caller's fact carries the nested
+            # proxy a function stores, the function's walk sees no new store (the slot is there already)
+            summary = replace(summary, effects=tuple(sorted(set(old.effects) | set(summary.effects), key=repr)))
         self.summaries[path] = summary
         candidates: List[str] = []
         for call in summary.outgoing:

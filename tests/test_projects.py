@@ -552,6 +552,39 @@ def test_summaries_carry_init_sites_and_uses_through_json(tmp_path):
     crossmodule.clear()
 
 
+@pytest.mark.parametrize("name", ["effects_twin", "effects_second_hand", "effects_deep", "effects_other_key"])
+def test_parameter_effects_are_summarised_and_survive_json(tmp_path, name):
+    """What a function stores into a proxy passed to it is an effect in its module's summary (second-hand:
+    relay.prepare has populate's effect too), and main.py's call to the worker carries the nested proxy."""
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.config import Settings
+    from flake8_mpproxy.inference.summaries import ModuleSummary
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / name, root)
+    crossmodule.clear()
+    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
+    assert solver is not None
+    solver.ensure(str(root / "main.py"))
+    effects = {(e.function, e.index, e.param, e.path, e.slot, e.fact.kind if e.fact else "", e.opaque)
+               for e in solver.summaries[str(root / "setup_state.py")].effects}
+    path, slot = {"effects_deep": (("'groups'",), "*"), "effects_other_key": ((), "'a'")}.get(name, ((), "*"))
+    assert effects == {("populate", 0, "shared", path, slot, "list", False)}
+    if name == "effects_second_hand":
+        assert {(e.function, e.slot) for e in solver.summaries[str(root / "relay.py")].effects} == {("prepare", "*")}
+    main = solver.summaries[str(root / "main.py")]
+    worker = next(call for call in main.outgoing if call.target.startswith("workers."))
+    fact = worker.args[0]
+    assert fact is not None
+    for step in path:
+        fact = dict(fact.nested)[step]
+    assert [(key, inner.kind, inner.origin) for key, inner in fact.nested] == [
+        (slot, "list", "setup_state.py:5" if name == "effects_other_key" else "setup_state.py:7")]
+    for summary in solver.summaries.values():
+        assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+    crossmodule.clear()
+
+
 def test_files_written_together_change_all_or_none(tmp_path):
     from flake8_mpproxy.writer import WriteError, replace_files
 

@@ -82,6 +82,8 @@ class Links:
         self.lookup = lookup
         self._mutators = mutators
         self._effects = effects
+        #: The effects of each called target, asked once per analysis (the project's summaries stay put).
+        self._effects_of: Dict[str, Tuple[Effect, ...]] = {}
         self.calls: Dict[ast.Call, Tuple[str, List[Optional[Value]], Dict[str, Optional[Value]], str, bool]] = {}
         self.outgoing: Dict[ast.Call, CallSummary] = {}
         self.caller_units: Dict[ast.Call, Optional[ast.AST]] = {}
@@ -106,7 +108,10 @@ class Links:
         self.calls[node] = (target, list(args), dict(kwargs), how, bool(w.function_scope().loop_depth))
         self.caller_units[node] = w.unit()
         if self._effects is not None:
-            for effect in self._effects(target):
+            effects = self._effects_of.get(target)
+            if effects is None:
+                effects = self._effects_of[target] = self._effects(target)
+            for effect in effects:
                 apply_effect(w, effect, args, kwargs)
 
     def finish(self, concurrency: Concurrency, w: Optional["Walker"] = None) -> None:
