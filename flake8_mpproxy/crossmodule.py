@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import os
 from collections import deque
+from dataclasses import replace
 from functools import lru_cache
 from typing import Deque, Dict, FrozenSet, List, Optional, Set, Tuple
 
@@ -28,7 +29,7 @@ from .config import Settings
 from .inference import analyse
 from .inference.links import Links
 from .inference.walker import InferenceResult
-from .inference.summaries import OPAQUE, OPAQUE_KEY, CallSummary, Export, ModuleSummary
+from .inference.summaries import OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
 from .inference.walker import mutator_methods
 from .project import find_root, has_marker
 from .projectscan import ProjectIndex, content_digest, scan_project
@@ -36,8 +37,10 @@ from .source import SourceError, decode, parse, prefilter_tokens
 
 #: The kind of the result-cache entries holding a module's :class:`ModuleSummary`.
 SUMMARIES_KIND = "summaries"
-#: What a module receives: calls into it, whether an unanalysed module imports it, imported exports.
-Inputs = Tuple[FrozenSet[Tuple[str, CallSummary]], bool, Tuple[Tuple[str, Tuple[Export, ...]], ...]]
+#: What a module receives: calls into it, whether an unanalysed module imports it, imported exports and
+#: effects (what calling an imported module's functions does to the proxies passed to them).
+Inputs = Tuple[FrozenSet[Tuple[str, CallSummary]], bool,
+               Tuple[Tuple[str, Tuple[Export, ...], Tuple[Effect, ...]], ...]]
 
 #: Module analyses one project solve may take: a base, plus this many per seed. Each analysis of a module
 #: follows a growth of what it receives, so real projects stay far below it.
@@ -115,6 +118,10 @@ class ProjectSolver:
         self.inputs_seen[path] = self.inputs(path)
         old = self.summaries.get(path)
         summary = self.summarise(path)
+        if old is not None and not set(old.effects) <= set(summary.effects):
+            # Effects only grow, like the calls a module receives: once a caller's fact carries the nested
+            # proxy a function stores, the function's walk sees no new store (the slot is there already)
+            summary = replace(summary, effects=tuple(sorted(set(old.effects) | set(summary.effects), key=repr)))
         self.summaries[path] = summary
         candidates: List[str] = []
         for call in summary.outgoing:
@@ -125,7 +132,8 @@ class ProjectSolver:
             if call not in calls:
                 calls.add(call)
                 candidates.append(hit[0])
-        if summary.exports != (old.exports if old is not None else ()):  # (a first summary exporting
+        if summary.exports != (old.exports if old is not None else ()) or \
+                summary.effects != (old.effects if old is not None else ()):  # (a first summary exporting
             # nothing changes no importer's inputs: analysing them again would give the same result)
             candidates.extend(self.index.importers_of(path))
         if old is None and not self.index.is_seed(path) and self.imports_exports(path):
@@ -171,8 +179,8 @@ class ProjectSolver:
         """What ``path`` receives: incoming calls, whether an unanalysed importer may call it, and the
         exports of the project modules it imports."""
         calls = frozenset((name, call) for name, found in self.incoming.get(path, {}).items() for call in found)
-        exports = tuple((q, self.summaries[q].exports) for q in self.index.imports_of(path)
-                        if q in self.summaries and self.summaries[q].exports)
+        exports = tuple((q, self.summaries[q].exports, self.summaries[q].effects) for q in self.index.imports_of(path)
+                        if q in self.summaries and (self.summaries[q].exports or self.summaries[q].effects))
         return calls, self.opaque(path), exports
 
     def received(self, path: str) -> str:
@@ -228,8 +236,15 @@ class ProjectSolver:
                 return None
             return next((export for export in summary.exports if export.name == hit[1]), None)
 
+        def effects(qualname: str) -> Tuple[Effect, ...]:
+            hit = index.resolve_call(qualname, path)
+            summary = self.summaries.get(hit[0]) if hit is not None and hit[0] != path else None
+            if summary is None or hit is None:
+                return ()
+            return tuple(effect for effect in summary.effects if effect.function == hit[1])
+
         return Links(incoming, star=lambda module: index.public_names(module, path), here=index.relative(path),
-                     lookup=lookup, mutators=lambda: self.imported_mutators(path))
+                     lookup=lookup, mutators=lambda: self.imported_mutators(path), effects=effects)
 
     def imported_mutators(self, path: str) -> FrozenSet[str]:
         """Mutator methods of the classes of the project modules ``path`` imports (asked only when a copy's

@@ -123,6 +123,23 @@ def test_a_changed_caller_changes_the_callees_findings(tmp_path, mentions):
     assert where in run(root, "workers.py")[1]
 
 
+@pytest.mark.parametrize("named", [".", "workers.py"])
+def test_a_changed_effect_of_an_imported_function_brings_the_finding_back(tmp_path, named):
+    """setup_state.populate() stops storing list proxies: main.py (unchanged) no longer gets them from its
+    effects, so workers.py (unchanged, cached with no finding) must get its finding on the warm run; and lose
+    it again when populate() is restored."""
+    root = project(tmp_path, "effects_twin")
+    assert run(root, named) == (0, "", "")
+    assert run(root, named) == (0, "", "")  # warm
+    populate = root / "setup_state.py"
+    original = populate.read_text()
+    populate.write_text(original.replace("shared[key] = manager.list()", "shared[key] = []"))
+    status, out, err = run(root, named)
+    assert (status, err) == (1, "") and "workers.py:6:5: MPP101" in out, out + err
+    populate.write_text(original)
+    assert run(root, named) == (0, "", "")
+
+
 def corrupt(root: Path, how: str) -> List[Path]:
     damaged = entries(root / CACHE)
     assert damaged

@@ -141,11 +141,16 @@ RUNS = {
     "nested_store": ("main.py", {"seen": 0}),
     "nested_refused": ("main.py", {"a": []}),
     "nested_pool_twin": ("main.py", {"a": list(range(40))}),
+    "effects_twin": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
+    "effects_other_key": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
+    "effects_second_hand": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
+    "effects_deep": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
          "continued_twin", "self_twin", "pool_workers_twin", "executor_twin", "partial_twin", "chain_twin",
-         "relative_twin", "src_twin", "nested_pool_twin"}
+         "relative_twin", "src_twin", "nested_pool_twin", "effects_twin",
+         "effects_second_hand", "effects_deep"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -542,6 +547,39 @@ def test_summaries_carry_init_sites_and_uses_through_json(tmp_path):
     fact = next(fact for call in main.outgoing for fact in call.args if fact is not None)
     assert fact.origin == "main.py:9" and fact.inits == (("'a'", "list", "manager", (9, 36, 9, 38)),)
     assert main.uses == (("main.py:9", "compared (==, is, <)"),)
+    for summary in solver.summaries.values():
+        assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+    crossmodule.clear()
+
+
+@pytest.mark.parametrize("name", ["effects_twin", "effects_second_hand", "effects_deep", "effects_other_key"])
+def test_parameter_effects_are_summarised_and_survive_json(tmp_path, name):
+    """What a function stores into a proxy passed to it is an effect in its module's summary (second-hand:
+    relay.prepare has populate's effect too), and main.py's call to the worker carries the nested proxy."""
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.config import Settings
+    from flake8_mpproxy.inference.summaries import ModuleSummary
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / name, root)
+    crossmodule.clear()
+    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
+    assert solver is not None
+    solver.ensure(str(root / "main.py"))
+    effects = {(e.function, e.index, e.param, e.path, e.slot, e.fact.kind if e.fact else "", e.opaque)
+               for e in solver.summaries[str(root / "setup_state.py")].effects}
+    path, slot = {"effects_deep": (("'groups'",), "*"), "effects_other_key": ((), "'a'")}.get(name, ((), "*"))
+    assert effects == {("populate", 0, "shared", path, slot, "list", False)}
+    if name == "effects_second_hand":
+        assert {(e.function, e.slot) for e in solver.summaries[str(root / "relay.py")].effects} == {("prepare", "*")}
+    main = solver.summaries[str(root / "main.py")]
+    worker = next(call for call in main.outgoing if call.target.startswith("workers."))
+    fact = worker.args[0]
+    assert fact is not None
+    for step in path:
+        fact = dict(fact.nested)[step]
+    assert [(key, inner.kind, inner.origin) for key, inner in fact.nested] == [
+        (slot, "list", "setup_state.py:5" if name == "effects_other_key" else "setup_state.py:7")]
     for summary in solver.summaries.values():
         assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
     crossmodule.clear()

@@ -18,7 +18,7 @@ from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Va
 from ..syntax import node_range
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
     ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, RETURNS,
-    RETURNS_COPY, CallSummary, Export, InitSite, ModuleSummary, ProxyFact,
+    RETURNS_COPY, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
 )
 
 if TYPE_CHECKING:
@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 #: What a module's analysis asks the project: the export an imported dotted name (``state.registry``,
 #: ``.helpers.make``, ``models.Registry.shared``) stands for, if a project module exports it.
 ImportLookup = Callable[[str], Optional[Export]]
+#: What a module's analysis asks the project about a call: the effects (:class:`Effect`) of the imported
+#: function a dotted name stands for, on the proxies passed to it.
+EffectLookup = Callable[[str], Tuple[Effect, ...]]
 
 SYNC = "multiprocessing.managers.SyncManager"
 
@@ -71,12 +74,16 @@ class Links:
     def __init__(self, incoming: Optional[Dict[str, List[CallSummary]]] = None,
                  star: Optional[Callable[[str], List[str]]] = None, here: str = "",
                  lookup: Optional[ImportLookup] = None,
-                 mutators: Optional[Callable[[], FrozenSet[str]]] = None) -> None:
+                 mutators: Optional[Callable[[], FrozenSet[str]]] = None,
+                 effects: Optional[EffectLookup] = None) -> None:
         self.incoming = incoming or {}
         self.star = star
         self.here = here
         self.lookup = lookup
         self._mutators = mutators
+        self._effects = effects
+        #: The effects of each called target, asked once per analysis (the project's summaries stay put).
+        self._effects_of: Dict[str, Tuple[Effect, ...]] = {}
         self.calls: Dict[ast.Call, Tuple[str, List[Optional[Value]], Dict[str, Optional[Value]], str, bool]] = {}
         self.outgoing: Dict[ast.Call, CallSummary] = {}
         self.caller_units: Dict[ast.Call, Optional[ast.AST]] = {}
@@ -91,11 +98,21 @@ class Links:
         #: Uses the analysis cannot see: (origin, how) for proxies passed to a function it does not follow.
         self.unfollowed: List[Tuple[str, str]] = []
         self.uses: Tuple[Tuple[str, str], ...] = ()
+        #: The proxies :func:`seed` made for other modules' calls: (function, positional index, keyword name,
+        #: the caller's fact, the proxy): what the function's walk stored into them are its effects.
+        self.seeded: List[Tuple[str, int, str, ProxyFact, Proxy]] = []
+        self.effects: Tuple[Effect, ...] = ()
 
     def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]], how: str) -> None:
         self.calls[node] = (target, list(args), dict(kwargs), how, bool(w.function_scope().loop_depth))
         self.caller_units[node] = w.unit()
+        if self._effects is not None:
+            effects = self._effects_of.get(target)
+            if effects is None:
+                effects = self._effects_of[target] = self._effects(target)
+            for effect in effects:
+                apply_effect(w, effect, args, kwargs)
 
     def finish(self, concurrency: Concurrency, w: Optional["Walker"] = None) -> None:
         """The walk is over: summarise each call (its proxies' nested facts are final now) with where its
@@ -112,6 +129,10 @@ class Links:
         if w is not None:
             self.exports = module_exports(w, self.here)
         self.uses = self.proxy_uses(w)
+        found: List[Effect] = []
+        for function, index, param, fact, proxy in self.seeded:
+            found += effects_of(function, index, param, fact, proxy, self.here)
+        self.effects = tuple(sorted(set(found), key=repr))
 
     def proxy_uses(self, w: Optional["Walker"]) -> Tuple[Tuple[str, str], ...]:
         """(origin, how) for every use that would change if a proxy that crosses modules (received here, or
@@ -132,7 +153,7 @@ class Links:
         return list(self.outgoing.values())
 
     def summary(self) -> ModuleSummary:
-        return ModuleSummary(self.here, tuple(self.outgoing.values()), self.exports, self.uses)
+        return ModuleSummary(self.here, tuple(self.outgoing.values()), self.exports, self.uses, self.effects)
 
     def mutators(self) -> FrozenSet[str]:
         """Methods of imported project classes that assign to ``self`` (asked only when needed)."""
@@ -189,6 +210,54 @@ def value_of(fact: ProxyFact, depth: int = 0) -> Value:
         if isinstance(nested, Proxy):
             proxy.nested[slot] = nested
     return proxy
+
+
+def effects_of(function: str, index: int, param: str, fact: ProxyFact, proxy: Proxy, here: str,
+               path: Tuple[str, ...] = ()) -> List[Effect]:
+    """What the module's walk stored into ``proxy`` (made from another module's ``fact``) and the proxies
+    nested in it: each nested proxy at a key slot the fact does not have is an effect of calling
+    ``function``; deeper than :data:`MAX_NESTING`, or where the walk lost track, an opaque one."""
+    found: List[Effect] = []
+    if proxy.opaque_nested and not fact.truncated:
+        found.append(Effect(function, index, param, path, "", None, opaque=True))
+    known = dict(fact.nested)
+    for slot, inner in sorted(proxy.nested.items()):
+        if slot not in known:
+            stored = fact_of(inner, here, len(path) + 1)
+            if stored is not None:
+                found.append(Effect(function, index, param, path, slot, stored))
+        elif len(path) + 1 < MAX_NESTING:
+            found += effects_of(function, index, param, known[slot], inner, here, path + (slot,))
+        elif inner.nested or inner.opaque_nested:  # (the fact was cut here: what lies below is unknown)
+            found.append(Effect(function, index, param, path + (slot,), "", None, opaque=True))
+    return found
+
+
+def apply_effect(w: "Walker", effect: Effect, args: List[Optional[Value]],
+                 kwargs: Dict[str, Optional[Value]]) -> None:
+    """A call of an imported function with ``effect``: the nested proxy it stores is stored in the argument's
+    proxy here too (the units that read its nested proxies are walked again)."""
+    arg = args[effect.index] if 0 <= effect.index < len(args) else \
+        kwargs.get(effect.param) if effect.param else None
+    if not isinstance(arg, Proxy):
+        return
+    proxy = arg
+    for slot in effect.path:
+        w.facts.read("nested", proxy)  # (walked again when the path appears)
+        inner = proxy.nested.get(slot)
+        if inner is None:
+            return  # the callee read a plain value there from this argument: its stores went to a copy
+        proxy = inner
+    if effect.opaque or effect.fact is None:
+        if not proxy.opaque_nested:
+            proxy.opaque_nested = True
+            w.facts.wrote("nested", proxy)
+        return
+    if effect.slot not in proxy.nested:
+        stored = value_of(effect.fact)
+        if isinstance(stored, Proxy):
+            proxy.nested[effect.slot] = stored
+            w.facts.wrote("nested", proxy)
 
 
 def module_exports(w: "Walker", here: str) -> Tuple[Export, ...]:
@@ -273,12 +342,31 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
             add_site(w, callee.node, OPAQUE)
         if w.links is not None:
             w.links.received += [value for value in proxies.values() if isinstance(value, Proxy)]
+            for (slot, fact), value in sorted(proxies.items(), key=lambda item: repr(item[0])):
+                if isinstance(value, Proxy):
+                    index, param = parameter_slot(callee, slot)
+                    w.links.seeded.append((name, index, param, fact, value))
     if w.links is not None:  # calls of names bound to something else (a class without __init__, an alias)
         for name, summaries in incoming.items():
             if name != OPAQUE_KEY and name not in followed:
                 w.links.unfollowed += [(fact.origin, f"passed to {name}(), which the analysis does not follow")
                                        for summary in summaries for fact in summary.args + tuple(
                                            f for _, f in summary.kwargs) if fact is not None]
+
+
+def parameter_slot(callee: Function, slot: object) -> Tuple[int, str]:
+    """Where a caller passes what ``slot`` (a positional index or a keyword) binds: (positional index or
+    -1, keyword name or "")."""
+    arguments = getattr(callee.node, "args", None)
+    positional = [a.arg for a in arguments.posonlyargs + arguments.args] if arguments is not None else []
+    positional = positional[1:] if callee.bound else positional
+    keywords = positional[max(0, len(getattr(arguments, "posonlyargs", ())) - (1 if callee.bound else 0)):] + \
+        [a.arg for a in getattr(arguments, "kwonlyargs", ())]
+    if isinstance(slot, int):
+        name = positional[slot] if slot < len(positional) else ""
+        return slot, name if name in keywords else ""
+    name = str(slot)
+    return (positional.index(name) if name in positional else -1), name
 
 
 def receiver(stmt: ast.stmt) -> Optional[Function]:

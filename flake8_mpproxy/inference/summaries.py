@@ -118,6 +118,33 @@ class Export:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What calling ``function`` (a top-level function of the module, or a class: its ``__init__``) does to
+    a proxy passed to it: stores the nested proxy ``fact`` at key ``slot`` (a constant key's source, or
+    ``"*"``: any key) of the proxy reached from the argument by the key slots ``path``; or, ``opaque``, stores
+    proxies there the summary cannot say (then a read at any key of it may hold one). The argument is the
+    caller's positional argument ``index`` (-1: none) or its keyword argument ``param`` ("": none)."""
+
+    function: str
+    index: int
+    param: str
+    path: Tuple[str, ...]
+    slot: str
+    fact: Optional[ProxyFact]
+    opaque: bool = False
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"function": self.function, "index": self.index, "param": self.param, "path": list(self.path),
+                "slot": self.slot, "fact": fact_json(self.fact), "opaque": self.opaque}
+
+    @staticmethod
+    def from_json(data: Dict[str, Any]) -> "Effect":
+        return Effect(str(data["function"]), int(data["index"]), str(data["param"]),
+                      tuple(str(slot) for slot in data["path"]), str(data["slot"]), fact_from_json(data["fact"]),
+                      bool(data["opaque"]))
+
+
+@dataclass(frozen=True)
 class ModuleSummary:
     """Everything the project keeps of one analysed module (``path`` relative to the project root)."""
 
@@ -127,16 +154,20 @@ class ModuleSummary:
     #: Uses of proxies in this module that would change if the values stored in them were nested proxies
     #: (``json.dumps``, ``==``, a function the analysis does not follow): (the proxy's origin, how).
     uses: Tuple[Tuple[str, str], ...] = ()
+    #: What calling its functions does to the proxies passed to them (nested proxies stored in them).
+    effects: Tuple[Effect, ...] = ()
 
     def to_json(self) -> Dict[str, Any]:
         return {"path": self.path, "outgoing": [c.to_json() for c in self.outgoing],
-                "exports": [e.to_json() for e in self.exports], "uses": [list(use) for use in self.uses]}
+                "exports": [e.to_json() for e in self.exports], "uses": [list(use) for use in self.uses],
+                "effects": [e.to_json() for e in self.effects]}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ModuleSummary":
         return ModuleSummary(str(data["path"]), tuple(CallSummary.from_json(c) for c in data["outgoing"]),
                              tuple(Export.from_json(e) for e in data["exports"]),
-                             tuple((str(origin), str(how)) for origin, how in data["uses"]))
+                             tuple((str(origin), str(how)) for origin, how in data["uses"]),
+                             tuple(Effect.from_json(e) for e in data["effects"]))
 
 
 @dataclass(frozen=True)
