@@ -37,6 +37,18 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
 
 _OPEN: Dict[str, Optional["Cache"]] = {}
 
+#: A file whose mtime is this close to (or after) the time a record of its stat was written is *racy* (git's
+#: term): it may have been changed again within the same file-system timestamp tick without changing its
+#: (mtime, size), so its stat alone proves nothing and its content must be checked. Two seconds covers the
+#: coarsest common timestamps (FAT's 2 s, ext3 and HFS+'s 1 s); on a fine-grained file system it only costs a
+#: read of the files changed in the two seconds before the record was written.
+RACY_WINDOW_NS = 2_000_000_000
+
+
+def racy(mtime_ns: int, written_ns: int) -> bool:
+    """Is a stat with this mtime ambiguous for a record written at ``written_ns`` (file-system time)?"""
+    return mtime_ns >= written_ns - RACY_WINDOW_NS
+
 
 def digest(value: Any) -> str:
     """A stable SHA-256 of a value built from str, int, bool, None, tuples, lists and dicts (``repr`` of
@@ -115,6 +127,13 @@ class Cache:
         if data["content"] != content:
             return None  # the module changed since: a plain miss (the entry is overwritten after the analysis)
         return data["value"]
+
+    def written(self, kind: str, path: str, settings: str, inputs: str) -> Optional[int]:
+        """The mtime (ns, file-system time) of an entry: when it was written (None: there is none)."""
+        try:
+            return os.stat(self.entry_path(kind, path, settings, inputs)).st_mtime_ns
+        except OSError:
+            return None
 
     def store(self, kind: str, path: str, settings: str, inputs: str, content: str, value: Any) -> None:
         """Write an entry atomically; a failure disables this cache for the rest of the process."""

@@ -300,6 +300,7 @@ def test_a_touched_file_is_scanned_again_and_the_rest_is_not(tmp_path, monkeypat
     root = project(tmp_path)
     workers = root / "workers.py"
     workers.write_text(workers.read_text().replace("shared[key].append(value)  # MPP101", "pass"))
+    backdate(workers)  # an edit from long ago: its stat is not racy (see the test below)
     assert run(root, ".") == (0, "", "")
     (root / "other.py").write_text("from workers import unrelated\nfrom multiprocessing import Manager\n"
                                    "def go():\n    with Manager() as m:\n        unrelated(m.dict(), 'a', 1)\n")
@@ -316,3 +317,36 @@ def test_a_touched_file_is_scanned_again_and_the_rest_is_not(tmp_path, monkeypat
     assert cli.main(["-j1", "."]) == 1
     assert "workers.py:9:5: MPP101" in capsys.readouterr().out
     assert len(read) == 1 and "unrelated(m.dict()" in read[0], "only the new file is read"
+
+
+def backdate(path: Path, seconds: int = 3600) -> None:
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def same_size_edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` with ``new`` (same length) and put the mtime back: an edit within one timestamp tick."""
+    assert len(old) == len(new)
+    stat = path.stat()
+    path.write_text(path.read_text().replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_mtime_ns, path.stat().st_size) == (stat.st_mtime_ns, stat.st_size)
+
+
+PASSES = 'args=(shared, "a", 4)'
+DOES_NOT = 'args=({"a":[]},"a",4)'
+
+
+@pytest.mark.parametrize("named", [".", "workers.py"])
+def test_a_caller_edited_within_the_same_tick_keeping_its_size_is_read_again(tmp_path, named):
+    """Racy stats (git's rule): main.py is written, a run caches the scan (and everything else) at once, then
+    main.py changes within the same timestamp tick keeping its size, so its (mtime, size) is what the cache
+    holds; its mtime is within the racy window of the cache's write, so the content is checked."""
+    root = project(tmp_path)
+    main = root / "main.py"
+    main.write_text(main.read_text())  # a fresh mtime, as for a file saved just before the run
+    assert "workers.py:5:5: MPP101" in run(root, named)[1]
+    same_size_edit(main, PASSES, DOES_NOT)
+    assert run(root, named) == (0, "", "")
+    same_size_edit(main, DOES_NOT, PASSES)
+    assert "workers.py:5:5: MPP101" in run(root, named)[1]
