@@ -183,7 +183,7 @@ class WarmRun:
                     entry = None
             if entry is not None:
                 try:
-                    findings = tuple(cache.decode_records(Finding, entry[5]))
+                    findings = tuple(cache.decode_records(Finding, entry[5])) if entry[5] else ()
                 except ValueError as err:
                     if not store.warned:
                         cache.warn(str(store.path), f"ignoring unreadable cache entry ({err})")

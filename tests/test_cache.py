@@ -437,3 +437,11 @@ def test_a_warm_record_follows_the_project_state(tmp_path):
     assert run(root, ".") == found
     other.unlink()
     assert run(root, ".") == (0, "", "")
+
+
+def test_the_walk_does_not_enter_the_cache_folder(tmp_path):
+    root = project(tmp_path)
+    assert run(root, ".")[0] == 1
+    (root / CACHE / "stray.py").write_text("from multiprocessing import Manager\n")
+    status, out, err = run(root, "--show-files", ".")
+    assert status == 0 and sorted(Path(line).name for line in out.split()) == ["main.py", "workers.py"], out
