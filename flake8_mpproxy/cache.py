@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -171,6 +170,8 @@ def foreign(data: Any, kind: str, path: str, settings: str, inputs: str) -> Opti
 
 def write_atomically(path: Path, data: bytes) -> None:
     """A temporary file in the same directory, then ``os.replace``: readers see the old or the new entry."""
+    import tempfile  # (only when something is written: a warm run writes nothing)
+
     handle, temporary = tempfile.mkstemp(dir=str(path.parent), prefix=".tmp-", suffix=".json")
     try:
         with os.fdopen(handle, "wb") as stream:

@@ -54,14 +54,17 @@ def project_files(root: str, exclude: Sequence[str] = (),
         entries = sorted(os.scandir(root), key=lambda entry: entry.name)
     except OSError:
         return
+    absolute = os.path.abspath(root)
+    # outside a git work tree (no .git at or above this folder) .gitignore decides nothing here
+    ignore = gitignore if gitignore is not None and gitignore.repo_root(absolute) is not None else None
     for entry in entries:
         path = entry.path
         try:
             if entry.is_dir(follow_symlinks=False):
-                if not skipped_directory(path, entry.name, exclude, gitignore, root):
+                if not skipped_directory(path, entry.name, exclude, ignore, root):
                     yield from project_files(path, exclude, gitignore)
-            elif entry.name.endswith(".py") and not excluded(path, exclude) and \
-                    not (gitignore is not None and gitignore.ignored(path, False, root)):
+            elif entry.name.endswith(".py") and not excluded(path, exclude, os.path.join(absolute, entry.name)) \
+                    and not (ignore is not None and ignore.ignored(path, False, root)):
                 yield path, entry.stat()
         except OSError:
             continue

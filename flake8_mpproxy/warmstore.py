@@ -88,6 +88,18 @@ class Store:
             return
         self.projects, self.files = data["projects"], data["files"]
 
+    def whole(self, entry: Any) -> bool:
+        """:func:`record_ok`, with one warning for the first record that is not."""
+        if record_ok(entry):
+            return True
+        self.malformed("a record of another shape")
+        return False
+
+    def malformed(self, what: str) -> None:
+        if not self.warned:
+            cache.warn(str(self.path), f"ignoring unreadable cache entry ({what})")
+        self.warned = True
+
     def save(self) -> None:
         """Write the record (atomically) when this run changed it: kept records of projects this run did not
         look at stay; those of a project whose state changed go."""
@@ -114,21 +126,20 @@ def foreign(data: Any) -> Optional[str]:
         return "not a cache entry"
     if data.get("schema") != SCHEMA or data.get("tool") != cache.current_tool():
         return f"written by another version: schema {data.get('schema')!r}, tool {data.get('tool')!r}"
-    for key, state in data["projects"].items():
-        if not (isinstance(state, dict) and isinstance(state.get("root"), str) and isinstance(state.get("files"), dict)
-                and all(_state_ok(v) for v in state["files"].values())):
-            return f"malformed project state {key!r}"
-    for path, entry in data["files"].items():
-        if not (isinstance(entry, list) and len(entry) == 7 and _state_ok(entry[:3]) and isinstance(entry[3], str)
-                and (entry[4] is None or isinstance(entry[4], str)) and isinstance(entry[5], list)
-                and isinstance(entry[6], list) and all(isinstance(w, str) for w in entry[6])):
-            return f"malformed record for {path!r}"
+    # (the records themselves are checked where they are used: a hit compares each part with a value of
+    # the right type, and a record or project state of another shape is a miss, with one warning)
     return None
 
 
-def _state_ok(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 3 and all(type(v) is int for v in value[:2]) and \
-        (value[2] is None or isinstance(value[2], str))
+def record_ok(entry: Any) -> bool:
+    """Is a file's record (already equal in stat, settings and project to the file's) whole?"""
+    return isinstance(entry, list) and len(entry) == 7 and (entry[2] is None or isinstance(entry[2], str)) and \
+        isinstance(entry[5], list) and isinstance(entry[6], list) and all(isinstance(w, str) for w in entry[6])
+
+
+def state_ok(state: Any) -> bool:
+    return isinstance(state, dict) and isinstance(state.get("files"), dict) and all(
+        isinstance(v, list) and len(v) == 3 for v in state["files"].values())
 
 
 class WarmRun:
@@ -175,8 +186,9 @@ class WarmRun:
             store.new_projects[project] = self._projects[project][0]
         fresh = content_of(own) if mtime >= self.now - HASH_RECENT_NS else None
         entry = store.files.get(own)
-        if entry is not None and entry[0] == mtime and entry[1] == size and entry[3] == settings_key and \
-                entry[4] == project and (project is None or self._projects[project][1]):
+        if isinstance(entry, list) and len(entry) == 7 and entry[0] == mtime and entry[1] == size and \
+                entry[3] == settings_key and entry[4] == project and \
+                (project is None or self._projects[project][1]) and store.whole(entry):
             if cache.racy(mtime, store.written):
                 store.dirty = True  # rewritten after the run, so that the next run need not read it again
                 if entry[2] is None or entry[2] != fresh:
@@ -185,9 +197,7 @@ class WarmRun:
                 try:
                     findings = tuple(cache.decode_records(Finding, entry[5])) if entry[5] else ()
                 except ValueError as err:
-                    if not store.warned:
-                        cache.warn(str(store.path), f"ignoring unreadable cache entry ({err})")
-                    store.warned = True
+                    store.malformed(str(err))
                 else:
                     store.new_files[own] = [mtime, size, fresh, settings_key, project, entry[5], entry[6]]
                     return Outcome(path, findings, notes=tuple(entry[6]))
@@ -254,6 +264,9 @@ class WarmRun:
                                content_of(name) if mtime >= self.now - HASH_RECENT_NS else None]
             state = {"root": root, "files": files}
             recorded = store.projects.get(key)
+            if recorded is not None and not state_ok(recorded):
+                store.malformed("a project state of another shape")
+                recorded = None
             same = recorded is not None and self._same(recorded["files"], files, store)
             self._projects[key] = (state, same)
         state, same = self._projects[key]
