@@ -168,14 +168,19 @@ def foreign(data: Any, kind: str, path: str, settings: str, inputs: str) -> Opti
     return None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """A temporary file in the same directory, then ``os.replace``: readers see the old or the new entry."""
+def write_atomically(path: Path, data: bytes, dump: Optional[Any] = None) -> None:
+    """A temporary file in the same directory, then ``os.replace``: readers see the old or the new entry.
+    ``dump``: written as JSON, streamed (a large value is never held as one string)."""
     import tempfile  # (only when something is written: a warm run writes nothing)
 
     handle, temporary = tempfile.mkstemp(dir=str(path.parent), prefix=".tmp-", suffix=".json")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        if dump is not None:
+            with os.fdopen(handle, "w", encoding="utf-8") as text:
+                json.dump(dump, text, separators=(",", ":"))
+        else:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
         os.replace(temporary, path)
     except BaseException:
         with _ignored():

@@ -2,7 +2,7 @@
 that has not changed since the last run costs a ``stat`` and nothing is parsed, analysed or even imported.
 
 ``<cache dir>/<tool>/warm.json`` maps each checked file (absolute path) to its (mtime_ns, size), a content hash
-when its stat was racy, the digest of its settings, the project state it was checked against, and its
+when its stat was recent, the digest of its settings, the project state it was checked against, and its
 findings and warnings. A *project state* is the (mtime_ns, size) of every file the project scan of that root
 and scope covers (:func:`project.project_files`): the facts a file receives from other modules are a function
 of those files' contents and the settings, so while the project's state is the recorded one, what every
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
@@ -113,7 +114,7 @@ class Store:
         data = {"schema": SCHEMA, "tool": cache.current_tool(),
                 "projects": {key: state for key, state in projects.items() if key in used}, "files": files}
         try:
-            cache.write_atomically(self.path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+            cache.write_atomically(self.path, b"", dump=data)
         except (OSError, TypeError, ValueError) as err:
             cache.warn(str(self.cache.directory), f"cannot write the cache ({err}); running without it")
             self.cache.broken = True
@@ -134,7 +135,7 @@ def foreign(data: Any) -> Optional[str]:
 def record_ok(entry: Any) -> bool:
     """Is a file's record (already equal in stat, settings and project to the file's) whole?"""
     return isinstance(entry, list) and len(entry) == 7 and (entry[2] is None or isinstance(entry[2], str)) and \
-        isinstance(entry[5], list) and isinstance(entry[6], list) and all(isinstance(w, str) for w in entry[6])
+        isinstance(entry[5], str) and isinstance(entry[6], list) and all(isinstance(w, str) for w in entry[6])
 
 
 def state_ok(state: Any) -> bool:
@@ -176,7 +177,7 @@ class WarmRun:
         _, store, absolute, settings_key, project = where
         if store is None:
             return None
-        own = os.path.join(absolute, name)
+        own = sys.intern(os.path.join(absolute, name))  # (one string with the project state's key)
         try:
             stat = os.stat(own)
         except OSError:
@@ -195,7 +196,7 @@ class WarmRun:
                     entry = None
             if entry is not None:
                 try:
-                    findings = tuple(cache.decode_records(Finding, entry[5])) if entry[5] else ()
+                    findings = tuple(cache.decode_records(Finding, json.loads(entry[5]))) if entry[5] != "[]" else ()
                 except ValueError as err:
                     store.malformed(str(err))
                 else:
@@ -214,9 +215,9 @@ class WarmRun:
             return  # changed since it was stamped: the outcome is not for the stamped content
         if head[4] is None and any(f.code == "MPP201" for f in outcome.findings):
             return  # its guard fix depends on the folder's other files, which no project state covers
-        try:
-            findings = cache.encode_records(outcome.findings)
-        except TypeError:
+        try:  # (kept as one JSON string: a fraction of the memory of the nested values, read only on a hit)
+            findings = json.dumps(cache.encode_records(outcome.findings), separators=(",", ":"))
+        except (TypeError, ValueError):
             return
         store.new_files[own] = head + [findings, list(outcome.notes)]
         store.dirty = True
@@ -260,7 +261,7 @@ class WarmRun:
             for name, stat in project_files(root, settings.project_exclude,
                                             GitIgnore() if settings.project_gitignore else None):
                 mtime = stat.st_mtime_ns
-                files[name] = [mtime, stat.st_size,
+                files[sys.intern(name)] = [mtime, stat.st_size,
                                content_of(name) if mtime >= self.now - HASH_RECENT_NS else None]
             state = {"root": root, "files": files}
             recorded = store.projects.get(key)
