@@ -27,7 +27,7 @@ import json
 import os
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from . import cache
 from .config import Settings
@@ -69,6 +69,8 @@ class Store:
         self.written = 0
         self.new_projects: Dict[str, Dict[str, Any]] = {}
         self.new_files: Dict[str, List[Any]] = {}
+        #: Projects whose recorded state this run found unchanged: their other files' records stay valid.
+        self.verified: Set[str] = set()
         self.dirty = False
         self.warned = False
         self._load()
@@ -106,7 +108,7 @@ class Store:
         look at stay; those of a project whose state changed go."""
         if not self.dirty or self.cache.broken:
             return
-        changed = {key for key, state in self.new_projects.items() if self.projects.get(key) != state}
+        changed = set(self.new_projects) - self.verified
         files = {path: entry for path, entry in self.files.items() if entry[4] not in changed}
         files.update(self.new_files)
         projects = {**self.projects, **self.new_projects}
@@ -156,8 +158,8 @@ class WarmRun:
         #: project key): what every file of a folder shares, worked out once
         self._folders: Dict[Tuple[str, int], Tuple["Job", Optional[Store], str, str, Optional[str]]] = {}
         self._project_keys: Dict[Tuple[str, Settings], str] = {}
-        #: project key -> (fresh state, does it equal the recorded one)
-        self._projects: Dict[str, Tuple[Dict[str, Any], bool]] = {}
+        #: (store, project key) -> (fresh state, does it equal the store's recorded one)
+        self._projects: Dict[Tuple[str, str], Tuple[Dict[str, Any], bool]] = {}
         #: the misses: path as given -> (store, its new record without the outcome, the hash taken before)
         self._pending: Dict[str, Tuple[Store, str, List[Any]]] = {}
 
@@ -183,13 +185,11 @@ class WarmRun:
         except OSError:
             return None
         mtime, size = stat.st_mtime_ns, stat.st_size
-        if project is not None:
-            store.new_projects[project] = self._projects[project][0]
         fresh = content_of(own) if mtime >= self.now - HASH_RECENT_NS else None
         entry = store.files.get(own)
         if isinstance(entry, list) and len(entry) == 7 and entry[0] == mtime and entry[1] == size and \
                 entry[3] == settings_key and entry[4] == project and \
-                (project is None or self._projects[project][1]) and store.whole(entry):
+                (project is None or project in store.verified) and store.whole(entry):
             if cache.racy(mtime, store.written):
                 store.dirty = True  # rewritten after the run, so that the next run need not read it again
                 if entry[2] is None or entry[2] != fresh:
@@ -256,7 +256,8 @@ class WarmRun:
             self._project_keys[(root, settings)] = cache.digest(
                 (SCHEMA, root, tokens, settings.project_exclude, settings.project_gitignore))
         key = self._project_keys[(root, settings)]
-        if key not in self._projects:
+        memo = (str(store.path), key)
+        if memo not in self._projects:
             files: FileStates = {}
             for name, stat in project_files(root, settings.project_exclude,
                                             GitIgnore() if settings.project_gitignore else None):
@@ -269,10 +270,12 @@ class WarmRun:
                 store.malformed("a project state of another shape")
                 recorded = None
             same = recorded is not None and self._same(recorded["files"], files, store)
-            self._projects[key] = (state, same)
-        state, same = self._projects[key]
+            self._projects[memo] = (state, same)
+        state, same = self._projects[memo]
         store.new_projects[key] = state
-        if not same:
+        if same:
+            store.verified.add(key)
+        else:
             store.dirty = True
         return key
 
