@@ -20,7 +20,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
@@ -36,6 +35,18 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# For information about cache directory tags see https://bford.info/cachedir/\n")
 
 _OPEN: Dict[str, Optional["Cache"]] = {}
+
+#: A file whose mtime is this close to (or after) the time a record of its stat was written is *racy* (git's
+#: term): it may have been changed again within the same file-system timestamp tick without changing its
+#: (mtime, size), so its stat alone proves nothing and its content must be checked. Two seconds covers the
+#: coarsest common timestamps (FAT's 2 s, ext3 and HFS+'s 1 s); on a fine-grained file system it only costs a
+#: read of the files changed in the two seconds before the record was written.
+RACY_WINDOW_NS = 2_000_000_000
+
+
+def racy(mtime_ns: int, written_ns: int) -> bool:
+    """Is a stat with this mtime ambiguous for a record written at ``written_ns`` (file-system time)?"""
+    return mtime_ns >= written_ns - RACY_WINDOW_NS
 
 
 def digest(value: Any) -> str:
@@ -116,6 +127,13 @@ class Cache:
             return None  # the module changed since: a plain miss (the entry is overwritten after the analysis)
         return data["value"]
 
+    def written(self, kind: str, path: str, settings: str, inputs: str) -> Optional[int]:
+        """The mtime (ns, file-system time) of an entry: when it was written (None: there is none)."""
+        try:
+            return os.stat(self.entry_path(kind, path, settings, inputs)).st_mtime_ns
+        except OSError:
+            return None
+
     def store(self, kind: str, path: str, settings: str, inputs: str, content: str, value: Any) -> None:
         """Write an entry atomically; a failure disables this cache for the rest of the process."""
         if self.broken:
@@ -150,12 +168,19 @@ def foreign(data: Any, kind: str, path: str, settings: str, inputs: str) -> Opti
     return None
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """A temporary file in the same directory, then ``os.replace``: readers see the old or the new entry."""
+def write_atomically(path: Path, data: bytes, dump: Optional[Any] = None) -> None:
+    """A temporary file in the same directory, then ``os.replace``: readers see the old or the new entry.
+    ``dump``: written as JSON, streamed (a large value is never held as one string)."""
+    import tempfile  # (only when something is written: a warm run writes nothing)
+
     handle, temporary = tempfile.mkstemp(dir=str(path.parent), prefix=".tmp-", suffix=".json")
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+        if dump is not None:
+            with os.fdopen(handle, "w", encoding="utf-8") as text:
+                json.dump(dump, text, separators=(",", ":"))
+        else:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
         os.replace(temporary, path)
     except BaseException:
         with _ignored():

@@ -106,11 +106,12 @@ def has_table(path: Path) -> bool:
     return SECTION in _parse(path, text).get("tool", {})
 
 
-def find_config(directory: Path, seen: Optional[Dict[Path, bool]] = None) -> Optional[Path]:
+def find_config(directory: Path, seen: Optional[Dict[Path, bool]] = None, first_only: bool = False) -> Optional[Path]:
     """The nearest ``pyproject.toml`` at or above ``directory`` that has a ``[tool.flake8-mpproxy]`` table;
-    ``seen`` caches the answer per pyproject for one run (a walk asks about the same files many times)."""
+    ``seen`` caches the answer per pyproject for one run (a walk asks about the same files many times);
+    ``first_only``: look at ``directory`` alone."""
     seen = {} if seen is None else seen
-    for folder in [directory, *directory.parents]:
+    for folder in [directory] if first_only else [directory, *directory.parents]:
         candidate = folder / "pyproject.toml"
         if candidate not in seen:
             seen[candidate] = candidate.is_file() and has_table(candidate)

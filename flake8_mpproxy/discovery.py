@@ -8,6 +8,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
 
+from .cache import CACHE_DIR_NAME
 from .config import ConfigError
 from .gitignore import GitIgnore
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .runner import Job
 
 STDIN = "-"
+#: The result cache's default folder holds no module: no walk enters it (ruff's walk skips .ruff_cache too).
+RESULT_CACHE = CACHE_DIR_NAME
 #: What a directory walk checks: Python files and Jupyter notebooks (as ruff does).
 CHECKED_SUFFIXES: Tuple[str, ...] = (".py", ".ipynb")
 DEFAULT_EXCLUDES: Tuple[str, ...] = (
@@ -24,12 +27,13 @@ DEFAULT_EXCLUDES: Tuple[str, ...] = (
 )
 
 
-def excluded(path: str, patterns: Sequence[str]) -> bool:
-    """flake8's rule: a pattern matches the base name or the whole (absolute) path."""
+def excluded(path: str, patterns: Sequence[str], absolute: Optional[str] = None) -> bool:
+    """flake8's rule: a pattern matches the base name or the whole (absolute) path (``absolute``: the caller's
+    ``os.path.abspath(path)``, when it has it)."""
     names, paths = _compiled(tuple(patterns))
     if names is not None and names.match(os.path.basename(os.path.normpath(path))):
         return True
-    return paths is not None and bool(paths.match(os.path.abspath(path)) or paths.match(path))
+    return paths is not None and bool(paths.match(absolute or os.path.abspath(path)) or paths.match(path))
 
 
 @functools.lru_cache(maxsize=8)
@@ -98,17 +102,23 @@ def walk(top: str, resolver: "Resolver",
             dirs[:] = []
             yield err.source, None, err.cause
             continue
-        ignore = gitignore if resolved.respect_gitignore else None
-        dirs[:] = sorted(d for d in dirs if not skip_directory(os.path.join(root, d), resolved.exclude, ignore, top))
+        absolute = os.path.abspath(root)
+        ignore = gitignore if resolved.respect_gitignore and gitignore is not None and \
+            gitignore.repo_root(absolute) is not None else None  # (outside a git work tree it ignores nothing)
+        dirs[:] = sorted(d for d in dirs if d != RESULT_CACHE and not skip_directory(
+            os.path.join(root, d), resolved.exclude, ignore, top, os.path.join(absolute, d)))
         for name in sorted(files):
+            if not name.endswith(CHECKED_SUFFIXES):
+                continue
             full = os.path.join(root, name)
-            if name.endswith(CHECKED_SUFFIXES) and not excluded(full, resolved.exclude) and not (
+            if not excluded(full, resolved.exclude, os.path.join(absolute, name)) and not (
                     ignore is not None and ignore.ignored(full, False, top)):
                 yield full, resolved.job_for(full), None
 
 
-def skip_directory(path: str, exclude: Sequence[str], gitignore: Optional[GitIgnore] = None, top: str = "") -> bool:
-    return excluded(path, exclude) or os.path.exists(os.path.join(path, "pyvenv.cfg")) or (
+def skip_directory(path: str, exclude: Sequence[str], gitignore: Optional[GitIgnore] = None, top: str = "",
+                   absolute: Optional[str] = None) -> bool:
+    return excluded(path, exclude, absolute) or os.path.exists(os.path.join(path, "pyvenv.cfg")) or (
         gitignore is not None and gitignore.ignored(path, True, top))
 
 

@@ -60,11 +60,11 @@ class GitIgnore:
     def ignored(self, path: str, is_dir: bool, top: str = "") -> bool:
         """Would git ignore ``path``, found while walking the folder ``top``?"""
         full = os.path.abspath(path)
-        top = os.path.abspath(top) if top else os.path.dirname(full)
         folder = os.path.dirname(full)
         root = self.repo_root(folder)
         if root is None:
             return False
+        top = os.path.abspath(top) if top else folder
         while True:
             spec = self._spec(folder)
             if spec is not None and self._applies(spec, folder, top):

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Optional
+from typing import Iterator, Optional, Sequence, Tuple
+
+from .discovery import excluded, skip_directory
+from .gitignore import GitIgnore
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".tox", ".nox", ".venv", "venv", "env", "build",
@@ -41,3 +44,36 @@ def has_marker(directory: str) -> bool:
     """Is ``directory`` a project root (not just the directory :func:`find_root` falls back to)? Asked for
     every checked file's root: once per root and process, as :func:`root_of_directory` is."""
     return any(os.path.exists(os.path.join(directory, marker)) for marker in ROOT_MARKERS)
+
+
+def project_files(root: str, exclude: Sequence[str] = (),
+                  gitignore: Optional[GitIgnore] = None) -> Iterator[Tuple[str, "os.stat_result"]]:
+    """(path, stat) of each ``*.py`` file of the project, in sorted order; symlinked folders are not
+    followed (a link loop cannot hang the scan). One ``stat`` per file, from the directory entry."""
+    try:
+        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
+    except OSError:
+        return
+    absolute = os.path.abspath(root)
+    # outside a git work tree (no .git at or above this folder) .gitignore decides nothing here
+    ignore = gitignore if gitignore is not None and gitignore.repo_root(absolute) is not None else None
+    for entry in entries:
+        path = entry.path
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if not skipped_directory(path, entry.name, exclude, ignore, root):
+                    yield from project_files(path, exclude, gitignore)
+            elif entry.name.endswith(".py") and not excluded(path, exclude, os.path.join(absolute, entry.name)) \
+                    and not (ignore is not None and ignore.ignored(path, False, root)):
+                yield path, entry.stat()
+        except OSError:
+            continue
+
+
+def skipped_directory(path: str, name: str, exclude: Sequence[str], gitignore: Optional[GitIgnore],
+                      top: str) -> bool:
+    """Folders that are never the project's modules (VCS, caches, virtualenvs), or that the command's
+    exclude settings or ``.gitignore`` leave out."""
+    if name in SKIP_DIRS or name.endswith(".egg-info"):
+        return True
+    return skip_directory(path, exclude, gitignore, top)

@@ -14,10 +14,9 @@ import os
 import re
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
-from .discovery import excluded, skip_directory
 from .gitignore import GitIgnore
 from .inference.summaries import ScanRecord
-from .project import SKIP_DIRS
+from .project import project_files
 from .source import may_have_findings_in_bytes, prefilter_tokens
 
 IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+([^#\n]+)|import[ \t]+([^#\n]+))", re.M)
@@ -128,36 +127,6 @@ def scan_project(root: str, manager_factories: Iterable[str] = (), known: Option
                 continue
         stats[path] = stamp
     return ProjectIndex(root, records, complete, stats)
-
-
-def project_files(root: str, exclude: Sequence[str] = (),
-                  gitignore: Optional[GitIgnore] = None) -> Iterator[Tuple[str, "os.stat_result"]]:
-    """(path, stat) of each ``*.py`` file of the project, in sorted order; symlinked folders are not
-    followed (a link loop cannot hang the scan). One ``stat`` per file, from the directory entry."""
-    try:
-        entries = sorted(os.scandir(root), key=lambda entry: entry.name)
-    except OSError:
-        return
-    for entry in entries:
-        path = entry.path
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                if not skipped_directory(path, entry.name, exclude, gitignore, root):
-                    yield from project_files(path, exclude, gitignore)
-            elif entry.name.endswith(".py") and not excluded(path, exclude) and \
-                    not (gitignore is not None and gitignore.ignored(path, False, root)):
-                yield path, entry.stat()
-        except OSError:
-            continue
-
-
-def skipped_directory(path: str, name: str, exclude: Sequence[str], gitignore: Optional[GitIgnore],
-                      top: str) -> bool:
-    """Folders that are never the project's modules (VCS, caches, virtualenvs), or that the command's
-    exclude settings or ``.gitignore`` leave out."""
-    if name in SKIP_DIRS or name.endswith(".egg-info"):
-        return True
-    return skip_directory(path, exclude, gitignore, top)
 
 
 class ProjectIndex:

@@ -19,7 +19,6 @@ from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 from .catalogue import BY_CODE
 from .findings import FIX_STYLES
 from .config import ConfigError, Settings, find_config, load_config, resolve_target_version
-from .targets import nearest_pyproject
 from .discovery import DEFAULT_EXCLUDES, excluded, split_list
 from .report import FORMATS
 from .runner import Job
@@ -115,6 +114,8 @@ class Resolver:
         self._has_table: Dict[Path, bool] = {}
         self._resolved: Dict[Tuple[Optional[Path], Optional[Path]], Resolved] = {}
         self._projects: Dict[Path, Optional[Path]] = {}
+        #: resolved folder -> its nearest pyproject.toml
+        self._nearest: Dict[Path, Optional[Path]] = {}
 
     def config_for(self, directory: Path) -> Optional[Path]:
         if self.isolated:
@@ -122,7 +123,15 @@ class Resolver:
         if self.explicit is not None:
             return self.explicit
         if directory not in self._configs:
-            self._configs[directory] = find_config(directory, self._has_table)
+            # find_config's answer, through the parent's: a tree's folders cost one check each, not a walk up
+            candidate = directory / "pyproject.toml"
+            if candidate not in self._has_table:
+                find_config(directory, self._has_table, first_only=True)
+            if self._has_table[candidate]:
+                self._configs[directory] = candidate
+            else:
+                parent = directory.parent
+                self._configs[directory] = None if parent == directory else self.config_for(parent)
         return self._configs[directory]
 
     def for_path(self, path: str) -> Resolved:
@@ -147,8 +156,17 @@ class Resolver:
 
     def _nearest_pyproject(self, directory: Path) -> Optional[Path]:
         if directory not in self._projects:
-            self._projects[directory] = nearest_pyproject([str(directory)])
+            start = directory.resolve()  # (nearest_pyproject's answer, through the parent's, once per folder)
+            self._projects[directory] = self._nearest_resolved(start if start.is_dir() else start.parent)
         return self._projects[directory]
+
+    def _nearest_resolved(self, directory: Path) -> Optional[Path]:
+        if directory not in self._nearest:
+            candidate = directory / "pyproject.toml"
+            parent = directory.parent
+            self._nearest[directory] = candidate if candidate.is_file() else \
+                None if parent == directory else self._nearest_resolved(parent)
+        return self._nearest[directory]
 
     def _merge(self, config: Optional[Path], project: Optional[Path] = None) -> Resolved:
         table = load_config(config) if config is not None else {}

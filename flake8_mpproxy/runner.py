@@ -1,7 +1,9 @@
 """Per-file work for the command (check, fix, diff), and running it over many files in worker processes.
 
 Workers return small picklable :class:`Outcome` values; printing happens in the parent, in sorted order, so the
-output is the same for any ``-j``. libcst is imported (through the fixer) only for files with a fixable finding.
+output is the same for any ``-j``. libcst is imported (through the fixer) only for files with a fixable finding;
+the analysis (and the inference engine) only when a file misses the warm records (:mod:`warmstore`), so a warm run
+with nothing changed imports neither.
 """
 
 from __future__ import annotations
@@ -12,16 +14,16 @@ import sys
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
 
-from .analysis import check_file
-from .cache import activated, cache_for
-from .crossmodule import involved
+from .cache import activated, cache_for, content_hash
 from .config import Settings
 from .findings import Finding, fix_wanted
+from .source import SourceError, SourceFile, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
 
 if TYPE_CHECKING:
     from .fixer import FixResult
-from .notebook import is_notebook, load as load_notebook, process as process_notebook
-from .source import SourceError, SourceFile, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
+
+#: A notebook's suffix (:mod:`notebook` is imported only when one is checked).
+NOTEBOOK_SUFFIX = ".ipynb"
 
 MODE_CHECK = "check"
 MODE_FIX = "fix"
@@ -54,6 +56,8 @@ class Outcome:
     output: Optional[bytes] = None
     #: Warnings printed as ``path: warning: ...`` on stderr (the analysis stopped early).
     notes: Tuple[str, ...] = field(default=())
+    #: :func:`cache.content_hash` of the bytes this outcome came from ("" when none were read).
+    digest: str = ""
 
 
 def read_bytes(path: str) -> bytes:
@@ -61,6 +65,10 @@ def read_bytes(path: str) -> bytes:
         return sys.stdin.buffer.read()
     with open(path, "rb") as handle:
         return handle.read()
+
+
+def is_notebook(path: str) -> bool:
+    return path.lower().endswith(NOTEBOOK_SUFFIX)
 
 
 def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[bytes] = None) -> Outcome:
@@ -71,7 +79,15 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
             raw = read_bytes(path)
         except OSError as err:
             return Outcome(shown, error=f"cannot read: {err.strerror or err}")
+    return replace(checked(path, job, shown, raw), digest=content_hash(raw))
+
+
+def checked(path: str, job: Job, shown: str, raw: bytes) -> Outcome:
+    from .analysis import check_file  # (the analysis and the inference engine: only for a file that misses)
+
     if is_notebook(shown):
+        from .notebook import process as process_notebook
+
         return process_notebook(path, shown, raw, job)
     result = check_file(shown, raw, job.settings, cache_for(path, job.cache_dir, job.cache))
     if job.mode != MODE_CHECK and result.cached and any(fix_wanted(f, job.unsafe, job.style) for f in result.findings):
@@ -117,6 +133,7 @@ def write_with_others(path: str, shown: str, raw: bytes, new_raw: bytes, finding
                       result: "FixResult", job: Job, notes: Tuple[str, ...]) -> Outcome:
     """Write this file and the modules its nested fixes rewrite together (all or none), then check this file
     again against the rewritten project: only the findings that are gone count as fixed."""
+    from .analysis import check_file
     from .crossmodule import clear
     from .fixer import encode, gone
     from .writer import WriteError, replace_files
@@ -171,12 +188,15 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
         if may_have_findings_in_bytes(raw, tokens):
             return None, len(raw)  # the worker decodes it (and reports a decoding error there)
         if is_notebook(path):
+            from .notebook import load as load_notebook
+
             load_notebook(path, raw)  # a notebook that is not valid JSON or nbformat 4 is an error anyway
-            return Outcome(path), 0
+            return Outcome(path, digest=content_hash(raw)), 0
         source = decode(path, raw)  # decoded even so: an undecodable file is an error whatever it holds
         if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)) \
                 and not (path != "-" and involved_here(path, job)):
-            return Outcome(path), 0  # (a module other modules pass proxies to is a candidate all the same)
+            # (a module other modules pass proxies to is a candidate all the same)
+            return Outcome(path, digest=content_hash(raw)), 0
     except OSError as err:
         return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0
     except SourceError as err:
@@ -186,14 +206,34 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
 
 def involved_here(path: str, job: Job) -> bool:
     """:func:`crossmodule.involved`, with the project's summaries read through the file's result cache."""
+    from .crossmodule import involved
+
     with activated(cache_for(path, job.cache_dir, job.cache)):
         return involved(path, job.settings)
 
 
 def run_all(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Outcome]:
-    """Process each ``(path, job)`` (files under different configurations get different jobs); the candidates
-    that pass :func:`screen` go to ``jobs`` worker processes (None: as many as the work is worth). Yields
-    outcomes in any order."""
+    """Process each ``(path, job)`` (files under different configurations get different jobs): a file whose
+    warm record holds (:mod:`warmstore`) costs a stat; the others are screened, and the candidates that pass
+    :func:`screen` go to ``jobs`` worker processes (None: as many as the work is worth). Yields outcomes in any
+    order."""
+    from .warmstore import WarmRun
+
+    warm = WarmRun(items[0][1].mode if items else MODE_CHECK)
+    misses: List[Tuple[str, Job]] = []
+    for path, job in items:
+        hit = warm.hit(path, job)
+        if hit is not None:
+            yield hit
+        else:
+            misses.append((path, job))
+    for outcome in run_misses(misses, jobs):
+        warm.record(outcome)
+        yield outcome
+    warm.save()
+
+
+def run_misses(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Outcome]:
     candidates: List[Tuple[int, str, Job]] = []
     for path, job in items:
         outcome, size = screen(path, job)

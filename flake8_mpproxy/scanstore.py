@@ -3,7 +3,9 @@
 One entry per project root (and manager factories, which change the prefilter): every file's
 (mtime_ns, size) and :class:`ScanRecord`. One entry rather than one per file because a warm run must not
 open a file per module; a record is trusted only while its file's (mtime, size) is unchanged
-(:func:`projectscan.scan_project`), as ruff's cache trusts a file's stat.
+(:func:`projectscan.scan_project`), as ruff's cache trusts a file's stat, and the stat is not racy: a record
+of a file whose mtime is within :data:`cache.RACY_WINDOW_NS` of the entry's own write time is dropped on load, so
+that file is read again (git's "racily clean" rule: an edit in the same timestamp tick keeps (mtime, size)).
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ def load(store: Optional[cache.Cache], root: str, tokens: Tuple[str, ...], scope
     value = store.load(SCAN_KIND, root, *key(root, tokens, scope))
     if value is None:
         return {}
+    written = store.written(SCAN_KIND, root, *key(root, tokens, scope)[:2])
     try:
         return {str(path): (int(mtime), int(size), ScanRecord.from_json(record))
-                for path, (mtime, size, record) in value.items()}
+                for path, (mtime, size, record) in value.items()
+                if written is not None and not cache.racy(int(mtime), written)}
     except (AttributeError, KeyError, TypeError, ValueError) as err:
         cache.warn(str(store.entry_path(SCAN_KIND, root, *key(root, tokens, scope)[:2])),
                    f"ignoring unreadable cache entry ({type(err).__name__}: {err})")

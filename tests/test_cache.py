@@ -15,7 +15,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from flake8_mpproxy import analysis, cli, crossmodule, projectscan
+from flake8_mpproxy import analysis, cli, crossmodule, projectscan, runner, warmstore
 from flake8_mpproxy.cache import CACHE_DIR_NAME
 
 from .programs import FIXTURES
@@ -156,6 +156,11 @@ def corrupt(root: Path, how: str) -> List[Path]:
             data = json.loads(entry.read_text())
             data["schema"] = 999
             entry.write_text(json.dumps(data))
+        elif how == "bad-value" and entry.name == "warm.json":  # the warm record: each file's findings
+            data = json.loads(entry.read_text())
+            for record in data["files"].values():
+                record[5] = [{"t": ["MPP101"]}]
+            entry.write_text(json.dumps(data))
         elif how == "bad-value":  # a whole entry of this tool whose record is not what it should be
             data = json.loads(entry.read_text())
             data["value"] = {"findings": [{"t": ["MPP101"]}], "warnings": []} if data["kind"] == "findings" \
@@ -182,6 +187,9 @@ def test_a_foreign_entry_claiming_no_findings_is_not_trusted(tmp_path):
     root = project(tmp_path)
     cold = run(root, ".")
     for entry in entries(root / CACHE):
+        if entry.name == "warm.json":  # (the per-file entries are what this test is about)
+            entry.unlink()
+            continue
         data = json.loads(entry.read_text())
         if data["kind"] == "findings":
             data["value"] = {"findings": [], "warnings": [], "importers": None}
@@ -229,7 +237,7 @@ def test_the_cache_writes_only_inside_its_folder(tmp_path):
     assert added and all(name.startswith(os.path.join("elsewhere", "cache") + os.sep) for name in added), added
     inside = {Path(name).name for name in added}
     assert {"CACHEDIR.TAG", ".gitignore"} <= inside
-    assert all(n in ("CACHEDIR.TAG", ".gitignore", ".probe") or
+    assert all(n in ("CACHEDIR.TAG", ".gitignore", ".probe", "warm.json") or
                (n.endswith(".json") and len(n) == 69 and all(c in "0123456789abcdef" for c in n[:64]))
                for n in inside), inside
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
@@ -317,6 +325,7 @@ def test_a_touched_file_is_scanned_again_and_the_rest_is_not(tmp_path, monkeypat
     root = project(tmp_path)
     workers = root / "workers.py"
     workers.write_text(workers.read_text().replace("shared[key].append(value)  # MPP101", "pass"))
+    backdate(workers)  # an edit from long ago: its stat is not racy (see the test below)
     assert run(root, ".") == (0, "", "")
     (root / "other.py").write_text("from workers import unrelated\nfrom multiprocessing import Manager\n"
                                    "def go():\n    with Manager() as m:\n        unrelated(m.dict(), 'a', 1)\n")
@@ -333,3 +342,123 @@ def test_a_touched_file_is_scanned_again_and_the_rest_is_not(tmp_path, monkeypat
     assert cli.main(["-j1", "."]) == 1
     assert "workers.py:9:5: MPP101" in capsys.readouterr().out
     assert len(read) == 1 and "unrelated(m.dict()" in read[0], "only the new file is read"
+
+
+def backdate(path: Path, seconds: int = 3600) -> None:
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def same_size_edit(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` with ``new`` (same length) and put the mtime back: an edit within one timestamp tick."""
+    assert len(old) == len(new)
+    stat = path.stat()
+    path.write_text(path.read_text().replace(old, new))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert (path.stat().st_mtime_ns, path.stat().st_size) == (stat.st_mtime_ns, stat.st_size)
+
+
+PASSES = 'args=(shared, "a", 4)'
+DOES_NOT = 'args=({"a":[]},"a",4)'
+
+
+@pytest.mark.parametrize("named", [".", "workers.py"])
+def test_a_caller_edited_within_the_same_tick_keeping_its_size_is_read_again(tmp_path, named):
+    """Racy stats (git's rule): main.py is written, a run caches the scan (and everything else) at once, then
+    main.py changes within the same timestamp tick keeping its size, so its (mtime, size) is what the cache
+    holds; its mtime is within the racy window of the cache's write, so the content is checked."""
+    root = project(tmp_path)
+    main = root / "main.py"
+    main.write_text(main.read_text())  # a fresh mtime, as for a file saved just before the run
+    assert "workers.py:5:5: MPP101" in run(root, named)[1]
+    same_size_edit(main, PASSES, DOES_NOT)
+    assert run(root, named) == (0, "", "")
+    same_size_edit(main, DOES_NOT, PASSES)
+    assert "workers.py:5:5: MPP101" in run(root, named)[1]
+
+
+# --- the warm path (flake8_mpproxy/warmstore.py): one record per cache folder, a stat per unchanged file ----------
+
+IMPORTED = """
+import sys
+from flake8_mpproxy import cli
+status = cli.main(sys.argv[1:])
+print(sorted(m for m in sys.modules if m.startswith(("flake8_mpproxy.analysis", "flake8_mpproxy.inference",
+                                                     "flake8_mpproxy.crossmodule", "libcst"))))
+sys.exit(status)
+"""
+
+
+def imported_by(root: Path, *args: str) -> Tuple[int, str, str]:
+    proc = subprocess.run([sys.executable, "-c", IMPORTED, *args], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_a_warm_run_with_nothing_changed_reads_no_source_and_imports_no_analysis(corpus, monkeypatch, capsys):
+    for path in corpus.rglob("*"):
+        if path.is_file():
+            backdate(path)  # nothing racy: every stat is trusted as it is
+    status, cold_out, cold_err = run(corpus, "-q", ".")
+    assert status == 1 and cold_out.strip()
+    status, out, err = imported_by(corpus, "-q", ".")
+    findings, modules = out.rsplit("\n", 2)[0] + "\n", out.rsplit("\n", 2)[1]
+    assert (status, findings, err) == (1, cold_out, cold_err)
+    assert modules == "[]", "a warm run imported the analysis: " + modules
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a warm run with nothing changed read a file")
+
+    monkeypatch.setattr(runner, "read_bytes", refuse)
+    monkeypatch.setattr(warmstore, "content_of", refuse)
+    monkeypatch.setattr(projectscan, "scan_file", refuse)
+    monkeypatch.chdir(corpus)
+    crossmodule.clear()
+    assert cli.main(["-q", "-j1", "."]) == 1
+    assert capsys.readouterr() == (cold_out, cold_err)
+    # a touched module changes the project's state: every file misses (and imports the analysis), same output
+    os.utime(next(corpus.rglob("*.py")))
+    status, out, err = imported_by(corpus, "-q", ".")
+    assert "flake8_mpproxy.analysis" in out.rsplit("\n", 2)[1] and out.startswith(cold_out)
+
+
+def test_the_checked_file_edited_within_the_same_tick_keeping_its_size_is_checked_again(tmp_path):
+    root = project(tmp_path)
+    workers = root / "workers.py"
+    workers.write_text(workers.read_text())  # saved just before the run: its stat will be racy
+    assert "workers.py:5:5: MPP101" in run(root, ".")[1]
+    same_size_edit(workers, "shared[key].append(value)  # MPP101", "shared[key] = shared[key] + [value]")
+    assert run(root, ".") == (0, "", "")
+    assert run(root, "workers.py") == (0, "", "")
+    same_size_edit(workers, "shared[key] = shared[key] + [value]", "shared[key].append(value)  # MPP101")
+    assert "workers.py:5:5: MPP101" in run(root, ".")[1]
+
+
+def test_a_warm_record_follows_the_project_state(tmp_path):
+    """Not racy (every file old): a new module that passes the proxy makes workers.py's record a miss; a
+    touch (new mtime, same content) is a miss with the same result; a removed caller drops the finding."""
+    root = project(tmp_path)
+    workers = root / "workers.py"
+    workers.write_text(workers.read_text().replace("shared[key].append(value)  # MPP101", "pass"))
+    for path in root.iterdir():
+        backdate(path)
+    assert run(root, ".") == (0, "", "")
+    assert run(root, ".") == (0, "", "")
+    other = root / "other.py"
+    other.write_text("from workers import unrelated\nfrom multiprocessing import Manager\n"
+                     "def go():\n    with Manager() as m:\n        unrelated(m.dict(), 'a', 1)\n")
+    backdate(other)
+    found = run(root, ".")
+    assert "workers.py:9:5: MPP101" in found[1]
+    os.utime(workers)
+    assert run(root, ".") == found
+    other.unlink()
+    assert run(root, ".") == (0, "", "")
+
+
+def test_the_walk_does_not_enter_the_cache_folder(tmp_path):
+    root = project(tmp_path)
+    assert run(root, ".")[0] == 1
+    (root / CACHE / "stray.py").write_text("from multiprocessing import Manager\n")
+    status, out, err = run(root, "--show-files", ".")
+    assert status == 0 and sorted(Path(line).name for line in out.split()) == ["main.py", "workers.py"], out
