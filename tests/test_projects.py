@@ -16,6 +16,7 @@ from typing import Dict, Set, Tuple
 
 import pytest
 
+from flake8_mpproxy.crossmodule import ProjectSolver
 from flake8_mpproxy.source import may_have_findings, prefilter_tokens
 
 from .programs import FIXTURES, START_METHODS, expected_findings, run_program
@@ -52,6 +53,18 @@ def copy(tmp_path):
         shutil.copytree(project, target)
         return target
     return make
+
+
+def solved(root: Path, entry: str = "main.py") -> ProjectSolver:
+    """The project solver of ``root`` (a fresh one: solved projects are forgotten first), solved from ``entry``."""
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.config import Settings
+
+    crossmodule.clear()
+    solver = crossmodule.solver_for(str(root / entry), Settings())
+    assert solver is not None
+    solver.ensure(str(root / entry))
+    return solver
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
@@ -248,16 +261,12 @@ def test_fix_on_the_worker_module_alone_uses_the_callers_facts_and_the_project_k
 def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):
     """The solver analyses seeds and what they reach; an unrelated module is only scanned."""
     from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.config import Settings
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / "relay", root)
     (root / "unrelated.py").write_text("def collect(items, key):\n    items[key].append(1)\n")
     (root / "uses_stage3.py").write_text("import stage3\n\nstage3.add({}, 'a', 1)\n")
-    crossmodule.clear()
-    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
-    assert solver is not None
-    solver.ensure(str(root / "main.py"))
+    solver = solved(root)
     assert not solver.involved(str(root / "unrelated.py"))
     analysed = {Path(path).name for path in solver.summaries}
     assert "unrelated.py" not in analysed
@@ -269,15 +278,11 @@ def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):
 
 def test_module_summaries_are_plain_values_that_survive_json(tmp_path):
     from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.config import Settings
     from flake8_mpproxy.inference.summaries import ModuleSummary, ScanRecord
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / "returns", root)
-    crossmodule.clear()
-    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
-    assert solver is not None
-    solver.ensure(str(root / "main.py"))
+    solver = solved(root)
     helpers = solver.summaries[str(root / "helpers.py")]
     assert {(e.name, e.role) for e in helpers.exports} == {("make_table", "returns"), ("snapshot", "returns-copy")}
     for summary in solver.summaries.values():
@@ -534,15 +539,11 @@ def test_nested_fix_across_modules_is_refused_when_a_use_would_change(case, styl
 
 def test_summaries_carry_init_sites_and_uses_through_json(tmp_path):
     from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.config import Settings
     from flake8_mpproxy.inference.summaries import ModuleSummary
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / "nested_refused", root)
-    crossmodule.clear()
-    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
-    assert solver is not None
-    solver.ensure(str(root / "main.py"))
+    solver = solved(root)
     main = solver.summaries[str(root / "main.py")]
     fact = next(fact for call in main.outgoing for fact in call.args if fact is not None)
     assert fact.origin == "main.py:9" and fact.inits == (("'a'", "list", "manager", (9, 36, 9, 38)),)
@@ -557,15 +558,11 @@ def test_parameter_effects_are_summarised_and_survive_json(tmp_path, name):
     """What a function stores into a proxy passed to it is an effect in its module's summary (second-hand:
     relay.prepare has populate's effect too), and main.py's call to the worker carries the nested proxy."""
     from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.config import Settings
     from flake8_mpproxy.inference.summaries import ModuleSummary
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / name, root)
-    crossmodule.clear()
-    solver = crossmodule.solver_for(str(root / "main.py"), Settings())
-    assert solver is not None
-    solver.ensure(str(root / "main.py"))
+    solver = solved(root)
     effects = {(e.function, e.index, e.param, e.path, e.slot, e.fact.kind if e.fact else "", e.opaque)
                for e in solver.summaries[str(root / "setup_state.py")].effects}
     path, slot = {"effects_deep": (("'groups'",), "*"), "effects_other_key": ((), "'a'")}.get(name, ((), "*"))
