@@ -227,7 +227,8 @@ def _start_method() -> str:
 #: of CPU (fork, copied pages, results sent back) and the analysis about 0.5 s per MB of candidates (standard
 #: library and the realistic corpus, 2026-11-25), so at 1 MB per worker the pool adds under a tenth to the CPU
 #: time while it can halve the wall time on idle cores. The standard library's 14 candidates (1.1 MB) run in
-#: process: 2 workers cost about 0.08 s more CPU there, and saved no wall time on the shared 2-core machine.
+#: process: 2 workers cost about 0.05 to 0.08 s more CPU there (and save about 0.15 s of wall time when a
+#: second core is idle, none on a busy machine; ``-j2`` asks for them).
 WORKER_BYTES = 1_000_000
 
 
