@@ -68,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--exit-zero", action="store_true", help="exit 0 even when findings remain (2 still means an error)")
     add("--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file")
     add("--explain", nargs="?", const="", metavar="CODE", help="print a rule's documentation")
-    add("-j", "--jobs", type=int, help="worker processes (default: one per CPU for a tree)")
+    add("-j", "--jobs", type=int, help="worker processes (default: in process for under 2 MB of files to analyse, "
+        "else one per MB, at most one per CPU)")
     add("--target-version", metavar="pyXY", help="oldest Python the code runs on, py39..py315 "
         "(default: from requires-python in the nearest pyproject.toml, else this interpreter)")
     add("--stdin-filename", metavar="NAME", help="read stdin (no PATH needed) and show it as NAME")

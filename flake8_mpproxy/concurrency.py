@@ -91,7 +91,7 @@ class Concurrency:
         if UNKNOWN in contexts:
             return (f"'{name_of(unit)}' has no caller in this file, so it may run in several processes "
                     "at once")
-        starts = [context for context in contexts if context != PARENT]
+        starts = [context for context in in_source_order(contexts) if context != PARENT]
         for how, call in starts:
             if how in POOLED_HOWS:
                 return f"'{name_of(unit)}' runs as a pool worker, in several processes or threads at once"
@@ -110,12 +110,12 @@ class Concurrency:
         reason = self.self_concurrent(write.unit)
         if reason is not None:
             return reason
-        mine = self.contexts(write.unit)
+        mine = in_source_order(self.contexts(write.unit))
         for other in self.writes.get(id(write.proxy), []):
             if other == write:
                 continue
             for context in mine:
-                for theirs in self.contexts(other.unit):
+                for theirs in in_source_order(self.contexts(other.unit)):
                     if context == theirs or self._before_children(write, context) or \
                             self._before_children(other, theirs):
                         continue
@@ -148,6 +148,19 @@ def suspends(func: ast.AST) -> bool:
 
 def is_generator(func: ast.AST) -> bool:
     return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(func))
+
+
+def in_source_order(contexts: FrozenSet[Tuple[object, ...]]) -> List[Tuple[object, ...]]:
+    """The parent, then code called from outside, then child starts by their place in the file: the reason a
+    finding gives must not depend on the order of a set of nodes (hashed by address, different at each run)."""
+    def key(context: Tuple[object, ...]) -> Tuple[int, int, int, str]:
+        if context == PARENT:
+            return (0, 0, 0, "")
+        if context == UNKNOWN:
+            return (1, 0, 0, "")
+        how, call = context
+        return (2, getattr(call, "lineno", 0), getattr(call, "col_offset", 0), str(how))
+    return sorted(contexts, key=key)
 
 
 def describe(context: Tuple[object, ...]) -> str:

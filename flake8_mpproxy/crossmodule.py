@@ -296,7 +296,7 @@ def links_for(path: str, settings: Settings, raw: Optional[bytes] = None) -> Lin
     solver = solver_for(path, settings)
     own = os.path.abspath(path)
     if solver is None or own not in solver.index.records:  # (excluded from the scan: checked alone)
-        return Links()
+        return Links(summarise=False)
     links = solver.links(own)
     if raw is not None and solver.index.records.get(own) is not None and \
             solver.index.records[own].digest == content_digest(raw):

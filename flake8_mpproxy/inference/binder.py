@@ -31,6 +31,9 @@ class Binder:
         #: bindings other units made in its scope (``global`` / ``nonlocal``), kept across its walks.
         self.published: Dict[Unit, Dict[str, Hashable]] = {}
         self.outer_binds: Dict[Unit, Dict[str, Optional[Value]]] = {}
+        #: The ``binding`` fact key of each (unit, name) looked up from another unit, made once: a lookup that
+        #: leaves its scope is a fact read, and most name reads are such lookups.
+        self._keys: Dict[Unit, Dict[str, FactKey]] = {}
 
     def bind(self, name: str, value: Optional[Value], origin: Optional[ast.AST] = None) -> None:
         scope = self.w.scope
@@ -102,8 +105,15 @@ class Binder:
     def read_binding(self, scope: Scope, name: str) -> None:
         """The unit walked now looks ``name`` up in ``scope`` (a module or enclosing function scope)."""
         owner = scope.unit
-        if owner is not self.w.solver.current:
-            self.w.solver.read(FactKey("binding", (owner, name)))
+        solver = self.w.solver
+        if owner is not solver.current:
+            keys = self._keys.get(owner)
+            if keys is None:
+                keys = self._keys[owner] = {}
+            key = keys.get(name)
+            if key is None:
+                key = keys[name] = FactKey("binding", (owner, name))
+            solver.read(key)
 
 
 def scope_unit(scope: Scope) -> Unit:

@@ -31,10 +31,13 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         callee = w.expressions.ev_Attribute(func) if isinstance(receiver, (QualName, Instance, ClassInfo)) else None
     else:
         callee = w.expressions.ev(func)
-    args = [w.expressions.ev(arg) for arg in node.args]
+    ev = w.expressions.ev
+    args: List[Optional[Value]] = []
+    for arg in node.args:  # (a loop: a list comprehension is one more frame per call)
+        args.append(None if type(arg) is ast.Constant else ev(arg))
     kwargs: Dict[str, Optional[Value]] = {}
     for keyword in node.keywords:
-        value = w.expressions.ev(keyword.value)
+        value = ev(keyword.value)
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
     if w.scope.aliases.states:

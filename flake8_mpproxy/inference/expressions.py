@@ -24,9 +24,12 @@ class Expressions:
         self.w = walker
 
     def ev(self, node: Optional[ast.AST]) -> Optional[Value]:
-        if node is None:
+        kind = type(node)
+        if kind is ast.Constant or node is None:  # a sixth of all expressions: nothing to evaluate
             return None
-        handler = HANDLERS.get(type(node))
+        if kind is ast.Name:  # half of them
+            return self.ev_Name(node)  # type: ignore[arg-type]
+        handler = HANDLERS.get(kind)
         if handler is not None:
             return handler(self, node)
         self.ev_children(node)
@@ -74,7 +77,15 @@ class Expressions:
     def ev_Name(self, node: ast.Name) -> Optional[Value]:
         if not isinstance(node.ctx, ast.Load):
             return None
-        value, origin = self.w.binder.lookup(node.id)
+        scope = self.w.scope
+        name = node.id
+        if name in scope.vars and name not in scope.globals:  # the scope's own binding: no fact read
+            value: Optional[Value] = scope.vars[name]
+            if value is None or not isinstance(value, (Proxy, Manager)):
+                return value
+            origin = "local" if scope.kind != "module" else "module"
+        else:
+            value, origin = self.w.binder.lookup(name)
         if isinstance(value, (Proxy, Manager)):
             if origin == "global":
                 self.w.facts.read("child", self.w.scope.func)

@@ -9,6 +9,8 @@ from .aliases import AliasTracker
 from .solver import FactKey, Solver
 from ..values import ClassInfo, Function, Manager, ManagerClass, Proxy, Value
 
+_new_key = tuple.__new__
+
 FunctionNode = ast.AST  # ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
 
@@ -40,11 +42,11 @@ class Facts:
 
     def read(self, kind: str, *subject: object) -> None:
         """The unit being walked used the fact ``kind`` about ``subject`` (see :data:`solver.FACT_KINDS`)."""
-        self.solver.read(FactKey(kind, subject))
+        self.solver.read(_new_key(FactKey, (kind, subject)))  # (not FactKey(...): a Python-level __new__)
 
     def wrote(self, kind: str, *subject: object) -> None:
         """The fact grew: the units that used it are walked again."""
-        self.solver.grew(FactKey(kind, subject))
+        self.solver.grew(_new_key(FactKey, (kind, subject)))
 
 
 class Scope:
@@ -58,6 +60,11 @@ class Scope:
         #: them (asked at every lookup that leaves a scope, so computed once here).
         self.unit: Optional[FunctionNode] = (
             func if func is not None or kind == "module" or parent is None else parent.unit)
+        #: For a comprehension's scope (a function scope of no function): the scope around it, whose loop, lock
+        #: and function state code here shares (asked at every call and store); None for the others (not
+        #: ``self``: a scope pointing at itself would wait for the cyclic collector).
+        self.home: Optional[Scope] = (
+            (parent.home or parent) if func is None and kind == "function" and parent is not None else None)
         self.vars: Dict[str, Optional[Value]] = {}
         self.globals: Set[str] = set()
         self.nonlocals: Set[str] = set()

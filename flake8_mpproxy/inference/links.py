@@ -75,8 +75,11 @@ class Links:
                  star: Optional[Callable[[str], List[str]]] = None, here: str = "",
                  lookup: Optional[ImportLookup] = None,
                  mutators: Optional[Callable[[], FrozenSet[str]]] = None,
-                 effects: Optional[EffectLookup] = None) -> None:
+                 effects: Optional[EffectLookup] = None, summarise: bool = True) -> None:
         self.incoming = incoming or {}
+        #: False for a module outside any project (nobody asks for its summary): its calls out, exports and
+        #: proxy uses are neither recorded nor summarised (about 5 % of such a module's analysis).
+        self.summarise = summarise
         self.star = star
         self.here = here
         self.lookup = lookup
@@ -105,18 +108,22 @@ class Links:
 
     def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]], how: str) -> None:
-        self.calls[node] = (target, list(args), dict(kwargs), how, bool(w.function_scope().loop_depth))
-        self.caller_units[node] = w.unit()
         if self._effects is not None:
             effects = self._effects_of.get(target)
             if effects is None:
                 effects = self._effects_of[target] = self._effects(target)
             for effect in effects:
                 apply_effect(w, effect, args, kwargs)
+        if not self.summarise:
+            return
+        self.calls[node] = (target, list(args), dict(kwargs), how, bool(w.function_scope().loop_depth))
+        self.caller_units[node] = w.unit()
 
     def finish(self, concurrency: Concurrency, w: Optional["Walker"] = None) -> None:
         """The walk is over: summarise each call (its proxies' nested facts are final now) with where its
         code runs, now that the module's call sites are known; and what the module exports."""
+        if not self.summarise:
+            return
         kinds: Dict[Optional[ast.AST], str] = {}  # per unit: asking concurrency costs a walk of the unit
         for node, (target, args, kwargs, how, repeated) in self.calls.items():
             unit = self.caller_units.get(node)

@@ -139,7 +139,11 @@ class Solver:
         reads = self._reads
         if reads is not None and key not in reads:
             reads.add(key)
-            self.readers.setdefault(key, set()).add(self.current)
+            readers = self.readers.get(key)
+            if readers is None:
+                self.readers[key] = {self.current}
+            else:
+                readers.add(self.current)
 
     def grew(self, key: FactKey) -> None:
         """The fact ``key`` grew: every unit that read it (the one walked now included) must be walked again."""

@@ -259,7 +259,8 @@ class Walker:
 
     def unit(self) -> Optional[FunctionNode]:
         """The function whose code is running here (None: the module body); comprehensions belong to it."""
-        return self.function_scope().func
+        scope = self.scope
+        return (scope.home or scope).func
 
     def external_call(self, node: ast.Call, target: str, args: List[Optional[Value]],
                       kwargs: Dict[str, Optional[Value]], how: str) -> None:
@@ -269,9 +270,7 @@ class Walker:
 
     def function_scope(self) -> Scope:
         scope = self.scope
-        while scope.func is None and scope.kind == "function" and scope.parent is not None:
-            scope = scope.parent  # a comprehension's scope
-        return scope
+        return scope.home or scope  # (a comprehension's scope belongs to the scope around it)
 
     def write_at(self, unit: Optional[FunctionNode]) -> Write:
         """A write here, early when this unit has started no child yet and no loop may repeat it later."""
