@@ -29,7 +29,7 @@ from .config import Settings
 from .inference import analyse
 from .inference.links import Links
 from .inference.walker import InferenceResult
-from .inference.summaries import OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
+from .inference.summaries import ATTRIBUTE, GLOBAL, OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
 from .inference.walker import mutator_methods
 from .project import find_root, has_marker
 from .projectscan import ProjectIndex, content_digest, scan_project
@@ -76,6 +76,9 @@ class ProjectSolver:
         #: The findings of each module's latest analysis (small frozen values, no AST), with the inputs it
         #: had: a checked file whose inputs are still those is not analysed a second time.
         self.results: Dict[str, Tuple[Inputs, InferenceResult]] = {}
+        #: Remote exports (:attr:`ModuleSummary.remote`) resolved: per defining module, per storing module,
+        #: the exports it adds (``Registry.shared``, origin kept) to those of the defining module.
+        self.remote: Dict[str, Dict[str, Tuple[Export, ...]]] = {}
 
     def ensure(self, path: str) -> None:
         """Solve the part of the project ``path`` is in (:meth:`ProjectIndex.component`), once."""
@@ -132,6 +135,7 @@ class ProjectSolver:
             if call not in calls:
                 calls.add(call)
                 candidates.append(hit[0])
+        candidates.extend(self.place_remote(path, summary))
         if summary.exports != (old.exports if old is not None else ()) or \
                 summary.effects != (old.effects if old is not None else ()):  # (a first summary exporting
             # nothing changes no importer's inputs: analysing them again would give the same result)
@@ -143,6 +147,37 @@ class ProjectSolver:
         if old is None:  # modules it imports no longer count it as an opaque (unanalysed) importer
             candidates.extend(q for q in self.index.imports_of(path) if q in self.summaries)
         return candidates
+
+    def place_remote(self, path: str, summary: ModuleSummary) -> List[str]:
+        """Merge ``path``'s remote exports into the exports of the modules defining what they store into;
+        return the importers of each module whose exports changed (they read the proxy now)."""
+        placed: Dict[str, List[Export]] = {}
+        for export in summary.remote:
+            hit = self.index.resolve_call(export.name, path)
+            if hit is None or hit[0] == path or not hit[1]:
+                continue
+            role = ATTRIBUTE if "." in hit[1] else GLOBAL
+            placed.setdefault(hit[0], []).append(Export(hit[1], role, export.fact))
+        candidates: List[str] = []
+        for target in set(placed) | {t for t, by in self.remote.items() if path in by}:
+            new = tuple(sorted(set(placed.get(target, ())), key=repr))
+            by = self.remote.setdefault(target, {})
+            if by.get(path, ()) != new:
+                if new:
+                    by[path] = new
+                else:
+                    by.pop(path, None)
+                candidates.extend(self.index.importers_of(target))
+        return candidates
+
+    def exports_of(self, path: str) -> Tuple[Export, ...]:
+        """What ``path`` exports: its own summary's exports, then what other modules store into its classes
+        and globals (remote exports, in a fixed order)."""
+        own = self.summaries[path].exports if path in self.summaries else ()
+        by = self.remote.get(path)
+        if not by:
+            return own
+        return own + tuple(export for source in sorted(by) for export in by[source])
 
     def summarise(self, path: str) -> ModuleSummary:
         """The summary of ``path`` with what it receives now: from the result cache when this content got
@@ -179,8 +214,9 @@ class ProjectSolver:
         """What ``path`` receives: incoming calls, whether an unanalysed importer may call it, and the
         exports of the project modules it imports."""
         calls = frozenset((name, call) for name, found in self.incoming.get(path, {}).items() for call in found)
-        exports = tuple((q, self.summaries[q].exports, self.summaries[q].effects) for q in self.index.imports_of(path)
-                        if q in self.summaries and (self.summaries[q].exports or self.summaries[q].effects))
+        exports = tuple((q, self.exports_of(q), self.summaries[q].effects if q in self.summaries else ())
+                        for q in self.index.imports_of(path)
+                        if self.exports_of(q) or (q in self.summaries and self.summaries[q].effects))
         return calls, self.opaque(path), exports
 
     def received(self, path: str) -> str:
@@ -196,11 +232,11 @@ class ProjectSolver:
         """Does another module pass ``path`` a proxy, or does it import one from a project module?"""
         if any(call.carries_proxy() for found in self.incoming.get(path, {}).values() for call in found):
             return True
-        return any(self.summaries[q].exports for q in self.index.imports_of(path) if q in self.summaries)
+        return any(self.exports_of(q) for q in self.index.imports_of(path))
 
     def imports_exports(self, path: str) -> bool:
         """Does ``path`` import a proxy or manager another project module exports?"""
-        return any(self.summaries[q].exports for q in self.index.imports_of(path) if q in self.summaries)
+        return any(self.exports_of(q) for q in self.index.imports_of(path))
 
     def opaque(self, path: str) -> bool:
         """Does a module that was not analysed import ``path`` (then its functions may be called from
@@ -231,10 +267,9 @@ class ProjectSolver:
 
         def lookup(qualname: str) -> Optional[Export]:
             hit = index.resolve_call(qualname, path)
-            summary = self.summaries.get(hit[0]) if hit is not None else None
-            if summary is None or hit is None:
+            if hit is None:
                 return None
-            return next((export for export in summary.exports if export.name == hit[1]), None)
+            return next((export for export in self.exports_of(hit[0]) if export.name == hit[1]), None)
 
         def effects(qualname: str) -> Tuple[Effect, ...]:
             hit = index.resolve_call(qualname, path)

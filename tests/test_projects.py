@@ -158,12 +158,16 @@ RUNS = {
     "effects_other_key": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
     "effects_second_hand": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
     "effects_deep": ("main.py", {"a": [0, 1, 2, 3], "b": []}),
+    # the child's append is lost: under fork it goes to a copy; under spawn Registry.shared is None in the
+    # child, whose TypeError leaves the parent's exit status 0 (the child's own failure is asserted below)
+    "class_attribute": ("main.py", {"a": []}),
+    "class_attribute_twin": ("main.py", {"a": [1]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
          "continued_twin", "self_twin", "pool_workers_twin", "executor_twin", "partial_twin", "chain_twin",
          "relative_twin", "src_twin", "nested_pool_twin", "effects_twin",
-         "effects_second_hand", "effects_deep"}
+         "effects_second_hand", "effects_deep", "class_attribute_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -599,3 +603,63 @@ def test_files_written_together_change_all_or_none(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py", "workers.py"]  # no temporaries left
     replace_files([(str(first), b"a = 1\n", b"a = 2\n"), (str(second), b"b = 1\n", b"b = 2\n")])
     assert (first.read_bytes(), second.read_bytes()) == (b"a = 2\n", b"b = 2\n")
+
+
+def test_a_proxy_stored_on_an_imported_class_crosses_modules_with_its_origin(copy):
+    """main.py stores the proxy on registry.Registry: workers.py reads it as registry.py's export."""
+    found = messages(copy(FIXTURES / "projects" / "class_attribute"), ".")
+    assert set(found) == {"MPP101 at workers.py:7", "MPP202 at workers.py:7"}
+    assert found["MPP101 at workers.py:7"].endswith("('Registry.shared' holds the manager dict created at main.py:9.)")
+
+
+def test_without_the_store_on_the_class_the_reader_gets_nothing(copy):
+    """The finding comes from main.py's store: remove it (a second run, with the result cache) and the
+    remote export is gone from registry.py, and so are the findings."""
+    root = copy(FIXTURES / "projects" / "class_attribute")
+    assert run_command(root, ".") == markers(FIXTURES / "projects" / "class_attribute")
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace("Registry.shared = manager.dict", "shared = manager.dict"))
+    assert run_command(root, ".") == {}
+
+
+def test_a_proxy_stored_on_an_imported_module_crosses_modules(copy):
+    """``registry.REG = manager.dict()`` on the imported module: a global of registry.py for its importers."""
+    root = copy(FIXTURES / "projects" / "class_attribute")
+    (root / "registry.py").write_text("REG = None\n")
+    (root / "workers.py").write_text("import registry\n\n\ndef work():\n    registry.REG['a'].append(1)\n")
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace("from registry import Registry", "import registry")
+                                  .replace("Registry.shared", "registry.REG"))
+    found = messages(root, "workers.py")
+    assert set(found) == {"MPP101 at workers.py:5", "MPP202 at workers.py:5"}
+    assert found["MPP101 at workers.py:5"].endswith("('registry.REG' holds the manager dict created at main.py:9.)")
+
+
+def test_remote_exports_survive_json_and_land_in_the_defining_module(tmp_path):
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.inference.summaries import ATTRIBUTE, REMOTE, ModuleSummary
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "class_attribute", root)
+    solver = solved(root)
+    main = solver.summaries[str(root / "main.py")]
+    assert [(e.name, e.role, e.fact.kind, e.fact.origin) for e in main.remote] == \
+        [("registry.Registry.shared", REMOTE, "dict", "main.py:9")]
+    assert ModuleSummary.from_json(json.loads(json.dumps(main.to_json()))) == main
+    assert [(e.name, e.role, e.fact.origin) for e in solver.exports_of(str(root / "registry.py"))] == \
+        [("Registry.shared", ATTRIBUTE, "main.py:9")]
+    # workers.py is no seed and nobody passes it a proxy: it is analysed because registry.py now exports one
+    assert solver.involved(str(root / "workers.py"))
+    crossmodule.clear()
+
+
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_class_attribute_read_in_a_child_is_none_under_spawn(method, copy):
+    """What MPP202 says: the spawned child imports registry.py again, where Registry.shared is None."""
+    root = copy(FIXTURES / "projects" / "class_attribute")
+    assert run_program(root / "main.py", method, root) == (0, {"a": []})
+    stderr = (root / "stderr.txt").read_text()
+    if method == "spawn":
+        assert "TypeError: 'NoneType' object is not subscriptable" in stderr, stderr[-2000:]
+    else:
+        assert "Error" not in stderr, stderr[-2000:]

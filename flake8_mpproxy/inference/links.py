@@ -14,11 +14,11 @@ import ast
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from ..concurrency import CHILD_HOWS, PARENT, UNKNOWN, Concurrency
-from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Value
+from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Value, richness
 from ..syntax import node_range
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
-    ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, RETURNS,
-    RETURNS_COPY, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
+    ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, REMOTE,
+    RETURNS, RETURNS_COPY, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
 )
 
 if TYPE_CHECKING:
@@ -105,6 +105,10 @@ class Links:
         #: the caller's fact, the proxy): what the function's walk stored into them are its effects.
         self.seeded: List[Tuple[str, int, str, ProxyFact, Proxy]] = []
         self.effects: Tuple[Effect, ...] = ()
+        #: Proxies and managers stored into attributes of imported classes or modules, by the dotted name as
+        #: written (``registry.Registry.shared``): the richest per name (facts only grow over the walks).
+        self.remote_stores: Dict[str, Value] = {}
+        self.remote: Tuple[Export, ...] = ()
 
     def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]], how: str) -> None:
@@ -135,6 +139,8 @@ class Links:
                 tuple(sorted((k, fact_of(v, self.here)) for k, v in kwargs.items())), how, repeated, caller)
         if w is not None:
             self.exports = module_exports(w, self.here)
+        remote = ((name, fact_of(value, self.here)) for name, value in sorted(self.remote_stores.items()))
+        self.remote = tuple(Export(name, REMOTE, fact) for name, fact in remote if fact is not None)
         self.uses = self.proxy_uses(w)
         found: List[Effect] = []
         for function, index, param, fact, proxy in self.seeded:
@@ -160,7 +166,14 @@ class Links:
         return list(self.outgoing.values())
 
     def summary(self) -> ModuleSummary:
-        return ModuleSummary(self.here, tuple(self.outgoing.values()), self.exports, self.uses, self.effects)
+        return ModuleSummary(self.here, tuple(self.outgoing.values()), self.exports, self.uses, self.effects,
+                             self.remote)
+
+    def store_remote(self, qualname: str, value: Optional[Value]) -> None:
+        """``qualname`` (an attribute of an imported name: ``registry.Registry.shared``) is assigned ``value``
+        here: a proxy or manager becomes a remote export of the module that defines it."""
+        if isinstance(value, (Proxy, Manager)) and richness(value) >= richness(self.remote_stores.get(qualname)):
+            self.remote_stores[qualname] = value
 
     def mutators(self) -> FrozenSet[str]:
         """Methods of imported project classes that assign to ``self`` (asked only when needed)."""
@@ -174,6 +187,12 @@ class Links:
     def imported(self, qualname: str) -> Optional[Value]:
         """The proxy or manager an imported name holds (a module global or class attribute of a project module)."""
         return self._value(qualname, (GLOBAL, ATTRIBUTE))
+
+    def imported_attribute(self, qualname: str) -> bool:
+        """Is ``qualname``, read through an attribute, a class attribute of an imported project class
+        (``registry.Registry.shared``) or a global of an imported project module (``registry.REG``)? A child
+        that imports the module again reads its own value there, not the parent's proxy (MPP202)."""
+        return self._export(qualname, (ATTRIBUTE, GLOBAL)) is not None
 
     def returned(self, qualname: str, node: ast.Call, args: List[Optional[Value]]) -> Optional[Value]:
         """What calling an imported project function returns: a proxy, or a copy read from one (read from

@@ -279,6 +279,8 @@ class Statements:
         elif isinstance(base, ClassInfo):
             self.w.set_attr(base, target.attr, value)
         else:
+            if isinstance(base, QualName) and self.w.links is not None:  # an imported class or module
+                self.w.links.store_remote(f"{base.name}.{target.attr}", value)
             self.w.note_use(value, "stored in another object")
             self.mutation_through(target, base, "store")
 

@@ -96,7 +96,10 @@ GLOBAL = "global"
 RETURNS = "returns"
 RETURNS_COPY = "returns-copy"
 ATTRIBUTE = "attr"
-ROLES = (GLOBAL, RETURNS, RETURNS_COPY, ATTRIBUTE)
+#: A store into an attribute of an imported class or module, as the storing module summarises it
+#: (:attr:`ModuleSummary.remote`); the defining module exports it as ATTRIBUTE or GLOBAL.
+REMOTE = "remote"
+ROLES = (GLOBAL, RETURNS, RETURNS_COPY, ATTRIBUTE, REMOTE)
 
 
 @dataclass(frozen=True)
@@ -156,18 +159,25 @@ class ModuleSummary:
     uses: Tuple[Tuple[str, str], ...] = ()
     #: What calling its functions does to the proxies passed to them (nested proxies stored in them).
     effects: Tuple[Effect, ...] = ()
+    #: Remote exports: proxies (or managers) this module stores into an attribute of an imported class or
+    #: module (``Registry.shared = manager.dict()``, ``registry.REG = ...``). ``name`` is the dotted name as
+    #: written here (``registry.Registry.shared``, ``.registry.REG``), ``role`` is REMOTE; the solver merges
+    #: each into the exports of the module that defines the class or module (see
+    #: :meth:`crossmodule.ProjectSolver.exports_of`), with the origin kept.
+    remote: Tuple[Export, ...] = ()
 
     def to_json(self) -> Dict[str, Any]:
         return {"path": self.path, "outgoing": [c.to_json() for c in self.outgoing],
                 "exports": [e.to_json() for e in self.exports], "uses": [list(use) for use in self.uses],
-                "effects": [e.to_json() for e in self.effects]}
+                "effects": [e.to_json() for e in self.effects], "remote": [e.to_json() for e in self.remote]}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ModuleSummary":
         return ModuleSummary(str(data["path"]), tuple(CallSummary.from_json(c) for c in data["outgoing"]),
                              tuple(Export.from_json(e) for e in data["exports"]),
                              tuple((str(origin), str(how)) for origin, how in data["uses"]),
-                             tuple(Effect.from_json(e) for e in data["effects"]))
+                             tuple(Effect.from_json(e) for e in data["effects"]),
+                             tuple(Export.from_json(e) for e in data["remote"]))
 
 
 @dataclass(frozen=True)
