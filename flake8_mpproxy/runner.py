@@ -12,7 +12,7 @@ import difflib
 import os
 import sys
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, AbstractSet, Iterable, Iterator, List, Optional, Tuple
 
 from .cache import activated, cache_for, content_hash
 from .config import Settings
@@ -71,15 +71,18 @@ def is_notebook(path: str) -> bool:
     return path.lower().endswith(NOTEBOOK_SUFFIX)
 
 
-def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[bytes] = None) -> Outcome:
-    """Check one file and, in fix or diff mode, fix it. Never raises for a bad file."""
+def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[bytes] = None,
+            digest: bool = False) -> Outcome:
+    """Check one file and, in fix or diff mode, fix it. Never raises for a bad file. ``digest``: also hash the
+    bytes checked (the warm record asks it only of a file stamped so recently that it may change under us)."""
     shown = display or path
     if raw is None:
         try:
             raw = read_bytes(path)
         except OSError as err:
             return Outcome(shown, error=f"cannot read: {err.strerror or err}")
-    return replace(checked(path, job, shown, raw), digest=content_hash(raw))
+    outcome = checked(path, job, shown, raw)
+    return replace(outcome, digest=content_hash(raw)) if digest else outcome
 
 
 def checked(path: str, job: Job, shown: str, raw: bytes) -> Outcome:
@@ -162,21 +165,21 @@ def unified_diff(path: str, old: str, new: str) -> str:
                    for line in lines)
 
 
-def process_guarded(path: str, job: Job) -> Outcome:
+def process_guarded(path: str, job: Job, digest: bool = False) -> Outcome:
     """:func:`process`, with a bug in this tool reported against the file instead of ending the run."""
     try:
-        return process(path, job)
+        return process(path, job, digest=digest)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as err:  # a bug of ours: the other files must still be checked
         return Outcome(path, error=f"internal error: {type(err).__name__}: {err} (please report this file)")
 
 
-def _work(item: Tuple[str, Job]) -> Outcome:
+def _work(item: Tuple[str, Job, bool]) -> Outcome:
     return process_guarded(*item)
 
 
-def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
+def screen(path: str, job: Job, digest: bool = False) -> Tuple[Optional[Outcome], int]:
     """The cheap part, done in this process for every file: read, decode, prefilter.
 
     Returns the final outcome of a file that cannot have a finding (or cannot be read or decoded), else
@@ -191,12 +194,12 @@ def screen(path: str, job: Job) -> Tuple[Optional[Outcome], int]:
             from .notebook import load as load_notebook
 
             load_notebook(path, raw)  # a notebook that is not valid JSON or nbformat 4 is an error anyway
-            return Outcome(path, digest=content_hash(raw)), 0
+            return Outcome(path, digest=content_hash(raw) if digest else ""), 0
         source = decode(path, raw)  # decoded even so: an undecodable file is an error whatever it holds
         if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)) \
                 and not (path != "-" and involved_here(path, job)):
             # (a module other modules pass proxies to is a candidate all the same)
-            return Outcome(path, digest=content_hash(raw)), 0
+            return Outcome(path, digest=content_hash(raw) if digest else ""), 0
     except OSError as err:
         return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0
     except SourceError as err:
@@ -227,16 +230,19 @@ def run_all(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Outco
             yield hit
         else:
             misses.append((path, job))
-    for outcome in run_misses(misses, jobs):
+    for outcome in run_misses(misses, jobs, {path for path, _ in misses if warm.wants_digest(path)}):
         warm.record(outcome)
         yield outcome
     warm.save()
 
 
-def run_misses(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Outcome]:
+def run_misses(items: List[Tuple[str, Job]], jobs: Optional[int], digests: AbstractSet[str] = frozenset()
+               ) -> Iterator[Outcome]:
+    """Screen and check the files no warm record holds; ``digests``: the files whose outcome must carry the
+    hash of the bytes checked (hashing every file would cost about 5 % of a standard-library run)."""
     candidates: List[Tuple[int, str, Job]] = []
     for path, job in items:
-        outcome, size = screen(path, job)
+        outcome, size = screen(path, job, path in digests)
         if outcome is not None:
             yield outcome
         else:
@@ -245,14 +251,14 @@ def run_misses(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Ou
     workers = jobs if jobs is not None else default_jobs(sum(size for size, _, _ in candidates))
     if workers <= 1 or len(candidates) < 2:
         for _, path, job in candidates:
-            yield process_guarded(path, job)
+            yield process_guarded(path, job, path in digests)
         return
     import multiprocessing
 
     workers = min(workers, len(candidates))
     chunk = max(1, len(candidates) // (workers * 4))  # few round trips, yet the workers finish together
     with multiprocessing.get_context(_start_method()).Pool(workers) as pool:
-        yield from pool.imap_unordered(_work, [(path, job) for _, path, job in candidates], chunksize=chunk)
+        yield from pool.imap_unordered(_work, [(path, job, path in digests) for _, path, job in candidates], chunksize=chunk)
 
 
 def _start_method() -> str:

@@ -205,6 +205,12 @@ class WarmRun:
         self._pending[path] = (store, own, [mtime, size, fresh, settings_key, project])
         return None
 
+    def wants_digest(self, path: str) -> bool:
+        """Must the outcome of this miss carry the hash of the bytes checked (its stat was too recent to trust,
+        so :meth:`record` keeps it only for the content hashed when it was stamped)?"""
+        pending = self._pending.get(path)
+        return pending is not None and pending[2][2] is not None
+
     def record(self, outcome: "Outcome") -> None:
         """Keep the outcome of a miss, when it is one that may be reused (see the module's docstring)."""
         pending = self._pending.pop(outcome.path, None)
