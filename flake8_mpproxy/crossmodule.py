@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Deque, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from . import cache, scanstore
+from .cache import content_hash
 from .gitignore import GitIgnore
 from .config import Settings
 from .inference import analyse
@@ -32,7 +33,7 @@ from .inference.walker import InferenceResult
 from .inference.summaries import ATTRIBUTE, GLOBAL, OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
 from .inference.walker import mutator_methods
 from .project import find_root, has_marker
-from .projectscan import ProjectIndex, content_digest, scan_project
+from .projectscan import ProjectIndex, scan_project
 from .source import SourceError, decode, parse, prefilter_tokens
 
 #: The kind of the result-cache entries holding a module's :class:`ModuleSummary`.
@@ -334,7 +335,7 @@ def links_for(path: str, settings: Settings, raw: Optional[bytes] = None) -> Lin
         return Links(summarise=False)
     links = solver.links(own)
     if raw is not None and solver.index.records.get(own) is not None and \
-            solver.index.records[own].digest == content_digest(raw):
+            solver.index.records[own].digest == content_hash(raw):
         links.reuse = solver.reusable(own)
     return links
 

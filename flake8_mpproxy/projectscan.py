@@ -9,11 +9,11 @@ can keep it by (path, mtime, size).
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
 import re
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
+from .cache import content_hash  # (one notion of a file's identity: the cache's)
 from .gitignore import GitIgnore
 from .inference.summaries import ScanRecord
 from .project import project_files
@@ -28,7 +28,7 @@ def scan_file(raw: bytes, tokens: Tuple[str, ...]) -> ScanRecord:
     """One file's record: the prefilter's answer, and the module names its import statements name (for
     ``from m import a`` both ``m`` and ``m.a``: ``a`` may be a submodule)."""
     seed = may_have_findings_in_bytes(raw, tokens)
-    digest = content_digest(raw)
+    digest = content_hash(raw)
     names: List[str] = []
     for source, imported, plain in import_statements(raw):
         items = [item.strip().split(" as ")[0].strip(" ()\\") for item in (imported or plain).split(",")]
@@ -41,10 +41,6 @@ def scan_file(raw: bytes, tokens: Tuple[str, ...]) -> ScanRecord:
     return ScanRecord(seed, tuple(dict.fromkeys(name for name in names if name.strip("."))), digest)
 
 
-def content_digest(raw: bytes) -> str:
-    """Identifies a file's content: the solver's analysis of it is reused, and its cached summary and
-    findings trusted, only for these bytes."""
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 def import_statements(raw: bytes) -> Iterator[Tuple[str, str, str]]:

@@ -22,7 +22,7 @@ from ..config import Settings
 from ..crossmodule import ProjectSolver, solver_for
 from ..findings import Finding
 from ..inference.summaries import ProxyFact
-from ..projectscan import content_digest
+from ..cache import content_hash
 from ..source import SourceError, SourceFile, decode
 from . import rewrites
 from .locate import NodeIndex
@@ -56,7 +56,7 @@ class Checker:
                 raw = handle.read()
         except OSError as err:
             return "", f"cannot read {made_in}: {err.strerror or err}"
-        if record.digest != content_digest(raw):
+        if record.digest != content_hash(raw):
             return "", f"{made_in} changed since the project was analysed"
         reason = unsafe_uses(solver, origin)
         return ("", reason) if reason else (target, "")

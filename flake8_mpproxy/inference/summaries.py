@@ -187,7 +187,7 @@ class ScanRecord:
 
     seed: bool
     imports: Tuple[str, ...] = ()
-    #: The file's content hash (:func:`projectscan.content_digest`).
+    #: The file's content hash (:func:`cache.content_hash`).
     digest: str = ""
 
     def to_json(self) -> Dict[str, Any]:
