@@ -54,6 +54,30 @@ for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.py")):
         pass
 """
 
+#: The least any analysis of ``ast`` trees can cost in this process model: the tool's own start-up (its imports),
+#: reading and parsing every file, and one visit of every node that does nothing. An analysis adds its work per
+#: node on top of this; the corpus 3 bound is only reachable when floor3 leaves room under it.
+FLOOR = """
+import ast, pathlib, sys
+import flake8_mpproxy.cli  # the start-up every run of the command pays
+
+def visit(node):
+    for name in node._fields:
+        value = getattr(node, name)
+        if type(value) is list:
+            for item in value:
+                if isinstance(item, ast.AST):
+                    visit(item)
+        elif isinstance(value, ast.AST):
+            visit(value)
+
+for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.py")):
+    try:
+        visit(ast.parse(path.read_bytes()))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        pass
+"""
+
 #: Runs flake8 with only its default plugins plus the ones named in argv[1] (``mpproxy``, ``bugbear``), so the
 #: rows with and without our plugin use the same flake8 and differ in nothing else.
 FLAKE8_LAUNCHER = """
@@ -264,6 +288,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         planted = realistic.generate(corpus3, args.corpus3_files, seed=0)
         chain_files = chains.generate(work / "chains", args.depths)
         (work / "parse_all.py").write_text(PARSE_ALL)
+        (work / "floor.py").write_text(FLOOR)
         (work / "flake8_only.py").write_text(FLAKE8_LAUNCHER)
         bench = Bench(args.reps, work)
         flake8 = [python, str(work / "flake8_only.py")]
@@ -278,6 +303,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         bench.add("check2 -j2", tool + ["-j2", str(corpus2)])
         bench.add("fix2", tool + ["--fix", "{copy}"], fresh_copy_of=corpus2)
         bench.add("parse3", [python, str(work / "parse_all.py"), str(corpus3)])
+        bench.add("floor3", [python, str(work / "floor.py"), str(corpus3)])
         bench.add("check3 -j1", tool + ["-j1", str(corpus3)])
         bench.add("check3", tool + [str(corpus3)])
         if args.baseline is not None:
@@ -537,6 +563,10 @@ def report_targets(bench: Bench, checks: Checks) -> None:
     target("check / ruff check (corpus 1)", ratio("check1", "ruff1"), "< 1.00", lambda v: v < 1.0)
     target("check -j1 / parse-all (corpus 3, realistic, manager-heavy)", ratio("check3 -j1", "parse3"), "<= 1.50",
            lambda v: v <= 1.5)
+    target("floor / parse-all (corpus 3): start-up, parse, one no-op visit of every node", ratio("floor3", "parse3"),
+           "(none)", lambda v: True)
+    target("check -j1 / floor (corpus 3)", ratio("check3 -j1", "floor3"),
+           "(none)", lambda v: True)
     target("check -j1 / parse-all (corpus 3), before (--baseline)", ratio("check3 -j1 (baseline)", "parse3"),
            "(none)", lambda v: True)
     target("check -j1 / ruff check (corpus 3), for comparison", ratio("check3 -j1", "ruff3"), "(none)",
