@@ -75,8 +75,13 @@ class Links:
                  star: Optional[Callable[[str], List[str]]] = None, here: str = "",
                  lookup: Optional[ImportLookup] = None,
                  mutators: Optional[Callable[[], FrozenSet[str]]] = None,
-                 effects: Optional[EffectLookup] = None, summarise: bool = True) -> None:
+                 effects: Optional[EffectLookup] = None, summarise: bool = True,
+                 remote: Tuple[Export, ...] = ()) -> None:
         self.incoming = incoming or {}
+        #: What other modules store into this module's own classes and globals (``Registry.shared`` as
+        #: ATTRIBUTE, ``SHARED`` as GLOBAL): facts its own code reads (see :meth:`remote_attributes`).
+        self.remote_in = remote
+        self._remote_values: Dict[str, Value] = {}
         #: False for a module outside any project (nobody asks for its summary): its calls out, exports and
         #: proxy uses are neither recorded nor summarised (about 5 % of such a module's analysis).
         self.summarise = summarise
@@ -174,6 +179,31 @@ class Links:
         here: a proxy or manager becomes a remote export of the module that defines it."""
         if isinstance(value, (Proxy, Manager)) and richness(value) >= richness(self.remote_stores.get(qualname)):
             self.remote_stores[qualname] = value
+
+    def _remote_value(self, export: Export) -> Value:
+        """One value per received name for the whole analysis (its walks compare values by identity); its
+        uses here go into the summary like those of any proxy another module made."""
+        value = self._remote_values.get(export.name)
+        if value is None:
+            value = self._remote_values[export.name] = value_of(export.fact)
+            if isinstance(value, Proxy):
+                self.received.append(value)
+        return value
+
+    def remote_attributes(self, cls: str) -> Dict[str, Value]:
+        """Attributes of this module's top-level class ``cls`` that other modules assign a proxy or manager
+        (``Registry.shared = manager.dict()`` in main.py, ``Registry`` defined here)."""
+        found: Dict[str, Value] = {}
+        for export in self.remote_in:
+            owner, _, attr = export.name.partition(".")
+            if export.role == ATTRIBUTE and owner == cls and attr and "." not in attr:
+                found[attr] = self._remote_value(export)
+        return found
+
+    def remote_globals(self) -> Dict[str, Value]:
+        """This module's globals that other modules assign a proxy or manager (``registry.SHARED = ...``)."""
+        return {export.name: self._remote_value(export) for export in self.remote_in
+                if export.role == GLOBAL and "." not in export.name}
 
     def mutators(self) -> FrozenSet[str]:
         """Methods of imported project classes that assign to ``self`` (asked only when needed)."""

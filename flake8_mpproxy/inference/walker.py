@@ -137,6 +137,14 @@ class Walker:
         self.solver.discover(None)
         if self.links is not None and self.links.incoming:
             seed(self, self.tree, self.links.incoming)
+        if self.links is not None and self.links.remote_in:
+            # Globals other modules assign (``registry.SHARED = manager.dict()``): like a ``global`` store from
+            # another unit, kept across the module body's walks; its functions see them as module bindings.
+            # (The body itself runs at import time, before any importer's store: it keeps its own binding.)
+            binds = self.binder.outer_binds.setdefault(None, {})
+            for name, value in self.links.remote_globals().items():
+                if richness(value) >= richness(binds.get(name)):
+                    binds[name] = value
         while True:
             if not self.solver.has_first_walks() and not (self.facts.proxies or self.facts.managers):
                 break  # every unit walked once and nothing a finding could come from
