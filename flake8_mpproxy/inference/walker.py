@@ -392,6 +392,12 @@ class Walker:
             found = self.class_attr(base, attr)
             if found is not None:
                 return found
+        if cls.imported_bases and self.links is not None:
+            # an attribute of a class another module defines (``self.shared`` stored by its ``__init__``)
+            for name in cls.imported_bases:
+                imported = self.links.imported(f"{name}.{attr}")
+                if imported is not None:
+                    return imported
         return None
 
     def nested_of(self, proxy: Proxy, key: Optional[str]) -> Optional[Proxy]:
