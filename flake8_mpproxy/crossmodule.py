@@ -39,9 +39,10 @@ from .source import SourceError, decode, parse, prefilter_tokens
 #: The kind of the result-cache entries holding a module's :class:`ModuleSummary`.
 SUMMARIES_KIND = "summaries"
 #: What a module receives: calls into it, whether an unanalysed module imports it, imported exports and
-#: effects (what calling an imported module's functions does to the proxies passed to them).
+#: effects (what calling an imported module's functions does to the proxies passed to them), and what other
+#: modules store into its own classes and globals (:meth:`ProjectSolver.remote_in`).
 Inputs = Tuple[FrozenSet[Tuple[str, CallSummary]], bool,
-               Tuple[Tuple[str, Tuple[Export, ...], Tuple[Effect, ...]], ...]]
+               Tuple[Tuple[str, Tuple[Export, ...], Tuple[Effect, ...]], ...], Tuple[Export, ...]]
 
 #: Module analyses one project solve may take: a base, plus this many per seed. Each analysis of a module
 #: follows a growth of what it receives, so real projects stay far below it.
@@ -151,7 +152,8 @@ class ProjectSolver:
 
     def place_remote(self, path: str, summary: ModuleSummary) -> List[str]:
         """Merge ``path``'s remote exports into the exports of the modules defining what they store into;
-        return the importers of each module whose exports changed (they read the proxy now)."""
+        return each module whose received facts changed (its own code reads the proxy now: analysed again)
+        and its importers (they read the proxy now)."""
         placed: Dict[str, List[Export]] = {}
         for export in summary.remote:
             hit = self.index.resolve_call(export.name, path)
@@ -168,17 +170,24 @@ class ProjectSolver:
                     by[path] = new
                 else:
                     by.pop(path, None)
+                candidates.append(target)
                 candidates.extend(self.index.importers_of(target))
         return candidates
+
+    def remote_in(self, path: str) -> Tuple[Export, ...]:
+        """What other modules store into ``path``'s own classes and globals (``Registry.shared`` ATTRIBUTE,
+        ``SHARED`` GLOBAL, origins kept), in a fixed order: facts ``path``'s own analysis receives."""
+        by = self.remote.get(path)
+        return tuple(export for source in sorted(by) for export in by[source]) if by else ()
 
     def exports_of(self, path: str) -> Tuple[Export, ...]:
         """What ``path`` exports: its own summary's exports, then what other modules store into its classes
         and globals (remote exports, in a fixed order)."""
         own = self.summaries[path].exports if path in self.summaries else ()
-        by = self.remote.get(path)
-        if not by:
+        remote = self.remote_in(path)
+        if not remote:
             return own
-        return own + tuple(export for source in sorted(by) for export in by[source])
+        return own + tuple(export for export in remote if export not in own)
 
     def summarise(self, path: str) -> ModuleSummary:
         """The summary of ``path`` with what it receives now: from the result cache when this content got
@@ -218,20 +227,23 @@ class ProjectSolver:
         exports = tuple((q, self.exports_of(q), self.summaries[q].effects if q in self.summaries else ())
                         for q in self.index.imports_of(path)
                         if self.exports_of(q) or (q in self.summaries and self.summaries[q].effects))
-        return calls, self.opaque(path), exports
+        return calls, self.opaque(path), exports, self.remote_in(path)
 
     def received(self, path: str) -> str:
         """A digest of everything ``path``'s analysis takes from other modules: :meth:`inputs`, plus the
         content of the project modules it imports (``import *`` names and mutator classes are read from
         them). A module's summary and a checked file's findings are cached under it, so a changed caller
         (or imported module) invalidates the callee's entries."""
-        calls, opaque, exports = self.inputs(path)
+        calls, opaque, exports, remote = self.inputs(path)
         imported = tuple((self.index.relative(q), self.index.records[q].digest) for q in self.index.imports_of(path))
-        return cache.digest((sorted(repr(call) for call in calls), opaque, repr(exports), imported))
+        return cache.digest((sorted(repr(call) for call in calls), opaque, repr(exports), imported, repr(remote)))
 
     def receives_facts(self, path: str) -> bool:
-        """Does another module pass ``path`` a proxy, or does it import one from a project module?"""
+        """Does another module pass ``path`` a proxy, store one into its classes or globals, or does it import
+        one from a project module?"""
         if any(call.carries_proxy() for found in self.incoming.get(path, {}).values() for call in found):
+            return True
+        if self.remote.get(path):
             return True
         return any(self.exports_of(q) for q in self.index.imports_of(path))
 
@@ -280,7 +292,8 @@ class ProjectSolver:
             return tuple(effect for effect in summary.effects if effect.function == hit[1])
 
         return Links(incoming, star=lambda module: index.public_names(module, path), here=index.relative(path),
-                     lookup=lookup, mutators=lambda: self.imported_mutators(path), effects=effects)
+                     lookup=lookup, mutators=lambda: self.imported_mutators(path), effects=effects,
+                     remote=self.remote_in(path))
 
     def imported_mutators(self, path: str) -> FrozenSet[str]:
         """Mutator methods of the classes of the project modules ``path`` imports (asked only when a copy's

@@ -206,11 +206,25 @@ class ClassInfo(Value):
     node: ast.ClassDef
     methods: Dict[str, Function] = field(default_factory=dict)
     bases: List["ClassInfo"] = field(default_factory=list)
+    #: Bases this module imports (dotted names as written here: ``base.Base``), in the order written: what
+    #: they define is another module's (its exported class attributes, its ``__init__``).
+    imported_bases: List[str] = field(default_factory=list)
     #: A subclass of ``multiprocessing.Process``: its ``run()`` runs in the child ``start()`` makes.
     process: bool = False
 
     def is_process(self) -> bool:
         return self.process or any(base.is_process() for base in self.bases)
+
+    def imported_base(self, depth: int = 0) -> Optional[str]:
+        """The first imported base in the class's ancestry (its own bases first, then its local bases'):
+        where an ``__init__`` it does not define here comes from, as far as this module can say."""
+        if self.imported_bases:
+            return self.imported_bases[0]
+        for base in self.bases if depth < 16 else ():
+            found = base.imported_base(depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def method(self, name: str) -> Optional[Function]:
         if name in self.methods:

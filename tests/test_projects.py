@@ -162,12 +162,20 @@ RUNS = {
     # child, whose TypeError leaves the parent's exit status 0 (the child's own failure is asserted below)
     "class_attribute": ("main.py", {"a": []}),
     "class_attribute_twin": ("main.py", {"a": [1]}),
+    # registry.py's own code reads what main.py stored on its class and global: the appends go to copies
+    # (under spawn the child's SHARED is None: its TypeError leaves the parent's exit status 0)
+    "remote_reader": ("main.py", {"a": [], "b": []}),
+    "remote_reader_twin": ("main.py", {"a": [1], "b": [2], "n": 1}),
+    # the proxy reaches workers.py's subclasses through base.py's __init__ (inherited, and through super())
+    "inherited_init": ("main.py", {"a": [], "b": []}),
+    "inherited_twin": ("main.py", {"a": [1], "b": [2]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
          "continued_twin", "self_twin", "pool_workers_twin", "executor_twin", "partial_twin", "chain_twin",
          "relative_twin", "src_twin", "nested_pool_twin", "effects_twin",
-         "effects_second_hand", "effects_deep", "class_attribute_twin"}
+         "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
+         "inherited_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -194,7 +202,9 @@ def test_a_helper_called_in_one_child_gets_that_childs_context(copy):
     assert run_command(root, "leaf.py") == {"leaf.py": {(2, "MPP101")}}
 
 
-@pytest.mark.parametrize("name", ["relative", "pool_workers", "correct_twin", "state_module", "relay", "returns"])
+@pytest.mark.parametrize("name", ["relative", "pool_workers", "correct_twin", "state_module", "relay", "returns",
+                                  "class_attribute", "remote_reader", "remote_reader_twin", "inherited_init",
+                                  "inherited_twin"])
 def test_flake8_with_two_jobs_reports_what_the_command_does(name, copy):
     root = copy(FIXTURES / "projects" / name)
     proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "MPP", "-j2", "--format",
@@ -663,3 +673,148 @@ def test_the_class_attribute_read_in_a_child_is_none_under_spawn(method, copy):
         assert "TypeError: 'NoneType' object is not subscriptable" in stderr, stderr[-2000:]
     else:
         assert "Error" not in stderr, stderr[-2000:]
+
+
+def test_the_defining_modules_own_code_reads_what_another_module_stored_with_its_origin(copy):
+    """main.py stores on registry.Registry and registry.SHARED: registry.py's own readers get the findings of
+    one file, with where the proxy was made; Other.shared (same name, another class) and a local SHARED
+    that shadows the global get none."""
+    found = messages(copy(FIXTURES / "projects" / "remote_reader"), ".")
+    assert set(found) == {"MPP101 at registry.py:10", "MPP101 at registry.py:25", "MPP202 at registry.py:25"}
+    assert found["MPP101 at registry.py:10"].endswith("('Registry.shared' holds the manager dict created at main.py:11.)")
+    assert found["MPP202 at registry.py:25"].endswith("('SHARED' holds the manager dict created at main.py:12.)")
+
+
+def test_the_defining_module_forgets_a_store_that_is_gone_and_learns_it_again(copy):
+    """The defining module's findings follow the store in another module, across runs with the result cache
+    (what it receives is part of its cache key)."""
+    root = copy(FIXTURES / "projects" / "remote_reader")
+    wanted = markers(FIXTURES / "projects" / "remote_reader")
+    assert run_command(root, ".") == wanted
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace("registry.SHARED = manager", "SHARED = manager"))
+    assert run_command(root, ".") == {"registry.py": {(10, "MPP101")}}
+    assert run_command(root, "registry.py") == {"registry.py": {(10, "MPP101")}}
+    (root / "main.py").write_text(main)
+    assert run_command(root, "registry.py") == wanted
+
+
+def test_a_store_on_a_class_of_another_module_with_the_same_name_lands_there_only(copy):
+    """other.Registry.shared is not registry.Registry.shared: registry.py's own reader gets nothing."""
+    root = copy(FIXTURES / "projects" / "remote_reader")
+    (root / "other.py").write_text("class Registry:\n    shared = None\n")
+    main = (root / "main.py").read_text()
+    (root / "main.py").write_text(main.replace("from registry import Registry", "from other import Registry"))
+    assert run_command(root, ".") == {"registry.py": {(25, "MPP101"), (25, "MPP202")}}
+
+
+def test_the_defining_module_is_analysed_again_when_what_it_receives_grows(tmp_path):
+    """registry.py is analysed before main.py's store is known (a seed of its own, first in the queue): the
+    store queues it again, and its summary exports what it received to its importers."""
+    from flake8_mpproxy import crossmodule
+    from flake8_mpproxy.inference.summaries import ATTRIBUTE, GLOBAL
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "remote_reader", root)
+    (root / "registry.py").write_text("from multiprocessing import Manager  # (a seed)\n" +
+                                      (FIXTURES / "projects" / "remote_reader" / "registry.py").read_text())
+    solver = solved(root, "registry.py")
+    registry = str(root / "registry.py")
+    assert [(e.name, e.role, e.fact.origin) for e in solver.remote_in(registry)] == \
+        [("Registry.shared", ATTRIBUTE, "main.py:11"), ("SHARED", GLOBAL, "main.py:12")]
+    assert solver.inputs_seen[registry] == solver.inputs(registry)
+    assert {(e.name, e.fact.origin) for e in solver.summaries[registry].exports} >= \
+        {("Registry.shared", "main.py:11"), ("SHARED", "main.py:12")}
+    crossmodule.clear()
+
+
+def test_fix_in_the_defining_module_is_checked_again_with_the_stores_of_other_modules(copy):
+    """--fix on registry.py alone: the write-back in record() (one child) is applied and checked again with
+    main.py's facts (MPP202 stays); add() may run anywhere, so its reassign is refused; the nested fix in
+    main.py is refused while main.py prints the values (a use a nested proxy changes)."""
+    root = copy(FIXTURES / "projects" / "remote_reader")
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--fix", "registry.py"], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert "Fixed 1 finding in 1 file; 2 remain." in proc.stdout, proc.stdout + proc.stderr
+    assert '    b = SHARED["b"]\n    b.append(x)  # MPP101 MPP202\n    SHARED["b"] = b\n' in \
+        (root / "registry.py").read_text()
+    assert run_command(root, ".") == {"registry.py": {(10, "MPP101"), (25, "MPP202")}}
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--fix-style", "nested", "--diff",
+                           "registry.py"], cwd=root, capture_output=True, text=True, timeout=120)
+    assert "no nested fix in main.py: in main.py the values are passed to print()" in proc.stderr
+    assert "Would fix 0 findings" in proc.stderr
+
+
+def inherited_variant(copy, collector: bool, keyed: bool) -> Path:
+    """inherited_init with only some of its subclasses given the proxy."""
+    root = copy(FIXTURES / "projects" / "inherited_init")
+    main = (root / "main.py").read_text()
+    if not collector:
+        main = main.replace("Collector(shared)", "None").replace('    collector.collect("a", 1)\n', "")
+    if not keyed:
+        main = main.replace('Keyed(shared, "b")', "None").replace("    keyed.add(2)\n", "")
+    (root / "main.py").write_text(main)
+    return root
+
+
+@pytest.mark.parametrize("collector, keyed", [(True, False), (False, True)])
+def test_the_init_of_an_imported_base_stores_the_proxy_on_self(collector, keyed, copy):
+    """Collector(shared) runs base.Base.__init__ (inherited); Keyed(shared, "b") runs it through super().
+    Either way Base.__init__ stores the proxy on self, an attribute of Base for every subclass (as in one
+    file), with where it was made."""
+    root = inherited_variant(copy, collector, keyed)
+    found = messages(root, ".")
+    assert set(found) == {"MPP101 at workers.py:8", "MPP101 at workers.py:17"}
+    assert "('self.shared' holds the manager dict created at main.py:1" in found["MPP101 at workers.py:8"]
+
+
+def test_an_explicit_call_of_the_imported_init_is_followed(copy):
+    root = inherited_variant(copy, False, True)
+    workers = (root / "workers.py").read_text()
+    (root / "workers.py").write_text(workers.replace("super().__init__(shared)", "Base.__init__(self, shared)"))
+    assert run_command(root, ".") == markers(FIXTURES / "projects" / "inherited_init")
+
+
+def test_without_a_proxy_for_the_base_the_subclasses_get_nothing(copy):
+    root = inherited_variant(copy, False, False)
+    assert run_command(root, ".") == {}
+
+
+def test_a_base_init_that_keeps_a_plain_copy_gives_nothing_and_the_cache_follows_it(copy):
+    """base.py changes between two runs (result cache on): workers.py's findings follow its content."""
+    root = copy(FIXTURES / "projects" / "inherited_init")
+    wanted = markers(FIXTURES / "projects" / "inherited_init")
+    assert run_command(root, ".") == wanted
+    base = (root / "base.py").read_text()
+    (root / "base.py").write_text(base.replace("self.shared = shared", "self.shared = dict(shared)"))
+    assert run_command(root, ".") == {}
+    assert run_command(root, "workers.py") == {}
+    (root / "base.py").write_text(base)
+    assert run_command(root, "workers.py") == {"workers.py": wanted["workers.py"]}
+
+
+def test_a_class_call_is_passed_on_to_the_imported_base_that_defines_init(tmp_path):
+    """The solver's view: workers.py passes main.py's calls of Collector and Keyed on to base.Base; base.py
+    exports the attribute its __init__ stores."""
+    from flake8_mpproxy import crossmodule
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "inherited_init", root)
+    solver = solved(root)
+    outgoing = solver.summaries[str(root / "workers.py")].outgoing
+    assert {(call.target, tuple(fact.origin if fact else None for fact in call.args)) for call in outgoing} == \
+        {("base.Base", ("main.py:16",))}
+    assert [(e.name, e.fact.origin) for e in solver.exports_of(str(root / "base.py"))] == [("Base.shared", "main.py:16")]
+    crossmodule.clear()
+
+
+def test_an_imported_base_without_init_is_not_claimed_and_refuses_the_nested_fix(copy):
+    """base.Base defines no __init__ (its own base is a library's): what the call passes is not followed,
+    no finding is made up, and the nested fix in main.py is refused for a use the analysis cannot see."""
+    root = copy(FIXTURES / "projects" / "inherited_init")
+    (root / "base.py").write_text("import collections\n\n\nclass Base(collections.UserDict):\n    pass\n")
+    assert run_command(root, ".") == {}
+    summary = solved(root).summaries[str(root / "base.py")]
+    assert ("main.py:16", "passed to Base(), which the analysis does not follow") not in summary.uses
+    from flake8_mpproxy.fixer.remote import unsafe_uses
+    assert "which the analysis does not see" in unsafe_uses(solved(root), "main.py:16")

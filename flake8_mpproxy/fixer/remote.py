@@ -65,7 +65,7 @@ class Checker:
 def unsafe_uses(solver: ProjectSolver, origin: str) -> str:
     """Why storing nested proxies in the proxy made at ``origin`` could change what some module sees: a use
     that tells a proxy from a list or dict, a call into code that was not analysed, an export to modules that
-    were not analysed. "" when there is none."""
+    were not analysed, a store on a class or module the analysis does not see (or whose importers it does not). "" when there is none."""
     for path, summary in sorted(solver.summaries.items()):
         for made, how in summary.uses:
             if made == origin:
@@ -80,6 +80,14 @@ def unsafe_uses(solver: ProjectSolver, origin: str) -> str:
         for export in summary.exports:
             if carries(export.fact, origin) and solver.opaque(path):
                 return f"{summary.path} exports it to modules that were not analysed"
+        for export in summary.remote:  # stored on another module's class or global: read wherever that is
+            if not carries(export.fact, origin):
+                continue
+            hit = solver.index.resolve_call(export.name, path)
+            if hit is None or hit[0] not in solver.summaries:
+                return f"{summary.path} stores it in {export.name}, which the analysis does not see"
+            if solver.opaque(hit[0]):
+                return f"{summary.path} stores it in {export.name}, read by modules that were not analysed"
     return ""
 
 

@@ -46,9 +46,36 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         if isinstance(value, USE_TRACKED):
             note_opaque_uses(w, node, callee, receiver, args, kwargs)
             break
+    if isinstance(func, ast.Attribute) and is_super(w, func.value):
+        return super_call(w, node, func.attr, args, kwargs)
     if isinstance(func, ast.Attribute) and not isinstance(receiver, (QualName, Instance, ClassInfo)):
         return method_call(w, node, func, receiver, args, kwargs)
     return plain_call(w, node, callee, args, kwargs)
+
+
+def is_super(w: "Walker", node: ast.expr) -> bool:
+    """``super()`` (the builtin, no arguments) in a method of a class of this file."""
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+            and not node.args and not node.keywords and w.function_scope().owner is not None
+            and w.binder.lookup("super")[1] == "builtin")
+
+
+def super_call(w: "Walker", node: ast.Call, method: str, args: List[Optional[Value]],
+               kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
+    """``super().method(...)`` in a method of ``owner``: the method of a base of this file, called on ``self``;
+    ``super().__init__(...)`` with an imported base: that class's ``__init__`` (a call of the class, in the
+    module that defines it); anything else is not followed."""
+    owner = w.function_scope().owner
+    if owner is None:
+        return None
+    for base in owner.bases:
+        found = base.method(method)
+        if found is not None:
+            return call_function(w, node, Function(found.node, found.owner, bound=True), args, kwargs, "direct")
+    target = owner.imported_base() if method == "__init__" else None
+    if target is not None:
+        w.external_call(node, target, args, kwargs, "direct")
+    return None
 
 
 def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
@@ -282,6 +309,10 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
         init = callee.method("__init__")
         if init is not None:
             call_function(w, node, Function(init.node, init.owner, bound=True), args, kwargs, how="direct")
+        else:
+            inherited = callee.imported_base()
+            if inherited is not None:  # the __init__ of a class another module defines: a call of that class
+                w.external_call(node, inherited, args, kwargs, "direct")
         run = callee.method("run") if callee.is_process() else None
         if run is not None:  # class Worker(Process): run() is the child's target (started by start())
             call_function(w, node, Function(run.node, run.owner, bound=True), [], {}, how="process")
@@ -321,6 +352,10 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
         return Partial(args[0] or Value(), list(args[1:]), dict(kwargs))
     if name in SHALLOW_COPY and args and isinstance(args[0], Proxy):
         return args[0]
+    if name.endswith(".__init__") and args and isinstance(args[0], Instance):
+        # ``Base.__init__(self, shared)`` with ``Base`` imported: a call of the class, in the module defining it
+        w.external_call(node, name[:-len(".__init__")], args[1:], kwargs, "direct")
+        return None
     w.external_call(node, name, args, kwargs, "direct")
     return w.links.returned(name, node, args) if w.links is not None else None
 

@@ -75,8 +75,13 @@ class Links:
                  star: Optional[Callable[[str], List[str]]] = None, here: str = "",
                  lookup: Optional[ImportLookup] = None,
                  mutators: Optional[Callable[[], FrozenSet[str]]] = None,
-                 effects: Optional[EffectLookup] = None, summarise: bool = True) -> None:
+                 effects: Optional[EffectLookup] = None, summarise: bool = True,
+                 remote: Tuple[Export, ...] = ()) -> None:
         self.incoming = incoming or {}
+        #: What other modules store into this module's own classes and globals (``Registry.shared`` as
+        #: ATTRIBUTE, ``SHARED`` as GLOBAL): facts its own code reads (see :meth:`remote_attributes`).
+        self.remote_in = remote
+        self._remote_values: Dict[str, Value] = {}
         #: False for a module outside any project (nobody asks for its summary): its calls out, exports and
         #: proxy uses are neither recorded nor summarised (about 5 % of such a module's analysis).
         self.summarise = summarise
@@ -109,6 +114,12 @@ class Links:
         #: written (``registry.Registry.shared``): the richest per name (facts only grow over the walks).
         self.remote_stores: Dict[str, Value] = {}
         self.remote: Tuple[Export, ...] = ()
+        #: Incoming calls of top-level classes that do not define ``__init__`` themselves: their class statement
+        #: decides (an ``__init__`` of a base in this module, or the one of an imported base: forwarded).
+        self.inherited: Dict[str, List[CallSummary]] = {}
+        #: Incoming calls passed on to the imported base class whose ``__init__`` they run (``Collector(d)``
+        #: in main.py, ``class Collector(Base)`` here, ``Base`` from base.py: a call of ``base.Base``).
+        self.forwarded: Dict[Tuple[str, CallSummary], CallSummary] = {}
 
     def record(self, w: "Walker", node: ast.Call, target: str, args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]], how: str) -> None:
@@ -166,14 +177,39 @@ class Links:
         return list(self.outgoing.values())
 
     def summary(self) -> ModuleSummary:
-        return ModuleSummary(self.here, tuple(self.outgoing.values()), self.exports, self.uses, self.effects,
-                             self.remote)
+        return ModuleSummary(self.here, tuple(self.outgoing.values()) + tuple(self.forwarded.values()),
+                             self.exports, self.uses, self.effects, self.remote)
 
     def store_remote(self, qualname: str, value: Optional[Value]) -> None:
         """``qualname`` (an attribute of an imported name: ``registry.Registry.shared``) is assigned ``value``
         here: a proxy or manager becomes a remote export of the module that defines it."""
         if isinstance(value, (Proxy, Manager)) and richness(value) >= richness(self.remote_stores.get(qualname)):
             self.remote_stores[qualname] = value
+
+    def _remote_value(self, export: Export) -> Value:
+        """One value per received name for the whole analysis (its walks compare values by identity); its
+        uses here go into the summary like those of any proxy another module made."""
+        value = self._remote_values.get(export.name)
+        if value is None:
+            value = self._remote_values[export.name] = value_of(export.fact)
+            if isinstance(value, Proxy):
+                self.received.append(value)
+        return value
+
+    def remote_attributes(self, cls: str) -> Dict[str, Value]:
+        """Attributes of this module's top-level class ``cls`` that other modules assign a proxy or manager
+        (``Registry.shared = manager.dict()`` in main.py, ``Registry`` defined here)."""
+        found: Dict[str, Value] = {}
+        for export in self.remote_in:
+            owner, _, attr = export.name.partition(".")
+            if export.role == ATTRIBUTE and owner == cls and attr and "." not in attr:
+                found[attr] = self._remote_value(export)
+        return found
+
+    def remote_globals(self) -> Dict[str, Value]:
+        """This module's globals that other modules assign a proxy or manager (``registry.SHARED = ...``)."""
+        return {export.name: self._remote_value(export) for export in self.remote_in
+                if export.role == GLOBAL and "." not in export.name}
 
     def mutators(self) -> FrozenSet[str]:
         """Methods of imported project classes that assign to ``self`` (asked only when needed)."""
@@ -347,37 +383,78 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
 
     Each incoming call becomes a call site of its own (a synthetic ``ast.Call``), so :mod:`concurrency` sees
     the function's callers: a child start (in a loop or not), a direct call from the other module's body (the
-    parent), or a direct call from one of its functions (unknown: concurrent).
+    parent), or a direct call from one of its functions (unknown: concurrent). A class that does not define
+    ``__init__`` itself is left to its class statement (:func:`inherited_init`), where its bases are known.
     """
-    from .calls import bind_arguments
     opaque = OPAQUE_KEY in incoming  # then any function called from here may also be called from there
     followed = set()
     for stmt in tree.body:
         name = getattr(stmt, "name", None)
-        callee = receiver(stmt) if name in incoming else None
-        if callee is None or name is None:
+        if name not in incoming or name is None:
+            continue
+        callee = receiver(stmt)
+        if callee is None:
+            if isinstance(stmt, ast.ClassDef) and w.links is not None:
+                followed.add(name)
+                w.links.inherited[name] = incoming[name] + ([OPAQUE] if opaque else [])
             continue
         followed.add(name)
-        proxies: Dict[Tuple[object, ProxyFact], Value] = {}
-        for summary in incoming[name]:
-            args = [proxy_for(proxies, callee.node, index, fact) for index, fact in enumerate(summary.args)]
-            kwargs = {name: proxy_for(proxies, callee.node, name, fact) for name, fact in summary.kwargs}
-            bind_arguments(w, callee, args, kwargs)
-            add_site(w, callee.node, summary)
-        if opaque:
-            add_site(w, callee.node, OPAQUE)
-        if w.links is not None:
-            w.links.received += [value for value in proxies.values() if isinstance(value, Proxy)]
-            for (slot, fact), value in sorted(proxies.items(), key=lambda item: repr(item[0])):
-                if isinstance(value, Proxy):
-                    index, param = parameter_slot(callee, slot)
-                    w.links.seeded.append((name, index, param, fact, value))
-    if w.links is not None:  # calls of names bound to something else (a class without __init__, an alias)
+        seed_callee(w, name, callee, incoming[name], opaque)
+    if w.links is not None:  # calls of names bound to something else (an alias, a nested class)
         for name, summaries in incoming.items():
             if name != OPAQUE_KEY and name not in followed:
-                w.links.unfollowed += [(fact.origin, f"passed to {name}(), which the analysis does not follow")
-                                       for summary in summaries for fact in summary.args + tuple(
-                                           f for _, f in summary.kwargs) if fact is not None]
+                w.links.unfollowed += unfollowed(name, summaries)
+
+
+def unfollowed(name: str, summaries: List[CallSummary]) -> List[Tuple[str, str]]:
+    return [(fact.origin, f"passed to {name}(), which the analysis does not follow")
+            for summary in summaries for fact in summary.args + tuple(f for _, f in summary.kwargs)
+            if fact is not None]
+
+
+def seed_callee(w: "Walker", name: str, callee: Function, summaries: List[CallSummary], opaque: bool) -> None:
+    """Bind what the incoming calls of ``name`` pass to ``callee`` (a function, or the ``__init__`` a class
+    call runs), with one call site per call."""
+    from .calls import bind_arguments
+    proxies: Dict[Tuple[object, ProxyFact], Value] = {}
+    for summary in summaries:
+        if summary == OPAQUE:
+            continue
+        args = [proxy_for(proxies, callee.node, index, fact) for index, fact in enumerate(summary.args)]
+        kwargs = {name: proxy_for(proxies, callee.node, name, fact) for name, fact in summary.kwargs}
+        bind_arguments(w, callee, args, kwargs)
+        add_site(w, callee.node, summary)
+    if opaque:
+        add_site(w, callee.node, OPAQUE)
+    if w.links is not None:
+        w.links.received += [value for value in proxies.values() if isinstance(value, Proxy)]
+        for (slot, fact), value in sorted(proxies.items(), key=lambda item: repr(item[0])):
+            if isinstance(value, Proxy):
+                index, param = parameter_slot(callee, slot)
+                w.links.seeded.append((name, index, param, fact, value))
+
+
+def inherited_init(w: "Walker", info: ClassInfo, summaries: List[CallSummary]) -> None:
+    """Other modules call the top-level class ``info``, which does not define ``__init__``: the calls run
+    the ``__init__`` of a base of this module (seeded like its own), or of an imported base (the calls are
+    passed on to that class, in the module that defines it: what it stores on ``self`` comes back as its
+    class attributes); with neither, what they pass is not followed (and the summary says so)."""
+    links = w.links
+    if links is None:
+        return
+    opaque = OPAQUE in summaries
+    calls = [summary for summary in summaries if summary != OPAQUE]
+    init = info.method("__init__")
+    if init is not None:
+        seed_callee(w, info.node.name, Function(init.node, init.owner, bound=True), calls, opaque)
+        return
+    target = info.imported_base()
+    if target is None:
+        links.unfollowed += unfollowed(info.node.name, calls)
+        return
+    for summary in calls:
+        links.forwarded[(target, summary)] = CallSummary(target, summary.args, summary.kwargs, summary.how,
+                                                         summary.repeated, summary.caller)
 
 
 def parameter_slot(callee: Function, slot: object) -> Tuple[int, str]:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from ..observations import CopyStored, PlainStore, ProxyAttributeStore, ProxyAugmented, ReadModifyWrite
 from ..locks import is_mutex
 from ..syntax import alias_root, is_main_guard, key_source, reads_same, target_names
-from ..api import API_NAMES, PROCESS_CLASSES
+from ..api import API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, THREAD_CLASSES
 from ..values import INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq, Value
 from .facts import Scope
+from .links import inherited_init
 
 if TYPE_CHECKING:  # pragma: no cover
     from .walker import Walker
@@ -191,6 +192,8 @@ class Statements:
             info = self.w.facts.classes[stmt] = ClassInfo(stmt)
         info.bases = [base for base in bases if isinstance(base, ClassInfo)]
         info.process = any(isinstance(base, QualName) and base.name in PROCESS_CLASSES for base in bases)
+        info.imported_bases = [base.name for base in bases if isinstance(base, QualName) and base.name not in
+                               PROCESS_CLASSES and base.name not in THREAD_CLASSES and base.name not in MANAGER_CLASSES]
         manager_base = next((self.w.manager_class_of(b) for b in bases if self.w.manager_class_of(b)), None)
         value: Value = info
         if manager_base is not None:
@@ -212,6 +215,12 @@ class Statements:
                 self.walk_stmt(item, stmt.body)
         for name, attr_value in class_scope.vars.items():
             if isinstance(attr_value, INTERESTING) and not isinstance(attr_value, Function):
+                self.w.set_attr(info, name, attr_value)
+        if saved is self.w.module_scope and self.w.links is not None and stmt.name in self.w.links.inherited:
+            inherited_init(self.w, info, self.w.links.inherited.pop(stmt.name))
+        if saved is self.w.module_scope and self.w.links is not None and self.w.links.remote_in:
+            # a top-level class whose attributes other modules assign (``Registry.shared = manager.dict()``)
+            for name, attr_value in self.w.links.remote_attributes(stmt.name).items():
                 self.w.set_attr(info, name, attr_value)
         self.w.scope = saved
         # pending runs last-in first-out (callers before callees); methods should run __init__ first

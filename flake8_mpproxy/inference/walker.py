@@ -137,6 +137,14 @@ class Walker:
         self.solver.discover(None)
         if self.links is not None and self.links.incoming:
             seed(self, self.tree, self.links.incoming)
+        if self.links is not None and self.links.remote_in:
+            # Globals other modules assign (``registry.SHARED = manager.dict()``): like a ``global`` store from
+            # another unit, kept across the module body's walks; its functions see them as module bindings.
+            # (The body itself runs at import time, before any importer's store: it keeps its own binding.)
+            binds = self.binder.outer_binds.setdefault(None, {})
+            for name, value in self.links.remote_globals().items():
+                if richness(value) >= richness(binds.get(name)):
+                    binds[name] = value
         while True:
             if not self.solver.has_first_walks() and not (self.facts.proxies or self.facts.managers):
                 break  # every unit walked once and nothing a finding could come from
@@ -384,6 +392,12 @@ class Walker:
             found = self.class_attr(base, attr)
             if found is not None:
                 return found
+        if cls.imported_bases and self.links is not None:
+            # an attribute of a class another module defines (``self.shared`` stored by its ``__init__``)
+            for name in cls.imported_bases:
+                imported = self.links.imported(f"{name}.{attr}")
+                if imported is not None:
+                    return imported
         return None
 
     def nested_of(self, proxy: Proxy, key: Optional[str]) -> Optional[Proxy]:
