@@ -29,6 +29,9 @@ THREAD_POOLS = frozenset({"multiprocessing.pool.ThreadPool", "multiprocessing.du
                           "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"})
 PARTIAL = frozenset({"functools.partial"})
 SHALLOW_COPY = frozenset({"copy.copy"})
+#: Iterables whose every element is the one value given (``repeat(shared)`` zipped with the keys a pool maps
+#: over). Not multiprocessing API: not in :data:`API_NAMES`, so not a prefilter gate.
+REPEATERS = frozenset({"itertools.repeat"})
 
 #: Every qualified name of the tables above (what ``from multiprocessing import *`` may bind).
 API_NAMES = (MANAGER_FACTORIES | MANAGER_CLASSES | CONTEXT_FACTORIES | PROCESS_CLASSES | THREAD_CLASSES

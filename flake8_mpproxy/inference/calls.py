@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 
 from ..api import (
     COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS, PROCESS_CLASSES,
-    PROCESS_POOLS, PROXY_TYPE_NAMES, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
+    PROCESS_POOLS, PROXY_TYPE_NAMES, REPEATERS, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
 )
 from ..values import (
     INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass,
@@ -332,7 +332,20 @@ def builtin_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Val
         return Iteration(first, display(node.args[0]), "enumerate", node)
     if name in ("iter", "list", "tuple", "sorted", "reversed") and isinstance(first, Seq):
         return first
+    if name == "zip":
+        return zipped(w, node, args)
+    if name == "enumerate" and isinstance(first, Seq) and first.element() is not None:
+        return Seq(elem=Seq(items=[None, first.element()]))
     return None
+
+
+def zipped(w: "Walker", node: ast.Call, args: List[Optional[Value]]) -> Optional[Value]:
+    """``zip(repeat(shared), keys)``: rows whose items are the elements of each iterable (the arguments a pool's
+    ``starmap`` gives its worker). None when no iterable has a known element, or one is unpacked (``*``)."""
+    if any(isinstance(arg, ast.Starred) for arg in node.args):
+        return None
+    items = [w.element_of(value, arg, arg) for value, arg in zip(args, node.args)]
+    return Seq(elem=Seq(items=items)) if any(item is not None for item in items) else None
 
 
 def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Value]],
@@ -352,6 +365,8 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
         return Partial(args[0] or Value(), list(args[1:]), dict(kwargs))
     if name in SHALLOW_COPY and args and isinstance(args[0], Proxy):
         return args[0]
+    if name in REPEATERS:
+        return Seq(elem=args[0]) if args and args[0] is not None else None
     if name.endswith(".__init__") and args and isinstance(args[0], Instance):
         # ``Base.__init__(self, shared)`` with ``Base`` imported: a call of the class, in the module defining it
         w.external_call(node, name[:-len(".__init__")], args[1:], kwargs, "direct")

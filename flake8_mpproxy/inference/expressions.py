@@ -50,13 +50,16 @@ class Expressions:
             elif isinstance(child, ast.arguments):
                 self.ev_children(child)
 
-    def ev_BinOp(self, node: ast.BinOp) -> None:
+    def ev_BinOp(self, node: ast.BinOp) -> Optional[Value]:
         left = self.ev(node.left)
         right = self.ev(node.right)
         if isinstance(left, Proxy):  # ``d | x``: an operator the proxy type may lack on the target (MPP107)
             self.w.report.observe(ProxyOperator(node, left, display(node.left), False))
         elif isinstance(right, Proxy):
             self.w.report.observe(ProxyOperator(node, right, display(node.right), True))
+        elif isinstance(left, Seq) or isinstance(right, Seq):
+            return repeated(node.op, left, right)
+        return None
 
     def ev_Compare(self, node: ast.Compare) -> None:
         values = [self.ev(node.left)] + [self.ev(comparator) for comparator in node.comparators]
@@ -244,3 +247,16 @@ HANDLERS: Dict[type, Callable[[Expressions, Any], Optional[Value]]] = {
     ast.NamedExpr: Expressions.ev_NamedExpr, ast.Await: Expressions.ev_Await, ast.Starred: Expressions.ev_Starred,
     ast.BoolOp: Expressions.ev_BoolOp, ast.Call: Expressions.ev_Call,
 }
+
+
+def repeated(op: ast.operator, left: Optional[Value], right: Optional[Value]) -> Optional[Value]:
+    """``[shared] * n`` (or ``n * [shared]``) and ``[a] + [b]``: a list of the same elements, in any number (the
+    argument lists a pool's ``map`` zips); other operators make no container the analysis follows."""
+    if isinstance(op, ast.Mult):
+        seq = left if isinstance(left, Seq) else right
+        item = seq.element() if isinstance(seq, Seq) else None
+    elif isinstance(op, ast.Add) and isinstance(left, Seq) and isinstance(right, Seq):
+        item = join([left.element(), right.element()])
+    else:
+        return None
+    return Seq(elem=item) if item is not None else None
