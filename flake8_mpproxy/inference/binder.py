@@ -40,12 +40,25 @@ class Binder:
         if scope.aliases.is_alias(name):
             self.w.end_aliases(scope.aliases.end([name]))
         if name in scope.globals:
+            self.child_global(name)
             scope = self.w.module_scope
         elif name in scope.nonlocals:
             scope = self.enclosing_with(name) or scope
         scope.vars[name] = value
         if scope is not self.w.scope:
             self.bind_outer(scope, name, value)
+
+    def child_global(self, name: str) -> None:
+        """``global name`` bound in a pool initializer: every worker binds it before its tasks run, so the
+        workers that read it read their own binding, not the parent's (MPP202 does not apply)."""
+        unit = self.w.unit()
+        if unit is None:
+            return
+        facts = self.w.facts
+        facts.read("initializer", unit)
+        if unit in facts.initializers and name not in facts.child_globals:
+            facts.child_globals.add(name)
+            facts.wrote("child-global", name)
 
     def enclosing_with(self, name: str) -> Optional[Scope]:
         parent = self.w.scope.parent

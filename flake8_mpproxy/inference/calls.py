@@ -286,8 +286,32 @@ def context_method(w: "Walker", node: ast.Call, method: str, args: List[Optional
         start_process(w, node, args, kwargs, child=True)
         return None
     if method == "Pool":
-        return Pool(child=True)
+        return new_pool(w, node, args, kwargs, child=True, executor=False)
     return None
+
+
+def new_pool(w: "Walker", node: ast.Call, args: List[Optional[Value]], kwargs: Dict[str, Optional[Value]],
+             child: bool, executor: bool) -> Pool:
+    """A pool, or an executor (its ``initializer`` comes one argument later): the initializer runs in every
+    worker with ``initargs``, often to keep a proxy in a global the workers read (see :func:`initializer_of`)."""
+    at = 2 if executor else 1
+    initializer = kwargs.get("initializer", args[at] if len(args) > at else None)
+    initargs = kwargs.get("initargs", args[at + 1] if len(args) > at + 1 else None)
+    if isinstance(initializer, (Function, Partial, QualName)):
+        function = initializer_of(initializer)
+        if function is not None and function.node not in w.facts.initializers:
+            w.facts.initializers.add(function.node)
+            w.facts.wrote("initializer", function.node)
+        positional = list(initargs.items) if isinstance(initargs, Seq) and initargs.items is not None else []
+        call_function(w, node, initializer, positional, {}, how="pool" if child else "thread-pool")
+    return Pool(child=child)
+
+
+def initializer_of(value: Value) -> Optional[Function]:
+    """The function of this file a pool runs as its ``initializer`` (through ``partial`` too), if any."""
+    while isinstance(value, Partial):
+        value = value.func
+    return value if isinstance(value, Function) else None
 
 
 def new_manager(w: "Walker", node: ast.Call) -> Manager:
@@ -360,7 +384,7 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
         start_process(w, node, args, kwargs, child=name in PROCESS_CLASSES)
         return None
     if name in PROCESS_POOLS or name in THREAD_POOLS:
-        return Pool(child=name in PROCESS_POOLS)
+        return new_pool(w, node, args, kwargs, child=name in PROCESS_POOLS, executor=name.endswith("Executor"))
     if name in PARTIAL and args:
         return Partial(args[0] or Value(), list(args[1:]), dict(kwargs))
     if name in SHALLOW_COPY and args and isinstance(args[0], Proxy):

@@ -93,6 +93,7 @@ class Expressions:
             if origin == "global":
                 self.w.facts.read("child", self.w.scope.func)
                 self.w.facts.read("calls", self.w.scope.func)
+                self.w.facts.read("child-global", name)
             self.w.report.observe(NameRead(node, value, origin, self.w.scope, self.w.facts))
             if isinstance(value, Proxy) and value.manager is not None and value.manager in self.w.scope.shutdown:
                 self.w.note_use(value, "used after its manager shut down")
@@ -156,6 +157,9 @@ class Expressions:
             index = node.slice.value
             if isinstance(index, int) and -len(base.items) <= index < len(base.items):
                 return base.items[index]
+        if isinstance(base, Mapping):  # ``opts["d"]`` of ``{"d": shared, ...}`` (a worker's options)
+            const = node.slice.value if isinstance(node.slice, ast.Constant) else None
+            return base.items[const] if isinstance(const, str) and const in base.items else base.values_join
         return None
 
     def ev_Tuple(self, node: ast.AST) -> Optional[Value]:

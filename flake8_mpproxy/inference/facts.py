@@ -26,6 +26,10 @@ class Facts:
         self.child_targets: Set[FunctionNode] = set()
         #: Child targets and the functions they call directly: code that runs in a child process.
         self.in_child: Set[FunctionNode] = set()
+        #: Functions pools run as their ``initializer`` (in every worker, before its tasks), and the module
+        #: globals they bind (``global shared; shared = d``): the child sets those itself (no MPP202).
+        self.initializers: Set[FunctionNode] = set()
+        self.child_globals: Set[str] = set()
         #: Functions that start a manager when called (directly or through functions they call).
         self.manager_starters: Set[FunctionNode] = set()
         #: Every call site of a function of the file, and how it runs it (direct, thread, process, pool).

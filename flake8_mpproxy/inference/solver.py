@@ -50,6 +50,8 @@ FACT_KINDS = {
     "calls": "(function node or None,): the function's call sites",
     "in-child": "(function node or None,): the function runs in a child (a target, or called by code that does)",
     "starts": "(function node,): calling the function starts a manager",
+    "initializer": "(function node,): a pool runs the function as its initializer, in every worker",
+    "child-global": "(name,): a pool initializer binds the module global in the child itself",
     "typeids": "(): typeids registered on manager classes of the file",
     "binding": "(unit, name): the final binding of a name in the scope of another unit",
 }

@@ -24,6 +24,7 @@ CODES = ("MPP202",)
 def name_read(reporter: "Reporter", seen: NameRead) -> None:
     node, scope, facts = seen.node, seen.scope, seen.facts
     if (seen.origin == "global" and isinstance(seen.value, Proxy) and scope.func in facts.child_targets
+            and node.id not in facts.child_globals
             and "MPP202" in reporter.enabled and reporter.first(("MPP202", id(scope.func), node.id))):
         _global_in_child(reporter, node, scope.func, facts.calls.get(scope.func, {}), seen.value)
 
