@@ -29,6 +29,11 @@ THREAD_POOLS = frozenset({"multiprocessing.pool.ThreadPool", "multiprocessing.du
                           "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor"})
 PARTIAL = frozenset({"functools.partial"})
 SHALLOW_COPY = frozenset({"copy.copy"})
+#: Decorators and bases that make a record class: an ``__init__`` generated from the annotated fields, each
+#: stored on the instance (``Job(shared, "a")`` then ``job.store``). Not multiprocessing API either.
+RECORD_DECORATORS = frozenset({"dataclasses.dataclass", "attr.define", "attr.frozen", "attr.mutable",
+                               "attrs.define", "attrs.frozen", "attrs.mutable"})
+RECORD_BASES = frozenset({"typing.NamedTuple", "typing_extensions.NamedTuple"})
 #: Iterables whose every element is the one value given (``repeat(shared)`` zipped with the keys a pool maps
 #: over). Not multiprocessing API: not in :data:`API_NAMES`, so not a prefilter gate.
 REPEATERS = frozenset({"itertools.repeat"})

@@ -211,6 +211,11 @@ class ClassInfo(Value):
     imported_bases: List[str] = field(default_factory=list)
     #: A subclass of ``multiprocessing.Process``: its ``run()`` runs in the child ``start()`` makes.
     process: bool = False
+    #: A record class (``@dataclass``, a ``NamedTuple``, ``attrs.define``): the parameters of the ``__init__``
+    #: it gets generated, in order, each kept on the instance under its own name; None for other classes.
+    fields: Optional[List[str]] = None
+    #: A ``NamedTuple``: its instances unpack like a tuple of its fields.
+    tuple_like: bool = False
 
     def is_process(self) -> bool:
         return self.process or any(base.is_process() for base in self.bases)

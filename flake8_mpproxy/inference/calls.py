@@ -331,7 +331,9 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
         return call_function(w, node, callee, args, kwargs, how="direct")
     if isinstance(callee, ClassInfo):
         init = callee.method("__init__")
-        if init is not None:
+        if callee.fields is not None and "__init__" not in callee.methods:
+            construct_record(w, callee, args, kwargs)
+        elif init is not None:
             call_function(w, node, Function(init.node, init.owner, bound=True), args, kwargs, how="direct")
         else:
             inherited = callee.imported_base()
@@ -346,6 +348,18 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
     if isinstance(node.func, ast.Name) and node.func.id in w.factories:
         return new_manager(w, node)
     return None
+
+
+def construct_record(w: "Walker", cls: ClassInfo, args: List[Optional[Value]],
+                     kwargs: Dict[str, Optional[Value]]) -> None:
+    """``Job(shared, "a")`` of a record class: its generated ``__init__`` keeps each argument on the instance
+    under the field's name (class-wide, as what an ``__init__`` stores on ``self``)."""
+    fields = cls.fields or []
+    for name, value in zip(fields, args):
+        w.set_attr(cls, name, value)
+    for name, value in kwargs.items():
+        if name in fields:
+            w.set_attr(cls, name, value)
 
 
 def builtin_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Value]]) -> Optional[Value]:

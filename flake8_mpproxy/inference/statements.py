@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from ..observations import CopyStored, PlainStore, ProxyAttributeStore, ProxyAugmented, ReadModifyWrite
 from ..locks import is_mutex
-from ..syntax import alias_root, is_main_guard, key_source, reads_same, target_names
-from ..api import API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, THREAD_CLASSES
+from ..syntax import alias_root, display, is_main_guard, key_source, reads_same, target_names
+from ..api import API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, RECORD_BASES, RECORD_DECORATORS, THREAD_CLASSES
 from ..values import INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq, Value
 from .facts import Scope
 from .links import inherited_init
@@ -185,8 +185,13 @@ class Statements:
             bases = [self.w.expressions.ev(base) for base in stmt.bases]
             for keyword in stmt.keywords:
                 self.w.expressions.ev(keyword.value)
+            decorators = []
             for decorator in stmt.decorator_list:
                 self.w.expressions.ev(decorator)
+                if isinstance(decorator, ast.Call):  # ``@dataclass(frozen=True)``: what is called
+                    decorators.append(self.w.expressions.ev(decorator.func))
+                else:
+                    decorators.append(self.w.expressions.ev(decorator))
         info = self.w.facts.classes.get(stmt)
         if info is None:
             info = self.w.facts.classes[stmt] = ClassInfo(stmt)
@@ -194,6 +199,9 @@ class Statements:
         info.process = any(isinstance(base, QualName) and base.name in PROCESS_CLASSES for base in bases)
         info.imported_bases = [base.name for base in bases if isinstance(base, QualName) and base.name not in
                                PROCESS_CLASSES and base.name not in THREAD_CLASSES and base.name not in MANAGER_CLASSES]
+        info.tuple_like = any(isinstance(base, QualName) and base.name in RECORD_BASES for base in bases)
+        if info.tuple_like or any(isinstance(d, QualName) and d.name in RECORD_DECORATORS for d in decorators):
+            info.fields = record_fields(stmt, info)
         manager_base = next((self.w.manager_class_of(b) for b in bases if self.w.manager_class_of(b)), None)
         value: Value = info
         if manager_base is not None:
@@ -238,7 +246,7 @@ class Statements:
                 block = getattr(self.w.stmt, "body", None) if loop else (self.w.stack[-1][1] if self.w.stack else None)
                 self.w.scope.aliases.bind(target.id, value, self.w.site(), block or [])
         elif isinstance(target, (ast.Tuple, ast.List)):
-            items = value.items if isinstance(value, Seq) else None
+            items = value.items if isinstance(value, Seq) else self.record_items(value)
             for index, element in enumerate(target.elts):
                 if isinstance(element, ast.Starred):
                     self.assign(element.value, None, None, loop)
@@ -251,6 +259,12 @@ class Statements:
             self.store_attribute(target, value, value_node)
         elif isinstance(target, ast.Starred):
             self.assign(target.value, None, None, loop)
+
+    def record_items(self, value: Optional[Value]) -> Optional[List[Optional[Value]]]:
+        """A ``NamedTuple`` instance unpacks into its fields (``store, key = task``)."""
+        if isinstance(value, Instance) and value.cls.tuple_like and value.cls.fields is not None:
+            return [self.w.class_attr(value.cls, name) for name in value.cls.fields]
+        return None
 
     def store_subscript(self, target: ast.Subscript, value: Optional[Value], value_node: Optional[ast.AST]) -> None:
         base = self.w.expressions.ev(target.value)
@@ -359,6 +373,22 @@ for _name, _handler in (("TryStar", Statements.stmt_Try), ("Match", Statements.s
     _node_type = getattr(ast, _name, None)  # Python 3.11 / 3.10 and later
     if _node_type is not None:
         HANDLERS[_node_type] = _handler
+
+
+def record_fields(stmt: ast.ClassDef, info: ClassInfo) -> List[str]:
+    """The parameters of a record class's generated ``__init__``: the fields of its record bases of this file,
+    then its own annotated names (not ``ClassVar``, not ``field(init=False)``)."""
+    own: List[str] = []
+    for item in stmt.body:
+        if not isinstance(item, ast.AnnAssign) or not isinstance(item.target, ast.Name) or not item.simple:
+            continue
+        if "ClassVar" in display(item.annotation) or (isinstance(item.value, ast.Call) and any(
+                keyword.arg == "init" and isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+                for keyword in item.value.keywords)):
+            continue
+        own.append(item.target.id)
+    inherited = [name for base in info.bases if base.fields is not None for name in base.fields]
+    return [name for name in inherited if name not in own] + own
 
 
 def star_names(module: str) -> List[str]:
