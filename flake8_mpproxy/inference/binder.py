@@ -37,7 +37,7 @@ class Binder:
 
     def bind(self, name: str, value: Optional[Value], origin: Optional[ast.AST] = None) -> None:
         scope = self.w.scope
-        if scope.aliases.is_alias(name):
+        if scope.aliases.is_alias(name) and (isinstance(value, Copy) or not self.in_branch(scope, name)):
             self.w.end_aliases(scope.aliases.end([name]))
         if name in scope.globals:
             self.child_global(name)
@@ -47,6 +47,17 @@ class Binder:
         scope.vars[name] = value
         if scope is not self.w.scope:
             self.bind_outer(scope, name, value)
+
+    def in_branch(self, scope: Scope, name: str) -> bool:
+        """Is this binding of the alias ``name`` inside a branch of its block (an ``if``, loop, ``try`` or
+        ``match`` there), so that another path keeps the copy (``x = d.get(k)``, ``if x is None: x = []``,
+        ``x.append(v)``)? Then the alias lives on: what happens to it after the branch may be lost."""
+        block = scope.aliases.states[name].block
+        stack = self.w.stack
+        for index in range(len(stack) - 1, -1, -1):
+            if stack[index][1] is block:
+                return any(not isinstance(stmt, (ast.With, ast.AsyncWith)) for stmt, _ in stack[index:-1])
+        return False
 
     def child_global(self, name: str) -> None:
         """``global name`` bound in a pool initializer: every worker binds it before its tasks run, so the
