@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from ..catalogue import FIX_NONE, FIX_SAFE
@@ -162,10 +162,11 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
     text = pending.remedy
     if pending.code in ("MPP101", "MPP102"):
         text = remedy(copy, pending.method, pending.call, detail["value_type"])
-    reason = None if site.held else concurrency.why(Write(copy.proxy, site.write.unit, site.write.early))
+    write = replace(site.write, proxy=copy.proxy)
+    reason = concurrency.why(write)
     if reason is not None:
         detail["concurrent"] = reason
-        lock = pick_lock(site, concurrency)
+        lock = pick_lock(site, concurrency, write)
         # a nested proxy makes method calls atomic; an augmented assignment into it is still a
         # read-modify-write (two round trips), so it gets no nested form here
         augmented = pending.args.get("action", "").startswith("Augmented")
@@ -218,12 +219,15 @@ def encloses(outer: ast.AST, inner: ast.AST) -> bool:
     return start <= where <= end
 
 
-def pick_lock(site: Site, concurrency: Concurrency) -> Optional[str]:
+def pick_lock(site: Site, concurrency: Concurrency, write: Write) -> Optional[str]:
     """The one manager lock the fixed read-modify-write can hold: in sight, and a parameter, local or closure
-    name where the code may run in a child (a module global there is another object, or no object at all)."""
+    name where the code may run in a child (a module global there is another object, or no object at all);
+    one object for every writer, held (or in sight, to be wrapped by the same fix) by every other writer."""
     parent_only = concurrency.contexts(site.write.unit) <= {("parent",)}
-    names = [name for name, is_global in site.locks if parent_only or not is_global]
-    return names[0] if len(names) == 1 else None
+    locks = [(name, proxy) for name, is_global, proxy in site.locks if parent_only or not is_global]
+    if len(locks) != 1 or concurrency.why(write, lock=locks[0][1]) is not None:
+        return None
+    return locks[0][0]
 
 
 def nested_site(detail: Dict[str, Any]) -> Optional[Tuple[str, str]]:
