@@ -344,7 +344,39 @@ def write_back_refusal(state: AliasState, first: Optional[ast.AST], last: Option
     rebound = {n for stmt in block[start:end + 1] for n in stored_names(stmt)} & names
     if rebound:
         return f"'{sorted(rebound)[0]}' is bound again between the read and the last change"
+    touched = next((node for stmt in block[start:end + 1] for node in touches(stmt, copy)), None)
+    if touched is not None:
+        return (f"{display(touched)} is read or changed again before the write-back would run, and storing the "
+                "copy back would overwrite that change (or the other copy's write-back would overwrite this one)")
     return None
+
+
+#: Methods of a dict or list proxy that change the item a write-back stores.
+PROXY_ITEM_WRITERS = frozenset({"update", "pop", "popitem", "clear", "setdefault", "__setitem__", "__delitem__",
+                                "remove", "insert", "extend", "append", "sort", "reverse"})
+
+
+def touches(stmt: ast.AST, copy: Copy) -> List[ast.AST]:
+    """Places in ``stmt`` that read the item ``copy`` came from again (a second copy, which a fix would write
+    back too), or change it (which the write-back would overwrite): ``proxy[key]`` with the same key (or a key
+    that may be the same), ``proxy.attr`` for an attribute, and item-changing methods of the proxy itself."""
+    found: List[ast.AST] = []
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Subscript) and copy.via == "subscript" and _is_name(node.value, copy.proxy_name):
+            key = display(node.slice)
+            if key == copy.key or not (is_constant_key(key) and copy.key is not None and is_constant_key(copy.key)):
+                found.append(node)
+        elif isinstance(node, ast.Attribute) and copy.via == "attribute" and _is_name(node.value, copy.proxy_name) \
+                and node.attr == copy.key:
+            found.append(node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and _is_name(node.func.value, copy.proxy_name) and node.func.attr in PROXY_ITEM_WRITERS:
+            found.append(node)
+    return found
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
 
 
 def stored_names(stmt: ast.AST) -> Set[str]:
