@@ -148,7 +148,7 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     if isinstance(receiver, Proxy):
         return proxy_method(w, node, func, receiver, args)
     if isinstance(receiver, Manager):
-        return manager_method(w, node, receiver, method, args)
+        return manager_method(w, node, receiver, method, args, kwargs)
     if isinstance(receiver, ManagerClass):
         if method == "register":
             register_typeid(w, node, receiver)
@@ -193,7 +193,7 @@ def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
 
 
 def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
-                   args: List[Optional[Value]]) -> Optional[Value]:
+                   args: List[Optional[Value]], kwargs: Optional[Dict[str, Optional[Value]]] = None) -> Optional[Value]:
     if method == "start":
         w.manager_started(node)
         return None
@@ -208,6 +208,8 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
     proxy = w.proxy_at(node, kind, manager)
     initial = args[0] if args else None
     keyed = nested_by_key(node.args[0] if node.args else None, initial)
+    # ``manager.dict(a=manager.list())`` (the form the nested fix writes for ``manager.dict(a=[])``)
+    keyed.update({repr(name): value for name, value in (kwargs or {}).items() if isinstance(value, Proxy)})
     if keyed:
         for key, keyed_proxy in keyed.items():
             w.store_nested(proxy, key, keyed_proxy)
