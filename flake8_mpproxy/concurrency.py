@@ -53,14 +53,13 @@ class Concurrency:
                  repeated: Set[ast.Call], writes: Iterable[Write],
                  opaque: Optional[Dict[ast.AST, Unit]] = None,
                  made_in: Optional[Dict[ast.AST, Tuple[Unit, bool]]] = None,
-                 conflated: Optional[Iterable[object]] = None,
                  early_calls: Optional[Dict[ast.Call, bool]] = None) -> None:
         self.early_calls: Dict[ast.Call, bool] = dict(early_calls or {})
         self._first: Dict[Unit, bool] = {}
         self.calls = calls
         self.opaque: Dict[ast.AST, Unit] = dict(opaque or {})
         self.made_in: Dict[ast.AST, Tuple[Unit, bool]] = dict(made_in or {})
-        self.conflated: Set[int] = {id(lock) for lock in conflated or ()}
+
         self.call_units = call_units
         self.repeated = repeated
         self.writes: Dict[int, List[Write]] = {}
@@ -143,7 +142,7 @@ class Concurrency:
         """Is ``lock`` (a manager lock proxy) one object for every holder? Not when the code that makes it runs
         more than once (in a loop or comprehension, or in a function that runs several times: one lock per
         worker excludes nobody), nor when a parameter receives it or another lock."""
-        if id(lock) in self.conflated:
+        if getattr(lock, "ambiguous", False):
             return False
         site = getattr(lock, "site", None)
         if getattr(lock, "origin", ""):

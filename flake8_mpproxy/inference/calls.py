@@ -573,8 +573,8 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
     params = w.facts.params.setdefault(func, {})
     known = params.get(name)
     if isinstance(value, Proxy) and isinstance(known, Proxy) and value is not known and is_mutex(value) \
-            and is_mutex(known) and value not in w.facts.conflated_locks:
-        w.facts.conflated_locks |= {value, known}  # the parameter holds one lock or the other
+            and is_mutex(known):
+        value.ambiguous = known.ambiguous = True  # the parameter holds one lock or the other
     if richness(value) > richness(params.get(name)):
         params[name] = value
         w.facts.wrote("param", func)

@@ -48,9 +48,6 @@ class Facts:
         self.proxies: Dict[ast.AST, Proxy] = {}
         #: Where each proxy is made: its unit, and whether a loop or comprehension there makes one per turn.
         self.made_in: Dict[ast.AST, Tuple[Optional[FunctionNode], bool]] = {}
-        #: Manager locks that reach one parameter together with another lock: which one a ``with`` there holds
-        #: is not known, so none of them is trusted to exclude other writers.
-        self.conflated_locks: Set[Proxy] = set()
         self.managers: Dict[ast.AST, Manager] = {}
         self.manager_classes: Dict[object, ManagerClass] = {}
         self.classes: Dict[ast.ClassDef, ClassInfo] = {}

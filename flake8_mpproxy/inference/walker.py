@@ -154,8 +154,7 @@ class Walker:
             self.walk_unit(popped[0])
         writes = [write for unit_writes in self.unit_writes.values() for write in unit_writes]
         concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, writes,
-                                  self.facts.opaque_starts, self.facts.made_in, self.facts.conflated_locks,
-                                  self.facts.early_calls)
+                                  self.facts.opaque_starts, self.facts.made_in, self.facts.early_calls)
         findings = self.report.complete(concurrency)
         if self.links is not None:
             self.links.finish(concurrency, self)
