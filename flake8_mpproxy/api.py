@@ -22,6 +22,8 @@ CONTEXT_FACTORIES = frozenset({"multiprocessing.get_context"})
 PROCESS_CLASSES = frozenset({"multiprocessing.Process", "multiprocessing.process.BaseProcess",
                              "multiprocessing.context.Process"})
 THREAD_CLASSES = frozenset({"threading.Thread"})
+#: Calls after which the code that follows runs in several processes at once (the child is a copy of the caller).
+OPAQUE_STARTS = frozenset({"os.fork", "os.forkpty", "pty.fork"})
 PROCESS_POOLS = frozenset({"multiprocessing.Pool", "multiprocessing.pool.Pool",
                            "concurrent.futures.ProcessPoolExecutor",
                            "concurrent.futures.process.ProcessPoolExecutor"})

@@ -41,14 +41,25 @@ class Write:
     proxy: object
     unit: Unit
     early: bool
+    #: The manager lock proxies held around it, and those in sight there (a fix may wrap it in one of them).
+    held: Tuple[object, ...] = ()
+    visible: Tuple[object, ...] = ()
 
 
 class Concurrency:
     """Answers :meth:`why` for the writes of one module once the walk is over."""
 
     def __init__(self, calls: Dict[ast.AST, Dict[ast.Call, str]], call_units: Dict[ast.Call, Unit],
-                 repeated: Set[ast.Call], writes: Iterable[Write]) -> None:
+                 repeated: Set[ast.Call], writes: Iterable[Write],
+                 opaque: Optional[Dict[ast.AST, Unit]] = None,
+                 made_in: Optional[Dict[ast.AST, Tuple[Unit, bool]]] = None,
+                 early_calls: Optional[Dict[ast.Call, bool]] = None) -> None:
+        self.early_calls: Dict[ast.Call, bool] = dict(early_calls or {})
+        self._first: Dict[Unit, bool] = {}
         self.calls = calls
+        self.opaque: Dict[ast.AST, Unit] = dict(opaque or {})
+        self.made_in: Dict[ast.AST, Tuple[Unit, bool]] = dict(made_in or {})
+
         self.call_units = call_units
         self.repeated = repeated
         self.writes: Dict[int, List[Write]] = {}
@@ -56,7 +67,9 @@ class Concurrency:
             self.writes.setdefault(id(write.proxy), []).append(write)
         self.starting_units: Set[Unit] = {call_units.get(call) for sites in calls.values()
                                           for call, how in sites.items() if how in CHILD_HOWS}
+        self.starting_units |= set(self.opaque.values())
         self._contexts: Dict[Unit, FrozenSet[Tuple[object, ...]]] = {}
+        self._repeats: Dict[Unit, bool] = {}
 
     # --- contexts ---------------------------------------------------------------------------------------------
 
@@ -81,6 +94,22 @@ class Concurrency:
         self._contexts[unit] = result
         return result
 
+    def runs_repeatedly(self, unit: Unit) -> bool:
+        """May ``unit`` run more than once (in turn or at once)? A child started from it is then started several
+        times: a helper that starts one Process, called in a loop, starts several copies of the target. The
+        module body runs once; a function nobody in the file calls may be called any number of times."""
+        if unit is None:
+            return False
+        if unit in self._repeats:
+            return self._repeats[unit]
+        self._repeats[unit] = True  # a cycle (recursion) repeats
+        sites = self.calls.get(unit, {})
+        result = not sites or len(sites) > 1 or any(
+            how in POOLED_HOWS or call in self.repeated or self.runs_repeatedly(self.call_units.get(call))
+            for call, how in sites.items())
+        self._repeats[unit] = result
+        return result
+
     def self_concurrent(self, unit: Unit) -> Optional[str]:
         """Why ``unit`` may run several times at once, or None."""
         if unit is not None and isinstance(unit, ast.AsyncFunctionDef) and suspends(unit):
@@ -97,23 +126,71 @@ class Concurrency:
                 return f"'{name_of(unit)}' runs as a pool worker, in several processes or threads at once"
             if call in self.repeated:
                 return f"'{name_of(unit)}' is started in a loop, so several copies of it run at once"
+            starter = self.call_units.get(call) if isinstance(call, ast.Call) else None
+            if self.runs_repeatedly(starter):
+                return (f"'{name_of(unit)}' is started by '{name_of(starter)}', which may run more than once, "
+                        "so several copies of it may run at once")
         if len(starts) > 1:
             return f"'{name_of(unit)}' is started more than once, so several copies of it run at once"
         if starts and PARENT in contexts:
             return f"'{name_of(unit)}' runs both in a child and in the parent, possibly at the same time"
         return None
 
+    # --- locks --------------------------------------------------------------------------------------------------
+
+    def excludes(self, lock: object) -> bool:
+        """Is ``lock`` (a manager lock proxy) one object for every holder? Not when the code that makes it runs
+        more than once (in a loop or comprehension, or in a function that runs several times: one lock per
+        worker excludes nobody), nor when a parameter receives it or another lock."""
+        if getattr(lock, "ambiguous", False):
+            return False
+        site = getattr(lock, "site", None)
+        if getattr(lock, "origin", ""):
+            return True  # made in another module: that module's analysis judged where it is made
+        if site not in self.made_in:
+            return False
+        unit, in_loop = self.made_in[site]
+        return not in_loop and not self.runs_repeatedly(unit)
+
+    def exclusive(self, write: Write) -> Tuple[object, ...]:
+        """The manager locks held around ``write`` that exclude every other holder."""
+        return tuple(lock for lock in write.held if self.excludes(lock))
+
     # --- the question ---------------------------------------------------------------------------------------
 
-    def why(self, write: Write) -> Optional[str]:
-        """Why another writer of ``write.proxy`` may run while ``write`` reads and writes back, or None."""
+    def why(self, write: Write, lock: Optional[object] = None) -> Optional[str]:
+        """Why another writer of ``write.proxy`` may run while ``write`` reads and writes back, or None.
+
+        The manager locks held around ``write`` (or ``lock``, which a fix would hold) that exclude every other
+        holder make the write exclusive with every write that holds one of them too (or has ``lock`` in sight,
+        where the same fix wraps it)."""
+        if self.opaque and not (write.early and self.runs_before_children(write.unit)):
+            node = min(self.opaque, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+            return (f"concurrent code starts at line {getattr(node, 'lineno', '?')} that this analysis cannot "
+                    "follow (os.fork() or a target it does not know), so other writers may run at the same time")
+        locks = (lock,) if lock is not None else self.exclusive(write)
+        if locks:
+            if lock is not None and not self.excludes(lock):
+                return "the lock in sight is not one object for every writer (it is made once per worker)"
+            return self._other_writer(write, locks)
+        if write.held:
+            reason = self.self_concurrent(write.unit)
+            if reason is not None:
+                return (f"{reason}, and the manager lock held is not one object for every writer (it is made "
+                        "more than once, or a parameter receives several locks)")
         reason = self.self_concurrent(write.unit)
         if reason is not None:
             return reason
+        return self._other_writer(write, ())
+
+    def _other_writer(self, write: Write, locks: Tuple[object, ...]) -> Optional[str]:
         mine = in_source_order(self.contexts(write.unit))
         for other in self.writes.get(id(write.proxy), []):
-            if other == write:
+            if other == write or any(held is lock for lock in locks for held in other.held):
                 continue
+            if len(locks) == 1 and write.held == () and any(seen is locks[0] for seen in other.visible) \
+                    and other.unit is write.unit:
+                continue  # the fix wraps that change of a copy in the same lock
             for context in mine:
                 for theirs in in_source_order(self.contexts(other.unit)):
                     if context == theirs or self._before_children(write, context) or \
@@ -125,7 +202,24 @@ class Concurrency:
 
     def _before_children(self, write: Write, context: Tuple[object, ...]) -> bool:
         """A parent write that happens before its unit starts any child cannot race with a child."""
-        return context == PARENT and write.early and write.unit in self.starting_units
+        return context == PARENT and write.early and self.runs_before_children(write.unit)
+
+    def runs_before_children(self, unit: Unit) -> bool:
+        """Does every run of ``unit`` start before any child has been started? The module body does; a function
+        does when each of its call sites is a direct call made before its own unit started a child (outside
+        loops), in a unit that does too. (A unit that starts children itself is then early up to its first
+        start: ``Write.early``.)"""
+        if unit is None:
+            return True
+        if unit in self._first:
+            return self._first[unit]
+        self._first[unit] = False  # (recursion: not known to come first)
+        sites = self.calls.get(unit, {})
+        result = bool(sites) and all(
+            how == "direct" and self.early_calls.get(call, False)
+            and self.runs_before_children(self.call_units.get(call)) for call, how in sites.items())
+        self._first[unit] = result
+        return result
 
 
 # --- pure syntax questions --------------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ class Site:
     open: bool
     write: Write = Write(None, None, False)
     held: bool = False
-    locks: Tuple[Tuple[str, bool], ...] = ()
+    locks: Tuple[Tuple[str, bool, Any], ...] = ()
 
     def fixable(self) -> bool:
         return self.open and isinstance(self.stmt, FIXABLE_STATEMENTS)

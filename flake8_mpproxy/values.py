@@ -115,6 +115,9 @@ class Proxy(Value):
     opaque_nested: bool = False
     #: Made in another module: the plain values stored into it there (:data:`summaries.InitSite`).
     remote_inits: Tuple[Tuple[str, str, str, Tuple[int, ...]], ...] = ()
+    #: A lock some expression or parameter holds together with another lock (``a if c else b``, a parameter
+    #: given either): a ``with`` there may hold either one, so it is not known to exclude the other writers.
+    ambiguous: bool = False
 
     def nested_at(self, key: Optional[str]) -> Optional["Proxy"]:
         """The nested proxy a read at ``key`` may return (precision first: any match counts)."""
@@ -270,7 +273,12 @@ def richness(value: Optional[Value]) -> int:
 
 
 def join(values: List[Optional[Value]]) -> Optional[Value]:
-    """Precision first: the join of several possibilities is the first proxy, else the first known value."""
+    """Precision first: the join of several possibilities is the first proxy, else the first known value
+    (several locks joined are each marked ambiguous: the join stands for any of them)."""
+    locks = [value for value in values if isinstance(value, Proxy) and value.kind == "lock"]
+    if any(lock is not locks[0] for lock in locks):
+        for lock in locks:
+            lock.ambiguous = True
     for value in values:
         if isinstance(value, Proxy):
             return value

@@ -44,6 +44,10 @@ class Binder:
             scope = self.w.module_scope
         elif name in scope.nonlocals:
             scope = self.enclosing_with(name) or scope
+        known = scope.vars.get(name)
+        if isinstance(value, Proxy) and isinstance(known, Proxy) and value is not known \
+                and value.kind == known.kind == "lock":
+            value.ambiguous = known.ambiguous = True  # (branches, loops: a later use may see either lock)
         scope.vars[name] = value
         if scope is not self.w.scope:
             self.bind_outer(scope, name, value)

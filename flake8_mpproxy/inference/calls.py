@@ -6,14 +6,15 @@ import ast
 from typing import TYPE_CHECKING, Dict, List, Optional
 
 from ..api import (
-    COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, PARTIAL, POOL_METHODS, PROCESS_CLASSES,
-    PROCESS_POOLS, PROXY_TYPE_NAMES, REPEATERS, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
+    COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, OPAQUE_STARTS, PARTIAL, POOL_METHODS,
+    PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, REPEATERS, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
 )
 from ..values import (
     INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass,
     Mapping, Partial, Pool, Proxy, QualName, Seq, Value, richness
 )
 
+from ..locks import is_mutex
 from ..observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall
 from ..syntax import alias_root, display, key_source
 
@@ -147,7 +148,7 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     if isinstance(receiver, Proxy):
         return proxy_method(w, node, func, receiver, args)
     if isinstance(receiver, Manager):
-        return manager_method(w, node, receiver, method, args)
+        return manager_method(w, node, receiver, method, args, kwargs)
     if isinstance(receiver, ManagerClass):
         if method == "register":
             register_typeid(w, node, receiver)
@@ -192,7 +193,7 @@ def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
 
 
 def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
-                   args: List[Optional[Value]]) -> Optional[Value]:
+                   args: List[Optional[Value]], kwargs: Optional[Dict[str, Optional[Value]]] = None) -> Optional[Value]:
     if method == "start":
         w.manager_started(node)
         return None
@@ -207,6 +208,8 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
     proxy = w.proxy_at(node, kind, manager)
     initial = args[0] if args else None
     keyed = nested_by_key(node.args[0] if node.args else None, initial)
+    # ``manager.dict(a=manager.list())`` (the form the nested fix writes for ``manager.dict(a=[])``)
+    keyed.update({repr(name): value for name, value in (kwargs or {}).items() if isinstance(value, Proxy)})
     if keyed:
         for key, keyed_proxy in keyed.items():
             w.store_nested(proxy, key, keyed_proxy)
@@ -394,6 +397,8 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
         return w.manager_at(node, w.manager_class(name, name, None))
     if name in CONTEXT_FACTORIES:
         return Context()
+    if name in OPAQUE_STARTS:  # the child runs whatever code follows: nothing here is known to run alone
+        w.opaque_start(node)
     if name in PROCESS_CLASSES or name in THREAD_CLASSES:
         start_process(w, node, args, kwargs, child=name in PROCESS_CLASSES)
         return None
@@ -427,6 +432,8 @@ def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],
                 report_managers_in(w, keyword.value, call_args if keyword.arg == "args" else call_kwargs)
     if isinstance(target, (Function, Partial, QualName)):
         call_function(w, node, target, list(positional), dict(named), how="process" if child else "thread")
+    elif "target" in kwargs or len(args) > 1:  # a target the analysis cannot follow runs at the same time
+        w.opaque_start(node)
 
 
 def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: List[Optional[Value]],
@@ -458,6 +465,8 @@ def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: Lis
                     w.report.observe(ManagerPassed(arg_node))
     if isinstance(target, (Function, Partial, QualName)):
         call_function(w, node, target, positional, named, how="pool" if child else "thread-pool")
+    else:  # a worker the analysis cannot follow runs at the same time
+        w.opaque_start(node)
     return None
 
 
@@ -514,9 +523,15 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
     if w.function_scope().loop_depth:
         w.facts.repeated_calls.add(node)
     if how != "direct":
-        w.started.add(unit)
+        w.child_started(unit)
+    else:
+        w.facts.early_calls[node] = unit not in w.started and not w.function_scope().loop_depth
     bind_arguments(w, callee, args, kwargs)
     w.walk_out_of_turn(callee.node)  # first, so that what follows sees whether it starts a manager
+    if how == "direct":  # a helper that starts children: what follows the call runs beside them
+        w.facts.read("child-starts", callee.node)
+        if callee.node in w.facts.child_starters:
+            w.child_started(unit)
     if how == "direct" and w.start_matters():  # in the main guard a started manager is no finding
         w.facts.read("starts", callee.node)
         if callee.node in w.facts.manager_starters:
@@ -556,6 +571,10 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
     elif not isinstance(value, INTERESTING):
         return
     params = w.facts.params.setdefault(func, {})
+    known = params.get(name)
+    if isinstance(value, Proxy) and isinstance(known, Proxy) and value is not known and is_mutex(value) \
+            and is_mutex(known):
+        value.ambiguous = known.ambiguous = True  # the parameter holds one lock or the other
     if richness(value) > richness(params.get(name)):
         params[name] = value
         w.facts.wrote("param", func)

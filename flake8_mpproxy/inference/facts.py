@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from .aliases import AliasTracker
 from .solver import FactKey, Solver
@@ -38,7 +38,16 @@ class Facts:
         #: or comprehension: what :mod:`concurrency` needs to tell who may run at the same time.
         self.call_units: Dict[ast.Call, Optional[FunctionNode]] = {}
         self.repeated_calls: Set[ast.Call] = set()
+        #: Starts of concurrent code the analysis cannot follow (``os.fork()``, a Process, Thread or pool whose
+        #: target is not a function it knows), with their unit: any function may then run at the same time.
+        self.opaque_starts: Dict[ast.AST, Optional[FunctionNode]] = {}
+        #: Units that start a child when they run (directly, or through a function they call directly).
+        self.child_starters: Set[Optional[FunctionNode]] = set()
+        #: Direct calls made before their unit has started any child, outside loops (latest walk wins).
+        self.early_calls: Dict[ast.Call, bool] = {}
         self.proxies: Dict[ast.AST, Proxy] = {}
+        #: Where each proxy is made: its unit, and whether a loop or comprehension there makes one per turn.
+        self.made_in: Dict[ast.AST, Tuple[Optional[FunctionNode], bool]] = {}
         self.managers: Dict[ast.AST, Manager] = {}
         self.manager_classes: Dict[object, ManagerClass] = {}
         self.classes: Dict[ast.ClassDef, ClassInfo] = {}
@@ -77,6 +86,8 @@ class Scope:
         self.with_depth = 0
         #: ``with <manager lock>:`` blocks around the current statement, and the loops around it (this unit).
         self.lock_depth = 0
+        #: The manager lock proxies those ``with`` blocks hold, innermost last.
+        self.held_locks: List[Proxy] = []
         self.loop_depth = 0
         self.owner: Optional[ClassInfo] = None
 

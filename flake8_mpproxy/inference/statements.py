@@ -105,9 +105,12 @@ class Statements:
     def stmt_With(self, stmt: ast.With) -> None:
         entered: List[Manager] = []
         locks = 0
+        held: List[Proxy] = []
         for item in stmt.items:
             value = self.w.expressions.ev(item.context_expr)
-            locks += isinstance(value, Proxy) and is_mutex(value)
+            if isinstance(value, Proxy) and is_mutex(value):
+                locks += 1
+                held.append(value)
             if isinstance(value, Manager):
                 value.with_node = stmt
                 entered.append(value)
@@ -115,9 +118,12 @@ class Statements:
             if item.optional_vars is not None:
                 self.assign(item.optional_vars, value, item.context_expr)
         self.w.scope.with_depth += 1
-        self.w.function_scope().lock_depth += locks
+        scope = self.w.function_scope()
+        scope.lock_depth += locks
+        scope.held_locks.extend(held)
         self.walk_body(stmt.body)
-        self.w.function_scope().lock_depth -= locks
+        del scope.held_locks[len(scope.held_locks) - len(held):]
+        scope.lock_depth -= locks
         self.w.scope.with_depth -= 1
         self.w.scope.shutdown.update(entered)
 

@@ -153,7 +153,8 @@ class Walker:
                 break
             self.walk_unit(popped[0])
         writes = [write for unit_writes in self.unit_writes.values() for write in unit_writes]
-        concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, writes)
+        concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, writes,
+                                  self.facts.opaque_starts, self.facts.made_in, self.facts.early_calls)
         findings = self.report.complete(concurrency)
         if self.links is not None:
             self.links.finish(concurrency, self)
@@ -262,7 +263,8 @@ class Walker:
         """Where a finding may be: ``locks=False`` skips looking for the manager locks in sight (only a change of
         a copy can be fixed under one)."""
         unit = self.unit()
-        return Site(self.stmt, self.barrier_depth == 0, self.write_at(unit), self.function_scope().lock_depth > 0,
+        return Site(self.stmt, self.barrier_depth == 0, self.write_at(unit, locks),
+                    self.function_scope().lock_depth > 0,
                     self.visible_locks() if locks else ())
 
     def unit(self) -> Optional[FunctionNode]:
@@ -280,14 +282,30 @@ class Walker:
         scope = self.scope
         return scope.home or scope  # (a comprehension's scope belongs to the scope around it)
 
-    def write_at(self, unit: Optional[FunctionNode]) -> Write:
-        """A write here, early when this unit has started no child yet and no loop may repeat it later."""
-        return Write(None, unit, unit not in self.started and self.function_scope().loop_depth == 0)
+    def write_at(self, unit: Optional[FunctionNode], visible: bool = True) -> Write:
+        """A write here, early when this unit has started no child yet and no loop may repeat it later; with
+        the manager locks held around it and (``visible``) those in sight."""
+        scope = self.function_scope()
+        return Write(None, unit, unit not in self.started and scope.loop_depth == 0, tuple(scope.held_locks),
+                     self.visible_lock_proxies() if visible else ())
+
+    def opaque_start(self, node: ast.AST) -> None:
+        """Concurrent code the analysis cannot follow starts here (``os.fork()``, an unknown child target)."""
+        unit = self.unit()
+        self.facts.opaque_starts[node] = unit
+        self.child_started(unit)
+
+    def child_started(self, unit: Optional[FunctionNode]) -> None:
+        """``unit`` has started a child from here on (and so does every direct call of it)."""
+        self.started.add(unit)
+        if unit not in self.facts.child_starters:
+            self.facts.child_starters.add(unit)
+            self.facts.wrote("child-starts", unit)
 
     def note_write(self, proxy: Proxy) -> None:
         """Someone writes ``proxy`` here (a store, a change of the proxy, or a change of a copy the fix writes)."""
         write = self.write_at(self.unit())
-        self.writes.append(Write(proxy, write.unit, write.early))
+        self.writes.append(Write(proxy, write.unit, write.early, write.held, write.visible))
 
     def note_use(self, value: Optional[Value], how: str, depth: int = 0) -> None:
         """``value`` (a proxy, a copy read from one, or a container holding them) is used in a way that
@@ -303,17 +321,28 @@ class Walker:
             for item in list(value.items.values()) + [value.values_join]:
                 self.note_use(item, how, depth + 1)
 
-    def visible_locks(self) -> Tuple[Tuple[str, bool], ...]:
-        """Names of manager locks (``Lock``/``RLock``/``Condition``) visible here: (name, is a module global)."""
-        found: List[Tuple[str, bool]] = []
+    def visible_lock_proxies(self) -> Tuple[Proxy, ...]:
+        """The manager lock proxies in sight here (see :meth:`visible_locks`)."""
+        found: List[Proxy] = []
+        scope: Optional[Scope] = self.scope
+        while scope is not None:
+            for value in scope.vars.values():
+                if isinstance(value, Proxy) and is_mutex(value) and all(value is not s for s in found):
+                    found.append(value)
+            scope = scope.parent
+        return tuple(found)
+
+    def visible_locks(self) -> Tuple[Tuple[str, bool, Proxy], ...]:
+        """Manager locks (``Lock``/``RLock``/``Condition``) visible here: (name, is a module global, proxy)."""
+        found: List[Tuple[str, bool, Proxy]] = []
         seen: List[Proxy] = []
         scope: Optional[Scope] = self.scope
         while scope is not None:
             for name, value in scope.vars.items():
                 if isinstance(value, Proxy) and is_mutex(value) and all(value is not s for s in seen) \
-                        and not any(name == n for n, _ in found):
+                        and not any(name == n for n, _, _ in found):
                     seen.append(value)
-                    found.append((name, scope.kind == "module"))
+                    found.append((name, scope.kind == "module", value))
             scope = scope.parent
         return tuple(found)
 
@@ -444,6 +473,8 @@ class Walker:
         proxy = self.facts.proxies.get(site)
         if proxy is None:
             proxy = self.facts.proxies[site] = Proxy(kind, site, manager)
+        if site not in self.facts.made_in:
+            self.facts.made_in[site] = (self.unit(), self.function_scope().loop_depth > 0)
         return proxy
 
     def manager_at(self, site: ast.AST, cls: ManagerClass) -> Manager:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import keyword
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from ..catalogue import FIX_NONE, FIX_SAFE
@@ -162,10 +162,11 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
     text = pending.remedy
     if pending.code in ("MPP101", "MPP102"):
         text = remedy(copy, pending.method, pending.call, detail["value_type"])
-    reason = None if site.held else concurrency.why(Write(copy.proxy, site.write.unit, site.write.early))
+    write = replace(site.write, proxy=copy.proxy)
+    reason = concurrency.why(write)
     if reason is not None:
         detail["concurrent"] = reason
-        lock = pick_lock(site, concurrency)
+        lock = pick_lock(site, concurrency, write)
         # a nested proxy makes method calls atomic; an augmented assignment into it is still a
         # read-modify-write (two round trips), so it gets no nested form here
         augmented = pending.args.get("action", "").startswith("Augmented")
@@ -218,12 +219,15 @@ def encloses(outer: ast.AST, inner: ast.AST) -> bool:
     return start <= where <= end
 
 
-def pick_lock(site: Site, concurrency: Concurrency) -> Optional[str]:
+def pick_lock(site: Site, concurrency: Concurrency, write: Write) -> Optional[str]:
     """The one manager lock the fixed read-modify-write can hold: in sight, and a parameter, local or closure
-    name where the code may run in a child (a module global there is another object, or no object at all)."""
+    name where the code may run in a child (a module global there is another object, or no object at all);
+    one object for every writer, held (or in sight, to be wrapped by the same fix) by every other writer."""
     parent_only = concurrency.contexts(site.write.unit) <= {("parent",)}
-    names = [name for name, is_global in site.locks if parent_only or not is_global]
-    return names[0] if len(names) == 1 else None
+    locks = [(name, proxy) for name, is_global, proxy in site.locks if parent_only or not is_global]
+    if len(locks) != 1 or concurrency.why(write, lock=locks[0][1]) is not None:
+        return None
+    return locks[0][0]
 
 
 def nested_site(detail: Dict[str, Any]) -> Optional[Tuple[str, str]]:
@@ -340,7 +344,39 @@ def write_back_refusal(state: AliasState, first: Optional[ast.AST], last: Option
     rebound = {n for stmt in block[start:end + 1] for n in stored_names(stmt)} & names
     if rebound:
         return f"'{sorted(rebound)[0]}' is bound again between the read and the last change"
+    touched = next((node for stmt in block[start:end + 1] for node in touches(stmt, copy)), None)
+    if touched is not None:
+        return (f"{display(touched)} is read or changed again before the write-back would run, and storing the "
+                "copy back would overwrite that change (or the other copy's write-back would overwrite this one)")
     return None
+
+
+#: Methods of a dict or list proxy that change the item a write-back stores.
+PROXY_ITEM_WRITERS = frozenset({"update", "pop", "popitem", "clear", "setdefault", "__setitem__", "__delitem__",
+                                "remove", "insert", "extend", "append", "sort", "reverse"})
+
+
+def touches(stmt: ast.AST, copy: Copy) -> List[ast.AST]:
+    """Places in ``stmt`` that read the item ``copy`` came from again (a second copy, which a fix would write
+    back too), or change it (which the write-back would overwrite): ``proxy[key]`` with the same key (or a key
+    that may be the same), ``proxy.attr`` for an attribute, and item-changing methods of the proxy itself."""
+    found: List[ast.AST] = []
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.Subscript) and copy.via == "subscript" and _is_name(node.value, copy.proxy_name):
+            key = display(node.slice)
+            if key == copy.key or not (is_constant_key(key) and copy.key is not None and is_constant_key(copy.key)):
+                found.append(node)
+        elif isinstance(node, ast.Attribute) and copy.via == "attribute" and _is_name(node.value, copy.proxy_name) \
+                and node.attr == copy.key:
+            found.append(node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and _is_name(node.func.value, copy.proxy_name) and node.func.attr in PROXY_ITEM_WRITERS:
+            found.append(node)
+    return found
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
 
 
 def stored_names(stmt: ast.AST) -> Set[str]:

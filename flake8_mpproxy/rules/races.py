@@ -7,9 +7,10 @@ handler keeps each read-modify-write and :func:`complete` decides.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import TYPE_CHECKING, List, Tuple
 
-from ..concurrency import Concurrency, Write
+from ..concurrency import Concurrency
 from ..observations import ReadModifyWrite, Site
 from ..syntax import display
 from ..values import Proxy
@@ -28,7 +29,7 @@ def read_modify_write(reporter: "Reporter", seen: ReadModifyWrite) -> None:
 
 def complete(reporter: "Reporter", pending: List[Tuple[ast.AST, Proxy, Site]], concurrency: Concurrency) -> None:
     for target, proxy, site in pending:
-        reason = None if site.held else concurrency.why(Write(proxy, site.write.unit, site.write.early))
+        reason = concurrency.why(replace(site.write, proxy=proxy))
         if reason is not None and "MPP301" in reporter.enabled:
             name = display(target.value)  # type: ignore[attr-defined]
             reporter.add("MPP301", target, {"expr": display(target), "proxy": name, "reason": reason}, proxy=name)
