@@ -44,6 +44,9 @@ class Write:
     #: The manager lock proxies held around it, and those in sight there (a fix may wrap it in one of them).
     held: Tuple[object, ...] = ()
     visible: Tuple[object, ...] = ()
+    #: For an early write: the functions its unit called directly before it (if one of them starts a child,
+    #: known only when the walk is over, the write is not early after all).
+    calls_before: Tuple[ast.AST, ...] = ()
 
 
 class Concurrency:
@@ -53,8 +56,10 @@ class Concurrency:
                  repeated: Set[ast.Call], writes: Iterable[Write],
                  opaque: Optional[Dict[ast.AST, Unit]] = None,
                  made_in: Optional[Dict[ast.AST, Tuple[Unit, bool]]] = None,
-                 early_calls: Optional[Dict[ast.Call, bool]] = None) -> None:
-        self.early_calls: Dict[ast.Call, bool] = dict(early_calls or {})
+                 early_calls: Optional[Dict[ast.Call, Tuple[ast.AST, ...]]] = None,
+                 child_starters: Iterable[Unit] = ()) -> None:
+        #: direct calls made before their unit started a child, outside loops -> the functions it called before
+        self.early_calls: Dict[ast.Call, Tuple[ast.AST, ...]] = dict(early_calls or {})
         self._first: Dict[Unit, bool] = {}
         self.calls = calls
         self.opaque: Dict[ast.AST, Unit] = dict(opaque or {})
@@ -68,6 +73,7 @@ class Concurrency:
         self.starting_units: Set[Unit] = {call_units.get(call) for sites in calls.values()
                                           for call, how in sites.items() if how in CHILD_HOWS}
         self.starting_units |= set(self.opaque.values())
+        self.starters = self._starters(set(child_starters))
         self._contexts: Dict[Unit, FrozenSet[Tuple[object, ...]]] = {}
         self._repeats: Dict[Unit, bool] = {}
 
@@ -93,6 +99,26 @@ class Concurrency:
         result = frozenset(found)
         self._contexts[unit] = result
         return result
+
+    def _starters(self, found: Set[Unit]) -> Set[Unit]:
+        """The units that start a child when they run: those that start one themselves (``found``), and those
+        that call one of them directly (transitively). Worked out once the walk is over, so that no unit is
+        walked again only to learn that a function it called starts children."""
+        grew = True
+        while grew:
+            grew = False
+            for callee, sites in self.calls.items():
+                if callee not in found:
+                    continue
+                for call, how in sites.items():
+                    if how == "direct" and call in self.call_units and self.call_units[call] not in found:
+                        found.add(self.call_units[call])
+                        grew = True
+        return found
+
+    def early(self, write: Write) -> bool:
+        """``write`` runs before its unit has started any child (directly, or in a function it called)."""
+        return write.early and not any(callee in self.starters for callee in write.calls_before)
 
     def runs_repeatedly(self, unit: Unit) -> bool:
         """May ``unit`` run more than once (in turn or at once)? A child started from it is then started several
@@ -164,7 +190,7 @@ class Concurrency:
         The manager locks held around ``write`` (or ``lock``, which a fix would hold) that exclude every other
         holder make the write exclusive with every write that holds one of them too (or has ``lock`` in sight,
         where the same fix wraps it)."""
-        if self.opaque and not (write.early and self.runs_before_children(write.unit)):
+        if self.opaque and not (self.early(write) and self.runs_before_children(write.unit)):
             node = min(self.opaque, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
             return (f"concurrent code starts at line {getattr(node, 'lineno', '?')} that this analysis cannot "
                     "follow (os.fork() or a target it does not know), so other writers may run at the same time")
@@ -202,7 +228,7 @@ class Concurrency:
 
     def _before_children(self, write: Write, context: Tuple[object, ...]) -> bool:
         """A parent write that happens before its unit starts any child cannot race with a child."""
-        return context == PARENT and write.early and self.runs_before_children(write.unit)
+        return context == PARENT and self.early(write) and self.runs_before_children(write.unit)
 
     def runs_before_children(self, unit: Unit) -> bool:
         """Does every run of ``unit`` start before any child has been started? The module body does; a function
@@ -216,7 +242,8 @@ class Concurrency:
         self._first[unit] = False  # (recursion: not known to come first)
         sites = self.calls.get(unit, {})
         result = bool(sites) and all(
-            how == "direct" and self.early_calls.get(call, False)
+            how == "direct" and call in self.early_calls
+            and not any(callee in self.starters for callee in self.early_calls[call])
             and self.runs_before_children(self.call_units.get(call)) for call, how in sites.items())
         self._first[unit] = result
         return result

@@ -14,6 +14,7 @@ import pytest
 from flake8_mpproxy import cli, inference
 from flake8_mpproxy.inference import solver, walker
 from flake8_mpproxy.catalogue import BY_CODE
+from flake8_mpproxy.findings import FORM_NONE
 from flake8_mpproxy.plugin import Plugin
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +98,23 @@ def test_a_starter_called_under_the_main_guard_does_not_walk_the_module_again():
     at_import = inference.analyse(ast.parse(main + "main()\n"), ALL)
     assert [(f.code, f.line) for f in at_import.findings] == [("MPP201", 9)]
     assert at_import.walks["<module>"] == 2
+
+
+def test_a_helper_that_starts_children_is_learnt_after_the_walk_not_by_walking_again():
+    """``launch`` starts a child; ``main`` calls it, then writes back a copy: that write runs beside the child
+    (the write-back is not safe), which is worked out once the walk is over, so a caller of a function that
+    starts children is not walked again to learn it (the module body calling ``main`` was, every time)."""
+    source = ("import multiprocessing\n\n\ndef work(d):\n    d['k'] += [1]\n\n\n"
+              "def launch(d):\n    child = multiprocessing.Process(target=work, args=(d,))\n    child.start()\n"
+              "    return child\n\n\n"
+              "def main():\n    with multiprocessing.Manager() as manager:\n        d = manager.dict({'k': []})\n"
+              "        child = launch(d)\n        d['k'].append(2)\n        child.join()\n\n\n"
+              "if __name__ == '__main__':\n    main()\n")
+    result = inference.analyse(ast.parse(source), ALL)
+    assert result.walks == {"<module>": 1, "main:14": 1, "launch:8": 1, "work:4": 1}
+    [finding] = [found for found in result.findings if found.code == "MPP101"]
+    assert finding.line == 18
+    assert "race" in finding.message and finding.form == FORM_NONE
 
 
 def test_a_callee_defined_above_its_caller_is_walked_in_the_callers_walk():

@@ -43,8 +43,9 @@ class Facts:
         self.opaque_starts: Dict[ast.AST, Optional[FunctionNode]] = {}
         #: Units that start a child when they run (directly, or through a function they call directly).
         self.child_starters: Set[Optional[FunctionNode]] = set()
-        #: Direct calls made before their unit has started any child, outside loops (latest walk wins).
-        self.early_calls: Dict[ast.Call, bool] = {}
+        #: Direct calls made before their unit has started any child itself, outside loops (latest walk wins),
+        #: with the functions the unit called directly before them (any that starts a child makes it late).
+        self.early_calls: Dict[ast.Call, Tuple[ast.AST, ...]] = {}
         self.proxies: Dict[ast.AST, Proxy] = {}
         #: Where each proxy is made: its unit, and whether a loop or comprehension there makes one per turn.
         self.made_in: Dict[ast.AST, Tuple[Optional[FunctionNode], bool]] = {}

@@ -52,7 +52,6 @@ FACT_KINDS = {
     "starts": "(function node,): calling the function starts a manager",
     "initializer": "(function node,): a pool runs the function as its initializer, in every worker",
     "child-global": "(name,): a pool initializer binds the module global in the child itself",
-    "child-starts": "(function node or None,): calling the function starts a child (directly or through calls)",
     "typeids": "(): typeids registered on manager classes of the file",
     "binding": "(unit, name): the final binding of a name in the scope of another unit",
 }

@@ -120,6 +120,8 @@ class Walker:
         self.defined = 0
         #: Per walk of a unit: the units that have started a child so far. Every write to a proxy, per unit.
         self.started: Set[Optional[FunctionNode]] = set()
+        #: Per walk of a unit: the functions it has called directly so far (see :meth:`write_at`).
+        self.direct_callees: List[FunctionNode] = []
         self.writes: List[Write] = []
         self.unit_writes: Dict[Unit, List[Write]] = {}
         self._barrier = Barrier(self)
@@ -154,7 +156,8 @@ class Walker:
             self.walk_unit(popped[0])
         writes = [write for unit_writes in self.unit_writes.values() for write in unit_writes]
         concurrency = Concurrency(self.facts.calls, self.facts.call_units, self.facts.repeated_calls, writes,
-                                  self.facts.opaque_starts, self.facts.made_in, self.facts.early_calls)
+                                  self.facts.opaque_starts, self.facts.made_in, self.facts.early_calls,
+                                  self.facts.child_starters)
         findings = self.report.complete(concurrency)
         if self.links is not None:
             self.links.finish(concurrency, self)
@@ -179,6 +182,7 @@ class Walker:
         self.solver.begin(unit)
         self.report.begin(unit)
         self.started = set()
+        self.direct_callees = []
         self.writes = self.unit_writes[unit] = []
         self.stmt, self.stack, self.barrier_depth = self.tree, [], 0
         defined = self.defined
@@ -206,14 +210,16 @@ class Walker:
         if known is None or known[0] is not self.module_scope or not self.solver.take(callee):
             return
         caller = self.solver.current
-        saved = self.started, self.writes, self.stmt, self.stack, self.barrier_depth, self.pending
+        saved = (self.started, self.direct_callees, self.writes, self.stmt, self.stack, self.barrier_depth,
+                 self.pending)
         self.pending = []
         self.nested += 1
         try:
             self.walk_unit(callee)
         finally:
             self.nested -= 1
-            self.started, self.writes, self.stmt, self.stack, self.barrier_depth, self.pending = saved
+            (self.started, self.direct_callees, self.writes, self.stmt, self.stack, self.barrier_depth,
+             self.pending) = saved
             self.solver.resume(caller)
             self.report.resume(caller)
 
@@ -286,8 +292,9 @@ class Walker:
         """A write here, early when this unit has started no child yet and no loop may repeat it later; with
         the manager locks held around it and (``visible``) those in sight."""
         scope = self.function_scope()
-        return Write(None, unit, unit not in self.started and scope.loop_depth == 0, tuple(scope.held_locks),
-                     self.visible_lock_proxies() if visible else ())
+        early = unit not in self.started and scope.loop_depth == 0
+        return Write(None, unit, early, tuple(scope.held_locks), self.visible_lock_proxies() if visible else (),
+                     tuple(self.direct_callees) if early else ())
 
     def opaque_start(self, node: ast.AST) -> None:
         """Concurrent code the analysis cannot follow starts here (``os.fork()``, an unknown child target)."""
@@ -296,16 +303,15 @@ class Walker:
         self.child_started(unit)
 
     def child_started(self, unit: Optional[FunctionNode]) -> None:
-        """``unit`` has started a child from here on (and so does every direct call of it)."""
+        """``unit`` has started a child from here on. (Its direct callers, and what they do after calling it,
+        are worked out once the walk is over: :meth:`Concurrency.early`.)"""
         self.started.add(unit)
-        if unit not in self.facts.child_starters:
-            self.facts.child_starters.add(unit)
-            self.facts.wrote("child-starts", unit)
+        self.facts.child_starters.add(unit)
 
     def note_write(self, proxy: Proxy) -> None:
         """Someone writes ``proxy`` here (a store, a change of the proxy, or a change of a copy the fix writes)."""
         write = self.write_at(self.unit())
-        self.writes.append(Write(proxy, write.unit, write.early, write.held, write.visible))
+        self.writes.append(Write(proxy, write.unit, write.early, write.held, write.visible, write.calls_before))
 
     def note_use(self, value: Optional[Value], how: str, depth: int = 0) -> None:
         """``value`` (a proxy, a copy read from one, or a container holding them) is used in a way that
