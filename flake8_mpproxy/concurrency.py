@@ -29,9 +29,12 @@ Unit = Optional[ast.AST]  # a function node, or None for the module body
 
 PARENT = ("parent",)
 UNKNOWN = ("unknown",)
-CHILD_HOWS = frozenset({"process", "pool", "partial-process", "partial-pool", "thread", "thread-pool"})
+CHILD_HOWS = frozenset({"process", "pool", "partial-process", "partial-pool", "thread", "thread-pool",
+                        "initializer", "partial-initializer"})
 #: Ways of running a function that run it several times at once by themselves.
-POOLED_HOWS = frozenset({"pool", "partial-pool", "thread-pool"})
+POOLED_HOWS = frozenset({"pool", "partial-pool", "thread-pool", "initializer", "partial-initializer"})
+#: How a pool runs its ``initializer``: in every worker process, before the tasks (its globals are the worker's).
+INITIALIZER_HOWS = frozenset({"initializer", "partial-initializer"})
 
 
 @dataclass(frozen=True)

@@ -169,13 +169,16 @@ RUNS = {
     # the proxy reaches workers.py's subclasses through base.py's __init__ (inherited, and through super())
     "inherited_init": ("main.py", {"a": [], "b": []}),
     "inherited_twin": ("main.py", {"a": [1], "b": [2]}),
+    # a pool initializer in workers.py keeps the proxy in its global (the workers' own: no MPP202)
+    "pool_initializer": ("main.py", {"a": []}),
+    "initializer_twin": ("main.py", {"a": [1, 1, 1]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
          "continued_twin", "self_twin", "pool_workers_twin", "executor_twin", "partial_twin", "chain_twin",
          "relative_twin", "src_twin", "nested_pool_twin", "effects_twin",
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
-         "inherited_twin"}
+         "inherited_twin", "initializer_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -204,7 +207,7 @@ def test_a_helper_called_in_one_child_gets_that_childs_context(copy):
 
 @pytest.mark.parametrize("name", ["relative", "pool_workers", "correct_twin", "state_module", "relay", "returns",
                                   "class_attribute", "remote_reader", "remote_reader_twin", "inherited_init",
-                                  "inherited_twin"])
+                                  "inherited_twin", "pool_initializer"])
 def test_flake8_with_two_jobs_reports_what_the_command_does(name, copy):
     root = copy(FIXTURES / "projects" / name)
     proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "MPP", "-j2", "--format",

@@ -14,6 +14,7 @@ from ..values import (
     Mapping, Partial, Pool, Proxy, QualName, Seq, Value, richness
 )
 
+from ..concurrency import INITIALIZER_HOWS
 from ..locks import is_mutex
 from ..observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall
 from ..syntax import alias_root, display, key_source
@@ -301,20 +302,16 @@ def new_pool(w: "Walker", node: ast.Call, args: List[Optional[Value]], kwargs: D
     initializer = kwargs.get("initializer", args[at] if len(args) > at else None)
     initargs = kwargs.get("initargs", args[at + 1] if len(args) > at + 1 else None)
     if isinstance(initializer, (Function, Partial, QualName)):
-        function = initializer_of(initializer)
-        if function is not None and function.node not in w.facts.initializers:
-            w.facts.initializers.add(function.node)
-            w.facts.wrote("initializer", function.node)
         positional = list(initargs.items) if isinstance(initargs, Seq) and initargs.items is not None else []
-        call_function(w, node, initializer, positional, {}, how="pool" if child else "thread-pool")
+        call_function(w, node, initializer, positional, {}, how="initializer" if child else "thread-pool")
     return Pool(child=child)
 
 
-def initializer_of(value: Value) -> Optional[Function]:
-    """The function of this file a pool runs as its ``initializer`` (through ``partial`` too), if any."""
-    while isinstance(value, Partial):
-        value = value.func
-    return value if isinstance(value, Function) else None
+def mark_initializer(w: "Walker", func: ast.AST) -> None:
+    """``func`` runs as a pool's initializer in every worker (the globals it binds are the worker's own)."""
+    if func not in w.facts.initializers:
+        w.facts.initializers.add(func)
+        w.facts.wrote("initializer", func)
 
 
 def new_manager(w: "Walker", node: ast.Call) -> Manager:
@@ -499,13 +496,15 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
         merged = dict(callee.kwargs)
         merged.update(kwargs)
         return call_function(w, node, callee.func, list(callee.args) + list(args), merged,
-                             "partial-" + how if how in ("process", "pool") else how)
+                             "partial-" + how if how in ("process", "pool", "initializer") else how)
     if isinstance(callee, QualName):
         w.external_call(node, callee.name, args, kwargs, how)
         return None
     if not isinstance(callee, Function):
         return None
-    child = how in ("process", "pool", "partial-process", "partial-pool")
+    child = how in ("process", "pool", "partial-process", "partial-pool", "initializer", "partial-initializer")
+    if how in INITIALIZER_HOWS:
+        mark_initializer(w, callee.node)
     if child and callee.node not in w.facts.child_targets:
         w.facts.child_targets.add(callee.node)
         w.facts.wrote("child", callee.node)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tuple
 
-from ..concurrency import CHILD_HOWS, PARENT, UNKNOWN, Concurrency
+from ..concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurrency
 from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Value, richness
 from ..syntax import node_range
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
@@ -219,6 +219,12 @@ class Links:
         return self.star(module) if self.star is not None else []
 
     # --- imported facts ----------------------------------------------------------------------------------------
+
+    def brought_values(self) -> bool:
+        """Has the project given this module's analysis a proxy or manager so far (passed to its functions,
+        stored on its classes or globals, or imported)? Then a unit walked before it arrived must be walked
+        again when a fact it read grows, as with proxies made here."""
+        return bool(self.received) or any(value is not None for value in self._imported.values())
 
     def imported(self, qualname: str) -> Optional[Value]:
         """The proxy or manager an imported name holds (a module global or class attribute of a project module)."""
@@ -506,6 +512,8 @@ def add_site(w: "Walker", func: ast.AST, summary: CallSummary) -> None:
     if how in CHILD_HOWS and how not in ("thread", "thread-pool"):
         w.facts.child_targets.add(func)
         w.facts.in_child.add(func)
+    if how in INITIALIZER_HOWS:
+        w.facts.initializers.add(func)
     unknown = summary.caller == CALLER_UNKNOWN
     w.facts.call_units[site] = ast.Pass() if unknown and how == "direct" else None
     if summary.repeated and not in_one_child or unknown and how != "direct":  # (a loop in one child: in turn)

@@ -148,7 +148,8 @@ class Walker:
                 if richness(value) >= richness(binds.get(name)):
                     binds[name] = value
         while True:
-            if not self.solver.has_first_walks() and not (self.facts.proxies or self.facts.managers):
+            if not self.solver.has_first_walks() and not (self.facts.proxies or self.facts.managers) and not (
+                    self.links is not None and self.links.brought_values()):
                 break  # every unit walked once and nothing a finding could come from
             popped = self.solver.pop()
             if popped is None:
