@@ -114,6 +114,9 @@ class Walker:
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
         self.stack: List[Tuple[ast.stmt, List[ast.stmt]]] = []
         self.mutator_methods: Optional[FrozenSet[str]] = None
+        #: A lock proxy was made in this module (only those are manager locks :mod:`locks` knows): until then
+        #: no site has one in sight, and the scopes need not be searched at every write.
+        self.locks_made = False
         #: Walks nested in the current one (see walk_out_of_turn)
         self.nested = 0
         #: Functions and lambdas defined so far (by every walk): see walk_unit
@@ -331,6 +334,8 @@ class Walker:
     def visible_lock_proxies(self) -> Tuple[Proxy, ...]:
         """The manager lock proxies in sight here (see :meth:`visible_locks`)."""
         found: List[Proxy] = []
+        if not self.locks_made:
+            return ()
         scope: Optional[Scope] = self.scope
         while scope is not None:
             for value in scope.vars.values():
@@ -342,6 +347,8 @@ class Walker:
     def visible_locks(self) -> Tuple[Tuple[str, bool, Proxy], ...]:
         """Manager locks (``Lock``/``RLock``/``Condition``) visible here: (name, is a module global, proxy)."""
         found: List[Tuple[str, bool, Proxy]] = []
+        if not self.locks_made:
+            return ()
         seen: List[Proxy] = []
         scope: Optional[Scope] = self.scope
         while scope is not None:
@@ -480,6 +487,8 @@ class Walker:
         proxy = self.facts.proxies.get(site)
         if proxy is None:
             proxy = self.facts.proxies[site] = Proxy(kind, site, manager)
+            if kind == "lock":
+                self.locks_made = True
         if site not in self.facts.made_in:
             self.facts.made_in[site] = (self.unit(), self.function_scope().loop_depth > 0)
         return proxy
