@@ -65,6 +65,9 @@ class CopyMutated(NamedTuple):
     copy: Copy
     method: str
     site: Site
+    #: The copy is the first argument of a standard function that changes it (``heapq.heappush(d[k], x)``):
+    #: the function's qualified name; "" for a method of the copy.
+    function: str = ""
 
 
 class CopyStored(NamedTuple):

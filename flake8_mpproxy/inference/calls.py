@@ -6,7 +6,7 @@ import ast
 from typing import TYPE_CHECKING, Dict, List, Optional
 
 from ..api import (
-    COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, OPAQUE_STARTS, PARTIAL, POOL_METHODS,
+    ARGUMENT_MUTATORS, COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, OPAQUE_STARTS, PARTIAL, POOL_METHODS,
     PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, REPEATERS, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
 )
 from ..values import (
@@ -41,8 +41,12 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         value = ev(keyword.value)
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
+    changed = isinstance(callee, QualName) and callee.name in ARGUMENT_MUTATORS and bool(node.args) \
+        and not isinstance(node.args[0], ast.Starred)
+    if changed:
+        argument_mutated(w, node, callee.name, args[0])  # type: ignore[union-attr]
     if w.scope.aliases.states:
-        note_escapes(w, node, callee)
+        note_escapes(w, node, callee, skip_first=changed)
     for value in (*args, *kwargs.values()):
         if isinstance(value, USE_TRACKED):
             note_opaque_uses(w, node, callee, receiver, args, kwargs)
@@ -79,14 +83,27 @@ def super_call(w: "Walker", node: ast.Call, method: str, args: List[Optional[Val
     return None
 
 
-def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
-    """An alias passed to a call we cannot see through may be written back there: stop tracking it."""
+def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value], skip_first: bool = False) -> None:
+    """An alias passed to a call we cannot see through may be written back there: stop tracking it (the
+    argument a standard function changes in place, ``skip_first``, is a change, not an escape)."""
     if not w.scope.aliases.states:
         return
     if isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS and w.binder.lookup(node.func.id)[1] == "builtin":
         return
-    for arg in list(node.args) + [k.value for k in node.keywords]:
+    for arg in list(node.args)[1 if skip_first else 0:] + [k.value for k in node.keywords]:
         w.scope.aliases.escape_names(arg)
+
+
+def argument_mutated(w: "Walker", node: ast.Call, function: str, value: Optional[Value]) -> None:
+    """``heapq.heappush(d[k], x)``, ``bisect.insort(x, v)``, ``random.shuffle(l[i])``: the function changes its
+    first argument in place, as a mutating method would (:data:`api.ARGUMENT_MUTATORS`)."""
+    root = alias_root(node.args[0])
+    if root is not None and w.scope.aliases.is_alias(root):
+        w.note_write(w.scope.aliases.states[root].copy.proxy)
+        w.scope.aliases.mutate(root, node, w.statements.statement_path(), f" passed to {display(node.func)}()")
+    elif isinstance(value, Copy):
+        w.note_write(value.proxy)
+        w.report.observe(CopyMutated(node, value, function.rsplit(".", 1)[-1], w.site(), function))
 
 
 #: Builtins that only look at a value the way a nested proxy would show it too (length, iteration, membership).
