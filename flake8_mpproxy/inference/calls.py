@@ -388,8 +388,12 @@ def builtin_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Val
         w.report.observe(ProxyReversed(node, first, display(node.args[0])))
     if name == "enumerate" and isinstance(first, Proxy) and first.kind == "list":
         return Iteration(first, display(node.args[0]), "enumerate", node)
-    if name in ("iter", "list", "tuple", "sorted", "reversed") and isinstance(first, Seq):
-        return first
+    if name in ("iter", "list", "tuple", "sorted", "reversed") and isinstance(first, (Seq, Iteration)):
+        return first  # (sorted(d.items()): the same copies, in another order)
+    if name in ("iter", "list", "tuple", "sorted") and isinstance(first, Proxy) and first.kind == "list":
+        return Iteration(first, display(node.args[0]), "elements", node)  # list(l): a list of copies
+    if name == "enumerate" and isinstance(first, Iteration) and first.mode in ("values", "elements"):
+        return Iteration(first.proxy, first.proxy_name, "enumerated", first.node)
     if name == "zip":
         return zipped(w, node, args)
     if name == "enumerate" and isinstance(first, Seq) and first.element() is not None:
