@@ -10,8 +10,8 @@ from ..api import (
     PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, REPEATERS, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
 )
 from ..values import (
-    INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass,
-    Mapping, Partial, Pool, Proxy, QualName, Seq, Value, richness
+    INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager, ManagerClass,
+    Mapping, Partial, Pool, Proxy, QualName, Seq, Value, join, richness
 )
 
 from ..locks import is_mutex
@@ -136,7 +136,7 @@ def opaque_call(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: 
     """A call that may look at its arguments' types or serialise them (``json.dumps``, ``print``,
     ``isinstance``, ``dict(d)``, a library's function): what ``auto`` must not store nested proxies under.
     Calls the analysis follows (functions of this file, child starts, proxy and manager methods) are not."""
-    if isinstance(callee, (Function, Partial, ClassInfo, ManagerClass)):
+    if isinstance(callee, (Function, Partial, Either, ClassInfo, ManagerClass)):
         return False
     if isinstance(receiver, (Proxy, Copy, Manager, Pool, Context, ManagerClass, Partial)):
         return False
@@ -317,7 +317,7 @@ def new_pool(w: "Walker", node: ast.Call, args: List[Optional[Value]], kwargs: D
     at = 2 if executor else 1
     initializer = kwargs.get("initializer", args[at] if len(args) > at else None)
     initargs = kwargs.get("initargs", args[at + 1] if len(args) > at + 1 else None)
-    if isinstance(initializer, (Function, Partial, QualName)):
+    if isinstance(initializer, (Function, Partial, Either, QualName)):
         function = initializer_of(initializer)
         if function is not None and function.node not in w.facts.initializers:
             w.facts.initializers.add(function.node)
@@ -347,7 +347,7 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
         return qualified_call(w, node, callee.name, args, kwargs)
     if isinstance(callee, ManagerClass):
         return w.manager_at(node, callee)
-    if isinstance(callee, (Function, Partial)):
+    if isinstance(callee, (Function, Partial, Either)):
         return call_function(w, node, callee, args, kwargs, how="direct")
     if isinstance(callee, ClassInfo):
         init = callee.method("__init__")
@@ -451,7 +451,7 @@ def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],
         for keyword in node.keywords:
             if keyword.arg in ("args", "kwargs"):
                 report_managers_in(w, keyword.value, call_args if keyword.arg == "args" else call_kwargs)
-    if isinstance(target, (Function, Partial, QualName)):
+    if isinstance(target, (Function, Partial, Either, QualName)):
         call_function(w, node, target, list(positional), dict(named), how="process" if child else "thread")
     elif "target" in kwargs or len(args) > 1:  # a target the analysis cannot follow runs at the same time
         w.opaque_start(node)
@@ -484,7 +484,7 @@ def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: Lis
             for arg_node, value in zip(node.args[1:], args[1:]):
                 if isinstance(value, Manager):
                     w.report.observe(ManagerPassed(arg_node))
-    if isinstance(target, (Function, Partial, QualName)):
+    if isinstance(target, (Function, Partial, Either, QualName)):
         call_function(w, node, target, positional, named, how="pool" if child else "thread-pool")
     else:  # a worker the analysis cannot follow runs at the same time
         w.opaque_start(node)
@@ -524,6 +524,8 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
     if isinstance(callee, QualName):
         w.external_call(node, callee.name, args, kwargs, how)
         return None
+    if isinstance(callee, Either):  # any of them may run: each gets the arguments
+        return join([call_function(w, node, option, args, kwargs, how) for option in callee.options])
     if not isinstance(callee, Function):
         return None
     child = how in ("process", "pool", "partial-process", "partial-pool")
