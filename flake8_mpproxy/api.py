@@ -36,6 +36,9 @@ SHALLOW_COPY = frozenset({"copy.copy"})
 RECORD_DECORATORS = frozenset({"dataclasses.dataclass", "attr.define", "attr.frozen", "attr.mutable",
                                "attrs.define", "attrs.frozen", "attrs.mutable"})
 RECORD_BASES = frozenset({"typing.NamedTuple", "typing_extensions.NamedTuple"})
+#: Functions that make a record class (``Job = namedtuple("Job", "store key")``): the same as a ``NamedTuple``
+#: class whose fields are the names given. Not multiprocessing API either.
+RECORD_FACTORIES = frozenset({"collections.namedtuple", "typing.NamedTuple", "typing_extensions.NamedTuple"})
 #: Iterables whose every element is the one value given (``repeat(shared)`` zipped with the keys a pool maps
 #: over). Not multiprocessing API: not in :data:`API_NAMES`, so not a prefilter gate.
 REPEATERS = frozenset({"itertools.repeat"})

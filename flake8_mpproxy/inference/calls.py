@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 
 from ..api import (
     ARGUMENT_MUTATORS, COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, OPAQUE_STARTS, PARTIAL, POOL_METHODS,
-    PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, REPEATERS, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
+    PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, RECORD_FACTORIES, REPEATERS, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
 )
 from ..values import (
     INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager, ManagerClass,
@@ -370,6 +370,33 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
     return None
 
 
+def record_factory(w: "Walker", node: ast.Call) -> Optional[Value]:
+    """``namedtuple("Job", ["store", "key"])`` (or ``"store key"``, ``"store, key"``; ``NamedTuple("Job",
+    [("store", DictProxy), ...])``): a record class whose fields are known when they are written out."""
+    made = w.facts.made_classes.get(node)
+    if made is not None:
+        return made
+    spec = node.args[1] if len(node.args) > 1 else next(
+        (k.value for k in node.keywords if k.arg in ("field_names", "fields")), None)
+    fields: List[str] = []
+    if isinstance(spec, ast.Constant) and isinstance(spec.value, str):
+        fields = spec.value.replace(",", " ").split()
+    elif isinstance(spec, (ast.List, ast.Tuple)):
+        for item in spec.elts:
+            if isinstance(item, (ast.Tuple, ast.List)) and item.elts:
+                item = item.elts[0]
+            if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+                return None
+            fields.append(item.value)
+    if not fields or not all(field.isidentifier() for field in fields):
+        return None
+    name = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else "record"
+    stand_in = ast.ClassDef(name=str(name), bases=[], keywords=[], body=[], decorator_list=[])
+    ast.copy_location(stand_in, node)
+    info = w.facts.made_classes[node] = ClassInfo(stand_in, fields=fields, tuple_like=True)
+    return info
+
+
 def construct_record(w: "Walker", cls: ClassInfo, args: List[Optional[Value]],
                      kwargs: Dict[str, Optional[Value]]) -> None:
     """``Job(shared, "a")`` of a record class: its generated ``__init__`` keeps each argument on the instance
@@ -431,6 +458,8 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
         return args[0]
     if name in REPEATERS:
         return Seq(elem=args[0]) if args and args[0] is not None else None
+    if name in RECORD_FACTORIES:
+        return record_factory(w, node)
     if name.endswith(".__init__") and args and isinstance(args[0], Instance):
         # ``Base.__init__(self, shared)`` with ``Base`` imported: a call of the class, in the module defining it
         w.external_call(node, name[:-len(".__init__")], args[1:], kwargs, "direct")
