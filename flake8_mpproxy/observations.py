@@ -54,6 +54,9 @@ class AliasState:
     mutations: List[Tuple[ast.AST, Tuple[ast.AST, ...], str]]
     written: bool = False
     escaped: bool = False
+    #: Bound by storing the name's own object into the proxy (``d[k] = x``): the manager keeps a copy, ``x``
+    #: stays local. ``x += ...`` may rebind an immutable ``x`` there, so only its methods and item stores count.
+    stored: bool = False
 
 
 # --- changes of copies read from proxies ----------------------------------------------------------------------

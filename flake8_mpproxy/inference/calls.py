@@ -154,6 +154,9 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     method = func.attr
     root = alias_root(func.value)
     if root is not None and w.scope.aliases.is_alias(root) and w.is_mutator(method):
+        if method == "clear" and isinstance(func.value, ast.Name) and w.scope.aliases.states[root].stored:
+            w.scope.aliases.pop(root)  # d[k] = batch; batch.clear(): the stored copy is kept, the buffer reused
+            return None
         w.note_write(w.scope.aliases.states[root].copy.proxy)
         w.scope.aliases.mutate(root, node, w.statements.statement_path(), f".{method}()")
         return None
