@@ -36,6 +36,9 @@ SHALLOW_COPY = frozenset({"copy.copy"})
 RECORD_DECORATORS = frozenset({"dataclasses.dataclass", "attr.define", "attr.frozen", "attr.mutable",
                                "attrs.define", "attrs.frozen", "attrs.mutable"})
 RECORD_BASES = frozenset({"typing.NamedTuple", "typing_extensions.NamedTuple"})
+#: Functions that make a record class (``Job = namedtuple("Job", "store key")``): the same as a ``NamedTuple``
+#: class whose fields are the names given. Not multiprocessing API either.
+RECORD_FACTORIES = frozenset({"collections.namedtuple", "typing.NamedTuple", "typing_extensions.NamedTuple"})
 #: Iterables whose every element is the one value given (``repeat(shared)`` zipped with the keys a pool maps
 #: over). Not multiprocessing API: not in :data:`API_NAMES`, so not a prefilter gate.
 REPEATERS = frozenset({"itertools.repeat"})
@@ -119,6 +122,14 @@ MUTATORS = frozenset({
     "popitem", "add", "discard", "intersection_update", "difference_update", "symmetric_difference_update",
     "appendleft", "extendleft", "popleft", "rotate", "__iadd__", "__imul__", "__ior__", "__iand__", "__isub__",
     "__ixor__", "__setitem__", "__delitem__", "__setattr__", "__delattr__",
+})
+#: Standard functions that change their first argument in place (a list): ``heapq.heappush(d[k], x)`` changes
+#: the copy ``d[k]`` exactly as ``d[k].append(x)`` does. Only the function's own name: a nested ListProxy is no
+#: remedy for the heapq ones (their C code requires a real list: ``TypeError: heap argument must be a list``),
+#: and for the others each step is its own round trip; the write-back is the fix.
+ARGUMENT_MUTATORS = frozenset({
+    "heapq.heappush", "heapq.heappop", "heapq.heapify", "heapq.heapreplace", "heapq.heappushpop",
+    "bisect.insort", "bisect.insort_left", "bisect.insort_right", "random.shuffle",
 })
 #: Proxy reads that hand back a copy of one stored value: method -> does its first argument name the key?
 COPY_READ_METHODS: Dict[str, Dict[str, bool]] = {

@@ -41,7 +41,7 @@ RULES: Tuple[Rule, ...] = (
         summary='a mutating method called on a value read from a proxy (`d[k].append(v)`, `d.get(k).add(v)`, `d.setdefault(k, []).append(v)`, `l[i].sort()`, `ns.items.append(v)`)',
         name="mutation-of-proxy-copy",
         message=(
-            "{expr}.{method}() mutates a copy returned by manager proxy '{proxy}'; the change is lost. "
+            "{mutation} mutates a copy returned by manager proxy '{proxy}'; the change is lost. "
             "{remedy}"
         ),
         why=(

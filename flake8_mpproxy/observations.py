@@ -54,6 +54,9 @@ class AliasState:
     mutations: List[Tuple[ast.AST, Tuple[ast.AST, ...], str]]
     written: bool = False
     escaped: bool = False
+    #: Bound by storing the name's own object into the proxy (``d[k] = x``): the manager keeps a copy, ``x``
+    #: stays local. ``x += ...`` may rebind an immutable ``x`` there, so only its methods and item stores count.
+    stored: bool = False
 
 
 # --- changes of copies read from proxies ----------------------------------------------------------------------
@@ -65,6 +68,9 @@ class CopyMutated(NamedTuple):
     copy: Copy
     method: str
     site: Site
+    #: The copy is the first argument of a standard function that changes it (``heapq.heappush(d[k], x)``):
+    #: the function's qualified name; "" for a method of the copy.
+    function: str = ""
 
 
 class CopyStored(NamedTuple):

@@ -185,6 +185,14 @@ class Seq(Value):
 
 
 @dataclass(eq=False)
+class Either(Value):
+    """One of several functions (``for target in (produce, consume): Process(target=target, ...)``, ``a if c
+    else b``): a call runs any of them, so each one's parameters get the arguments."""
+
+    options: List[Value] = field(default_factory=list)
+
+
+@dataclass(eq=False)
 class Mapping(Value):
     """A dict literal with string keys (``kwargs={"d": d}``), or only the join of its values."""
 
@@ -251,7 +259,8 @@ class Instance(Value):
     cls: ClassInfo
 
 
-INTERESTING = (Manager, Proxy, Context, Pool, Function, Partial, Seq, Mapping, ManagerClass, ClassInfo, Instance)
+INTERESTING = (Manager, Proxy, Context, Pool, Function, Partial, Either, Seq, Mapping, ManagerClass, ClassInfo,
+               Instance)
 
 
 def richness(value: Optional[Value]) -> int:
@@ -269,6 +278,8 @@ def richness(value: Optional[Value]) -> int:
         return 10 + sum(richness(part) for part in value.items.values()) + richness(value.values_join)
     if isinstance(value, Partial):
         return 20 + richness(value.func) + sum(richness(part) for part in value.args)
+    if isinstance(value, Either):
+        return 5 + sum(richness(option) for option in value.options)
     return 5
 
 
@@ -282,10 +293,24 @@ def join(values: List[Optional[Value]]) -> Optional[Value]:
     for value in values:
         if isinstance(value, Proxy):
             return value
+    known = [value for value in values if value is not None]
+    if len(known) > 1 and all(isinstance(value, (Function, Partial, Either)) for value in known):
+        return either(known)
     for value in values:
         if value is not None:
             return value
     return None
+
+
+def either(values: List[Value]) -> Value:
+    """The functions ``values`` may be (the same function twice is one option)."""
+    options: List[Value] = []
+    for value in values:
+        for option in (value.options if isinstance(value, Either) else [value]):
+            if not any(option is known or isinstance(option, Function) and isinstance(known, Function)
+                       and option.node is known.node and option.bound == known.bound for known in options):
+                options.append(option)
+    return options[0] if len(options) == 1 else Either(options)
 
 
 def slot_of(key: str) -> str:

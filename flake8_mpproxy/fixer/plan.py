@@ -181,6 +181,8 @@ class Planner:
         """Store a nested proxy at the unique init site instead (``d[k] = []`` -> ``manager.list()``, also inside
         ``manager.dict({k: [] for k in keys})``), and leave the mutation alone."""
         sites = finding.detail.get("init_sites") or []
+        if finding.detail.get("nested_unfit"):
+            return False  # heapq.heappush(d[k], x) on a nested ListProxy raises TypeError: a real list only
         if len(sites) != 1 or finding.detail.get("via") != "subscript":
             return False
         if finding.detail.get("made_in"):

@@ -12,7 +12,7 @@ import ast
 from typing import TYPE_CHECKING, Dict, Hashable, Optional, Tuple
 
 from ..values import (
-    ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial, Pool, Proxy,
+    ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial, Pool, Proxy,
     QualName, Seq, Value, richness,
 )
 from .facts import Scope
@@ -168,6 +168,8 @@ def signature(value: Optional[Value], depth: int = 0) -> Hashable:
     if isinstance(value, Mapping):
         return ("mapping", tuple(sorted((key, signature(item, depth + 1)) for key, item in value.items.items())),
                 signature(value.values_join, depth + 1))
+    if isinstance(value, Either):
+        return ("either", tuple(signature(option, depth + 1) for option in value.options))
     if isinstance(value, Partial):
         return ("partial", signature(value.func, depth + 1), tuple(signature(a, depth + 1) for a in value.args),
                 tuple(sorted((key, signature(item, depth + 1)) for key, item in value.kwargs.items())))

@@ -6,12 +6,13 @@ import ast
 from typing import TYPE_CHECKING, Dict, List, Optional
 
 from ..api import (
-    COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, OPAQUE_STARTS, PARTIAL, POOL_METHODS,
-    PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, REPEATERS, SHALLOW_COPY, THREAD_CLASSES, THREAD_POOLS
+    ARGUMENT_MUTATORS, COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, OPAQUE_STARTS, PARTIAL,
+    POOL_METHODS, PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, RECORD_FACTORIES, REPEATERS, SHALLOW_COPY,
+    THREAD_CLASSES, THREAD_POOLS
 )
 from ..values import (
-    INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Function, Instance, Iteration, Manager, ManagerClass,
-    Mapping, Partial, Pool, Proxy, QualName, Seq, Value, richness
+    INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager,
+    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, join, richness
 )
 
 from ..concurrency import INITIALIZER_HOWS
@@ -42,8 +43,12 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         value = ev(keyword.value)
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
+    changed = isinstance(callee, QualName) and callee.name in ARGUMENT_MUTATORS and bool(node.args) \
+        and not isinstance(node.args[0], ast.Starred)
+    if changed:
+        argument_mutated(w, node, callee.name, args[0])  # type: ignore[union-attr]
     if w.scope.aliases.states:
-        note_escapes(w, node, callee)
+        note_escapes(w, node, callee, skip_first=changed)
     for value in (*args, *kwargs.values()):
         if isinstance(value, USE_TRACKED):
             note_opaque_uses(w, node, callee, receiver, args, kwargs)
@@ -80,14 +85,27 @@ def super_call(w: "Walker", node: ast.Call, method: str, args: List[Optional[Val
     return None
 
 
-def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value]) -> None:
-    """An alias passed to a call we cannot see through may be written back there: stop tracking it."""
+def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value], skip_first: bool = False) -> None:
+    """An alias passed to a call we cannot see through may be written back there: stop tracking it (the
+    argument a standard function changes in place, ``skip_first``, is a change, not an escape)."""
     if not w.scope.aliases.states:
         return
     if isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS and w.binder.lookup(node.func.id)[1] == "builtin":
         return
-    for arg in list(node.args) + [k.value for k in node.keywords]:
+    for arg in list(node.args)[1 if skip_first else 0:] + [k.value for k in node.keywords]:
         w.scope.aliases.escape_names(arg)
+
+
+def argument_mutated(w: "Walker", node: ast.Call, function: str, value: Optional[Value]) -> None:
+    """``heapq.heappush(d[k], x)``, ``bisect.insort(x, v)``, ``random.shuffle(l[i])``: the function changes its
+    first argument in place, as a mutating method would (:data:`api.ARGUMENT_MUTATORS`)."""
+    root = alias_root(node.args[0])
+    if root is not None and w.scope.aliases.is_alias(root):
+        w.note_write(w.scope.aliases.states[root].copy.proxy)
+        w.scope.aliases.mutate(root, node, w.statements.statement_path(), f" passed to {display(node.func)}()")
+    elif isinstance(value, Copy):
+        w.note_write(value.proxy)
+        w.report.observe(CopyMutated(node, value, function.rsplit(".", 1)[-1], w.site(), function))
 
 
 #: Builtins that only look at a value the way a nested proxy would show it too (length, iteration, membership).
@@ -120,7 +138,7 @@ def opaque_call(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: 
     """A call that may look at its arguments' types or serialise them (``json.dumps``, ``print``,
     ``isinstance``, ``dict(d)``, a library's function): what ``auto`` must not store nested proxies under.
     Calls the analysis follows (functions of this file, child starts, proxy and manager methods) are not."""
-    if isinstance(callee, (Function, Partial, ClassInfo, ManagerClass)):
+    if isinstance(callee, (Function, Partial, Either, ClassInfo, ManagerClass)):
         return False
     if isinstance(receiver, (Proxy, Copy, Manager, Pool, Context, ManagerClass, Partial)):
         return False
@@ -138,6 +156,9 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     method = func.attr
     root = alias_root(func.value)
     if root is not None and w.scope.aliases.is_alias(root) and w.is_mutator(method):
+        if method == "clear" and isinstance(func.value, ast.Name) and w.scope.aliases.states[root].stored:
+            w.scope.aliases.pop(root)  # d[k] = batch; batch.clear(): the stored copy is kept, the buffer reused
+            return None
         w.note_write(w.scope.aliases.states[root].copy.proxy)
         w.scope.aliases.mutate(root, node, w.statements.statement_path(), f".{method}()")
         return None
@@ -297,11 +318,11 @@ def context_method(w: "Walker", node: ast.Call, method: str, args: List[Optional
 def new_pool(w: "Walker", node: ast.Call, args: List[Optional[Value]], kwargs: Dict[str, Optional[Value]],
              child: bool, executor: bool) -> Pool:
     """A pool, or an executor (its ``initializer`` comes one argument later): the initializer runs in every
-    worker with ``initargs``, often to keep a proxy in a global the workers read (see :func:`initializer_of`)."""
+    worker with ``initargs``, often to keep a proxy in a global the workers read (see :func:`mark_initializer`)."""
     at = 2 if executor else 1
     initializer = kwargs.get("initializer", args[at] if len(args) > at else None)
     initargs = kwargs.get("initargs", args[at + 1] if len(args) > at + 1 else None)
-    if isinstance(initializer, (Function, Partial, QualName)):
+    if isinstance(initializer, (Function, Partial, Either, QualName)):
         positional = list(initargs.items) if isinstance(initargs, Seq) and initargs.items is not None else []
         call_function(w, node, initializer, positional, {}, how="initializer" if child else "thread-pool")
     return Pool(child=child)
@@ -327,7 +348,7 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
         return qualified_call(w, node, callee.name, args, kwargs)
     if isinstance(callee, ManagerClass):
         return w.manager_at(node, callee)
-    if isinstance(callee, (Function, Partial)):
+    if isinstance(callee, (Function, Partial, Either)):
         return call_function(w, node, callee, args, kwargs, how="direct")
     if isinstance(callee, ClassInfo):
         init = callee.method("__init__")
@@ -350,6 +371,33 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
     return None
 
 
+def record_factory(w: "Walker", node: ast.Call) -> Optional[Value]:
+    """``namedtuple("Job", ["store", "key"])`` (or ``"store key"``, ``"store, key"``; ``NamedTuple("Job",
+    [("store", DictProxy), ...])``): a record class whose fields are known when they are written out."""
+    made = w.facts.made_classes.get(node)
+    if made is not None:
+        return made
+    spec = node.args[1] if len(node.args) > 1 else next(
+        (k.value for k in node.keywords if k.arg in ("field_names", "fields")), None)
+    fields: List[str] = []
+    if isinstance(spec, ast.Constant) and isinstance(spec.value, str):
+        fields = spec.value.replace(",", " ").split()
+    elif isinstance(spec, (ast.List, ast.Tuple)):
+        for item in spec.elts:
+            if isinstance(item, (ast.Tuple, ast.List)) and item.elts:
+                item = item.elts[0]
+            if not (isinstance(item, ast.Constant) and isinstance(item.value, str)):
+                return None
+            fields.append(item.value)
+    if not fields or not all(field.isidentifier() for field in fields):
+        return None
+    name = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else "record"
+    stand_in = ast.ClassDef(name=str(name), bases=[], keywords=[], body=[], decorator_list=[])
+    ast.copy_location(stand_in, node)
+    info = w.facts.made_classes[node] = ClassInfo(stand_in, fields=fields, tuple_like=True)
+    return info
+
+
 def construct_record(w: "Walker", cls: ClassInfo, args: List[Optional[Value]],
                      kwargs: Dict[str, Optional[Value]]) -> None:
     """``Job(shared, "a")`` of a record class: its generated ``__init__`` keeps each argument on the instance
@@ -368,8 +416,12 @@ def builtin_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Val
         w.report.observe(ProxyReversed(node, first, display(node.args[0])))
     if name == "enumerate" and isinstance(first, Proxy) and first.kind == "list":
         return Iteration(first, display(node.args[0]), "enumerate", node)
-    if name in ("iter", "list", "tuple", "sorted", "reversed") and isinstance(first, Seq):
-        return first
+    if name in ("iter", "list", "tuple", "sorted", "reversed") and isinstance(first, (Seq, Iteration)):
+        return first  # (sorted(d.items()): the same copies, in another order)
+    if name in ("iter", "list", "tuple", "sorted") and isinstance(first, Proxy) and first.kind == "list":
+        return Iteration(first, display(node.args[0]), "elements", node)  # list(l): a list of copies
+    if name == "enumerate" and isinstance(first, Iteration) and first.mode in ("values", "elements"):
+        return Iteration(first.proxy, first.proxy_name, "enumerated", first.node)
     if name == "zip":
         return zipped(w, node, args)
     if name == "enumerate" and isinstance(first, Seq) and first.element() is not None:
@@ -407,6 +459,8 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
         return args[0]
     if name in REPEATERS:
         return Seq(elem=args[0]) if args and args[0] is not None else None
+    if name in RECORD_FACTORIES:
+        return record_factory(w, node)
     if name.endswith(".__init__") and args and isinstance(args[0], Instance):
         # ``Base.__init__(self, shared)`` with ``Base`` imported: a call of the class, in the module defining it
         w.external_call(node, name[:-len(".__init__")], args[1:], kwargs, "direct")
@@ -427,7 +481,7 @@ def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],
         for keyword in node.keywords:
             if keyword.arg in ("args", "kwargs"):
                 report_managers_in(w, keyword.value, call_args if keyword.arg == "args" else call_kwargs)
-    if isinstance(target, (Function, Partial, QualName)):
+    if isinstance(target, (Function, Partial, Either, QualName)):
         call_function(w, node, target, list(positional), dict(named), how="process" if child else "thread")
     elif "target" in kwargs or len(args) > 1:  # a target the analysis cannot follow runs at the same time
         w.opaque_start(node)
@@ -460,7 +514,7 @@ def pool_method(w: "Walker", node: ast.Call, child: bool, method: str, args: Lis
             for arg_node, value in zip(node.args[1:], args[1:]):
                 if isinstance(value, Manager):
                     w.report.observe(ManagerPassed(arg_node))
-    if isinstance(target, (Function, Partial, QualName)):
+    if isinstance(target, (Function, Partial, Either, QualName)):
         call_function(w, node, target, positional, named, how="pool" if child else "thread-pool")
     else:  # a worker the analysis cannot follow runs at the same time
         w.opaque_start(node)
@@ -500,6 +554,8 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
     if isinstance(callee, QualName):
         w.external_call(node, callee.name, args, kwargs, how)
         return None
+    if isinstance(callee, Either):  # any of them may run: each gets the arguments
+        return join([call_function(w, node, option, args, kwargs, how) for option in callee.options])
     if not isinstance(callee, Function):
         return None
     child = how in ("process", "pool", "partial-process", "partial-pool", "initializer", "partial-initializer")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 from ..observations import NameRead, ProxyOperator
 from ..syntax import display, key_source
 from ..values import (
-    ClassInfo, Copy, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join,
+    ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join,
 )
 from .calls import evaluate_call
 from .facts import Scope
@@ -143,6 +143,11 @@ class Expressions:
         base = self.ev(node.value)
         self.ev(node.slice)
         if not isinstance(node.ctx, ast.Load):
+            return None
+        if isinstance(node.slice, ast.Slice) and isinstance(base, (Proxy, Copy)):
+            # l[:] of a list proxy: a new list of copies; d[k][:] of a copy: a new list made on purpose
+            if isinstance(base, Proxy) and base.kind == "list":
+                return Iteration(base, display(node.value), "elements", node)
             return None
         if isinstance(base, Proxy) and base.kind in ("dict", "list"):
             key = key_source(node.slice)

@@ -52,6 +52,8 @@ class Facts:
         self.managers: Dict[ast.AST, Manager] = {}
         self.manager_classes: Dict[object, ManagerClass] = {}
         self.classes: Dict[ast.ClassDef, ClassInfo] = {}
+        #: Record classes made by a call (``namedtuple("Job", "store key")``): one per call site, for good.
+        self.made_classes: Dict[ast.Call, ClassInfo] = {}
         self.functions: Dict[FunctionNode, Function] = {}
 
     def read(self, kind: str, *subject: object) -> None:

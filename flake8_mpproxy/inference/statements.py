@@ -22,6 +22,8 @@ class Statements:
 
     def __init__(self, walker: "Walker") -> None:
         self.w = walker
+        #: The store into a proxy of the assignment being walked, if any (``d[k] = x``: ``x`` is stored).
+        self.proxy_store: Optional[Tuple[ast.AST, Proxy]] = None
 
     def walk_body(self, body: List[ast.stmt]) -> None:
         for stmt in body:
@@ -47,8 +49,32 @@ class Statements:
 
     def stmt_Assign(self, stmt: ast.Assign) -> None:
         value = self.w.expressions.ev(stmt.value)
+        self.proxy_store = None
         for target in stmt.targets:
             self.assign(target, value, stmt.value)
+        if self.proxy_store is not None and not isinstance(value, Proxy):
+            self.stored_object(stmt, *self.proxy_store)
+        self.proxy_store = None
+
+    def stored_object(self, stmt: ast.Assign, target: ast.AST, proxy: Proxy) -> None:
+        """``d[k] = x`` (or ``x = d[k] = []``, ``ns.cfg = x``): the manager pickles the object now and keeps
+        that copy, so changing ``x`` afterwards and not storing it again is lost, as for ``x = d[k]``."""
+        names = [stmt.value] + [t for t in stmt.targets if t is not target]
+        scope = self.w.scope
+        if isinstance(target, ast.Subscript):
+            copy = Copy(proxy, display(target.value), target, key_source(target.slice), "subscript", target.slice)
+        else:
+            copy = Copy(proxy, display(target.value), target, repr(target.attr), "attribute")  # type: ignore[attr-defined]
+        for node in names:
+            if not isinstance(node, ast.Name) or node.id in scope.globals or node.id in scope.nonlocals:
+                continue
+            if node is stmt.value and node.id not in scope.vars:
+                continue  # (a global or closure name: changed and stored where it lives)
+            if scope.aliases.is_alias(node.id):
+                self.w.end_aliases(scope.aliases.end([node.id]))
+            block = self.w.stack[-1][1] if self.w.stack else []
+            scope.aliases.bind(node.id, copy, self.w.site(), block)
+            scope.aliases.states[node.id].stored = True
 
     def stmt_AnnAssign(self, stmt: ast.AnnAssign) -> None:
         value = self.w.expressions.ev(stmt.value) if stmt.value is not None else self.w.annotation_value(stmt.annotation, stmt)
@@ -286,6 +312,8 @@ class Statements:
                 self.w.facts.read("relied", base)
                 self.w.report.observe(PlainStore(target, base, key, value_node, self.w.site(locks=False)))
             written_back = self.w.scope.aliases.write_back(base, value_node)
+            if base.kind in ("dict", "list") and not isinstance(value, Proxy):
+                self.proxy_store = (target, base)
             rereads = value_node is not None and reads_same(value_node, target)
             if rereads:
                 self.w.note_use(base, "d[k] = d[k] + ... stores a plain value back")
@@ -303,6 +331,8 @@ class Statements:
                 self.w.store_nested(base, repr(target.attr), value)
             self.w.report.observe(ProxyAttributeStore(target, base))
             self.w.scope.aliases.write_back(base, value_node)
+            if base.kind == "namespace" and not target.attr.startswith("_") and not isinstance(value, Proxy):
+                self.proxy_store = (target, base)
         elif isinstance(base, Instance):
             self.w.set_attr(base.cls, target.attr, value)
         elif isinstance(base, ClassInfo):
@@ -321,7 +351,8 @@ class Statements:
                 self.w.note_write(value)
             if action == "aug" and isinstance(value, Proxy):
                 self.w.report.observe(ProxyAugmented(stmt, target, value))  # type: ignore[arg-type]
-            elif action == "aug" and self.w.scope.aliases.is_alias(target.id):
+            elif action == "aug" and self.w.scope.aliases.is_alias(target.id) \
+                    and not self.w.scope.aliases.states[target.id].stored:
                 self.w.note_write(self.w.scope.aliases.states[target.id].copy.proxy)
                 self.w.scope.aliases.mutate(target.id, target, self.statement_path(), "+=")
             if action == "delete":

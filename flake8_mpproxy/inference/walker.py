@@ -408,6 +408,9 @@ class Walker:
         proxy = it.proxy
         nested = self.nested_of(proxy, None)
         key_node = target.elts[0] if isinstance(target, ast.Tuple) and target.elts else None
+        if it.mode in ("elements", "enumerated"):  # list(l), l[:], enumerate(d.values()): no key to write to
+            copy: Value = nested or Copy(proxy, it.proxy_name, it.node, None, "iteration")
+            return copy if it.mode == "elements" else Seq(items=[None, copy])
         key = key_source(key_node) if isinstance(key_node, ast.Name) else None
         element: Value = nested or Copy(proxy, it.proxy_name, it.node, key, it.mode, key_node)
         if it.mode == "values":

@@ -48,6 +48,8 @@ class PendingCopy:
     #: MPP101: the mutating method and its call (the remedy spells ``d[k] += [v]`` where the fix writes it)
     method: str = ""
     call: Optional[ast.Call] = None
+    #: MPP101 through a standard function that changes its argument (``heapq.heappush``): its name
+    function: str = ""
 
 
 # --- observations -> pending changes ------------------------------------------------------------------------------
@@ -57,10 +59,16 @@ def copy_mutated(reporter: "Reporter", seen: CopyMutated) -> None:
     if "MPP101" not in reporter.enabled:
         return
     call, copy = seen.call, seen.copy
-    receiver = call.func.value  # type: ignore[attr-defined]
-    args = {"expr": display(receiver), "method": seen.method, "proxy": copy.proxy_name, "remedy": "",
+    if seen.function:  # heapq.heappush(d[k], x): the copy is the argument the function changes
+        expr = display(call.args[0])
+        mutation = f"{display(call.func)}({expr}, ...)" if len(call.args) > 1 or call.keywords else \
+            f"{display(call.func)}({expr})"
+    else:
+        expr = display(call.func.value)  # type: ignore[attr-defined]
+        mutation = f"{expr}.{seen.method}()"
+    args = {"mutation": mutation, "expr": expr, "method": seen.method, "proxy": copy.proxy_name, "remedy": "",
             **origin_arg(copy.proxy_name, copy.proxy)}
-    _copy_change(reporter, "MPP101", call, copy, seen.site, args, seen.method, call)
+    _copy_change(reporter, "MPP101", call, copy, seen.site, args, seen.method, call, seen.function)
 
 
 def copy_stored(reporter: "Reporter", seen: CopyStored) -> None:
@@ -86,11 +94,14 @@ def origin_arg(name: str, value: object) -> Dict[str, str]:
 
 
 def _copy_change(reporter: "Reporter", code: str, node: ast.AST, copy: Copy, site: Site, args: Dict[str, str],
-                 method: str = "", call: Optional[ast.Call] = None) -> None:
+                 method: str = "", call: Optional[ast.Call] = None, function: str = "") -> None:
     fixable = (site.fixable() and copy.via in ("subscript", "get", "setdefault", "attribute")
                and encloses(site.stmt, copy.root))
-    reporter.defer(NAME, PendingCopy(code, node, copy, site, args, copy_detail(copy, site),
-                                     FORM_REASSIGN if fixable else FORM_NONE, "", method, call))
+    detail = copy_detail(copy, site)
+    if function:  # heapq needs a real list, and the others take one round trip per step: no nested proxy
+        detail["nested_unfit"] = function
+    reporter.defer(NAME, PendingCopy(code, node, copy, site, args, detail,
+                                     FORM_REASSIGN if fixable else FORM_NONE, "", method, call, function))
 
 
 def alias_ended(reporter: "Reporter", seen: AliasEnded) -> None:
@@ -161,7 +172,7 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
     form, applicability = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE
     text = pending.remedy
     if pending.code in ("MPP101", "MPP102"):
-        text = remedy(copy, pending.method, pending.call, detail["value_type"])
+        text = remedy(copy, pending.method, pending.call, detail["value_type"], pending.function)
     write = replace(site.write, proxy=copy.proxy)
     reason = concurrency.why(write)
     if reason is not None:
@@ -172,10 +183,13 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
         augmented = pending.args.get("action", "").startswith("Augmented")
         if augmented:
             detail["nested_races"] = True
-        nested = nested_site(detail) if copy.via == "subscript" and not augmented else None
+        nested = nested_site(detail) if copy.via == "subscript" and not augmented and not pending.function \
+            else None
         target = store_target(copy) or "the proxy"
         spelled = f"{target} = {nested[1]}.{nested[0]}()" if nested else ""
-        if made_elsewhere(copy) and copy.via == "subscript" and not augmented:
+        if pending.function:
+            spelled = ""
+        elif made_elsewhere(copy) and copy.via == "subscript" and not augmented:
             spelled = f"where {made_elsewhere(copy)} stores the values"
         if lock is not None and form != FORM_NONE:
             detail["lock"] = lock
@@ -186,7 +200,8 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
             if nested:
                 detail["nested_only"] = True
             text = (f"Writing it back would race with other writers ({reason}): "
-                    + (f"store a nested proxy ({spelled}) or " if spelled else "store a nested proxy or ")
+                    + (f"store a nested proxy ({spelled}) or " if spelled else
+                       "" if pending.function else "store a nested proxy or ")
                     + "hold a manager lock around the read and the write.")
     args = dict(pending.args)
     args["remedy"] = text
@@ -262,7 +277,7 @@ def remote_init_stores(copy: Copy) -> List[Tuple[str, str, str, Tuple[int, ...]]
     return list(sites)
 
 
-def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -> str:
+def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str, function: str = "") -> str:
     """The fix, spelled out for this very expression as ``--fix`` writes it (``+=`` only where the value is
     known to be a list, as the fixer requires)."""
     if copy.via == "method":
@@ -270,7 +285,8 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -
     target = store_target(copy)
     if target is None:
         return "Store the changed value back into the proxy, or store nested proxies."
-    one_list = value_type == "list" and copy.via == "subscript" and call is not None and len(call.args) == 1 \
+    one_list = not function and value_type == "list" and copy.via == "subscript" and call is not None \
+        and len(call.args) == 1 \
         and not call.keywords and not isinstance(call.args[0], ast.Starred)
     if method == "append" and one_list and call is not None:
         write = f"{target} += [{display(call.args[0])}]"
@@ -278,12 +294,15 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str) -
         write = f"{target} += {display(call.args[0])}"
     else:
         temp = temp_base(copy.key)
-        change = f"{temp}.{method}(...)" if method else "change it"
+        spelling = display(call.func) if call is not None else function
+        more = ", ..." if call is not None and (len(call.args) > 1 or call.keywords) else ""
+        change = f"{spelling}({temp}{more})" if function else f"{temp}.{method}(...)" if method else "change it"
         if copy.via == "subscript" and copy.key_node is not None and not stable_key(copy):
             write = f"key = {copy.key}; {temp} = {copy.proxy_name}[key]; {change}; {copy.proxy_name}[key] = {temp}"
         else:
             write = f"{temp} = {display(copy.root)}; {change}; {target} = {temp}"
-    nested = "manager.list()" if method in LIST_METHODS else "manager.dict()" if method in DICT_METHODS else ""
+    nested = "" if function else "manager.list()" if method in LIST_METHODS else \
+        "manager.dict()" if method in DICT_METHODS else ""
     elsewhere = made_elsewhere(copy)
     if nested and copy.via != "value" and elsewhere:
         return (f"Write it back ({write}) or store nested proxies ({nested}) where {elsewhere} stores the values "
