@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 from .api import (  # noqa: F401 (the tables' old home: re-exported)
     NEWEST_TARGET, OLDEST_TARGET, PROXY_METHODS_SINCE, PROXY_TYPE_NAMES, PROXY_TYPE_SINCE, SYNC_TYPEIDS, TYPEID_SINCE,
 )
@@ -286,10 +286,7 @@ def richness(value: Optional[Value]) -> int:
 def join(values: List[Optional[Value]]) -> Optional[Value]:
     """Precision first: the join of several possibilities is the first proxy, else the first known value
     (several locks joined are each marked ambiguous: the join stands for any of them)."""
-    locks = [value for value in values if isinstance(value, Proxy) and value.kind == "lock"]
-    if any(lock is not locks[0] for lock in locks):
-        for lock in locks:
-            lock.ambiguous = True
+    conflate_locks(values)
     for value in values:
         if isinstance(value, Proxy):
             return value
@@ -300,6 +297,16 @@ def join(values: List[Optional[Value]]) -> Optional[Value]:
         if value is not None:
             return value
     return None
+
+
+def conflate_locks(values: Iterable[Optional[Value]]) -> None:
+    """Different lock proxies reach one place (a join such as ``a if c else b``, a name bound to one or the
+    other in branches, a parameter given either): a ``with`` there may hold any of them, so none of them is
+    known to exclude the other writers (:meth:`concurrency.Concurrency.excludes`)."""
+    locks = [value for value in values if isinstance(value, Proxy) and value.kind == "lock"]
+    if any(lock is not locks[0] for lock in locks):
+        for lock in locks:
+            lock.ambiguous = True
 
 
 def either(values: List[Value]) -> Value:

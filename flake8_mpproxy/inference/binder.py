@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Dict, Hashable, Optional, Tuple
 
 from ..values import (
     ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial, Pool, Proxy,
-    QualName, Seq, Value, richness,
+    QualName, Seq, Value, conflate_locks, richness,
 )
 from .facts import Scope
 from .solver import FactKey, Unit
@@ -44,10 +44,7 @@ class Binder:
             scope = self.w.module_scope
         elif name in scope.nonlocals:
             scope = self.enclosing_with(name) or scope
-        known = scope.vars.get(name)
-        if isinstance(value, Proxy) and isinstance(known, Proxy) and value is not known \
-                and value.kind == known.kind == "lock":
-            value.ambiguous = known.ambiguous = True  # (branches, loops: a later use may see either lock)
+        conflate_locks((value, scope.vars.get(name)))  # (branches, loops: a later use may see either lock)
         scope.vars[name] = value
         if scope is not self.w.scope:
             self.bind_outer(scope, name, value)

@@ -12,11 +12,10 @@ from ..api import (
 )
 from ..values import (
     INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager,
-    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, join, richness
+    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, conflate_locks, join, richness
 )
 
 from ..concurrency import INITIALIZER_HOWS
-from ..locks import is_mutex
 from ..observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall
 from ..syntax import alias_root, display, key_source
 
@@ -627,10 +626,7 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
     elif not isinstance(value, INTERESTING):
         return
     params = w.facts.params.setdefault(func, {})
-    known = params.get(name)
-    if isinstance(value, Proxy) and isinstance(known, Proxy) and value is not known and is_mutex(value) \
-            and is_mutex(known):
-        value.ambiguous = known.ambiguous = True  # the parameter holds one lock or the other
+    conflate_locks((value, params.get(name)))  # the parameter holds one lock or the other
     if richness(value) > richness(params.get(name)):
         params[name] = value
         w.facts.wrote("param", func)
