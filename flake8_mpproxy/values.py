@@ -263,24 +263,74 @@ INTERESTING = (Manager, Proxy, Context, Pool, Function, Partial, Either, Seq, Ma
                Instance)
 
 
-def richness(value: Optional[Value]) -> int:
-    """How much a value tells: facts are replaced only by richer values, so repeated passes converge."""
+#: How deep containers and partials nest in a value kept as a fact (a return, a parameter, an attribute, a
+#: binding other units see). A recursive builder (``def plain(x): return [plain(v) for v in x]``) otherwise
+#: returns one level more on every walk, and facts that grow without end never converge. Deeper parts are
+#: unknown (None): a proxy nested deeper than this in literals is not followed.
+MAX_DEPTH = 6
+
+
+def richness(value: Optional[Value], depth: int = 0) -> int:
+    """How much a value tells: facts are replaced only by richer values, so repeated passes converge.
+
+    Parts nested deeper than :data:`MAX_DEPTH` count for nothing, so a value that contains itself (a
+    structure built with a cycle) has a finite richness."""
     if value is None:
         return 0
     if isinstance(value, Proxy):
         return 1000
     if isinstance(value, Manager):
         return 900
+    if depth >= MAX_DEPTH and isinstance(value, (Seq, Mapping, Partial, Either)):
+        return 0  # (what bounded() cuts)
+    inner = depth + 1
     if isinstance(value, Seq):
         parts = value.items if value.items is not None else [value.elem]
-        return 10 + sum(richness(part) for part in parts)
+        return 10 + sum(richness(part, inner) for part in parts)
     if isinstance(value, Mapping):
-        return 10 + sum(richness(part) for part in value.items.values()) + richness(value.values_join)
+        return 10 + sum(richness(part, inner) for part in value.items.values()) + richness(value.values_join, inner)
     if isinstance(value, Partial):
-        return 20 + richness(value.func) + sum(richness(part) for part in value.args)
+        return 20 + richness(value.func, inner) + sum(richness(part, inner) for part in value.args)
     if isinstance(value, Either):
-        return 5 + sum(richness(option) for option in value.options)
+        return 5 + sum(richness(option, inner) for option in value.options)
     return 5
+
+
+def bounded(value: Optional[Value], depth: int = 0) -> Optional[Value]:
+    """``value`` with every container or partial nested deeper than :data:`MAX_DEPTH` made unknown (and so
+    every cycle cut), for keeping as a fact: the facts then come from a finite set, so the solve ends.
+
+    The value itself is returned when nothing is cut (proxies, managers and classes keep their identity, and
+    so does every container within the bound); only the containers on the way to a cut are copied."""
+    if value is None or not isinstance(value, (Seq, Mapping, Partial, Either)):
+        return value
+    if depth >= MAX_DEPTH:
+        return None
+    inner = depth + 1
+    if isinstance(value, Seq):
+        items = None if value.items is None else [bounded(item, inner) for item in value.items]
+        elem = bounded(value.elem, inner)
+        if elem is value.elem and (items is None or all(a is b for a, b in zip(items, value.items or ()))):
+            return value
+        return Seq(items=items, elem=elem, nodes=value.nodes)
+    if isinstance(value, Mapping):
+        entries = {key: bounded(item, inner) for key, item in value.items.items()}
+        values_join = bounded(value.values_join, inner)
+        if values_join is value.values_join and all(entries[key] is item for key, item in value.items.items()):
+            return value
+        return Mapping(items=entries, values_join=values_join)
+    if isinstance(value, Partial):
+        func = bounded(value.func, inner)
+        args = [bounded(arg, inner) for arg in value.args]
+        kwargs = {key: bounded(item, inner) for key, item in value.kwargs.items()}
+        if func is value.func and all(a is b for a, b in zip(args, value.args)) and all(
+                kwargs[key] is item for key, item in value.kwargs.items()):
+            return value
+        return None if func is None else Partial(func, args, kwargs)
+    options = [option for option in (bounded(option, inner) for option in value.options) if option is not None]
+    if len(options) == len(value.options) and all(a is b for a, b in zip(options, value.options)):
+        return value
+    return either(options) if options else None
 
 
 def join(values: List[Optional[Value]]) -> Optional[Value]:

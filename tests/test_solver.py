@@ -11,7 +11,7 @@ from typing import List
 
 import pytest
 
-from flake8_mpproxy import cli, inference
+from flake8_mpproxy import cli, inference, values
 from flake8_mpproxy.inference import solver, walker
 from flake8_mpproxy.catalogue import BY_CODE
 from flake8_mpproxy.findings import FORM_NONE
@@ -191,3 +191,93 @@ def test_the_flake8_plugin_says_it_once_on_stderr(tmp_path, monkeypatch, capsys)
     assert found == []
     err = capsys.readouterr().err.splitlines()
     assert err == ["pkg/chain.py: warning: analysis stopped after 3 steps; findings may be missing"]
+
+
+# --- termination on values with no finite depth -----------------------------------------------------------------
+
+RECURSIVE_BUILDER = (
+    "import multiprocessing\n\n\n"
+    "def plain(x):\n"
+    "    return {str(k): plain(v) for k, v in x.items()} if isinstance(x, dict) else [plain(v) for v in x]\n\n\n"
+    "def worker(d, k):\n    d[k].append(1)\n    return plain(d)\n\n\n"
+    "if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n"
+    "        shared = manager.dict({'k': []})\n        worker(shared, 'k')\n        plain({'a': [shared]})\n")
+
+MUTUAL_THROUGH_CONTAINERS = (
+    "import multiprocessing\n\n\n"
+    "def wrap(x, n):\n    return pack(x, n - 1) if n else x\n\n\n"
+    "def pack(x, n):\n    return wrap({'inner': x, 'n': [x, (x, n)]}, n)\n\n\n"
+    "def worker(d):\n    wrap(d, 5)\n    d['k'].append(2)\n\n\n"
+    "if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n"
+    "        worker(manager.dict({'k': []}))\n")
+
+SELF_REFERENTIAL = (
+    "import multiprocessing\n\n\n"
+    "def context(store):\n    ctx = {'store': store, 'children': []}\n    ctx['self'] = ctx\n"
+    "    ctx['children'].append(ctx)\n    return ctx\n\n\n"
+    "def again(ctx, n):\n    return again({'up': ctx, 'store': ctx['store']}, n - 1) if n else ctx\n\n\n"
+    "def worker(d):\n    ctx = context(d)\n    ctx['store']['k'].append(1)\n    again(ctx, 3)['store']['k'].append(2)\n\n\n"
+    "if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n"
+    "        worker(manager.dict({'k': []}))\n")
+
+
+def append_lines(source: str) -> List[int]:
+    return [number for number, line in enumerate(source.splitlines(), 1) if "['k'].append(" in line
+            or "d[k].append(" in line]
+
+
+@pytest.mark.parametrize("source", [RECURSIVE_BUILDER, MUTUAL_THROUGH_CONTAINERS, SELF_REFERENTIAL],
+                         ids=["recursive-builder", "mutual-recursion-through-containers", "self-referential"])
+def test_values_with_no_finite_depth_converge_within_a_few_walks(source):
+    """A value that grows one level per walk (a recursive builder, two functions wrapping each other's result,
+    a structure that contains itself) is cut at ``values.MAX_DEPTH``: the solve ends long before the budget,
+    each unit walked a few times, with the findings."""
+    result = inference.analyse(ast.parse(source), ALL)
+    assert result.stopped_after is None
+    assert max(result.walks.values()) <= values.MAX_DEPTH + 2, result.walks
+    assert [f.line for f in result.findings if f.code == "MPP101"] == append_lines(source)
+
+
+def test_the_command_ends_on_recursive_builders_with_its_findings(tmp_path):
+    """Through the command, in its own process (a regression hung or ended in 'nesting too deep to analyse')."""
+    path = tmp_path / "builders.py"
+    path.write_text(SELF_REFERENTIAL + "\n\n" + RECURSIVE_BUILDER.replace("import multiprocessing\n", ""))
+    result = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--no-cache", str(path)], cwd=str(ROOT),
+                            capture_output=True, text=True, timeout=60)
+    assert result.stderr == ""
+    assert result.returncode == 1
+    assert "MPP101" in result.stdout
+
+
+def test_mutual_recursion_through_containers_across_modules_converges(tmp_path):
+    """Two modules whose helpers wrap each other's results: the project solve ends, and the worker's loss in a
+    third module is reported."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "left.py").write_text(
+        "from right import pack\n\n\ndef wrap(x, n):\n    return pack([x, {'n': x}], n - 1) if n else x\n")
+    (tmp_path / "right.py").write_text(
+        "import left\n\n\ndef pack(x, n):\n    return left.wrap({'inner': x, 'more': (x, n)}, n)\n")
+    (tmp_path / "main.py").write_text(
+        "import multiprocessing\nfrom left import wrap\n\n\n"
+        "def worker(d):\n    wrap(d, 3)\n    d['k'].append(1)\n\n\n"
+        "if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n"
+        "        multiprocessing.Process(target=worker, args=(manager.dict({'k': []}),)).start()\n")
+    result = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--no-cache", "--select", "MPP101", "main.py", "left.py", "right.py"],
+                            cwd=str(tmp_path), capture_output=True, text=True, timeout=60)
+    assert result.stderr == ""
+    assert [line.split(" ")[:2] for line in result.stdout.splitlines()[:-1]] == [["main.py:7:5:", "MPP101"]]
+
+
+def test_bounded_keeps_identity_within_the_bound_and_cuts_cycles():
+    proxy = values.Proxy("dict", ast.parse("x").body[0])
+    shallow = values.Seq(items=[proxy, values.Mapping(items={"a": proxy})])
+    assert values.bounded(shallow) is shallow
+    cyclic = values.Mapping(items={"store": proxy})
+    cyclic.items["self"] = cyclic
+    cut = values.bounded(cyclic)
+    assert cut is not cyclic and isinstance(cut, values.Mapping) and cut.items["store"] is proxy
+    depth, value = 0, cut
+    while isinstance(value, values.Mapping):
+        depth, value = depth + 1, value.items["self"]
+    assert depth == values.MAX_DEPTH and value is None
+    assert values.richness(cyclic) == values.richness(cut)

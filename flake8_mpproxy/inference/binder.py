@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Dict, Hashable, Optional, Tuple
 
 from ..values import (
     ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Partial, Pool, Proxy,
-    QualName, Seq, Value, conflate_locks, richness,
+    QualName, Seq, Value, bounded, conflate_locks, richness,
 )
 from .facts import Scope
 from .solver import FactKey, Unit
@@ -119,6 +119,7 @@ class Binder:
         if owner == self.w.solver.current:
             return
         binds = self.outer_binds.setdefault(owner, {})
+        value = bounded(value)
         if richness(value) >= richness(binds.get(name)):
             binds[name] = value
         published = self.published.setdefault(owner, {})

@@ -12,7 +12,7 @@ from ..api import (
 )
 from ..values import (
     INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager,
-    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, conflate_locks, join, richness
+    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, bounded, conflate_locks, join, richness
 )
 
 from ..concurrency import INITIALIZER_HOWS
@@ -624,6 +624,9 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
     if isinstance(value, Copy):  # a copy read from a proxy, handed to a helper that may change it
         value = Copy(value.proxy, value.proxy_name, value.root, None, "argument", None, value.deep)
     elif not isinstance(value, INTERESTING):
+        return
+    value = bounded(value)
+    if value is None:  # (a container cut at the depth bound)
         return
     params = w.facts.params.setdefault(func, {})
     conflate_locks((value, params.get(name)))  # the parameter holds one lock or the other

@@ -15,7 +15,7 @@ from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source,
 from ..api import MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, Version
 from ..values import (
     INTERESTING, ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName,
-    Seq, Value, richness, slot_of
+    Seq, Value, bounded, richness, slot_of
 )
 from .binder import Binder, signature
 from .expressions import Expressions
@@ -420,12 +420,14 @@ class Walker:
     def note_return(self, func: FunctionNode, value: Optional[Value]) -> None:
         if isinstance(value, Copy):  # a helper returns a copy read from a proxy: the caller may change it
             value = Copy(value.proxy, value.proxy_name, value.root, None, "returned", None, value.deep)
+        value = bounded(value)
         if isinstance(value, INTERESTING + (Copy,)) and richness(value) > richness(self.facts.returns.get(func)):
             self.facts.returns[func] = value
             self.facts.wrote("return", func)
 
     def set_attr(self, cls: ClassInfo, attr: str, value: Optional[Value]) -> None:
         key = (cls.node, attr)
+        value = bounded(value)
         if isinstance(value, INTERESTING) and richness(value) > richness(self.facts.attrs.get(key)):
             self.facts.attrs[key] = value
             self.facts.wrote("attr", cls.node, attr)
