@@ -349,6 +349,16 @@ def join(values: List[Optional[Value]]) -> Optional[Value]:
     return None
 
 
+def mapping_join(values: List[Optional[Value]]) -> Optional[Value]:
+    """What a dict's item read at an unknown key may be: :func:`join`, except that a dict holding both proxies
+    and plain containers (``{"state": shared, "info": {}}``) says nothing: "the first proxy" would make a change
+    to the plain container look lost."""
+    if any(isinstance(value, Proxy) for value in values) and any(
+            isinstance(value, (Mapping, Seq, Copy)) for value in values):
+        return None
+    return join(values)
+
+
 def conflate_locks(values: Iterable[Optional[Value]]) -> None:
     """Different lock proxies reach one place (a join such as ``a if c else b``, a name bound to one or the
     other in branches, a parameter given either): a ``with`` there may hold any of them, so none of them is

@@ -9,6 +9,7 @@ from ..observations import NameRead, ProxyOperator
 from ..syntax import display, key_source
 from ..values import (
     ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join,
+    mapping_join,
 )
 from .calls import evaluate_call
 from .facts import Scope
@@ -181,7 +182,7 @@ class Expressions:
             values.append(value)
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 mapping.items[key.value] = value
-        mapping.values_join = join(values)
+        mapping.values_join = mapping_join(values)
         return mapping
 
     def evaluate_comprehension(self, node: ast.AST, parts: List[ast.AST]) -> Optional[Value]:

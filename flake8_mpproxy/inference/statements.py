@@ -9,7 +9,9 @@ from ..observations import CopyStored, PlainStore, ProxyAttributeStore, ProxyAug
 from ..locks import is_mutex
 from ..syntax import alias_root, display, is_main_guard, key_source, reads_same, target_names
 from ..api import API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, RECORD_BASES, RECORD_DECORATORS, THREAD_CLASSES
-from ..values import INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Proxy, QualName, Seq, Value
+from ..values import (
+    INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Mapping, Proxy, QualName, Seq, Value, mapping_join,
+)
 from .facts import Scope
 from .links import inherited_init
 
@@ -320,6 +322,8 @@ class Statements:
             if value_node is not None and (written_back or rereads):
                 self.w.report.observe(ReadModifyWrite(target, base, self.w.site(locks=False), self.w.unit()))
             return
+        if isinstance(base, Mapping):
+            store_item(base, target.slice, value)
         self.w.note_use(value, "stored in another container")
         self.mutation_through(target, base, "store")
 
@@ -437,3 +441,11 @@ def star_names(module: str) -> List[str]:
 
 def _action_word(action: str) -> str:
     return {"store": "[...] =", "delete": "del", "aug": "+="}.get(action, action)
+
+
+def store_item(mapping: Mapping, key: ast.AST, value: Optional[Value]) -> None:
+    """``opts["info"] = {}``: the item at a constant key is what was stored last (a read there no longer
+    answers with the dict's other values); at another key the stored value joins the rest."""
+    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+        mapping.items[key.value] = value
+    mapping.values_join = mapping_join([*mapping.items.values(), mapping.values_join, value])
