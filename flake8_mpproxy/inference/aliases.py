@@ -20,11 +20,22 @@ class AliasTracker:
         self.states: Dict[str, AliasState] = {}
         #: Names bound to a plain copy of aliases (``new = dict(e)``): storing them writes the aliases back.
         self.derived: Dict[str, Set[str]] = {}
+        #: The alias a binding to another copy just ended (its :meth:`bind` follows): which copy it held.
+        self.replacing: Optional[Tuple[str, AliasState]] = None
 
     def names(self) -> List[str]:
         return list(self.states)
 
     def bind(self, name: str, copy: Copy, site: Site, block: List[ast.stmt]) -> None:
+        before = self.states.get(name)
+        if before is None and self.replacing is not None and self.replacing[0] == name:
+            before = self.replacing[1]
+        self.replacing = None
+        if before is not None and before.block is not block and before.copy.proxy is copy.proxy and (
+                before.copy.key != copy.key or before.copy.via != copy.via):
+            # bound in one branch and again in another (``if ok: x = d["a"] else: x = d["b"]``): after the
+            # branches it is a copy of one item or the other, and no single write-back stores it right
+            copy = Copy(copy.proxy, copy.proxy_name, copy.root, None, "choice", None, copy.deep or before.copy.deep)
         self.states[name] = AliasState(copy, site, site.stmt, block, [])
 
     def is_alias(self, name: str) -> bool:

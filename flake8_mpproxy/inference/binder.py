@@ -38,6 +38,8 @@ class Binder:
     def bind(self, name: str, value: Optional[Value], origin: Optional[ast.AST] = None) -> None:
         scope = self.w.scope
         if scope.aliases.is_alias(name) and (isinstance(value, Copy) or not self.in_branch(scope, name)):
+            if isinstance(value, Copy):
+                scope.aliases.replacing = (name, scope.aliases.states[name])
             self.w.end_aliases(scope.aliases.end([name]))
         if name in scope.globals:
             self.child_global(name)

@@ -222,7 +222,13 @@ class Expressions:
 
     def ev_IfExp(self, node: ast.IfExp) -> Optional[Value]:
         self.ev(node.test)
-        return join([self.ev(node.body), self.ev(node.orelse)])
+        body, orelse = self.ev(node.body), self.ev(node.orelse)
+        if isinstance(body, Copy) and isinstance(orelse, Copy) and body.proxy is orelse.proxy and (
+                body.key != orelse.key or body.via != orelse.via):
+            # ``d["passed"] if ok else d["failed"]``: a copy of one item or the other; no single write-back
+            # stores it where it was read
+            return Copy(body.proxy, body.proxy_name, node, None, "choice", None, body.deep or orelse.deep)
+        return join([body, orelse])
 
     def ev_NamedExpr(self, node: ast.NamedExpr) -> Optional[Value]:
         value = self.ev(node.value)

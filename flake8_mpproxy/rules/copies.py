@@ -117,6 +117,10 @@ def alias_ended(reporter: "Reporter", seen: AliasEnded) -> None:
             **origin_arg(copy.proxy_name, copy.proxy),
             "remedy": f"Add {write} after the last change." if write else
             "Iterate over items() and store each changed value back, or store nested proxies."}
+    if copy.via == "choice":
+        expr = display(copy.root)
+        args.update(expr=expr, remedy="Store it back into the item it was read from on each path (they differ), "
+                                      "or store nested proxies.")
     if write and not stable_key(copy):
         args["remedy"] = (f"Read the key into a name first (key = {copy.key}; {name} = {copy.proxy_name}[key]) "
                           f"and add {copy.proxy_name}[key] = {name} after the last change.")
@@ -352,6 +356,8 @@ def write_back_refusal(state: AliasState, first: Optional[ast.AST], last: Option
     The key must be a name or constant (evaluating it again has no side effects), and neither the key nor
     the proxy's name may be bound again between the read and the write-back.
     """
+    if copy.via == "choice":
+        return "it is a copy of one item or another, and one write-back cannot store it into both"
     if not stable_key(copy):
         return "the key has side effects or may change, so it cannot be evaluated again"
     if first is None or last is None:
