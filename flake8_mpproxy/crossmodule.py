@@ -32,7 +32,7 @@ from .inference.links import Links
 from .inference.walker import InferenceResult
 from .inference.summaries import ATTRIBUTE, GLOBAL, OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
 from .inference.walker import mutator_methods
-from .project import find_root, has_marker
+from .project import project_root
 from .projectscan import ProjectIndex, scan_project
 from .source import SourceError, decode, parse, prefilter_tokens
 
@@ -333,8 +333,8 @@ def solver_for(path: str, settings: Settings) -> Optional[ProjectSolver]:
     active for the file being checked (:func:`cache.activated`)."""
     if not settings.project:
         return None
-    root = find_root(path)
-    if not has_marker(root):
+    root = project_root(path, settings.loose_root)
+    if root is None:
         return None
     return project_for(root, settings, cache.active())
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import functools
 import os
@@ -59,24 +60,40 @@ def iter_files(paths: Sequence[str], resolver: "Resolver", gitignore: Optional[G
     cause); the files it governs are skipped and the others are checked.
     """
     for path in paths:
-        try:
-            resolved = resolver.for_path(stdin_name or path if path == STDIN else path)
-        except ConfigError as err:
-            yield err.source, None, err.cause
-            continue
-        if path != STDIN and resolved.force_exclude and force_excluded(path, resolved.exclude, resolved.root):
-            continue
-        if path == STDIN:
-            yield path, resolved.job_for(stdin_name or path), None
-        elif os.path.isdir(path):
-            if not excluded(path, resolved.exclude) or path in (".", ".."):
-                yield from walk(path, resolver, gitignore)
-        elif os.path.lexists(path) and not os.path.exists(path):
-            yield path, None, "broken symbolic link"
-        elif os.path.exists(path):
-            yield path, resolved.job_for(path), None
-        else:
-            yield path, None, "No such file or directory"
+        for found, job, cause in _iter_path(path, resolver, gitignore, stdin_name):
+            folder = path if path != STDIN and os.path.isdir(path) else os.curdir
+            yield found, (None if job is None else with_loose_root(job, os.path.abspath(folder))), cause
+
+
+def _iter_path(path: str, resolver: "Resolver", gitignore: Optional[GitIgnore],
+               stdin_name: Optional[str]) -> Iterator[Tuple[str, Optional["Job"], Optional[str]]]:
+    try:
+        resolved = resolver.for_path(stdin_name or path if path == STDIN else path)
+    except ConfigError as err:
+        yield err.source, None, err.cause
+        return
+    if path != STDIN and resolved.force_exclude and force_excluded(path, resolved.exclude, resolved.root):
+        return
+    if path == STDIN:
+        yield path, resolved.job_for(stdin_name or path), None
+    elif os.path.isdir(path):
+        if not excluded(path, resolved.exclude) or path in (".", ".."):
+            yield from walk(path, resolver, gitignore)
+    elif os.path.lexists(path) and not os.path.exists(path):
+        yield path, None, "broken symbolic link"
+    elif os.path.exists(path):
+        yield path, resolved.job_for(path), None
+    else:
+        yield path, None, "No such file or directory"
+
+
+@functools.lru_cache(maxsize=256)
+def with_loose_root(job: "Job", folder: str) -> "Job":
+    """``job`` for files under ``folder``, the path the command was given (the current directory for a file
+    or stdin): files with no project marker above them are analysed as one project rooted there."""
+    if not job.settings.project or job.settings.loose_root == folder:
+        return job
+    return dataclasses.replace(job, settings=dataclasses.replace(job.settings, loose_root=folder))
 
 
 def force_excluded(path: str, exclude: Sequence[str], root: "os.PathLike[str]") -> bool:

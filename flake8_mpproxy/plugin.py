@@ -88,7 +88,7 @@ class Plugin:
 
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
         settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories,
-                            target_version=self.target_version)
+                            target_version=self.target_version, loose_root=os.getcwd())
         real = os.path.isfile(self.filename)
         cache = cache_for(self.filename, self.cache_dir, self.use_cache) if real and self.lines else None
         with activated(cache):  # the module summaries of the project solve are shared with the other workers

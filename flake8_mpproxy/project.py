@@ -23,6 +23,23 @@ def find_root(path: str) -> str:
     return root_of_directory(os.path.dirname(os.path.abspath(path)))
 
 
+def project_root(path: str, loose_root: str = "") -> Optional[str]:
+    """The root of the project ``path`` is analysed in: the nearest folder with a marker above it, else
+    ``loose_root`` when the file lies inside that folder (the folder the command was given), else None (a
+    loose file, checked alone)."""
+    absolute = os.path.abspath(path)
+    found = marked_root(os.path.dirname(absolute))
+    if found is not None:
+        return found
+    if loose_root and is_within(absolute, loose_root):
+        return loose_root
+    return None
+
+
+def is_within(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def root_of_directory(start: str) -> str:
     """:func:`find_root` for a directory (once per directory and process: a tree's files share their roots)."""
     found = marked_root(start)

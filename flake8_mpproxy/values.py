@@ -5,6 +5,7 @@ What the multiprocessing API is lives in :mod:`api`."""
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 from .api import (  # noqa: F401 (the tables' old home: re-exported)
@@ -385,6 +386,16 @@ def slot_of(key: str) -> str:
     return key if is_constant_key(key) else "*"
 
 
+@functools.lru_cache(maxsize=4096)
 def is_constant_key(key: str) -> bool:
-    """Is ``key`` (a key's source text) a literal, so that two reads with the same text read the same item?"""
-    return key[:1] in "'\"0123456789-" or key in ("True", "False", "None")
+    """Is ``key`` (a key's source text) one literal, so that two reads with the same text read the same item?
+    (``'even' if n % 2 == 0 else 'odd'`` starts like one and is not.)"""
+    if key in ("True", "False", "None"):
+        return True
+    if key[:1] not in "'\"0123456789-":
+        return False
+    try:
+        ast.literal_eval(key)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False
+    return True

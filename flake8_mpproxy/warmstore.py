@@ -33,7 +33,7 @@ from . import cache
 from .config import Settings
 from .findings import Finding
 from .gitignore import GitIgnore
-from .project import find_root, has_marker, project_files
+from .project import project_files, project_root
 from .source import prefilter_tokens
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -254,8 +254,8 @@ class WarmRun:
         no project marker above it); the state is stamped once per run, and compared with the record."""
         if not settings.project:
             return None
-        root = find_root(path)
-        if not has_marker(root):
+        root = project_root(path, settings.loose_root)
+        if root is None:
             return None
         if (root, settings) not in self._project_keys:
             tokens = prefilter_tokens(settings.manager_factories)

@@ -172,13 +172,16 @@ RUNS = {
     # a pool initializer in workers.py keeps the proxy in its global (the workers' own: no MPP202)
     "pool_initializer": ("main.py", {"a": []}),
     "initializer_twin": ("main.py", {"a": [1, 1, 1]}),
+    # no project marker: the folder given to the command is the project
+    "loose_scripts": ("main.py", {"even": [], "odd": []}),
+    "loose_twin": ("main.py", {"even": [0, 2], "odd": [1, 3]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
          "continued_twin", "self_twin", "pool_workers_twin", "executor_twin", "partial_twin", "chain_twin",
          "relative_twin", "src_twin", "nested_pool_twin", "effects_twin",
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
-         "inherited_twin", "initializer_twin"}
+         "inherited_twin", "initializer_twin", "loose_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -230,10 +233,18 @@ def test_an_importer_with_no_proxy_is_not_analysed_but_keeps_the_contexts_unknow
     assert run_command(root, ".") == {"workers.py": {(5, "MPP101")}}
 
 
-def test_loose_files_without_a_project_marker_are_checked_one_by_one(copy):
+def test_a_folder_without_a_project_marker_is_the_project_the_command_was_given(copy, tmp_path):
+    """No marker above the files: the folder named on the command line is the project (else the current
+    directory); a file outside both is checked alone."""
     root = copy(FIXTURES / "projects" / "process_target")
     (root / "pyproject.toml").unlink()
-    assert run_command(root, ".") == {}
+    expected = {"workers.py": {(5, "MPP101")}}
+    assert run_command(root, ".") == expected
+    assert run_command(root, "workers.py") == expected
+    assert run_command(root.parent, root.name) == {f"{root.name}/workers.py": {(5, "MPP101")}}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    assert run_command(elsewhere, str(root / "workers.py")) == {}
 
 
 def messages(root: Path, *paths: str) -> Dict[str, str]:
