@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--show-files", action="store_true", help="print the files that would be checked, then stop")
     add("--show-settings", action="store_true", help="print the settings for the first file, then stop")
     add("--fix", action="store_true", help="apply fixes in place")
-    add("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    add("--diff", action="store_true", help="print the fixes as a unified diff; change nothing (with --fix too)")
     add("--unsafe-fixes", action="store_true", default=None,
         help="also apply unsafe fixes (main guard, pass proxies as arguments)")
     add("--fix-style", choices=FIX_STYLES, help="reassign (default), nested, or auto")
@@ -124,9 +124,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     args = parser.parse_args(argv)
     if args.explain is not None:
         return print_explanation(args.explain)
-    if args.fix and args.diff:
-        parser.error("--fix and --diff cannot be used together")
-    mode = MODE_FIX if args.fix else MODE_DIFF if args.diff else MODE_CHECK
+    mode = MODE_DIFF if args.diff else MODE_FIX if args.fix else MODE_CHECK  # --diff wins: it never writes (ruff)
     try:
         values, explicit = command_line_values(args)
         resolver = Resolver(values, mode, explicit, args.isolated)

@@ -609,7 +609,7 @@ def _fix(path: str, shown: str, raw: bytes, notebook: Notebook, found: Tuple[Fin
     if path == "-":
         return Outcome(shown, remaining, fixed=result.fixed, output=new_raw)
     try:
-        replace_file(path, new_raw)
+        replace_file(path, new_raw, before=raw)
     except WriteError as err:
         return Outcome(shown, located, error=str(err))
     return Outcome(shown, remaining, fixed=result.fixed)

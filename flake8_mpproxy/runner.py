@@ -125,7 +125,7 @@ def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tup
         return Outcome(shown, result.remaining, fixed=result.fixed, output=new_raw, notes=notes)
     if not result.others:
         try:
-            replace_file(path, new_raw)
+            replace_file(path, new_raw, before=raw)
         except WriteError as err:
             return Outcome(shown, findings, error=str(err), notes=notes)
         return Outcome(shown, result.remaining, fixed=result.fixed, notes=notes)
@@ -160,9 +160,23 @@ def shown_path(path: str) -> str:
 
 
 def unified_diff(path: str, old: str, new: str) -> str:
-    lines = difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{path}")
+    """A diff ``git apply`` takes: headed ``a/x.py`` / ``b/x.py`` with the path as git prints it (relative to
+    the current directory, no ``./``; an absolute path outside it keeps its slash, as ``git diff
+    --no-index`` heads it)."""
+    name = diff_path(path)
+    lines = difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{name}", f"b/{name}")
     return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n"
                    for line in lines)
+
+
+def diff_path(path: str) -> str:
+    if ":cell " in path or path in ("-", "stdin", "<stdin>"):
+        head, sep, cell = path.partition(":cell ")
+        return diff_path(head) + sep + cell if sep and head not in ("-", "stdin", "<stdin>") else path
+    relative = os.path.relpath(path)
+    if relative.startswith(".." + os.sep) or relative == "..":
+        return os.path.abspath(path).lstrip(os.sep)
+    return relative.replace(os.sep, "/")
 
 
 def process_guarded(path: str, job: Job, digest: bool = False) -> Outcome:

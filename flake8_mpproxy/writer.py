@@ -5,26 +5,40 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 
 class WriteError(Exception):
     """A file could not be rewritten; ``str(err)`` is the one-line cause. The original is left intact."""
 
 
-def replace_file(path: str, data: bytes) -> None:
+#: What a front end prints (after ``path: error: ``) when a file changed between its read and the write.
+CHANGED = "changed while fixing; not written"
+
+
+def replace_file(path: str, data: bytes, before: Optional[bytes] = None) -> None:
     """Write ``data`` to ``path`` so that a reader (or a crash) sees either the old file or the new one.
 
-    A symlink is followed: its target is rewritten and the link stays a link. A file we may not write is an
-    error even where the directory would let us replace it, as editors and ruff behave.
+    ``before`` is the bytes the fix was made from: the file is read again immediately before it is replaced,
+    and if another writer (an editor saving during a pre-commit hook) changed it meanwhile, nothing is written
+    (``WriteError(CHANGED)``): their edit is worth more than our fix, which a second run makes again.
+
+    A symlink is followed: its target is rewritten and the link stays a link. A file with several hard links
+    is rewritten in place, so that every link sees the fix (a replace would leave the other links on the old
+    text); that write is not atomic. A file we may not write is an error even where the directory would let
+    us replace it, as editors and ruff behave.
     """
     target = os.path.realpath(path)
     try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
+        status = os.stat(target)
     except OSError as err:
         raise WriteError(f"cannot write: {err.strerror}") from None
+    mode = stat.S_IMODE(status.st_mode)
     if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
         raise WriteError("cannot write: file is read-only")  # by its mode bits, even for root
+    if status.st_nlink > 1:
+        _rewrite_in_place(target, data, before)
+        return
     directory = os.path.dirname(target) or "."
     try:
         fd, temp = tempfile.mkstemp(prefix=".mpproxy-", suffix=".tmp", dir=directory)
@@ -36,6 +50,7 @@ def replace_file(path: str, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
+        _refuse_if_changed(target, before)
         os.replace(temp, target)
     except OSError as err:
         _remove_quietly(temp)
@@ -43,6 +58,30 @@ def replace_file(path: str, data: bytes) -> None:
     except BaseException:
         _remove_quietly(temp)
         raise
+
+
+def _refuse_if_changed(target: str, before: Optional[bytes]) -> None:
+    """The last look before the replace: ``target`` still holds ``before`` (when given)."""
+    if before is None:
+        return
+    with open(target, "rb") as handle:
+        if handle.read() != before:
+            raise WriteError(CHANGED)
+
+
+def _rewrite_in_place(target: str, data: bytes, before: Optional[bytes]) -> None:
+    """Overwrite a file with several hard links through its own inode, checking it under the same handle."""
+    try:
+        with open(target, "r+b") as handle:
+            if before is not None and handle.read() != before:
+                raise WriteError(CHANGED)
+            handle.seek(0)
+            handle.write(data)
+            handle.truncate()
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as err:
+        raise WriteError(f"cannot write: {err.strerror}") from None
 
 
 def _remove_quietly(path: str) -> None:
@@ -70,7 +109,7 @@ def replace_files(items: Sequence[Tuple[str, bytes, bytes]]) -> None:
             if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
                 raise WriteError(f"cannot write {path}: file is read-only")
             if current != before:
-                raise WriteError(f"cannot write {path}: it changed while it was being fixed; run --fix again")
+                raise WriteError(f"{path}: changed while fixing; no file was written")
             try:
                 fd, temp = tempfile.mkstemp(prefix=".mpproxy-", suffix=".tmp", dir=os.path.dirname(target) or ".")
             except OSError as err:
@@ -89,6 +128,14 @@ def replace_files(items: Sequence[Tuple[str, bytes, bytes]]) -> None:
         for _, temp, _ in staged:
             _remove_quietly(temp)
         raise
+    try:  # the last look, after the slow part (writing the temporaries): nobody changed them meanwhile
+        for (target, _, before), (path, _, _) in zip(staged, items):
+            _refuse_if_changed(target, before)
+    except (OSError, WriteError) as err:
+        for _, temp, _ in staged:
+            _remove_quietly(temp)
+        cause = "changed while fixing" if isinstance(err, WriteError) else f"cannot write: {err.strerror}"
+        raise WriteError(f"{path}: {cause}; no file was written") from None
     replaced: List[Tuple[str, bytes]] = []
     for index, (target, temp, before) in enumerate(staged):
         try:

@@ -621,7 +621,7 @@ def test_files_written_together_change_all_or_none(tmp_path):
         replace_files([(str(first), b"a = 1\n", b"a = 2\n"), (str(second), b"b = 1\n", b"b = 2\n")])
     assert (first.read_bytes(), second.read_bytes()) == (b"a = 1\n", b"b = 1\n")
     second.chmod(0o644)
-    with pytest.raises(WriteError, match="changed while it was being fixed"):
+    with pytest.raises(WriteError, match="changed while fixing; no file was written"):
         replace_files([(str(first), b"a = 1\n", b"a = 2\n"), (str(second), b"b = 0\n", b"b = 2\n")])
     assert (first.read_bytes(), second.read_bytes()) == (b"a = 1\n", b"b = 1\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["main.py", "workers.py"]  # no temporaries left
