@@ -27,7 +27,7 @@ from . import __version__
 
 CACHE_DIR_NAME = ".flake8-mpproxy_cache"
 #: The layout of an entry; bump it when the JSON shape changes.
-SCHEMA = 1
+SCHEMA = 2
 ENV_CACHE_DIR = "FLAKE8_MPPROXY_CACHE_DIR"
 ENV_NO_CACHE = "FLAKE8_MPPROXY_NO_CACHE"
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"

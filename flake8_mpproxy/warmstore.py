@@ -39,7 +39,7 @@ from .source import prefilter_tokens
 if TYPE_CHECKING:  # pragma: no cover
     from .runner import Job, Outcome
 
-SCHEMA = 1
+SCHEMA = 2
 FILE_NAME = "warm.json"
 #: A file whose mtime is this recent when it is stamped gets its content hashed, so that the next run can
 #: check it if its stat is racy then (the window plus a second of slack for the file-system clock's tick).

@@ -175,13 +175,19 @@ RUNS = {
     # no project marker: the folder given to the command is the project
     "loose_scripts": ("main.py", {"even": [], "odd": []}),
     "loose_twin": ("main.py", {"even": [0, 2], "odd": [1, 3]}),
+    # a factory in another module returns (proxy, lock)
+    "factory_tuple": ("main.py", {"a": []}),
+    "factory_twin": ("main.py", {"a": [0, 1]}),
+    # a manager lock made in main.py, held in workers.py as a parameter and as self.lock
+    "lock_across": ("main.py", {"a": [1, 1, 1, 1]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
          "continued_twin", "self_twin", "pool_workers_twin", "executor_twin", "partial_twin", "chain_twin",
          "relative_twin", "src_twin", "nested_pool_twin", "effects_twin",
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
-         "inherited_twin", "initializer_twin", "loose_twin"}
+         "inherited_twin", "initializer_twin", "loose_twin",
+         "factory_twin", "lock_across"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
@@ -832,3 +838,17 @@ def test_an_imported_base_without_init_is_not_claimed_and_refuses_the_nested_fix
     assert ("main.py:16", "passed to Base(), which the analysis does not follow") not in summary.uses
     from flake8_mpproxy.fixer.remote import unsafe_uses
     assert "which the analysis does not see" in unsafe_uses(solved(root), "main.py:16")
+
+
+@pytest.mark.parametrize("name", ["factory_twin", "lock_across"])
+def test_a_lock_from_another_module_excludes_the_other_writers(name, copy):
+    """MPP301 (opt-in) stays quiet where the read-modify-write holds a manager lock made in another module
+    (returned by a factory there, or passed in as a parameter and kept as self.lock); without the lock the
+    same writes are reported."""
+    root = copy(FIXTURES / "projects" / name)
+    assert run_command(root, "--extend-select", "MPP301", ".") == {}
+    for path in root.glob("*.py"):
+        text = path.read_text()
+        path.write_text(text.replace("with self.lock:", "if True:").replace("with lock:", "if True:"))
+    found = run_command(root, "--extend-select", "MPP301", ".")
+    assert found and all(code == "MPP301" for codes in found.values() for _, code in codes), found

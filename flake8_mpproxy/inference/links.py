@@ -14,11 +14,12 @@ import ast
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from ..concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurrency
-from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Value, richness
+from ..locks import is_mutex
+from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Seq, Value, richness
 from ..syntax import node_range
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
     ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, REMOTE,
-    RETURNS, RETURNS_COPY, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
+    RETURNS, RETURNS_COPY, RETURNS_ITEMS, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
 )
 
 if TYPE_CHECKING:
@@ -49,7 +50,8 @@ def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[Proxy
         else:
             items = ((slot, fact_of(inner, here, depth + 1)) for slot, inner in sorted(value.nested.items()))
             nested = tuple((slot, fact) for slot, fact in items if fact is not None)
-    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value))
+    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value),
+                     is_mutex(value))
 
 
 def inits_of(value: Proxy) -> Tuple[InitSite, ...]:
@@ -243,6 +245,9 @@ class Links:
         value = self._value(qualname + "()", (RETURNS,))
         if value is not None:
             return value
+        items = self._items(qualname)
+        if items is not None:
+            return items
         copy = self._value(qualname + "()copy", (RETURNS_COPY,))
         export = self._export(qualname, (RETURNS_COPY,))
         if not isinstance(copy, Proxy) or export is None:
@@ -252,6 +257,21 @@ class Links:
             if isinstance(arg, Proxy) and fact is not None and fact.origin == export.fact.origin:
                 return Copy(arg, ast.unparse(arg_node), node, None, "returned")
         return Copy(copy, export.via or qualname.rsplit(".", 1)[-1], node, None, "returned")
+
+    def _items(self, qualname: str) -> Optional[Value]:
+        """A tuple (or list) returned by an imported project function, with its proxies where they are: one
+        value per function for the whole analysis, as for the other imported facts."""
+        key = qualname + "()items"
+        if key not in self._imported:
+            export = self._export(qualname, (RETURNS_ITEMS,))
+            if export is None or not export.items:
+                self._imported[key] = None
+            else:
+                values: List[Optional[Value]] = [None] * (max(index for index, _ in export.items) + 1)
+                for index, fact in export.items:
+                    values[index] = value_of(fact)
+                self._imported[key] = Seq(items=values)
+        return self._imported[key]
 
     def _export(self, qualname: str, roles: Tuple[str, ...]) -> Optional[Export]:
         if self.lookup is None:
@@ -269,7 +289,10 @@ class Links:
 
 def value_of(fact: ProxyFact, depth: int = 0) -> Value:
     """A value of this module's analysis for a fact made in another module (its site: a node of its own)."""
-    site = ast.Constant(value=None, lineno=0, col_offset=0)
+    site: ast.AST = ast.Constant(value=None, lineno=0, col_offset=0)
+    if fact.mutex:  # (what locks.is_mutex looks for: a lock made by manager.Lock())
+        site = ast.Call(func=ast.Attribute(value=ast.Name(id="manager", ctx=ast.Load()), attr="Lock", ctx=ast.Load()),
+                        args=[], keywords=[], lineno=0, col_offset=0)
     if fact.kind == "manager":
         return Manager(site, ManagerClass(SYNC), origin=fact.origin)
     proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits)
@@ -344,12 +367,22 @@ def module_exports(w: "Walker", here: str) -> Tuple[Export, ...]:
             if fact is not None:
                 role = RETURNS_COPY if isinstance(returned, Copy) else RETURNS
                 found.append(Export(stmt.name, role, fact, returned.proxy_name if isinstance(returned, Copy) else ""))
+            elif isinstance(returned, Seq) and returned.items is not None:
+                items = returned_items(returned.items, here)
+                if items:
+                    found.append(Export(stmt.name, RETURNS_ITEMS, items[0][1], items=items))
         elif isinstance(stmt, ast.ClassDef):
             for (cls, attr), value in sorted(w.facts.attrs.items(), key=lambda item: item[0][1]):
                 fact = fact_of(value, here) if cls is stmt else None
                 if fact is not None:
                     found.append(Export(f"{stmt.name}.{attr}", ATTRIBUTE, fact))
     return tuple(found)
+
+
+def returned_items(items: List[Optional[Value]], here: str) -> Tuple[Tuple[int, ProxyFact], ...]:
+    """The proxies among the items of a returned tuple or list, by index (a factory's ``return store, lock``)."""
+    facts = ((index, fact_of(item, here)) for index, item in enumerate(items))
+    return tuple((index, fact) for index, fact in facts if fact is not None)
 
 
 def import_time_names(tree: ast.Module) -> FrozenSet[str]:

@@ -30,11 +30,15 @@ class ProxyFact:
     truncated: bool = False
     #: The plain values the origin module stores into it (where a nested fix would store proxies instead).
     inits: Tuple[InitSite, ...] = ()
+    #: A lock that excludes every other holder (``manager.Lock()``, ``RLock()``, ``Condition()``; not a
+    #: ``Semaphore``): holding it makes a read-modify-write exclusive in every module.
+    mutex: bool = False
 
     def to_json(self) -> Dict[str, Any]:
         return {"kind": self.kind, "origin": self.origin, "truncated": self.truncated,
                 "nested": [[slot, fact.to_json()] for slot, fact in self.nested],
-                "inits": [[key, kind, manager, list(rng)] for key, kind, manager, rng in self.inits]}
+                "inits": [[key, kind, manager, list(rng)] for key, kind, manager, rng in self.inits],
+                "mutex": self.mutex}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ProxyFact":
@@ -42,7 +46,8 @@ class ProxyFact:
                          tuple((str(slot), ProxyFact.from_json(fact)) for slot, fact in data["nested"]),
                          bool(data["truncated"]),
                          tuple((str(key), str(kind), str(manager), tuple(int(n) for n in rng))
-                               for key, kind, manager, rng in data["inits"]))
+                               for key, kind, manager, rng in data["inits"]),
+                         bool(data.get("mutex", False)))
 
 
 def fact_json(fact: Optional[ProxyFact]) -> Optional[Dict[str, Any]]:
@@ -95,11 +100,14 @@ OPAQUE_KEY = ""
 GLOBAL = "global"
 RETURNS = "returns"
 RETURNS_COPY = "returns-copy"
+#: A function returning a tuple or list with proxies among its items (``return manager.dict(), manager.Lock()``):
+#: :attr:`Export.items` says which.
+RETURNS_ITEMS = "returns-items"
 ATTRIBUTE = "attr"
 #: A store into an attribute of an imported class or module, as the storing module summarises it
 #: (:attr:`ModuleSummary.remote`); the defining module exports it as ATTRIBUTE or GLOBAL.
 REMOTE = "remote"
-ROLES = (GLOBAL, RETURNS, RETURNS_COPY, ATTRIBUTE, REMOTE)
+ROLES = (GLOBAL, RETURNS, RETURNS_COPY, RETURNS_ITEMS, ATTRIBUTE, REMOTE)
 
 
 @dataclass(frozen=True)
@@ -111,13 +119,18 @@ class Export:
     role: str
     fact: ProxyFact
     via: str = ""
+    #: RETURNS_ITEMS: (index, proxy) for each item of the returned tuple or list that is a proxy.
+    items: Tuple[Tuple[int, ProxyFact], ...] = ()
 
     def to_json(self) -> Dict[str, Any]:
-        return {"name": self.name, "role": self.role, "fact": self.fact.to_json(), "via": self.via}
+        return {"name": self.name, "role": self.role, "fact": self.fact.to_json(), "via": self.via,
+                "items": [[index, fact.to_json()] for index, fact in self.items]}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "Export":
-        return Export(str(data["name"]), str(data["role"]), ProxyFact.from_json(data["fact"]), str(data["via"]))
+        items = tuple((int(index), ProxyFact.from_json(fact)) for index, fact in data.get("items", ()))
+        return Export(str(data["name"]), str(data["role"]), ProxyFact.from_json(data["fact"]), str(data["via"]),
+                      items)
 
 
 @dataclass(frozen=True)
