@@ -121,7 +121,7 @@ class Expressions:
                 return Function(method.node, method.owner, bound=bound)
             value = self.w.class_attr(cls, node.attr)
             if isinstance(base, ClassInfo) and isinstance(value, Proxy):
-                self.w.class_attribute_read(node, value)
+                self.w.class_attribute_read(node, value, self.w.attr_owner(cls, node.attr))
             return value
         if isinstance(base, ManagerClass) and node.attr == "register":
             return None

@@ -23,6 +23,9 @@ class Facts:
         self.params: Dict[FunctionNode, Dict[str, Value]] = {}
         self.returns: Dict[FunctionNode, Value] = {}
         self.attrs: Dict[Tuple[ast.ClassDef, str], Value] = {}
+        #: The units that store a proxy into each class attribute (None: the module body, a class body, or
+        #: another module): when every one runs in a child, a child reading it reads its own binding.
+        self.attr_units: Dict[Tuple[ast.ClassDef, str], Set[Optional[ast.AST]]] = {}
         self.child_targets: Set[FunctionNode] = set()
         #: Child targets and the functions they call directly: code that runs in a child process.
         self.in_child: Set[FunctionNode] = set()

@@ -263,7 +263,7 @@ class Statements:
         if saved is self.w.module_scope and self.w.links is not None and self.w.links.remote_in:
             # a top-level class whose attributes other modules assign (``Registry.shared = manager.dict()``)
             for name, attr_value in self.w.links.remote_attributes(stmt.name).items():
-                self.w.set_attr(info, name, attr_value)
+                self.w.set_attr(info, name, attr_value, elsewhere=True)
         self.w.scope = saved
         # pending runs last-in first-out (callers before callees); methods should run __init__ first
         self.w.pending[first_pending:] = reversed(self.w.pending[first_pending:])

@@ -360,15 +360,28 @@ class Walker:
             scope = scope.parent
         return tuple(found)
 
-    def class_attribute_read(self, node: ast.Attribute, proxy: Proxy) -> None:
+    def class_attribute_read(self, node: ast.Attribute, proxy: Proxy,
+                             key: Optional[Tuple[ast.ClassDef, str]] = None) -> None:
         """``Registry.shared`` holds a proxy: code running in a child reads the class attribute of a class the
-        child imported again (spawn), not the parent's proxy (MPP202)."""
+        child imported again (spawn), not the parent's proxy (MPP202). Unless only code that runs in a child
+        stores it (``cls.store = store`` in a method the child target calls): then it is the child's own."""
         unit = self.unit()
         if unit is None:
             return
         self.facts.read("in-child", unit)
+        if key is not None and self.stored_in_children_only(key):
+            return
         if unit in self.facts.in_child:
             self.report.observe(ClassAttributeInChild(node, unit, self.facts.calls.get(unit, {})))
+
+    def stored_in_children_only(self, key: Tuple[ast.ClassDef, str]) -> bool:
+        self.facts.read("attr", *key)
+        units = self.facts.attr_units.get(key)
+        if not units or None in units:
+            return False
+        for unit in units:
+            self.facts.read("in-child", unit)
+        return all(unit in self.facts.in_child for unit in units)
 
     def manager_started(self, node: ast.AST) -> None:
         """A manager starts at ``node``: MPP201 at module level; in a function, the function starts one, and
@@ -425,12 +438,28 @@ class Walker:
             self.facts.returns[func] = value
             self.facts.wrote("return", func)
 
-    def set_attr(self, cls: ClassInfo, attr: str, value: Optional[Value]) -> None:
+    def set_attr(self, cls: ClassInfo, attr: str, value: Optional[Value], elsewhere: bool = False) -> None:
         key = (cls.node, attr)
         value = bounded(value)
+        if isinstance(value, Proxy):
+            units = self.facts.attr_units.setdefault(key, set())
+            unit = None if elsewhere else self.unit()  # (stored by another module: its own code's business)
+            if unit not in units:
+                units.add(unit)
+                self.facts.wrote("attr", cls.node, attr)
         if isinstance(value, INTERESTING) and richness(value) > richness(self.facts.attrs.get(key)):
             self.facts.attrs[key] = value
             self.facts.wrote("attr", cls.node, attr)
+
+    def attr_owner(self, cls: ClassInfo, attr: str, depth: int = 0) -> Optional[Tuple[ast.ClassDef, str]]:
+        """The class (``cls`` or a base) whose attribute ``attr`` :meth:`class_attr` reads."""
+        if (cls.node, attr) in self.facts.attrs:
+            return (cls.node, attr)
+        for base in cls.bases if depth < 16 else ():
+            found = self.attr_owner(base, attr, depth + 1)
+            if found is not None:
+                return found
+        return None
 
     def class_attr(self, cls: ClassInfo, attr: str) -> Optional[Value]:
         self.facts.read("attr", cls.node, attr)
