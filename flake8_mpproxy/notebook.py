@@ -567,7 +567,7 @@ def _parse(text: str, where: str, notebook: Optional[Notebook] = None) -> ast.Mo
 
 def process(path: str, shown: str, raw: bytes, job: "Job") -> "Outcome":
     """Check one notebook and, in fix or diff mode, fix it: the runner's ``process`` for ``.ipynb`` files."""
-    from .runner import MODE_CHECK, Outcome
+    from .runner import MODE_CHECK, MODE_NOQA, Outcome
 
     stdin_fix = path == "-" and job.mode != MODE_CHECK
     try:
@@ -575,6 +575,8 @@ def process(path: str, shown: str, raw: bytes, job: "Job") -> "Outcome":
         found = analyse(notebook, job.settings)
     except SourceError as err:
         return Outcome(shown, error=str(err))
+    if job.mode == MODE_NOQA:
+        return add_noqa(path, shown, raw, notebook, found)
     located = tuple(notebook.locate(f) for f in found)
     if job.mode == MODE_CHECK or not any(fix_wanted(f, job.unsafe, job.style) for f in found):
         return Outcome(shown, located, output=raw if stdin_fix else None)
@@ -613,6 +615,37 @@ def _fix(path: str, shown: str, raw: bytes, notebook: Notebook, found: Tuple[Fin
     except WriteError as err:
         return Outcome(shown, located, error=str(err))
     return Outcome(shown, remaining, fixed=result.fixed)
+
+
+def add_noqa(path: str, shown: str, raw: bytes, notebook: Notebook, found: Tuple[Finding, ...]) -> "Outcome":
+    """``--add-noqa`` for a notebook: the directives go into the cells' sources, through the virtual module
+    (where :func:`analyse` reads noqa), and only the changed cells' ``source`` values are replaced in the JSON
+    text. (No finding lies on a magic's placeholder, ``pass`` or ``x = ...``; were one to, :func:`rewrite`
+    would refuse the moved placeholder tag and nothing would be written.)"""
+    from .noqa import add_directives
+    from .runner import Outcome
+    from .writer import WriteError, replace_file
+
+    if not found:
+        return Outcome(shown)
+    notes: Tuple[str, ...] = ()
+    try:
+        added = add_directives(notebook.virtual, found)
+        notes = tuple(f"{_cell_line(notebook, line)}: {why}; left without a noqa comment"
+                      for line, why in added.skipped)
+        if not added.count:
+            return Outcome(shown, notes=notes)
+        text, _ = rewrite(notebook, added.text)
+        replace_file(path, (codecs.BOM_UTF8 if notebook.bom else b"") + text.encode("utf-8"), expected=raw)
+    except (SourceError, WriteError) as err:
+        return Outcome(shown, error=str(err), notes=notes)
+    return Outcome(shown, notes=notes, noqa_added=added.count)
+
+
+def _cell_line(notebook: Notebook, line: int) -> str:
+    """``cell N:L``: a line of the virtual module where a notebook's user sees it."""
+    cell, in_cell = notebook.cell_of(line)
+    return f"cell {cell.number}:{in_cell}"
 
 
 def cell_diff(shown: str, changed: Dict[int, Tuple[str, str]]) -> str:

@@ -28,6 +28,8 @@ NOTEBOOK_SUFFIX = ".ipynb"
 MODE_CHECK = "check"
 MODE_FIX = "fix"
 MODE_DIFF = "diff"
+#: ``--add-noqa``: a ``# noqa: CODE`` on each line with a finding, written in place; nothing is fixed.
+MODE_NOQA = "add-noqa"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Outcome:
     notes: Tuple[str, ...] = field(default=())
     #: :func:`cache.content_hash` of the bytes this outcome came from ("" when none were read).
     digest: str = ""
+    #: ``--add-noqa``: the lines that got (or had extended) a noqa directive, as ruff counts them.
+    noqa_added: int = 0
 
 
 def read_bytes(path: str) -> bytes:
@@ -93,15 +97,42 @@ def checked(path: str, job: Job, shown: str, raw: bytes) -> Outcome:
 
         return process_notebook(path, shown, raw, job)
     result = check_file(shown, raw, job.settings, cache_for(path, job.cache_dir, job.cache))
-    if job.mode != MODE_CHECK and result.cached and any(fix_wanted(f, job.unsafe, job.style) for f in result.findings):
+    fixing = job.mode in (MODE_FIX, MODE_DIFF)
+    if fixing and result.cached and any(fix_wanted(f, job.unsafe, job.style) for f in result.findings):
         result = check_file(shown, raw, job.settings)  # the fixer works from a fresh analysis, never a record
     if result.error is not None:
         return Outcome(shown, error=result.error)
-    if job.mode == MODE_CHECK or result.source is None:
+    if job.mode == MODE_NOQA:
+        outcome = add_noqa(path, shown, raw, result.source, result.findings)
+    elif not fixing or result.source is None:
         outcome = Outcome(shown, result.findings, output=raw if path == "-" and job.mode == MODE_FIX else None)
     else:
         outcome = fix_one(path, shown, raw, result.source, result.findings, job)
     return replace(outcome, notes=tuple(result.warnings) + outcome.notes) if result.warnings else outcome
+
+
+def add_noqa(path: str, shown: str, raw: bytes, source: Optional[SourceFile], findings: Tuple[Finding, ...]
+             ) -> Outcome:
+    """``--add-noqa`` for one ``.py`` file: the directives written in place (atomically, and only if the file
+    still holds ``raw``); a file without findings is never opened for writing. The findings' lines and codes
+    are all it needs, so a cached result serves as well as a fresh one (the cache key holds the bytes)."""
+    from .noqa import add_directives
+    from .writer import WriteError, replace_file
+
+    if source is None or not findings:
+        return Outcome(shown)
+    try:
+        added = add_directives(source.text, findings)
+    except SourceError as err:
+        return Outcome(shown, error=str(err))
+    notes = tuple(f"line {line}: {why}; left without a noqa comment" for line, why in added.skipped)
+    if not added.count:
+        return Outcome(shown, notes=notes)
+    try:
+        replace_file(path, added.text.encode(source.encoding), expected=raw)  # utf-8-sig puts a BOM back
+    except WriteError as err:
+        return Outcome(shown, error=str(err), notes=notes)
+    return Outcome(shown, notes=notes, noqa_added=added.count)
 
 
 def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tuple[Finding, ...], job: Job) -> Outcome:

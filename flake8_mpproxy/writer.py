@@ -5,18 +5,24 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 
 class WriteError(Exception):
     """A file could not be rewritten; ``str(err)`` is the one-line cause. The original is left intact."""
 
 
-def replace_file(path: str, data: bytes) -> None:
+#: The cause :func:`replace_file` gives when the file no longer holds the bytes the new text was made from.
+CHANGED = "changed while fixing; not written"
+
+
+def replace_file(path: str, data: bytes, expected: Optional[bytes] = None) -> None:
     """Write ``data`` to ``path`` so that a reader (or a crash) sees either the old file or the new one.
 
     A symlink is followed: its target is rewritten and the link stays a link. A file we may not write is an
-    error even where the directory would let us replace it, as editors and ruff behave.
+    error even where the directory would let us replace it, as editors and ruff behave. ``expected``: the bytes
+    ``data`` was made from; the file is read again right before the replace (the temporary file is already
+    written, so the window is as short as it can be) and left alone if another writer changed it meanwhile.
     """
     target = os.path.realpath(path)
     try:
@@ -36,6 +42,8 @@ def replace_file(path: str, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
+        if expected is not None and not holds(target, expected):
+            raise WriteError(CHANGED)  # (the temporary file goes in the handler below)
         os.replace(temp, target)
     except OSError as err:
         _remove_quietly(temp)
@@ -43,6 +51,15 @@ def replace_file(path: str, data: bytes) -> None:
     except BaseException:
         _remove_quietly(temp)
         raise
+
+
+def holds(path: str, expected: bytes) -> bool:
+    """Does the file at ``path`` hold exactly ``expected``? (An unreadable file does not.)"""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read() == expected
+    except OSError:
+        return False
 
 
 def _remove_quietly(path: str) -> None:
