@@ -20,12 +20,14 @@ from . import __version__
 from .cache import ENV_CACHE_DIR, ENV_NO_CACHE, environment_settings
 from .catalogue import BY_CODE
 from .config import ConfigError, parse_override, validate
-from .discovery import STDIN, force_excluded, iter_files, split_list
+from .discovery import PATH_CAUSES, STDIN, force_excluded, iter_files, split_list
 from .explain import explain, rule_list
 from .gitignore import GitIgnore
-from .report import ALWAYS_PRINTED, FORMATS, STATISTICS_FORMATS, Located, render, statistics, summary
+from .report import ALWAYS_PRINTED, FORMATS, INVALID_CONFIGURATION, STATISTICS_FORMATS, FileError, Located, render, \
+    statistics, summary
 from .findings import FIX_STYLES
 from .resolve import Resolver, parse_per_file_ignores
+from .source import IO_ERROR, Problem
 from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, MODE_NOQA, Job, Outcome, flatten, process, read_bytes, run_all
 
 COLORS = ("auto", "always", "never")
@@ -305,10 +307,13 @@ def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argpars
     if mode == MODE_NOQA:
         return report_added_noqa(outcomes, args.quiet) or (2 if errors_found else 0)
     located: List[Located] = []
+    file_errors = [FileError(path, cause, Problem(path_error_kind(cause))) for path, cause in errors]
     for outcome in outcomes:
         if outcome.error is not None:
             errors_found = True
             print(f"{outcome.path}: error: {outcome.error}", file=sys.stderr)
+            if outcome.problem is not None:
+                file_errors.append(FileError(outcome.path, outcome.error, outcome.problem))
         for note in outcome.notes:
             print(f"{outcome.path}: warning: {note}", file=sys.stderr)
         located.extend((outcome.path, finding) for finding in outcome.findings)
@@ -326,11 +331,17 @@ def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argpars
     elif args.statistics:
         if located or fmt == "json":
             print(statistics(located, fmt, unsafe), file=out)
-    elif located or fmt in ALWAYS_PRINTED:
-        print(render(fmt, located, args.show_fixes, use_color(args.color, out)), file=out)
+    elif located or file_errors or fmt in ALWAYS_PRINTED:
+        print(render(fmt, located, args.show_fixes, use_color(args.color, out), file_errors), file=out)
     if fmt in ("text", "concise") and not args.quiet and (located or fixed or mode != MODE_CHECK):
         print(summary(located, fixed, files_fixed, mode, unsafe, style), file=sys.stderr if mode == MODE_DIFF else out)
     return exit_status(args, mode, errors_found, bool(diffs), files_fixed, bool(located))
+
+
+def path_error_kind(cause: str) -> str:
+    """The kind of a path :func:`collect` could not use: a missing file or broken link cannot be read; any
+    other cause is its configuration file's."""
+    return IO_ERROR if cause in PATH_CAUSES else INVALID_CONFIGURATION
 
 
 def report_added_noqa(outcomes: List[Outcome], quiet: bool) -> int:

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, AbstractSet, Iterable, Iterator, List, Optiona
 from .cache import activated, cache_for, content_hash
 from .config import Settings
 from .findings import Finding, fix_wanted
-from .source import SourceError, SourceFile, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
+from .source import INTERNAL_ERROR, IO_ERROR, Problem, SourceError, SourceFile, decode, may_have_findings, \
+    may_have_findings_in_bytes, prefilter_tokens
 
 if TYPE_CHECKING:
     from .fixer import FixResult
@@ -52,6 +53,9 @@ class Outcome:
     path: str
     findings: Tuple[Finding, ...] = ()
     error: Optional[str] = None
+    #: With an ``error`` that kept the file from being checked (not one of writing a fix): its kind and
+    #: position, so that the machine formats report it as a result.
+    problem: Optional[Problem] = None
     fixed: Tuple[Finding, ...] = ()
     diff: str = ""
     #: For stdin under --fix: the text to write to stdout.
@@ -71,6 +75,10 @@ def read_bytes(path: str) -> bytes:
         return handle.read()
 
 
+def unreadable(path: str, err: OSError) -> Outcome:
+    return Outcome(path, error=f"cannot read: {err.strerror or err}", problem=Problem(IO_ERROR))
+
+
 def is_notebook(path: str) -> bool:
     return path.lower().endswith(NOTEBOOK_SUFFIX)
 
@@ -84,7 +92,7 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
         try:
             raw = read_bytes(path)
         except OSError as err:
-            return Outcome(shown, error=f"cannot read: {err.strerror or err}")
+            return unreadable(shown, err)
     outcome = checked(path, job, shown, raw)
     return replace(outcome, digest=content_hash(raw)) if digest else outcome
 
@@ -101,7 +109,7 @@ def checked(path: str, job: Job, shown: str, raw: bytes) -> Outcome:
     if fixing and result.cached and any(fix_wanted(f, job.unsafe, job.style) for f in result.findings):
         result = check_file(shown, raw, job.settings)  # the fixer works from a fresh analysis, never a record
     if result.error is not None:
-        return Outcome(shown, error=result.error)
+        return Outcome(shown, error=result.error, problem=result.problem)
     if job.mode == MODE_NOQA:
         outcome = add_noqa(path, shown, raw, result.source, result.findings)
     elif not fixing or result.source is None:
@@ -203,7 +211,8 @@ def process_guarded(path: str, job: Job, digest: bool = False) -> Outcome:
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as err:  # a bug of ours: the other files must still be checked
-        return Outcome(path, error=f"internal error: {type(err).__name__}: {err} (please report this file)")
+        return Outcome(path, error=f"internal error: {type(err).__name__}: {err} (please report this file)",
+                       problem=Problem(INTERNAL_ERROR))
 
 
 def _work(item: Tuple[str, Job, bool]) -> Outcome:
@@ -232,9 +241,9 @@ def screen(path: str, job: Job, digest: bool = False) -> Tuple[Optional[Outcome]
             # (a module other modules pass proxies to is a candidate all the same)
             return Outcome(path, digest=content_hash(raw) if digest else ""), 0
     except OSError as err:
-        return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0
+        return unreadable(path, err), 0
     except SourceError as err:
-        return Outcome(path, error=str(err)), 0
+        return Outcome(path, error=str(err), problem=err.problem), 0
     return None, len(raw)
 
 
