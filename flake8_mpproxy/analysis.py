@@ -17,7 +17,8 @@ from .syntax import node_range
 from .inference import InferenceResult, analyse
 from .inference.links import Links
 from .crossmodule import involved, links_for, project_warning, received
-from .source import SourceError, SourceFile, decode, may_have_findings, parse, prefilter_tokens
+from .source import INVALID_SYNTAX, Problem, SourceError, SourceFile, decode, may_have_findings, parse, \
+    prefilter_tokens
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class FileResult:
     path: str
     findings: Tuple[Finding, ...] = ()
     error: Optional[str] = None
+    #: With ``error``: its kind and position, for the machine formats.
+    problem: Optional[Problem] = None
     #: The decoded file, kept only when there are findings (the fixer needs it); None for skipped files.
     source: Optional[SourceFile] = None
     #: Lines the command prints as ``path: warning: ...`` (the analysis stopped early: findings may be missing).
@@ -53,7 +56,7 @@ def check_tree(tree: ast.Module, settings: Settings = Settings(),
         result = links.reuse if links is not None and links.reuse is not None else \
             analyse(tree, enabled, settings.manager_factories, settings.target_version, links=links)
     except RecursionError:
-        raise SourceError("nesting too deep to analyse") from None
+        raise SourceError("nesting too deep to analyse", Problem(INVALID_SYNTAX)) from None
     return finish(result, lambda: tree, lines, path, warnings, settings)
 
 
@@ -153,7 +156,7 @@ def check_file(path: str, raw: bytes, settings: Settings = Settings(), cache: Op
                 result = FileResult(path, check_source(source, settings, warnings, links))
             stopped = project_warning(path, settings) if real else None
     except SourceError as err:
-        return FileResult(path, error=str(err))
+        return FileResult(path, error=str(err), problem=err.problem)
     warnings.extend(result.warnings)
     if stopped is not None:
         warnings.append(stopped)

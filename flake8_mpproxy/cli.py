@@ -20,13 +20,15 @@ from . import __version__
 from .cache import ENV_CACHE_DIR, ENV_NO_CACHE, environment_settings
 from .catalogue import BY_CODE
 from .config import ConfigError, parse_override, validate
-from .discovery import STDIN, force_excluded, iter_files, split_list
+from .discovery import PATH_CAUSES, STDIN, force_excluded, iter_files, split_list
 from .explain import explain, rule_list
 from .gitignore import GitIgnore
-from .report import ALWAYS_PRINTED, FORMATS, STATISTICS_FORMATS, Located, render, statistics, summary
+from .report import ALWAYS_PRINTED, FORMATS, INVALID_CONFIGURATION, STATISTICS_FORMATS, FileError, Located, render, \
+    statistics, summary
 from .findings import FIX_STYLES
 from .resolve import Resolver, parse_per_file_ignores
-from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, Job, Outcome, flatten, process, read_bytes, run_all
+from .source import IO_ERROR, Problem
+from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, MODE_NOQA, Job, Outcome, flatten, process, read_bytes, run_all
 
 COLORS = ("auto", "always", "never")
 
@@ -62,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     add("--show-settings", action="store_true", help="print the settings for the first file, then stop")
     add("--fix", action="store_true", help="apply fixes in place")
     add("--diff", action="store_true", help="print the fixes as a unified diff; change nothing (with --fix too)")
+    add("--add-noqa", action="store_true",
+        help="add '# noqa: CODE' to every line with a finding (selected codes; existing noqa codes and comments "
+             "kept), in place, then stop; not with --fix or --diff")
     add("--unsafe-fixes", action="store_true", default=None,
         help="also apply unsafe fixes (main guard, pass proxies as arguments)")
     add("--fix-style", choices=FIX_STYLES, help="reassign (default), nested, or auto")
@@ -124,7 +129,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     args = parser.parse_args(argv)
     if args.explain is not None:
         return print_explanation(args.explain)
-    mode = MODE_DIFF if args.diff else MODE_FIX if args.fix else MODE_CHECK  # --diff wins: it never writes (ruff)
+    refuse_add_noqa_conflicts(parser, args)
+    # --diff wins over --fix: it never writes (ruff)
+    mode = MODE_NOQA if args.add_noqa else MODE_DIFF if args.diff else MODE_FIX if args.fix else MODE_CHECK
     try:
         values, explicit = command_line_values(args)
         resolver = Resolver(values, mode, explicit, args.isolated)
@@ -149,6 +156,18 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         here = resolver.for_path(".").job
         status = report(outcomes, errors, args, fmt, mode, out, here.unsafe, here.style)
     return status
+
+
+def refuse_add_noqa_conflicts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``--add-noqa`` rewrites files to suppress what ``--fix`` would change and what ``--diff`` would show:
+    together they contradict each other (ruff only warns, and the noqa wins). It needs files to write to, so
+    stdin is refused too. A usage error, exit status 2."""
+    if not args.add_noqa:
+        return
+    if args.fix or args.diff:
+        parser.error(f"--add-noqa cannot be used with {'--fix' if args.fix else '--diff'}")
+    if STDIN in args.paths or args.stdin_filename:
+        parser.error("--add-noqa writes files in place; it cannot read stdin")
 
 
 def command_line_values(args: argparse.Namespace) -> Tuple[Dict[str, Any], Optional[Path]]:
@@ -284,11 +303,16 @@ def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argpars
     ``unsafe``: unsafe fixes count as fixable (``--unsafe-fixes``), for the statistics' ``[*]`` and the
     summary's hints, which count only what ``--fix`` with these settings would try."""
     errors_found = bool(print_errors(errors))
+    if mode == MODE_NOQA:
+        return report_added_noqa(outcomes, args.quiet) or (2 if errors_found else 0)
     located: List[Located] = []
+    file_errors = [FileError(path, cause, Problem(path_error_kind(cause))) for path, cause in errors]
     for outcome in outcomes:
         if outcome.error is not None:
             errors_found = True
             print(f"{outcome.path}: error: {outcome.error}", file=sys.stderr)
+            if outcome.problem is not None:
+                file_errors.append(FileError(outcome.path, outcome.error, outcome.problem))
         for note in outcome.notes:
             print(f"{outcome.path}: warning: {note}", file=sys.stderr)
         located.extend((outcome.path, finding) for finding in outcome.findings)
@@ -306,11 +330,34 @@ def report(outcomes: List[Outcome], errors: List[Tuple[str, str]], args: argpars
     elif args.statistics:
         if located or fmt == "json":
             print(statistics(located, fmt, unsafe), file=out)
-    elif located or fmt in ALWAYS_PRINTED:
-        print(render(fmt, located, args.show_fixes, use_color(args.color, out)), file=out)
+    elif located or file_errors or fmt in ALWAYS_PRINTED:
+        print(render(fmt, located, args.show_fixes, use_color(args.color, out), file_errors), file=out)
     if fmt in ("text", "concise") and not args.quiet and (located or fixed or mode != MODE_CHECK):
         print(summary(located, fixed, files_fixed, mode, unsafe, style), file=sys.stderr if mode == MODE_DIFF else out)
     return exit_status(args, mode, errors_found, bool(diffs), files_fixed, bool(located))
+
+
+def path_error_kind(cause: str) -> str:
+    """The kind of a path :func:`collect` could not use: a missing file or broken link cannot be read; any
+    other cause is its configuration file's."""
+    return IO_ERROR if cause in PATH_CAUSES else INVALID_CONFIGURATION
+
+
+def report_added_noqa(outcomes: List[Outcome], quiet: bool) -> int:
+    """``--add-noqa``: errors and warnings on stderr, then ruff's summary there (``Added N noqa directives.``,
+    only when it added some, and not under ``--quiet``); no findings are printed. Returns 2 when a file could
+    not be done, else 0 (ruff's status after adding)."""
+    failed = False
+    for outcome in outcomes:
+        if outcome.error is not None:
+            failed = True
+            print(f"{outcome.path}: error: {outcome.error}", file=sys.stderr)
+        for note in outcome.notes:
+            print(f"{outcome.path}: warning: {note}", file=sys.stderr)
+    added = sum(outcome.noqa_added for outcome in outcomes)
+    if added and not quiet:
+        print(f"Added {added} noqa directive{'s' * (added != 1)}.", file=sys.stderr)
+    return 2 if failed else 0
 
 
 def exit_status(args: argparse.Namespace, mode: str, errors: bool, diffs: bool, files_fixed: int,

@@ -100,14 +100,41 @@ class ConfigError(Exception):
 
 def has_table(path: Path) -> bool:
     """Does ``path`` hold a ``[tool.flake8-mpproxy]`` table? (A pyproject without one must not hide one above
-    it, as ruff skips a pyproject.toml without ``[tool.ruff]``.) Raises :class:`ConfigError` for bad TOML."""
+    it, as ruff skips a pyproject.toml without ``[tool.ruff]``.) Raises :class:`ConfigError` for bad TOML.
+    A table spelled another way (``[tool.flake8_mpproxy]``) is not read, and a warning naming the file says so:
+    skipping it silently would check the files with settings their author never chose."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(str(path), f"cannot read: {getattr(err, 'strerror', None) or err}") from None
-    if SECTION not in text:  # cheap: most pyproject files never mention us
+    if "mpproxy" not in text.lower():  # cheap: most pyproject files never mention us
         return False
-    return SECTION in _parse(path, text).get("tool", {})
+    tool = _tool_table(_parse(path, text))
+    written = misspelled_table(tool)
+    if written is not None:
+        print(f"{path}: warning: [tool.{written}] is not read: the table is spelled [tool.{SECTION}]",
+              file=sys.stderr)
+    return SECTION in tool
+
+
+def misspelled_table(tool: Dict[str, Any]) -> Optional[str]:
+    """The name of a ``[tool.*]`` table that is surely meant to be ours but is not spelled ``flake8-mpproxy``:
+    the same letters with other separators or case (``flake8_mpproxy``, ``flake8mpproxy``, ``Flake8-MPProxy``),
+    or the dotted ``[tool.flake8.mpproxy]``. None when there is none."""
+    for name in tool:
+        if name != SECTION and _letters(name) == _letters(SECTION):
+            return name
+    nested = tool.get("flake8")
+    return "flake8.mpproxy" if isinstance(nested, dict) and "mpproxy" in nested else None
+
+
+def _letters(name: str) -> str:
+    return "".join(char for char in name.lower() if char.isalnum())
+
+
+def _tool_table(document: Dict[str, Any]) -> Dict[str, Any]:
+    tool = document.get("tool", {})
+    return tool if isinstance(tool, dict) else {}
 
 
 def find_config(directory: Path, seen: Optional[Dict[Path, bool]] = None, first_only: bool = False) -> Optional[Path]:
@@ -124,13 +151,20 @@ def find_config(directory: Path, seen: Optional[Dict[Path, bool]] = None, first_
     return None
 
 
-def load_config(path: Path) -> Dict[str, Any]:
-    """The validated ``[tool.flake8-mpproxy]`` table of ``path`` (``{}`` when it has none)."""
+def load_config(path: Path, required: bool = False) -> Dict[str, Any]:
+    """The validated ``[tool.flake8-mpproxy]`` table of ``path`` (``{}`` when it has none). ``required``: the
+    file was named with ``--config``, so it must have the table: without it the user's settings would be
+    ignored without a word (a misspelled table is named in the error)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise ConfigError(str(path), f"cannot read: {getattr(err, 'strerror', None) or err}") from None
-    table = _parse(path, text).get("tool", {}).get(SECTION, {})
+    tool = _tool_table(_parse(path, text))
+    if required and SECTION not in tool:
+        written = misspelled_table(tool)
+        hint = f"; [tool.{written}] is not read: the table is spelled [tool.{SECTION}]" if written else ""
+        raise ConfigError(str(path), f"no [tool.{SECTION}] table (a --config file must have one){hint}")
+    table = tool.get(SECTION, {})
     if not isinstance(table, dict):
         raise ConfigError(str(path), f"[tool.{SECTION}] must be a table")
     return validate(table, str(path))

@@ -18,6 +18,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .runner import Job
 
 STDIN = "-"
+#: The causes :func:`iter_files` gives for a path named on the command line that is not there to read.
+MISSING = "No such file or directory"
+BROKEN_LINK = "broken symbolic link"
+PATH_CAUSES = frozenset({MISSING, BROKEN_LINK})
 #: The result cache's default folder holds no module: no walk enters it (ruff's walk skips .ruff_cache too).
 RESULT_CACHE = CACHE_DIR_NAME
 #: What a directory walk checks: Python files and Jupyter notebooks (as ruff does).
@@ -80,11 +84,11 @@ def _iter_path(path: str, resolver: "Resolver", gitignore: Optional[GitIgnore],
         if not excluded(path, resolved.exclude) or path in (".", ".."):
             yield from walk(path, resolver, gitignore)
     elif os.path.lexists(path) and not os.path.exists(path):
-        yield path, None, "broken symbolic link"
+        yield path, None, BROKEN_LINK
     elif os.path.exists(path):
         yield path, resolved.job_for(path), None
     else:
-        yield path, None, "No such file or directory"
+        yield path, None, MISSING
 
 
 @functools.lru_cache(maxsize=256)

@@ -33,7 +33,8 @@ from .analysis import check_tree, physical_lines
 from .catalogue import FIX_NONE
 from .config import Settings
 from .findings import Finding, fix_wanted
-from .source import SourceError, SourceFile, may_have_findings, prefilter_tokens
+from .source import INVALID_SYNTAX, IO_ERROR, Problem, SourceError, SourceFile, may_have_findings, \
+    position_in_bytes, prefilter_tokens, syntax_problem
 
 if TYPE_CHECKING:  # runner imports this module
     from .runner import Job, Outcome
@@ -137,13 +138,13 @@ def load(path: str, raw: bytes) -> Notebook:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise NotebookError(f"not a valid notebook: cannot decode as UTF-8: {err.reason} at byte {err.start}") \
-            from None
+        raise NotebookError(f"not a valid notebook: cannot decode as UTF-8: {err.reason} at byte {err.start}",
+                            position_in_bytes(raw, err.start)) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise NotebookError(f"not a valid notebook: invalid JSON: {err.msg} (line {err.lineno}, "
-                            f"column {err.colno})") from None
+                            f"column {err.colno})", Problem(IO_ERROR, err.lineno, err.colno)) from None
     except RecursionError:
         raise NotebookError("not a valid notebook: JSON nested too deep") from None
     cells = _validated_cells(data)
@@ -532,7 +533,7 @@ def analyse(notebook: Notebook, settings: Settings) -> Tuple[Finding, ...]:
             notebook.virtual, prefilter_tokens(settings.manager_factories)):
         return ()
     for cell, text in zip(notebook.cells, _cell_texts(notebook.virtual)):
-        _parse(text, f"cell {cell.number}, line ")
+        _parse(text, f"cell {cell.number}, line ", cell=cell.number)
     tree = _parse(notebook.virtual, "", notebook)
     findings = check_tree(tree, selected, physical_lines(notebook.virtual))
     return adapt(noqa.filter_findings(notebook.virtual, findings)) if findings else ()
@@ -548,33 +549,35 @@ def _cell_texts(virtual: str) -> List[str]:
     return ["".join(chunk) for chunk in chunks]
 
 
-def _parse(text: str, where: str, notebook: Optional[Notebook] = None) -> ast.Module:
-    """``ast.parse``; a syntax error names the cell and the line in it."""
+def _parse(text: str, where: str, notebook: Optional[Notebook] = None, cell: Optional[int] = None) -> ast.Module:
+    """``ast.parse``; a syntax error names the cell and the line in it (``cell``: the cell ``text`` is)."""
     try:
         return ast.parse(text)
     except SyntaxError as err:
         line = err.lineno or 0
         if notebook is not None and line:
-            cell, in_cell = notebook.cell_of(line)
-            where, line = f"cell {cell.number}, line ", in_cell
-        raise NotebookError(f"syntax error: {err.msg} ({where}{line})" if where else f"syntax error: {err.msg}") \
-            from None
+            found, line = notebook.cell_of(line)
+            where, cell = f"cell {found.number}, line ", found.number
+        message = f"syntax error: {err.msg} ({where}{line})" if where else f"syntax error: {err.msg}"
+        raise NotebookError(message, syntax_problem(err, line or None, cell)) from None
     except (RecursionError, MemoryError):
-        raise NotebookError("syntax error: nesting too deep to parse") from None
+        raise NotebookError("syntax error: nesting too deep to parse", Problem(INVALID_SYNTAX, cell=cell)) from None
     except ValueError as err:
-        raise NotebookError(f"syntax error: {err}") from None
+        raise NotebookError(f"syntax error: {err}", Problem(INVALID_SYNTAX, cell=cell)) from None
 
 
 def process(path: str, shown: str, raw: bytes, job: "Job") -> "Outcome":
     """Check one notebook and, in fix or diff mode, fix it: the runner's ``process`` for ``.ipynb`` files."""
-    from .runner import MODE_CHECK, Outcome
+    from .runner import MODE_CHECK, MODE_NOQA, Outcome
 
     stdin_fix = path == "-" and job.mode != MODE_CHECK
     try:
         notebook = load(shown, raw)
         found = analyse(notebook, job.settings)
     except SourceError as err:
-        return Outcome(shown, error=str(err))
+        return Outcome(shown, error=str(err), problem=err.problem)
+    if job.mode == MODE_NOQA:
+        return add_noqa(path, shown, raw, notebook, found)
     located = tuple(notebook.locate(f) for f in found)
     if job.mode == MODE_CHECK or not any(fix_wanted(f, job.unsafe, job.style) for f in found):
         return Outcome(shown, located, output=raw if stdin_fix else None)
@@ -613,6 +616,37 @@ def _fix(path: str, shown: str, raw: bytes, notebook: Notebook, found: Tuple[Fin
     except WriteError as err:
         return Outcome(shown, located, error=str(err))
     return Outcome(shown, remaining, fixed=result.fixed)
+
+
+def add_noqa(path: str, shown: str, raw: bytes, notebook: Notebook, found: Tuple[Finding, ...]) -> "Outcome":
+    """``--add-noqa`` for a notebook: the directives go into the cells' sources, through the virtual module
+    (where :func:`analyse` reads noqa), and only the changed cells' ``source`` values are replaced in the JSON
+    text. (No finding lies on a magic's placeholder, ``pass`` or ``x = ...``; were one to, :func:`rewrite`
+    would refuse the moved placeholder tag and nothing would be written.)"""
+    from .noqa import add_directives
+    from .runner import Outcome
+    from .writer import WriteError, replace_file
+
+    if not found:
+        return Outcome(shown)
+    notes: Tuple[str, ...] = ()
+    try:
+        added = add_directives(notebook.virtual, found)
+        notes = tuple(f"{_cell_line(notebook, line)}: {why}; left without a noqa comment"
+                      for line, why in added.skipped)
+        if not added.count:
+            return Outcome(shown, notes=notes)
+        text, _ = rewrite(notebook, added.text)
+        replace_file(path, (codecs.BOM_UTF8 if notebook.bom else b"") + text.encode("utf-8"), before=raw)
+    except (SourceError, WriteError) as err:
+        return Outcome(shown, error=str(err), notes=notes)
+    return Outcome(shown, notes=notes, noqa_added=added.count)
+
+
+def _cell_line(notebook: Notebook, line: int) -> str:
+    """``cell N:L``: a line of the virtual module where a notebook's user sees it."""
+    cell, in_cell = notebook.cell_of(line)
+    return f"cell {cell.number}:{in_cell}"
 
 
 def cell_diff(shown: str, changed: Dict[int, Tuple[str, str]]) -> str:

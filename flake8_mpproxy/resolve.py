@@ -169,7 +169,7 @@ class Resolver:
         return self._nearest[directory]
 
     def _merge(self, config: Optional[Path], project: Optional[Path] = None) -> Resolved:
-        table = load_config(config) if config is not None else {}
+        table = load_config(config, required=config == self.explicit) if config is not None else {}
         root = config.parent.resolve() if config is not None else self.cwd
         values = {**table, **self.cli}
         layers = [_layer(table), _layer(self.cli)]

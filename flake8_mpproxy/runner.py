@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, AbstractSet, Iterable, Iterator, List, Optiona
 from .cache import activated, cache_for, content_hash
 from .config import Settings
 from .findings import Finding, fix_wanted
-from .source import SourceError, SourceFile, decode, may_have_findings, may_have_findings_in_bytes, prefilter_tokens
+from .source import INTERNAL_ERROR, IO_ERROR, Problem, SourceError, SourceFile, decode, may_have_findings, \
+    may_have_findings_in_bytes, prefilter_tokens
 
 if TYPE_CHECKING:
     from .fixer import FixResult
@@ -28,6 +29,8 @@ NOTEBOOK_SUFFIX = ".ipynb"
 MODE_CHECK = "check"
 MODE_FIX = "fix"
 MODE_DIFF = "diff"
+#: ``--add-noqa``: a ``# noqa: CODE`` on each line with a finding, written in place; nothing is fixed.
+MODE_NOQA = "add-noqa"
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,9 @@ class Outcome:
     path: str
     findings: Tuple[Finding, ...] = ()
     error: Optional[str] = None
+    #: With an ``error`` that kept the file from being checked (not one of writing a fix): its kind and
+    #: position, so that the machine formats report it as a result.
+    problem: Optional[Problem] = None
     fixed: Tuple[Finding, ...] = ()
     diff: str = ""
     #: For stdin under --fix: the text to write to stdout.
@@ -58,6 +64,8 @@ class Outcome:
     notes: Tuple[str, ...] = field(default=())
     #: :func:`cache.content_hash` of the bytes this outcome came from ("" when none were read).
     digest: str = ""
+    #: ``--add-noqa``: the lines that got (or had extended) a noqa directive, as ruff counts them.
+    noqa_added: int = 0
 
 
 def read_bytes(path: str) -> bytes:
@@ -65,6 +73,10 @@ def read_bytes(path: str) -> bytes:
         return sys.stdin.buffer.read()
     with open(path, "rb") as handle:
         return handle.read()
+
+
+def unreadable(path: str, err: OSError) -> Outcome:
+    return Outcome(path, error=f"cannot read: {err.strerror or err}", problem=Problem(IO_ERROR))
 
 
 def is_notebook(path: str) -> bool:
@@ -80,7 +92,7 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
         try:
             raw = read_bytes(path)
         except OSError as err:
-            return Outcome(shown, error=f"cannot read: {err.strerror or err}")
+            return unreadable(shown, err)
     outcome = checked(path, job, shown, raw)
     return replace(outcome, digest=content_hash(raw)) if digest else outcome
 
@@ -93,15 +105,42 @@ def checked(path: str, job: Job, shown: str, raw: bytes) -> Outcome:
 
         return process_notebook(path, shown, raw, job)
     result = check_file(shown, raw, job.settings, cache_for(path, job.cache_dir, job.cache))
-    if job.mode != MODE_CHECK and result.cached and any(fix_wanted(f, job.unsafe, job.style) for f in result.findings):
+    fixing = job.mode in (MODE_FIX, MODE_DIFF)
+    if fixing and result.cached and any(fix_wanted(f, job.unsafe, job.style) for f in result.findings):
         result = check_file(shown, raw, job.settings)  # the fixer works from a fresh analysis, never a record
     if result.error is not None:
-        return Outcome(shown, error=result.error)
-    if job.mode == MODE_CHECK or result.source is None:
+        return Outcome(shown, error=result.error, problem=result.problem)
+    if job.mode == MODE_NOQA:
+        outcome = add_noqa(path, shown, raw, result.source, result.findings)
+    elif not fixing or result.source is None:
         outcome = Outcome(shown, result.findings, output=raw if path == "-" and job.mode == MODE_FIX else None)
     else:
         outcome = fix_one(path, shown, raw, result.source, result.findings, job)
     return replace(outcome, notes=tuple(result.warnings) + outcome.notes) if result.warnings else outcome
+
+
+def add_noqa(path: str, shown: str, raw: bytes, source: Optional[SourceFile], findings: Tuple[Finding, ...]
+             ) -> Outcome:
+    """``--add-noqa`` for one ``.py`` file: the directives written in place (atomically, and only if the file
+    still holds ``raw``); a file without findings is never opened for writing. The findings' lines and codes
+    are all it needs, so a cached result serves as well as a fresh one (the cache key holds the bytes)."""
+    from .noqa import add_directives
+    from .writer import WriteError, replace_file
+
+    if source is None or not findings:
+        return Outcome(shown)
+    try:
+        added = add_directives(source.text, findings)
+    except SourceError as err:
+        return Outcome(shown, error=str(err))
+    notes = tuple(f"line {line}: {why}; left without a noqa comment" for line, why in added.skipped)
+    if not added.count:
+        return Outcome(shown, notes=notes)
+    try:
+        replace_file(path, added.text.encode(source.encoding), before=raw)  # utf-8-sig puts a BOM back
+    except WriteError as err:
+        return Outcome(shown, error=str(err), notes=notes)
+    return Outcome(shown, notes=notes, noqa_added=added.count)
 
 
 def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tuple[Finding, ...], job: Job) -> Outcome:
@@ -186,7 +225,8 @@ def process_guarded(path: str, job: Job, digest: bool = False) -> Outcome:
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as err:  # a bug of ours: the other files must still be checked
-        return Outcome(path, error=f"internal error: {type(err).__name__}: {err} (please report this file)")
+        return Outcome(path, error=f"internal error: {type(err).__name__}: {err} (please report this file)",
+                       problem=Problem(INTERNAL_ERROR))
 
 
 def _work(item: Tuple[str, Job, bool]) -> Outcome:
@@ -215,9 +255,9 @@ def screen(path: str, job: Job, digest: bool = False) -> Tuple[Optional[Outcome]
             # (a module other modules pass proxies to is a candidate all the same)
             return Outcome(path, digest=content_hash(raw) if digest else ""), 0
     except OSError as err:
-        return Outcome(path, error=f"cannot read: {err.strerror or err}"), 0
+        return unreadable(path, err), 0
     except SourceError as err:
-        return Outcome(path, error=str(err)), 0
+        return Outcome(path, error=str(err), problem=err.problem), 0
     return None, len(raw)
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import jsonschema
+
+from flake8_mpproxy.catalogue import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "seed" / "seed.py"
@@ -100,3 +103,133 @@ def test_statistics_keep_json_valid_and_refuse_other_machine_formats():
     assert [c["fixable"] for c in counts[1:]] == [False, False]  # unsafe fixes only: no star, as ruff
     sarif = command("--statistics", "--output-format", "sarif", SEED_ARG)
     assert sarif.returncode == 2 and sarif.stdout == "" and "--statistics" in sarif.stderr
+
+
+# --- files that cannot be checked: a result in every machine format, as ruff reports a syntax error ------------
+
+HEADER = "from multiprocessing import Manager\n"  # passes the prefilter: the file is really parsed
+
+
+def broken_tree(tmp_path: Path) -> Path:
+    """A good file (3 findings), one that does not parse (line 2, col 7), one that does not decode (line 2,
+    byte column 6), and a notebook whose cell 2 does not parse (its line 1)."""
+    shutil.copy(SEED, tmp_path / "good.py")
+    (tmp_path / "bad.py").write_text(HEADER + "def f(:\n    pass\n")
+    (tmp_path / "undecodable.py").write_bytes(HEADER.encode() + b'x = "\xff"\n')
+    book = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                       "source": [HEADER]},
+                      {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                       "source": ["x = (\n"]}],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nb.ipynb").write_text(json.dumps(book))
+    return tmp_path
+
+
+def in_dir(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flake8_mpproxy", *args], capture_output=True, text=True,
+                          cwd=str(tmp_path))
+
+
+def test_json_reports_each_file_error_as_ruff_reports_a_syntax_error(tmp_path):
+    result = in_dir(broken_tree(tmp_path), "--output-format", "json", ".", "missing.py")
+    assert result.returncode == 2  # still an error, whatever the format
+    assert len(result.stderr.splitlines()) == 4  # and still a line on stderr each
+    records = json.loads(result.stdout)
+    errors = {r["filename"]: r for r in records if r["code"] is None}
+    assert errors["./bad.py"] == {
+        "code": None, "name": "invalid-syntax", "message": "syntax error: invalid syntax (line 2)",
+        "filename": "./bad.py", "cell": None, "location": {"row": 2, "column": 7},
+        "end_location": {"row": 2, "column": 8} if sys.version_info >= (3, 10) else {"row": 2, "column": 7},
+        "noqa_row": None, "fix": None, "fix_applicability": "none", "url": None}
+    assert errors["./undecodable.py"]["name"] == "io-error"
+    assert errors["./undecodable.py"]["location"] == {"row": 2, "column": 6}
+    assert errors["./nb.ipynb"]["name"] == "invalid-syntax" and errors["./nb.ipynb"]["cell"] == 2
+    assert errors["./nb.ipynb"]["location"]["row"] == 1
+    assert errors["missing.py"]["name"] == "io-error" and errors["missing.py"]["location"] == {"row": 1, "column": 1}
+    assert [r["code"] for r in records if r["filename"] == "./good.py"] == ["MPP201", "MPP101", "MPP202"]
+    assert [r["filename"] for r in records] == sorted(r["filename"] for r in records)
+    lines = in_dir(tmp_path, "--output-format", "json-lines", ".", "missing.py").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == records
+
+
+def test_exit_zero_does_not_hide_a_file_error(tmp_path):
+    result = in_dir(broken_tree(tmp_path), "--output-format", "json", "--exit-zero", "bad.py")
+    assert result.returncode == 2 and json.loads(result.stdout)[0]["name"] == "invalid-syntax"
+
+
+def test_text_keeps_file_errors_on_stderr_only(tmp_path):
+    result = in_dir(broken_tree(tmp_path), "bad.py", "good.py")
+    assert result.stderr == "bad.py: error: syntax error: invalid syntax (line 2)\n"
+    assert "bad.py" not in result.stdout and result.returncode == 2
+
+
+def test_sarif_with_file_errors_validates_and_points_at_them(tmp_path):
+    result = in_dir(broken_tree(tmp_path), "--output-format", "sarif", ".", "missing.py")
+    log = json.loads(result.stdout)
+    jsonschema.Draft4Validator(SCHEMA).validate(log)
+    run = log["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
+    by_uri = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r for r in run["results"]
+              if not r["ruleId"].startswith("MPP")}
+    assert by_uri["./bad.py"]["ruleId"] == "invalid-syntax" and by_uri["./bad.py"]["level"] == "error"
+    assert by_uri["./bad.py"]["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+    assert by_uri["./undecodable.py"]["ruleId"] == "io-error"
+    assert "region" not in by_uri["missing.py"]["locations"][0]["physicalLocation"]  # no position known
+    notebook = by_uri["./nb.ipynb"]
+    assert "region" not in notebook["locations"][0]["physicalLocation"]  # cell lines are not the file's
+    assert notebook["message"]["text"].startswith("cell 2:1:") and \
+        notebook["locations"][0]["logicalLocations"] == [{"name": "cell 2", "kind": "module"}]
+    assert [r["id"] for r in rules[len(RULES):]] == ["invalid-syntax", "io-error"]  # the kinds in the run
+    clean = sarif_for(str((ROOT / "fixtures" / "clean" / "propagated_forms.py").relative_to(ROOT)))
+    assert len(clean["runs"][0]["tool"]["driver"]["rules"]) == len(rules) - 2
+
+
+def test_gitlab_junit_pylint_and_github_show_file_errors(tmp_path):
+    import xml.etree.ElementTree as ET
+
+    broken_tree(tmp_path)
+    quality = json.loads(in_dir(tmp_path, "--output-format", "gitlab", "bad.py", "good.py").stdout)
+    assert quality[0]["check_name"] == "invalid-syntax"
+    assert quality[0]["description"] == "invalid-syntax: syntax error: invalid syntax (line 2)"
+    assert quality[0]["location"]["path"] == "bad.py" and quality[0]["location"]["positions"]["begin"] == \
+        {"line": 2, "column": 7}
+    assert len({r["fingerprint"] for r in quality}) == 4
+    root = ET.fromstring(in_dir(tmp_path, "--output-format", "junit", "bad.py", "good.py").stdout)
+    assert root.get("failures") == "4"
+    case = root.find("./testsuite[@name='bad.py']/testcase")
+    assert case.get("name") == "org.flake8_mpproxy.invalid-syntax" and case.get("line") == "2"
+    assert case.find("failure").get("message") == "syntax error: invalid syntax (line 2)"
+    pylint = in_dir(tmp_path, "--output-format", "pylint", "bad.py", "missing.py").stdout.splitlines()
+    assert pylint == ["bad.py:2: [invalid-syntax] syntax error: invalid syntax (line 2)",
+                      "missing.py:1: [io-error] No such file or directory"]
+    github = in_dir(tmp_path, "--output-format", "github", "bad.py", "missing.py", "nb.ipynb").stdout.splitlines()
+    end = ",endLine=2,endColumn=8" if sys.version_info >= (3, 10) else ",endLine=2,endColumn=7"
+    assert github[0] == ("::error title=flake8-mpproxy (invalid-syntax),file=bad.py,line=2,col=7" + end +
+                         "::syntax error: invalid syntax (line 2)")
+    assert github[1] == "::error title=flake8-mpproxy (io-error),file=missing.py::No such file or directory"
+    assert github[2].startswith("::error title=flake8-mpproxy (invalid-syntax),file=nb.ipynb::cell 2:1:")
+
+
+def test_a_configuration_error_is_a_result_for_its_file(tmp_path):
+    (tmp_path / "sub").mkdir()
+    shutil.copy(SEED, tmp_path / "sub" / "seed.py")
+    (tmp_path / "sub" / "pyproject.toml").write_text('[tool.flake8-mpproxy]\nselect = ["MPP999"]\n')
+    result = in_dir(tmp_path, "--output-format", "json", ".")
+    assert result.returncode == 2
+    (record,) = json.loads(result.stdout)
+    assert (record["name"], record["filename"], record["message"]) == (
+        "invalid-configuration", str(tmp_path / "sub" / "pyproject.toml"), "select: unknown code 'MPP999'")
+
+
+def test_github_escapes_properties_and_message_data(tmp_path):
+    from flake8_mpproxy.report import FileError, github
+    from flake8_mpproxy.source import Problem
+
+    name = "we,ird:50%.py"
+    shutil.copy(SEED, tmp_path / name)
+    lines = in_dir(tmp_path, "--output-format", "github", name).stdout.splitlines()
+    assert lines[1].startswith("::error title=flake8-mpproxy (MPP101),file=we%2Cird%3A50%25.py,line=11,col=5,")
+    error = FileError("C:\\src\\a,b.py", "100% bad\r\nsecond line", Problem("io-error", 3, 1))
+    assert github([error]) == ("::error title=flake8-mpproxy (io-error),file=C%3A\\src\\a%2Cb.py,line=3,col=1,"
+                               "endLine=3,endColumn=1::100%25 bad%0D%0Asecond line")

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "seed" / "seed.py"
 CLEAN = ROOT / "fixtures" / "seed" / "corrected_pass_proxy.py"
@@ -62,6 +64,40 @@ def test_a_bad_code_names_the_pyproject_and_the_other_files_are_still_checked(tm
     bad = tmp_path / "bad" / "pyproject.toml"
     assert result.stderr.strip() == f"{bad}: error: extend-select: unknown code 'MPP999'"
     assert {path for path, _ in found(result)} == {"./good/seed.py"}
+
+
+@pytest.mark.parametrize("table", ["tool.flake8_mpproxy", "tool.flake8mpproxy", "tool.Flake8-MPProxy",
+                                   "tool.flake8.mpproxy"])
+def test_a_misspelled_table_is_a_warning_naming_the_file(tmp_path, table):
+    project(tmp_path, {"pyproject.toml": '[tool.flake8-mpproxy]\nignore = ["MPP1"]\n',
+                       "sub/pyproject.toml": f'[{table}]\nignore = ["MPP2"]\n', "sub/seed.py": None})
+    result = run("sub", cwd=tmp_path)
+    written = table[len("tool."):]
+    assert result.stderr == (f"{tmp_path / 'sub' / 'pyproject.toml'}: warning: [tool.{written}] is not read: "
+                             "the table is spelled [tool.flake8-mpproxy]\n")
+    # not read, so it does not hide the table above (as before): the files get that one's settings
+    assert found(result) == [("sub/seed.py", "MPP201"), ("sub/seed.py", "MPP202")]
+
+
+def test_no_warning_for_a_pyproject_that_only_mentions_the_tool(tmp_path):
+    project(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = ["flake8-mpproxy"]\n'
+                                         '[tool.flake8]\nmax-line-length = 99\n', "seed.py": None})
+    result = run(".", cwd=tmp_path)
+    assert result.stderr == "" and len(found(result)) == 3
+
+
+def test_a_config_file_without_the_table_is_an_error_naming_it(tmp_path):
+    project(tmp_path, {"other.toml": '[project]\nname = "x"\n', "typo.toml": '[tool.flake8_mpproxy]\nselect = []\n',
+                       "seed.py": None})
+    result = run("--config", "other.toml", "seed.py", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"{tmp_path / 'other.toml'}: error: no [tool.flake8-mpproxy] table (a --config file "
+                             "must have one)\n")
+    typo = run("--config", "typo.toml", "seed.py", cwd=tmp_path)
+    assert typo.returncode == 2 and typo.stderr.endswith(
+        "must have one); [tool.flake8_mpproxy] is not read: the table is spelled [tool.flake8-mpproxy]\n")
+    (tmp_path / "good.toml").write_text('[tool.flake8-mpproxy]\nselect = ["MPP1"]\n')
+    assert found(run("--config", "good.toml", "seed.py", cwd=tmp_path)) == [("seed.py", "MPP101")]
 
 
 def test_per_file_ignores_in_pyproject_and_on_the_command_line(tmp_path):
