@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import functools
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 from .api import (  # noqa: F401 (the tables' old home: re-exported)
     NEWEST_TARGET, OLDEST_TARGET, PROXY_METHODS_SINCE, PROXY_TYPE_NAMES, PROXY_TYPE_SINCE, SYNC_TYPEIDS, TYPEID_SINCE,
 )
@@ -21,6 +21,10 @@ PURE_BUILTINS = frozenset({
 
 
 # --- abstract values ------------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .observations import AliasState
+
 
 class Value:
     """Base of every tracked value; ``None`` stands for "unknown"."""
@@ -151,6 +155,10 @@ class Copy(Value):
     key_node: Optional[ast.AST] = None
     #: read from inside the copy (``d[k][j]``, ``ns.cfg.x``): plain even when ``d[k]`` holds a nested proxy
     deep: bool = False
+    #: A parameter's copy (``via == "argument"``): the callers' aliases it was handed from
+    #: (``rows = d[k]; add(rows, x); d[k] = rows``), None when a caller passed a copy no name holds. When every
+    #: one of them is written back after all, the helper's change is not lost.
+    handed: Optional[List["AliasState"]] = None
 
 
 @dataclass(eq=False)

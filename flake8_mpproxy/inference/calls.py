@@ -21,6 +21,7 @@ from ..syntax import alias_root, display, key_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from .walker import Walker
+    from ..observations import AliasState
 
 
 def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
@@ -621,18 +622,33 @@ def bind_arguments(w: "Walker", callee: Function, args: List[Optional[Value]],
 
 
 def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> None:
+    params = w.facts.params.setdefault(func, {})
     if isinstance(value, Copy):  # a copy read from a proxy, handed to a helper that may change it
+        handed = handed_from(w, value)
+        known = params.get(name)
+        if isinstance(known, Copy) and known.via == "argument" and known.proxy is value.proxy:
+            known.handed = None if known.handed is None or handed is None else known.handed + handed
+            return
         value = Copy(value.proxy, value.proxy_name, value.root, None, "argument", None, value.deep)
+        value.handed = handed
     elif not isinstance(value, INTERESTING):
         return
     value = bounded(value)
     if value is None:  # (a container cut at the depth bound)
         return
-    params = w.facts.params.setdefault(func, {})
     conflate_locks((value, params.get(name)))  # the parameter holds one lock or the other
     if richness(value) > richness(params.get(name)):
         params[name] = value
         w.facts.wrote("param", func)
+
+
+def handed_from(w: "Walker", copy: Copy) -> Optional[List["AliasState"]]:
+    """The callers' aliases behind an argument that is a copy: the alias of the calling scope that holds it,
+    or those its own parameter was handed from (a chain of helpers); None when no name holds it."""
+    if copy.via == "argument":
+        return copy.handed
+    state = next((state for state in w.scope.aliases.states.values() if state.copy is copy), None)
+    return None if state is None else [state]
 
 
 __all__ = ["evaluate_call"]

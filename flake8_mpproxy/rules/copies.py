@@ -156,7 +156,14 @@ HANDLES = {CopyMutated: copy_mutated, CopyStored: copy_stored, AliasEnded: alias
 
 def complete(reporter: "Reporter", pending: List[PendingCopy], concurrency: Concurrency) -> None:
     for item in pending:
-        _complete_copy(reporter, item, concurrency)
+        if not written_back_by_callers(item.copy):
+            _complete_copy(reporter, item, concurrency)
+
+
+def written_back_by_callers(copy: Copy) -> bool:
+    """A helper changed the copy its caller handed it, and every caller wrote its alias back afterwards
+    (``rows = d[k]; add(rows, x); d[k] = rows``): the change reaches the manager."""
+    return copy.via == "argument" and bool(copy.handed) and all(state.written for state in copy.handed or ())
 
 
 def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Concurrency) -> None:
