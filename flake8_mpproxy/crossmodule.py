@@ -141,7 +141,7 @@ class ProjectSolver:
         if summary.exports != (old.exports if old is not None else ()) or \
                 summary.effects != (old.effects if old is not None else ()):  # (a first summary exporting
             # nothing changes no importer's inputs: analysing them again would give the same result)
-            candidates.extend(self.index.importers_of(path))
+            candidates.extend(self.index.readers_of(path))
         if old is None and not self.index.is_seed(path) and self.imports_exports(path):
             new = [user for user in self.index.importers_of(path) if user not in self.summaries]
             self.context_needed.update(new)
@@ -225,7 +225,7 @@ class ProjectSolver:
         exports of the project modules it imports."""
         calls = frozenset((name, call) for name, found in self.incoming.get(path, {}).items() for call in found)
         exports = tuple((q, self.exports_of(q), self.summaries[q].effects if q in self.summaries else ())
-                        for q in self.index.imports_of(path)
+                        for q in self.index.sources_of(path)
                         if self.exports_of(q) or (q in self.summaries and self.summaries[q].effects))
         return calls, self.opaque(path), exports, self.remote_in(path)
 
@@ -235,7 +235,8 @@ class ProjectSolver:
         them). A module's summary and a checked file's findings are cached under it, so a changed caller
         (or imported module) invalidates the callee's entries."""
         calls, opaque, exports, remote = self.inputs(path)
-        imported = tuple((self.index.relative(q), self.index.records[q].digest) for q in self.index.imports_of(path))
+        imported = tuple((self.index.relative(q), self.index.records[q].digest)
+                         for q in self.index.sources_of(path))
         return cache.digest((sorted(repr(call) for call in calls), opaque, repr(exports), imported, repr(remote)))
 
     def receives_facts(self, path: str) -> bool:
@@ -245,11 +246,12 @@ class ProjectSolver:
             return True
         if self.remote.get(path):
             return True
-        return any(self.exports_of(q) for q in self.index.imports_of(path))
+        return self.imports_exports(path)
 
     def imports_exports(self, path: str) -> bool:
-        """Does ``path`` import a proxy or manager another project module exports?"""
-        return any(self.exports_of(q) for q in self.index.imports_of(path))
+        """Does ``path`` import a proxy or manager another project module exports (itself, or re-exported by
+        the module it imports: a package's ``__init__``)?"""
+        return any(self.exports_of(q) for q in self.index.sources_of(path))
 
     def opaque(self, path: str) -> bool:
         """Does a module that was not analysed import ``path`` (then its functions may be called from

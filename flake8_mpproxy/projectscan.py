@@ -142,6 +142,8 @@ class ProjectIndex:
         self._imports: Dict[str, Tuple[str, ...]] = {}
         self._importers: Optional[Dict[str, List[str]]] = None
         self._public: Dict[str, List[str]] = {}
+        self._reexports: Dict[str, Dict[str, str]] = {}
+        self._sources: Dict[str, Tuple[str, ...]] = {}
         self._component: Optional[Dict[str, int]] = None
         self._seeds_by_component: Dict[int, List[str]] = {}
 
@@ -189,9 +191,59 @@ class ProjectIndex:
                 return candidate
         return None
 
-    def resolve_call(self, qualname: str, importer: str) -> Optional[Tuple[str, str]]:
+    def resolve_call(self, qualname: str, importer: str, depth: int = 0) -> Optional[Tuple[str, str]]:
         """``pkg.workers.collect`` -> (the file of ``pkg.workers``, ``collect``); ``models.Registry.shared``
-        -> (the file of ``models``, ``Registry.shared``): the longest module prefix that is the project's."""
+        -> (the file of ``models``, ``Registry.shared``): the longest module prefix that is the project's.
+        A name the module only re-exports (``from .state import SHARED`` in a package's ``__init__``) is
+        followed to the module that defines it."""
+        hit = self._resolve_call(qualname, importer)
+        if hit is None or depth >= 8:
+            return hit
+        path, name = hit
+        head, dot, tail = name.partition(".")
+        source = self.reexports(path).get(head)
+        if source is None:
+            return hit
+        return self.resolve_call(source + dot + tail, path, depth + 1) or hit
+
+    def reexports(self, path: str) -> Dict[str, str]:
+        """The names ``path`` binds at import time by ``from module import name [as alias]``: alias -> the
+        qualified name as written there (``.state.SHARED``), resolved from ``path``."""
+        if path not in self._reexports:
+            self._reexports[path] = read_reexports(path)
+        return self._reexports[path]
+
+    def sources_of(self, path: str) -> Tuple[str, ...]:
+        """The project files whose facts ``path`` reads: those it imports, and those the imported ones
+        re-export names of (``from pkg import make_store`` reads ``pkg/factory.py``), to a few levels."""
+        if path not in self._sources:
+            found: List[str] = []
+            todo = [(imported, 0) for imported in self.imports_of(path)]
+            while todo:
+                module, depth = todo.pop(0)
+                if module in found or module == path:
+                    continue
+                found.append(module)
+                if depth < 4:
+                    for source in self.reexports(module).values():
+                        hit = self._resolve_call(source, module)
+                        if hit is not None:
+                            todo.append((hit[0], depth + 1))
+            self._sources[path] = tuple(found)
+        return self._sources[path]
+
+    def readers_of(self, path: str, depth: int = 0) -> List[str]:
+        """The project files that import ``path``, and, through each importer that re-exports names of
+        ``path`` (a package's ``__init__``), the files importing those: they read ``path``'s facts."""
+        found = list(self.importers_of(path))
+        if depth < 4:
+            for importer in list(found):
+                if any(self._resolve_call(source, importer) == (path, source.rsplit(".", 1)[-1])
+                       for source in self.reexports(importer).values()):
+                    found.extend(user for user in self.readers_of(importer, depth + 1) if user not in found)
+        return found
+
+    def _resolve_call(self, qualname: str, importer: str) -> Optional[Tuple[str, str]]:
         rest = qualname.lstrip(".")
         dots = qualname[: len(qualname) - len(rest)]
         parts = rest.split(".")
@@ -261,6 +313,24 @@ class ProjectIndex:
         if path not in self._public:
             self._public[path] = read_public_names(path)
         return self._public[path]
+
+
+def read_reexports(path: str) -> Dict[str, str]:
+    """:meth:`ProjectIndex.reexports`, read from the file (only top-level ``from ... import`` statements)."""
+    try:
+        with open(path, "rb") as handle:
+            tree = ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    found: Dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
+            module = "." * stmt.level + (stmt.module or "")
+            for alias in stmt.names:
+                if alias.name != "*":
+                    found[alias.asname or alias.name] = f"{module}.{alias.name}" if stmt.module else \
+                        f"{module}{alias.name}"
+    return found
 
 
 def read_public_names(path: str) -> List[str]:

@@ -180,6 +180,9 @@ RUNS = {
     "factory_twin": ("main.py", {"a": [0, 1]}),
     # a manager lock made in main.py, held in workers.py as a parameter and as self.lock
     "lock_across": ("main.py", {"a": [1, 1, 1, 1]}),
+    # a worker and a factory re-exported by the package's __init__ (one under another name)
+    "reexport": ("main.py", {"a": []}),
+    "reexport_twin": ("main.py", {"a": [4, 5]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
@@ -187,7 +190,7 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "relative_twin", "src_twin", "nested_pool_twin", "effects_twin",
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
          "inherited_twin", "initializer_twin", "loose_twin",
-         "factory_twin", "lock_across"}
+         "factory_twin", "lock_across", "reexport_twin"}
 
 
 @pytest.mark.parametrize("method", START_METHODS)
