@@ -146,6 +146,7 @@ def test_tabs_and_form_feeds(tmp_path):
                                     if ": MPP" in line] == ["7", "12", "12"]
 
 
+@pytest.mark.slow
 def test_five_megabyte_file(tmp_path):
     filler = "def helper_{0}(x):\n    return [x, {0}]\n\n\n"
     body = "".join(filler.format(i) for i in range(5 * 1024 * 1024 // len(filler.format(99999)) + 1))

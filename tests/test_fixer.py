@@ -119,6 +119,7 @@ RUNNABLE = [case for case in CASES if header(case, "wants") is not None]
 FIX_METHODS = START_METHODS + (["forkserver"] if "forkserver" in multiprocessing.get_all_start_methods() else [])
 
 
+@pytest.mark.runtime
 @pytest.mark.parametrize("method", FIX_METHODS)
 @pytest.mark.parametrize("case", RUNNABLE, ids=lambda p: p.name)
 def test_original_loses_and_fixed_keeps_the_data(case, method, tmp_path):

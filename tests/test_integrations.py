@@ -47,6 +47,7 @@ def try_repo(pre_commit: str, hook: str, repo: Path) -> subprocess.CompletedProc
                           cwd=str(repo), capture_output=True, text=True, env=env, timeout=600)
 
 
+@pytest.mark.integration
 def test_pre_commit_hooks(pre_commit, tmp_path):
     repo = tmp_path / "project"
     repo.mkdir()
@@ -62,6 +63,7 @@ def test_pre_commit_hooks(pre_commit, tmp_path):
     assert try_repo(pre_commit, "flake8-mpproxy", repo).returncode == 0
 
 
+@pytest.mark.integration
 def test_pre_commit_hooks_honour_the_projects_excludes(pre_commit, tmp_path):
     """pre-commit names every file; the hooks pass --force-exclude, so an excluded vendor/ file is neither
     reported nor rewritten (ruff's hook does the same)."""
@@ -83,6 +85,7 @@ def test_pre_commit_hooks_honour_the_projects_excludes(pre_commit, tmp_path):
     assert (repo / "vendor" / "lib.py").read_bytes() == source.read_bytes()
 
 
+@pytest.mark.integration
 def test_pre_commit_with_only_the_worker_module_staged(pre_commit, tmp_path):
     """pre-commit names only the staged workers.py; its finding depends on main.py's call (the proxy is made
     there), which the project analysis reads for facts without reporting it."""

@@ -274,6 +274,7 @@ def test_a_fix_that_adds_lines_stays_in_its_cell(tmp_path):
     assert fixed["cells"][0] == book["cells"][0] and fixed["cells"][2] == book["cells"][2]
 
 
+@pytest.mark.runtime
 def test_global_proxy_in_a_notebook_child_is_reported_without_a_fix(tmp_path):
     book = notebook(
         code(IMPORTS + "manager = Manager()\nshared = manager.dict()"),
@@ -298,6 +299,7 @@ def test_mpp202_keeps_its_script_wording_in_py_files(tmp_path):
     assert "NameError" in result.stdout and "from the notebook" not in result.stdout
 
 
+@pytest.mark.runtime
 def test_module_level_manager_is_not_reported_in_a_notebook(tmp_path):
     """MPP201 is for modules that spawn children re-import; a kernel's cells are never re-run (measured)."""
     write(tmp_path / "nb.ipynb", notebook(code(IMPORTS + "manager = Manager()\nshared = manager.dict()")))
@@ -355,6 +357,7 @@ def test_parallel_workers_give_the_same_notebook_findings(tmp_path):
         f"./{name}.ipynb:cell 4:4:5" for name in "abc"]
 
 
+@pytest.mark.integration
 def test_pre_commit_hooks_pass_notebooks(pre_commit, tmp_path):  # noqa: F811
     """The hooks take ``types_or: [python, jupyter]``, as ruff's do; ``types: [python]`` would skip notebooks."""
     repo = tmp_path / "project"

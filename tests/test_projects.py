@@ -193,6 +193,7 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "factory_twin", "lock_across", "reexport_twin"}
 
 
+@pytest.mark.runtime
 @pytest.mark.parametrize("method", START_METHODS)
 @pytest.mark.parametrize("name", sorted(RUNS))
 def test_project_runs_as_its_markers_say(name, method, copy, tmp_path):
@@ -278,6 +279,7 @@ def test_messages_say_in_which_module_the_proxy_was_made(copy):
     assert "created at" not in messages(copy(FIXTURES / "projects" / "mutator_class"), ".")["MPP101 at main.py:9"]
 
 
+@pytest.mark.runtime
 @pytest.mark.parametrize("method", START_METHODS)
 def test_fix_on_the_worker_module_alone_uses_the_callers_facts_and_the_project_keeps_its_data(method, copy):
     """pre-commit's fix hook names workers.py only: the reassign form goes into workers.py, main.py is left
@@ -414,6 +416,7 @@ def fix(root: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.runtime
 @pytest.mark.parametrize("method", START_METHODS)
 def test_fix_style_auto_across_modules_writes_back_in_the_callee_and_keeps_the_data(method, copy):
     """auto stores nested proxies only at an init site in the file being fixed; main.py made the proxy, so
@@ -473,6 +476,7 @@ NESTED_ACROSS = {
 }
 
 
+@pytest.mark.runtime
 @pytest.mark.parametrize("style", ["nested", "auto"])
 @pytest.mark.parametrize("name", sorted(NESTED_ACROSS))
 def test_nested_fix_across_modules_stores_nested_proxies_in_main_and_keeps_every_update(name, style, copy):
@@ -515,6 +519,7 @@ def test_diff_shows_the_origin_module_and_changes_nothing(copy):
     assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
 
 
+@pytest.mark.runtime
 def test_auto_with_one_writer_still_writes_back_in_the_callee(copy):
     """A target started once: the write-back is safe and changes less than nested proxies in main.py."""
     root = copy(FIXTURES / "projects" / "nested_pool")
@@ -686,6 +691,7 @@ def test_remote_exports_survive_json_and_land_in_the_defining_module(tmp_path):
     crossmodule.clear()
 
 
+@pytest.mark.runtime
 @pytest.mark.parametrize("method", START_METHODS)
 def test_the_class_attribute_read_in_a_child_is_none_under_spawn(method, copy):
     """What MPP202 says: the spawned child imports registry.py again, where Registry.shared is None."""

@@ -30,6 +30,7 @@ def assert_lost_case_by_case(path, state, wants) -> None:
     assert same == kept_keys(path), f"cases kept: {sorted(same)}; '# kept:' says {sorted(kept_keys(path))}"
 
 
+@pytest.mark.runtime
 @pytest.mark.parametrize("method", START_METHODS + [DEFAULT])
 @pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_program_behaves_as_its_header_says(path, method, tmp_path):
@@ -99,6 +100,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.runtime
 def test_api_table_matches_this_python(tmp_path):
     """Each entry of the API table works on this interpreter exactly when it is at least the entry's version,
     and every entry is probed (so a new entry needs a probe here, and a run on the Pythons CI covers)."""
