@@ -31,7 +31,7 @@ from .inference import analyse
 from .inference.links import Links
 from .inference.walker import InferenceResult
 from .inference.summaries import ATTRIBUTE, GLOBAL, OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
-from .inference.walker import mutator_methods
+from .inference.walker import mutator_methods, record_classes
 from .project import project_root
 from .projectscan import ProjectIndex, scan_project
 from .source import SourceError, decode, parse, prefilter_tokens
@@ -71,6 +71,7 @@ class ProjectSolver:
         #: miss facts, reached or not.
         self.stopped_parts: Set[int] = set()
         self._mutators: Dict[str, FrozenSet[str]] = {}
+        self._records: Dict[str, Dict[str, Tuple[Tuple[str, ...], bool]]] = {}
         self._solved: Set[int] = set()
         #: Modules analysed although they receive no fact: they import a module that reads an imported proxy
         #: global, and whether they start its functions as children decides MPP202 there.
@@ -293,9 +294,13 @@ class ProjectSolver:
                 return ()
             return tuple(effect for effect in summary.effects if effect.function == hit[1])
 
+        def records(qualname: str) -> Optional[Tuple[Tuple[str, ...], bool]]:
+            hit = index.resolve_call(qualname, path)
+            return self.records_of(hit[0]).get(hit[1]) if hit is not None and hit[0] != path else None
+
         return Links(incoming, star=lambda module: index.public_names(module, path), here=index.relative(path),
                      lookup=lookup, mutators=lambda: self.imported_mutators(path), effects=effects,
-                     remote=self.remote_in(path))
+                     remote=self.remote_in(path), records=records)
 
     def imported_mutators(self, path: str) -> FrozenSet[str]:
         """Mutator methods of the classes of the project modules ``path`` imports (asked only when a copy's
@@ -304,6 +309,16 @@ class ProjectSolver:
         for imported in self.index.imports_of(path):
             found |= self.mutators_of(imported)
         return frozenset(found)
+
+    def records_of(self, path: str) -> Dict[str, Tuple[Tuple[str, ...], bool]]:
+        """The record classes ``path`` defines (parsed on demand, kept as names only)."""
+        if path not in self._records:
+            try:
+                with open(path, "rb") as handle:
+                    self._records[path] = record_classes(ast.parse(handle.read()))
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                self._records[path] = {}
+        return self._records[path]
 
     def mutators_of(self, path: str) -> FrozenSet[str]:
         """Methods of ``path``'s classes that assign to ``self`` (parsed on demand, kept as names only)."""

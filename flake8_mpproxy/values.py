@@ -266,6 +266,9 @@ class Instance(Value):
     """An instance of a class defined in the file (``self`` in its methods)."""
 
     cls: ClassInfo
+    #: A record built with known arguments (``Context(d, "a")``, or one another module passed in): the value
+    #: of each field on this very instance, so it travels with the instance across modules.
+    fields: Optional[Dict[str, Optional[Value]]] = None
 
 
 INTERESTING = (Manager, Proxy, Context, Pool, Function, Partial, Either, Seq, Mapping, ManagerClass, ClassInfo,
@@ -302,6 +305,8 @@ def richness(value: Optional[Value], depth: int = 0) -> int:
         return 20 + richness(value.func, inner) + sum(richness(part, inner) for part in value.args)
     if isinstance(value, Either):
         return 5 + sum(richness(option, inner) for option in value.options)
+    if isinstance(value, Instance) and value.fields:
+        return 10 + sum(richness(part, inner) for part in value.fields.values())
     return 5
 
 
@@ -311,6 +316,11 @@ def bounded(value: Optional[Value], depth: int = 0) -> Optional[Value]:
 
     The value itself is returned when nothing is cut (proxies, managers and classes keep their identity, and
     so does every container within the bound); only the containers on the way to a cut are copied."""
+    if isinstance(value, Instance) and value.fields:
+        if depth >= MAX_DEPTH:
+            return Instance(value.cls)
+        cut = {name: bounded(part, depth + 1) for name, part in value.fields.items()}
+        return value if all(cut[name] is part for name, part in value.fields.items()) else Instance(value.cls, cut)
     if value is None or not isinstance(value, (Seq, Mapping, Partial, Either)):
         return value
     if depth >= MAX_DEPTH:

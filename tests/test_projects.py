@@ -183,6 +183,9 @@ RUNS = {
     # a worker and a factory re-exported by the package's __init__ (one under another name)
     "reexport": ("main.py", {"a": []}),
     "reexport_twin": ("main.py", {"a": [4, 5]}),
+    # a frozen dataclass and a NamedTuple of context.py carry the proxy from main.py through work.py to steps.py
+    "record_context": ("main.py", {"a": [], "b": []}),
+    "record_context_twin": ("main.py", {"a": [1, 1], "b": [0, 1]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
@@ -190,7 +193,8 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "relative_twin", "src_twin", "nested_pool_twin", "effects_twin",
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
          "inherited_twin", "initializer_twin", "loose_twin",
-         "factory_twin", "lock_across", "reexport_twin"}
+         "factory_twin", "lock_across", "reexport_twin",
+         "record_context_twin"}
 
 
 @pytest.mark.runtime

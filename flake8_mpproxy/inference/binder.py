@@ -159,6 +159,9 @@ def signature(value: Optional[Value], depth: int = 0) -> Hashable:
     if isinstance(value, Function):
         return ("function", id(value.node), value.bound)
     if isinstance(value, Instance):
+        if value.fields:
+            return ("record", value.cls.node.name, tuple(sorted(
+                (name, signature(part, depth + 1)) for name, part in value.fields.items())))
         return ("instance", id(value.cls))
     if isinstance(value, QualName):
         return ("name", value.name)

@@ -353,8 +353,8 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
     if isinstance(callee, ClassInfo):
         init = callee.method("__init__")
         if callee.fields is not None and "__init__" not in callee.methods:
-            construct_record(w, callee, args, kwargs)
-        elif init is not None:
+            return Instance(callee, construct_record(w, callee, args, kwargs))
+        if init is not None:
             call_function(w, node, Function(init.node, init.owner, bound=True), args, kwargs, how="direct")
         else:
             inherited = callee.imported_base()
@@ -399,15 +399,16 @@ def record_factory(w: "Walker", node: ast.Call) -> Optional[Value]:
 
 
 def construct_record(w: "Walker", cls: ClassInfo, args: List[Optional[Value]],
-                     kwargs: Dict[str, Optional[Value]]) -> None:
+                     kwargs: Dict[str, Optional[Value]]) -> Dict[str, Optional[Value]]:
     """``Job(shared, "a")`` of a record class: its generated ``__init__`` keeps each argument on the instance
-    under the field's name (class-wide, as what an ``__init__`` stores on ``self``)."""
+    under the field's name (class-wide, as what an ``__init__`` stores on ``self``); the fields of this very
+    instance are returned too (they travel with it to other modules)."""
     fields = cls.fields or []
-    for name, value in zip(fields, args):
+    found: Dict[str, Optional[Value]] = dict(zip(fields, args))
+    found.update((name, value) for name, value in kwargs.items() if name in fields)
+    for name, value in found.items():
         w.set_attr(cls, name, value)
-    for name, value in kwargs.items():
-        if name in fields:
-            w.set_attr(cls, name, value)
+    return found
 
 
 def builtin_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Value]]) -> Optional[Value]:
@@ -465,6 +466,9 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
         # ``Base.__init__(self, shared)`` with ``Base`` imported: a call of the class, in the module defining it
         w.external_call(node, name[:-len(".__init__")], args[1:], kwargs, "direct")
         return None
+    record = w.links.record_class(name) if w.links is not None else None
+    if record is not None:  # a record class of another project module (a dataclass, a NamedTuple)
+        return Instance(record, construct_record(w, record, args, kwargs))
     w.external_call(node, name, args, kwargs, "direct")
     return w.links.returned(name, node, args) if w.links is not None else None
 

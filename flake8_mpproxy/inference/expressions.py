@@ -112,6 +112,8 @@ class Expressions:
             return self.proxy_attribute(node, base)
         if isinstance(base, Copy):
             return Copy(base.proxy, base.proxy_name, base.root, base.key, base.via, base.key_node, deep=True)
+        if isinstance(base, Instance) and base.fields and base.fields.get(node.attr) is not None:
+            return base.fields[node.attr]  # (a record's field on this very instance)
         if isinstance(base, (Instance, ClassInfo)):
             cls = base.cls if isinstance(base, Instance) else base
             method = cls.method(node.attr)

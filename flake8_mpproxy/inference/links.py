@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tup
 
 from ..concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurrency
 from ..locks import is_mutex
-from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Seq, Value, richness
+from ..values import ClassInfo, Copy, Function, Instance, Manager, ManagerClass, Proxy, Seq, Value, richness
 from ..syntax import node_range
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
     ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, REMOTE,
-    RETURNS, RETURNS_COPY, RETURNS_ITEMS, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
+    RECORD, RECORD_TUPLE, RETURNS, RETURNS_COPY, RETURNS_ITEMS, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
 )
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ ImportLookup = Callable[[str], Optional[Export]]
 #: What a module's analysis asks the project about a call: the effects (:class:`Effect`) of the imported
 #: function a dotted name stands for, on the proxies passed to it.
 EffectLookup = Callable[[str], Tuple[Effect, ...]]
+RecordLookup = Callable[[str], Optional[Tuple[Tuple[str, ...], bool]]]
 
 SYNC = "multiprocessing.managers.SyncManager"
 
@@ -40,6 +41,8 @@ def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[Proxy
     in it; facts of other kinds stay local. ``here`` is this module's path relative to the project root."""
     if isinstance(value, Manager):
         return ProxyFact("manager", value.origin or site_of(here, value.site))
+    if isinstance(value, Instance) and value.fields and value.cls.fields is not None:
+        return record_fact(value, here, depth)
     if not isinstance(value, Proxy):
         return None
     nested: Tuple[Tuple[str, ProxyFact], ...] = ()
@@ -52,6 +55,19 @@ def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[Proxy
             nested = tuple((slot, fact) for slot, fact in items if fact is not None)
     return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value),
                      is_mutex(value))
+
+
+def record_fact(value: Instance, here: str, depth: int) -> Optional[ProxyFact]:
+    """A record instance whose fields carry proxies (``Context(store=d, key="a")`` handed to another module's
+    worker): its class's name and fields, and the facts of the fields that carry one."""
+    if depth >= MAX_NESTING:
+        return None
+    facts = ((name, fact_of(part, here, depth + 1)) for name, part in sorted((value.fields or {}).items()))
+    nested = tuple((name, fact) for name, fact in facts if fact is not None)
+    if not nested:
+        return None
+    kind = RECORD_TUPLE if value.cls.tuple_like else RECORD
+    return ProxyFact(kind, value.cls.node.name, nested, fields=tuple(value.cls.fields or ()))
 
 
 def inits_of(value: Proxy) -> Tuple[InitSite, ...]:
@@ -78,8 +94,11 @@ class Links:
                  lookup: Optional[ImportLookup] = None,
                  mutators: Optional[Callable[[], FrozenSet[str]]] = None,
                  effects: Optional[EffectLookup] = None, summarise: bool = True,
-                 remote: Tuple[Export, ...] = ()) -> None:
+                 remote: Tuple[Export, ...] = (), records: Optional[RecordLookup] = None) -> None:
         self.incoming = incoming or {}
+        #: (fields, tuple-like) of a record class another project module defines, by the name written here.
+        self._records = records
+        self._record_classes: Dict[str, Optional[ClassInfo]] = {}
         #: What other modules store into this module's own classes and globals (``Registry.shared`` as
         #: ATTRIBUTE, ``SHARED`` as GLOBAL): facts its own code reads (see :meth:`remote_attributes`).
         self.remote_in = remote
@@ -258,6 +277,15 @@ class Links:
                 return Copy(arg, ast.unparse(arg_node), node, None, "returned")
         return Copy(copy, export.via or qualname.rsplit(".", 1)[-1], node, None, "returned")
 
+    def record_class(self, qualname: str) -> Optional[ClassInfo]:
+        """The record class (``@dataclass``, ``NamedTuple``, ``attrs``) another project module defines under
+        ``qualname``: one stand-in per name for the whole analysis."""
+        if qualname not in self._record_classes:
+            found = self._records(qualname) if self._records is not None else None
+            self._record_classes[qualname] = None if found is None else \
+                stand_in_record(qualname.rsplit(".", 1)[-1], list(found[0]), found[1])
+        return self._record_classes[qualname]
+
     def _items(self, qualname: str) -> Optional[Value]:
         """A tuple (or list) returned by an imported project function, with its proxies where they are: one
         value per function for the whole analysis, as for the other imported facts."""
@@ -287,6 +315,12 @@ class Links:
         return self._imported[key]
 
 
+def stand_in_record(name: str, fields: List[str], tuple_like: bool) -> ClassInfo:
+    """The record class of another module, as this module's analysis knows it: its name and fields."""
+    node = ast.ClassDef(name=name, bases=[], keywords=[], body=[], decorator_list=[], lineno=0, col_offset=0)
+    return ClassInfo(node, fields=fields, tuple_like=tuple_like)
+
+
 def value_of(fact: ProxyFact, depth: int = 0) -> Value:
     """A value of this module's analysis for a fact made in another module (its site: a node of its own)."""
     site: ast.AST = ast.Constant(value=None, lineno=0, col_offset=0)
@@ -295,6 +329,9 @@ def value_of(fact: ProxyFact, depth: int = 0) -> Value:
                         args=[], keywords=[], lineno=0, col_offset=0)
     if fact.kind == "manager":
         return Manager(site, ManagerClass(SYNC), origin=fact.origin)
+    if fact.kind in (RECORD, RECORD_TUPLE):
+        cls = stand_in_record(fact.origin, list(fact.fields), fact.kind == RECORD_TUPLE)
+        return Instance(cls, {name: value_of(inner, depth + 1) for name, inner in fact.nested})
     proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits)
     for slot, inner in fact.nested:
         nested = value_of(inner, depth + 1)

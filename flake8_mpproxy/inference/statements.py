@@ -297,7 +297,8 @@ class Statements:
     def record_items(self, value: Optional[Value]) -> Optional[List[Optional[Value]]]:
         """A ``NamedTuple`` instance unpacks into its fields (``store, key = task``)."""
         if isinstance(value, Instance) and value.cls.tuple_like and value.cls.fields is not None:
-            return [self.w.class_attr(value.cls, name) for name in value.cls.fields]
+            own = value.fields or {}
+            return [own.get(name) or self.w.class_attr(value.cls, name) for name in value.cls.fields]
         return None
 
     def store_subscript(self, target: ast.Subscript, value: Optional[Value], value_node: Optional[ast.AST]) -> None:

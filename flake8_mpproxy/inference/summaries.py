@@ -33,12 +33,15 @@ class ProxyFact:
     #: A lock that excludes every other holder (``manager.Lock()``, ``RLock()``, ``Condition()``; not a
     #: ``Semaphore``): holding it makes a read-modify-write exclusive in every module.
     mutex: bool = False
+    #: A record instance (``kind`` RECORD or RECORD_TUPLE, ``origin`` its class's name): its fields in order;
+    #: ``nested`` holds the facts of those that carry a proxy.
+    fields: Tuple[str, ...] = ()
 
     def to_json(self) -> Dict[str, Any]:
         return {"kind": self.kind, "origin": self.origin, "truncated": self.truncated,
                 "nested": [[slot, fact.to_json()] for slot, fact in self.nested],
                 "inits": [[key, kind, manager, list(rng)] for key, kind, manager, rng in self.inits],
-                "mutex": self.mutex}
+                "mutex": self.mutex, "fields": list(self.fields)}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ProxyFact":
@@ -47,7 +50,12 @@ class ProxyFact:
                          bool(data["truncated"]),
                          tuple((str(key), str(kind), str(manager), tuple(int(n) for n in rng))
                                for key, kind, manager, rng in data["inits"]),
-                         bool(data.get("mutex", False)))
+                         bool(data.get("mutex", False)), tuple(str(name) for name in data.get("fields", ())))
+
+
+#: Fact kinds for a record instance carrying proxies (a dataclass or attrs class; a NamedTuple, which unpacks).
+RECORD = "record"
+RECORD_TUPLE = "record-tuple"
 
 
 def fact_json(fact: Optional[ProxyFact]) -> Optional[Dict[str, Any]]:

@@ -12,7 +12,7 @@ from ..findings import Finding
 from ..observations import AliasEnded, ClassAttributeInChild, ManagerStarted, Site
 from ..locks import is_mutex
 from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source, value_type
-from ..api import MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, Version
+from ..api import MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, RECORD_BASES, RECORD_DECORATORS, Version
 from ..values import (
     INTERESTING, ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName,
     Seq, Value, bounded, richness, slot_of
@@ -22,7 +22,7 @@ from .expressions import Expressions
 from .facts import Facts, FunctionNode, Scope
 from .solver import Solver, Unit
 from .links import Links, seed
-from .statements import Statements
+from .statements import Statements, record_fields
 
 
 #: How deep first walks of callees may nest in their callers' walks (each level is about 20 Python frames).
@@ -634,6 +634,54 @@ def mutator_methods(tree: ast.Module) -> FrozenSet[str]:
                 found.add(item.name)
                 grew = True
     return frozenset(found)
+
+
+def record_classes(tree: ast.Module) -> Dict[str, Tuple[Tuple[str, ...], bool]]:
+    """The top-level record classes of a file another module imports, read without analysing it: name ->
+    (the fields of the generated ``__init__``, whether it unpacks like a tuple). A ``@dataclass`` (or attrs)
+    or a ``NamedTuple`` subclass, by the names the file imports; record bases of the same file come first."""
+    imported = import_names(tree)
+
+    def qualified(node: ast.AST) -> str:
+        node = node.func if isinstance(node, ast.Call) else node
+        head, _, rest = display(node).partition(".")
+        full = imported.get(head, head)
+        return f"{full}.{rest}" if rest else full
+
+    found: Dict[str, Tuple[Tuple[str, ...], bool]] = {}
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.ClassDef) or any(item.name == "__init__" for item in stmt.body
+                                                     if isinstance(item, ast.FunctionDef)):
+            continue
+        bases = [qualified(base) for base in stmt.bases]
+        tuple_like = any(base in RECORD_BASES for base in bases)
+        if not tuple_like and not any(qualified(d) in RECORD_DECORATORS for d in stmt.decorator_list):
+            continue
+        info = ClassInfo(stmt, bases=[ClassInfo(stand_in_class(b), fields=list(found[b][0]))
+                                      for b in (base.id for base in stmt.bases if isinstance(base, ast.Name))
+                                      if b in found])
+        found[stmt.name] = (tuple(record_fields(stmt, info)), tuple_like)
+    return found
+
+
+def stand_in_class(name: str) -> ast.ClassDef:
+    """A class statement standing for a class known only by name (another module's, a factory's)."""
+    return ast.ClassDef(name=name, bases=[], keywords=[], body=[], decorator_list=[], lineno=0, col_offset=0)
+
+
+def import_names(tree: ast.Module) -> Dict[str, str]:
+    """What the file's top-level imports bind: local name -> dotted name (``dataclass`` ->
+    ``dataclasses.dataclass``, ``dc`` -> ``dataclasses``)."""
+    found: Dict[str, str] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else \
+                    alias.name.split(".")[0]
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+            for alias in stmt.names:
+                found[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
+    return found
 
 
 def unit_name(unit: Unit) -> str:
