@@ -244,6 +244,10 @@ class ProjectIndex:
         return found
 
     def _resolve_call(self, qualname: str, importer: str) -> Optional[Tuple[str, str]]:
+        if qualname.startswith("@"):  # a function handed over as a value: @path:name, path from the root
+            relative, _, name = qualname[1:].rpartition(":")
+            handed = os.path.normpath(os.path.join(self.root, relative))
+            return (handed, name) if handed in self.records else None
         rest = qualname.lstrip(".")
         dots = qualname[: len(qualname) - len(rest)]
         parts = rest.split(".")

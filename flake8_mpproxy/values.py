@@ -39,6 +39,12 @@ class QualName(Value):
     name: str
 
 
+class RemoteFunction(QualName):
+    """A top-level function of another project module, handed in as a value (a callback): calling it, or
+    starting it as a child, is a call into that module. ``name`` is ``@path:function`` (path relative to the
+    project root), which :meth:`projectscan.ProjectIndex.resolve_call` resolves."""
+
+
 @dataclass(eq=False)
 class ManagerClass(Value):
     """``SyncManager``, ``BaseManager`` or a subclass of them defined in the file, with its registered typeids."""
@@ -271,7 +277,7 @@ class Instance(Value):
     fields: Optional[Dict[str, Optional[Value]]] = None
 
 
-INTERESTING = (Manager, Proxy, Context, Pool, Function, Partial, Either, Seq, Mapping, ManagerClass, ClassInfo,
+INTERESTING = (Manager, Proxy, Context, Pool, Function, Partial, Either, Seq, Mapping, ManagerClass, ClassInfo, RemoteFunction,
                Instance)
 
 
@@ -360,7 +366,7 @@ def join(values: List[Optional[Value]]) -> Optional[Value]:
         if isinstance(value, Proxy):
             return value
     known = [value for value in values if value is not None]
-    if len(known) > 1 and all(isinstance(value, (Function, Partial, Either)) for value in known):
+    if len(known) > 1 and all(isinstance(value, (Function, Partial, Either, RemoteFunction)) for value in known):
         return either(known)
     for value in values:
         if value is not None:
@@ -394,7 +400,9 @@ def either(values: List[Value]) -> Value:
     for value in values:
         for option in (value.options if isinstance(value, Either) else [value]):
             if not any(option is known or isinstance(option, Function) and isinstance(known, Function)
-                       and option.node is known.node and option.bound == known.bound for known in options):
+                       and option.node is known.node and option.bound == known.bound
+                       or isinstance(option, RemoteFunction) and isinstance(known, RemoteFunction)
+                       and option.name == known.name for known in options):
                 options.append(option)
     return options[0] if len(options) == 1 else Either(options)
 

@@ -186,6 +186,9 @@ RUNS = {
     # a frozen dataclass and a NamedTuple of context.py carry the proxy from main.py through work.py to steps.py
     "record_context": ("main.py", {"a": [], "b": []}),
     "record_context_twin": ("main.py", {"a": [1, 1], "b": [0, 1]}),
+    # functions handed to runner.py, which starts them as children (a list of callbacks, one callback)
+    "callbacks": ("main.py", {"audited": [], "consumed": [], "produced": []}),
+    "callbacks_twin": ("main.py", {"audited": [3, 3], "consumed": [2], "produced": [1]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
@@ -194,7 +197,7 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
          "inherited_twin", "initializer_twin", "loose_twin",
          "factory_twin", "lock_across", "reexport_twin",
-         "record_context_twin"}
+         "record_context_twin", "callbacks_twin"}
 
 
 @pytest.mark.runtime

@@ -15,11 +15,14 @@ from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tup
 
 from ..concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurrency
 from ..locks import is_mutex
-from ..values import ClassInfo, Copy, Function, Instance, Manager, ManagerClass, Proxy, Seq, Value, richness
+from ..values import (
+    ClassInfo, Copy, Either, Function, Instance, Manager, ManagerClass, Mapping, Proxy, RemoteFunction, Seq, Value,
+    either, mapping_join, richness,
+)
 from ..syntax import node_range
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
     ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, REMOTE,
-    RECORD, RECORD_TUPLE, RETURNS, RETURNS_COPY, RETURNS_ITEMS, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
+    EITHER, FUNCTION, MAPPING, RECORD, RECORD_TUPLE, RETURNS, RETURNS_COPY, RETURNS_ITEMS, SEQUENCE, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
 )
 
 if TYPE_CHECKING:
@@ -31,6 +34,8 @@ ImportLookup = Callable[[str], Optional[Export]]
 #: What a module's analysis asks the project about a call: the effects (:class:`Effect`) of the imported
 #: function a dotted name stands for, on the proxies passed to it.
 EffectLookup = Callable[[str], Tuple[Effect, ...]]
+#: A call into another module as the walk saw it: (target, args, kwargs, how, in a loop).
+OutgoingCall = Tuple[str, List[Optional["Value"]], Dict[str, Optional["Value"]], str, bool]
 RecordLookup = Callable[[str], Optional[Tuple[Tuple[str, ...], bool]]]
 
 SYNC = "multiprocessing.managers.SyncManager"
@@ -55,6 +60,35 @@ def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[Proxy
             nested = tuple((slot, fact) for slot, fact in items if fact is not None)
     return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value),
                      is_mutex(value))
+
+
+def argument_fact(value: Optional[Value], here: str, depth: int = 0) -> Optional[ProxyFact]:
+    """What a call into another module carries of an argument: :func:`fact_of`, and also top-level functions
+    (callbacks the callee may call or start as children) and the tuples, lists and dicts that hold proxies
+    or such functions (``run_all([produce, consume], store)``)."""
+    fact = fact_of(value, here, depth)
+    if fact is not None or depth >= MAX_NESTING:
+        return fact
+    if isinstance(value, RemoteFunction):
+        return ProxyFact(FUNCTION, value.name[1:])
+    if isinstance(value, Function) and value.owner is None and isinstance(value.node, ast.FunctionDef) \
+            and value.node.col_offset == 0 and here:
+        return ProxyFact(FUNCTION, f"{here}:{value.node.name}")
+    if isinstance(value, Either):
+        options = tuple((str(i), f) for i, f in enumerate(argument_fact(o, here, depth + 1) for o in value.options)
+                        if f is not None)
+        return ProxyFact(EITHER, nested=options) if options else None
+    if isinstance(value, Seq):
+        parts = list(enumerate(value.items)) if value.items is not None else [("*", value.elem)]
+        nested = tuple((str(i), f) for i, f in ((i, argument_fact(p, here, depth + 1)) for i, p in parts)
+                       if f is not None)
+        return ProxyFact(SEQUENCE, nested=nested) if nested else None
+    if isinstance(value, Mapping):
+        parts = sorted(value.items.items()) + [("*", value.values_join)]
+        nested = tuple((k, f) for k, f in ((k, argument_fact(p, here, depth + 1)) for k, p in parts)
+                       if f is not None)
+        return ProxyFact(MAPPING, nested=nested) if nested else None
+    return None
 
 
 def record_fact(value: Instance, here: str, depth: int) -> Optional[ProxyFact]:
@@ -113,8 +147,8 @@ class Links:
         self._effects = effects
         #: The effects of each called target, asked once per analysis (the project's summaries stay put).
         self._effects_of: Dict[str, Tuple[Effect, ...]] = {}
-        self.calls: Dict[ast.Call, Tuple[str, List[Optional[Value]], Dict[str, Optional[Value]], str, bool]] = {}
-        self.outgoing: Dict[ast.Call, CallSummary] = {}
+        self.calls: Dict[Tuple[ast.Call, str], OutgoingCall] = {}
+        self.outgoing: Dict[Tuple[ast.Call, str], CallSummary] = {}
         self.caller_units: Dict[ast.Call, Optional[ast.AST]] = {}
         self.exports: Tuple[Export, ...] = ()
         #: One value per imported name for the whole analysis, so facts about it survive repeated walks.
@@ -152,7 +186,8 @@ class Links:
                 apply_effect(w, effect, args, kwargs)
         if not self.summarise:
             return
-        self.calls[node] = (target, list(args), dict(kwargs), how, bool(w.function_scope().loop_depth))
+        # (keyed by target too: one call node may run any of several functions handed in)
+        self.calls[(node, target)] = (target, list(args), dict(kwargs), how, bool(w.function_scope().loop_depth))
         self.caller_units[node] = w.unit()
 
     def finish(self, concurrency: Concurrency, w: Optional["Walker"] = None) -> None:
@@ -161,14 +196,14 @@ class Links:
         if not self.summarise:
             return
         kinds: Dict[Optional[ast.AST], str] = {}  # per unit: asking concurrency costs a walk of the unit
-        for node, (target, args, kwargs, how, repeated) in self.calls.items():
+        for (node, _), (target, args, kwargs, how, repeated) in self.calls.items():
             unit = self.caller_units.get(node)
             if unit not in kinds:
                 kinds[unit] = caller_kind(concurrency, unit)
             caller = kinds[unit]
-            self.outgoing[node] = CallSummary(
-                target, tuple(fact_of(a, self.here) for a in args),
-                tuple(sorted((k, fact_of(v, self.here)) for k, v in kwargs.items())), how, repeated, caller)
+            self.outgoing[(node, target)] = CallSummary(
+                target, tuple(argument_fact(a, self.here) for a in args),
+                tuple(sorted((k, argument_fact(v, self.here)) for k, v in kwargs.items())), how, repeated, caller)
         if w is not None:
             self.exports = module_exports(w, self.here)
         remote = ((name, fact_of(value, self.here)) for name, value in sorted(self.remote_stores.items()))
@@ -315,6 +350,17 @@ class Links:
         return self._imported[key]
 
 
+def sequence_of(fact: ProxyFact, depth: int) -> Value:
+    """A tuple or list another module passed: its elements where their index is known, else any element
+    (several callbacks given as one: any of them)."""
+    if any(slot == "*" for slot, _ in fact.nested):
+        return Seq(elem=value_of(dict(fact.nested)["*"], depth + 1))
+    items: List[Optional[Value]] = [None] * (max(int(slot) for slot, _ in fact.nested) + 1)
+    for slot, inner in fact.nested:
+        items[int(slot)] = value_of(inner, depth + 1)
+    return Seq(items=items)
+
+
 def stand_in_record(name: str, fields: List[str], tuple_like: bool) -> ClassInfo:
     """The record class of another module, as this module's analysis knows it: its name and fields."""
     node = ast.ClassDef(name=name, bases=[], keywords=[], body=[], decorator_list=[], lineno=0, col_offset=0)
@@ -332,6 +378,16 @@ def value_of(fact: ProxyFact, depth: int = 0) -> Value:
     if fact.kind in (RECORD, RECORD_TUPLE):
         cls = stand_in_record(fact.origin, list(fact.fields), fact.kind == RECORD_TUPLE)
         return Instance(cls, {name: value_of(inner, depth + 1) for name, inner in fact.nested})
+    if fact.kind == FUNCTION:
+        return RemoteFunction("@" + fact.origin)
+    if fact.kind == SEQUENCE:
+        return sequence_of(fact, depth)
+    if fact.kind == EITHER:
+        return either([value_of(inner, depth + 1) for _, inner in fact.nested])
+    if fact.kind == MAPPING:
+        entries: Dict[str, Optional[Value]] = {key: value_of(inner, depth + 1) for key, inner in fact.nested}
+        anything = entries.pop("*", None)
+        return Mapping(items=entries, values_join=mapping_join([*entries.values(), anything]))
     proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits)
     for slot, inner in fact.nested:
         nested = value_of(inner, depth + 1)

@@ -37,6 +37,14 @@ class ProxyFact:
     #: ``nested`` holds the facts of those that carry a proxy.
     fields: Tuple[str, ...] = ()
 
+    def has_proxy(self) -> bool:
+        """A proxy or manager, or a container with one inside (not a function alone)."""
+        if self.kind == FUNCTION:
+            return False
+        if self.kind in CONTAINERS:
+            return any(fact.has_proxy() for _, fact in self.nested)
+        return True
+
     def to_json(self) -> Dict[str, Any]:
         return {"kind": self.kind, "origin": self.origin, "truncated": self.truncated,
                 "nested": [[slot, fact.to_json()] for slot, fact in self.nested],
@@ -56,6 +64,15 @@ class ProxyFact:
 #: Fact kinds for a record instance carrying proxies (a dataclass or attrs class; a NamedTuple, which unpacks).
 RECORD = "record"
 RECORD_TUPLE = "record-tuple"
+#: Fact kinds only a call's arguments carry: a top-level function of the project (``origin``:
+#: ``path:name``), handed to another module that may call it or start it as a child (a callback); a tuple or
+#: list (``nested`` by index, or ``*``: any element) and a dict (``nested`` by constant key, ``*``: any other).
+FUNCTION = "function"
+SEQUENCE = "sequence"
+MAPPING = "mapping"
+#: One of several functions (``target=produce if fast else consume``): ``nested`` holds each.
+EITHER = "either"
+CONTAINERS = (RECORD, RECORD_TUPLE, SEQUENCE, MAPPING, EITHER)
 
 
 def fact_json(fact: Optional[ProxyFact]) -> Optional[Dict[str, Any]]:
@@ -80,7 +97,8 @@ class CallSummary:
     caller: str
 
     def carries_proxy(self) -> bool:
-        return any(fact is not None for fact in self.args) or any(fact is not None for _, fact in self.kwargs)
+        return any(fact is not None and fact.has_proxy() for fact in self.args) or any(
+            fact is not None and fact.has_proxy() for _, fact in self.kwargs)
 
     def to_json(self) -> Dict[str, Any]:
         return {"target": self.target, "args": [fact_json(a) for a in self.args],
