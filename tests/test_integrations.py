@@ -24,6 +24,49 @@ def test_libcst_codemod_command(tmp_path):
     assert target.read_bytes() == (FIX / "guard_seed.fixed.py").read_bytes()
 
 
+def codemod(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "libcst.tool", "codemod", "-x", "flake8_mpproxy.fixer.codemod.FixProxyTraps",
+         "--no-format", "--hide-progress", *args], capture_output=True, text=True, cwd=str(cwd))
+
+
+def command(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--no-cache", *args], capture_output=True,
+                          text=True, cwd=str(cwd))
+
+
+def test_the_codemod_reads_the_configuration(tmp_path):
+    """A code the configuration ignores is not rewritten by the codemod either, and its fix style applies."""
+    target = tmp_path / "seed.py"
+    shutil.copy(FIX / "guard_seed.py", target)
+    (tmp_path / "pyproject.toml").write_text('[tool.flake8-mpproxy]\nextend-ignore = ["MPP101"]\n')
+    original = target.read_text()
+    result = codemod(tmp_path, "seed.py")
+    assert result.returncode == 0, result.stderr
+    assert target.read_text() == original  # MPP101 ignored; the guard move is unsafe and not asked for
+    (tmp_path / "pyproject.toml").write_text('[tool.flake8-mpproxy]\nfix-style = "nested"\n')
+    assert codemod(tmp_path, "seed.py").returncode == 0
+    fixed = target.read_text()
+    target.write_text(original)
+    assert command(tmp_path, "--fix", "seed.py").returncode in (0, 1)
+    assert fixed == target.read_text() != original
+
+
+def test_the_codemod_fixes_a_worker_with_its_project(tmp_path):
+    """The worker's proxy comes from main.py: the codemod sees it through the project, as --fix does."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "fixtures" / "projects" / "process_target", project)
+    worker = project / "workers.py"
+    original = worker.read_text()
+    result = codemod(project, "workers.py")
+    assert result.returncode == 0, result.stderr
+    fixed = worker.read_text()
+    assert fixed != original
+    worker.write_text(original)
+    command(project, "--fix", "workers.py")
+    assert worker.read_text() == fixed
+
+
 def git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=str(cwd), check=True, capture_output=True,
                    env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
