@@ -45,7 +45,9 @@ class AliasTracker:
         self.states[name].mutations.append((node, path, change))
 
     def write_back(self, proxy: Proxy, value_node: Optional[ast.AST]) -> bool:
-        """Mark the aliases of ``proxy`` that ``value_node`` stores back; True when there was one."""
+        """Mark the aliases of ``proxy`` that ``value_node`` stores back; True when there was one. An alias of
+        another proxy's item stored here moves it (``archive[k] = record`` after ``record = store[k]``): the
+        changes made so far reach this manager, so they are not lost (not a write-back of ``proxy``'s own)."""
         found = False
         if not self.states:
             return found
@@ -54,6 +56,8 @@ class AliasTracker:
                 state = self.states.get(name)
                 if state is not None and state.copy.proxy is proxy:
                     state.written = found = True
+                elif state is not None:
+                    state.escaped = True
         return found
 
     def derive(self, name: str, value_node: Optional[ast.AST]) -> None:
