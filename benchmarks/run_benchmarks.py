@@ -1,6 +1,6 @@
 """Benchmark flake8-mpproxy against the floor (ast.parse), flake8 with and without the plugin, bugbear and ruff.
 
-    python benchmarks/run_benchmarks.py            # full run (about 15 minutes on 2 cores)
+    python benchmarks/run_benchmarks.py            # full run (about 15 minutes on 2 cores, 1 to 2 more for corpus 4)
     python benchmarks/run_benchmarks.py --quick    # smoke test on small corpora (about a minute)
     python benchmarks/run_benchmarks.py --baseline ../main   # also measure the version checked out there
 
