@@ -1,20 +1,28 @@
 """Benchmark flake8-mpproxy against the floor (ast.parse), flake8 with and without the plugin, bugbear and ruff.
 
-    python benchmarks/run_benchmarks.py            # full run (about 15 minutes on 2 cores)
+    python benchmarks/run_benchmarks.py            # full run (about 15 minutes on 2 cores, 1 to 2 more for corpus 4)
     python benchmarks/run_benchmarks.py --quick    # smoke test on small corpora (about a minute)
     python benchmarks/run_benchmarks.py --baseline ../main   # also measure the version checked out there
 
 Corpus 1 is every ``*.py`` of the running interpreter's standard library (no site-packages), copied to a
 temporary directory; corpus 2 is a synthetic proxy-heavy tree (benchmarks/synthetic.py); corpus 3 is a tree of
-small realistic programs that all use managers, a third of them with a planted trap (benchmarks/realistic.py).
-Every row is a whole process; rows are measured alternately, after one warm-up run each, and the median is
-reported, in CPU time (user + system of the process and of every process it waited for: workers included) and
-wall time. Ratios are in CPU time, so a machine whose cores are shared with other work skews them less.
+small realistic programs that all use managers, a third of them with a planted trap (benchmarks/realistic.py);
+corpus 4 is a tree of manager programs carrying recursive helpers over containers (recursive builders of dicts
+and lists, conditional-expression and mutual recursion through containers, self-referential structures,
+recursion through a dict of functions, helpers recursing over the proxy), a third with a planted trap
+(benchmarks/recursive.py). Corpora 3 and 4 each have a floor row (``floor3``, ``floor4``: see FLOOR) beside
+their ``check -j1`` row. Every row is a whole process; rows are measured alternately, after one warm-up run
+each, and the median is reported, in CPU time (user + system of the process and of every process it waited
+for: workers included) and wall time. Ratios are in CPU time, so a machine whose cores are shared with other
+work skews them less.
 
-Then, run once each and not timed: whether the findings on corpus 3 match the planted traps; whether the MPP101
-at the bottom of each call chain of benchmarks/chains.py is reported (callers first, callees first, mutual
-recursion; depths 5 to 50); and how often the analysis walks each file (benchmarks/walks.py). Targets are
-printed at the end, with "met" or "NOT met".
+Then, run once each and not timed: whether the findings on corpora 3 and 4 match the planted traps; whether the
+MPP101 at the bottom of each call chain of benchmarks/chains.py is reported (callers first, callees first, mutual
+recursion; depths 5 to 50); how often the analysis walks each file (benchmarks/walks.py); and the cost of each
+file of corpora 1 to 4 that the prefilter lets through, measured in one process (benchmarks/per_file.py:
+``check_source`` CPU time per file, the least of ``--per-file-reps`` runs, per 1,000 lines), with the worst file
+and whether the analysis of any file stopped at its step budget. Targets are printed at the end, with "met" or
+"NOT met".
 """
 from __future__ import annotations
 
@@ -43,6 +51,7 @@ sys.path.insert(0, str(HERE))
 import chains  # noqa: E402
 import project_tree  # noqa: E402
 import realistic  # noqa: E402
+import recursive  # noqa: E402
 from synthetic import generate  # noqa: E402
 
 PARSE_ALL = """
@@ -56,7 +65,7 @@ for path in sorted(pathlib.Path(sys.argv[1]).rglob("*.py")):
 
 #: The least any analysis of ``ast`` trees can cost in this process model: the tool's own start-up (its imports),
 #: reading and parsing every file, and one visit of every node that does nothing. An analysis adds its work per
-#: node on top of this; the corpus 3 bound is only reachable when floor3 leaves room under it.
+#: node on top of this; a corpus's bound is only reachable when its floor row (floor3, floor4) leaves room under it.
 FLOOR = """
 import ast, pathlib, sys
 import flake8_mpproxy.cli  # the start-up every run of the command pays
@@ -214,6 +223,11 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
                         help="standard-library files (default: all; --quick: 300)")
     parser.add_argument("--corpus2-files", type=int, default=1000, help="synthetic files (default 1000)")
     parser.add_argument("--corpus3-files", type=int, default=1000, help="realistic program files (default 1000)")
+    parser.add_argument("--corpus4-files", type=int, default=1000,
+                        help="recursive-helper program files (default 1000)")
+    parser.add_argument("--per-file-reps", type=int, default=3,
+                        help="in-process checks of each file for the per-file cost; the least is kept (default 3, "
+                             "--quick: 1)")
     parser.add_argument("--chain-depths", default=",".join(map(str, chains.DEPTHS)),
                         help="call-chain depths, comma-separated (default %(default)s; --quick: 5,9)")
     parser.add_argument("--baseline", type=Path, metavar="DIR",
@@ -234,6 +248,8 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         args.corpus1_files = args.corpus1_files or 300
         args.corpus2_files = min(args.corpus2_files, 120)
         args.corpus3_files = min(args.corpus3_files, 120)
+        args.corpus4_files = min(args.corpus4_files, 120)
+        args.per_file_reps = 1
         args.flake8_files = args.flake8_files or 100
         args.project_files, args.project_big = min(args.project_files, 200), min(args.project_big, 2000)
         if args.chain_depths == parser.get_default("chain_depths"):
@@ -283,9 +299,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mpp-bench-") as tmp:
         work = Path(tmp)
         corpus1, corpus2, corpus3 = work / "stdlib", work / "synthetic", work / "realistic"
+        corpus4 = work / "recursive"
         n1 = stdlib_corpus(corpus1, args.corpus1_files or None)
         n2 = len(generate(corpus2, args.corpus2_files, seed=0))
         planted = realistic.generate(corpus3, args.corpus3_files, seed=0)
+        planted4 = recursive.generate(corpus4, args.corpus4_files, seed=0)
         chain_files = chains.generate(work / "chains", args.depths)
         (work / "parse_all.py").write_text(PARSE_ALL)
         (work / "floor.py").write_text(FLOOR)
@@ -308,28 +326,37 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         bench.add("check3", tool + [str(corpus3)])
         if args.baseline is not None:
             bench.add("check3 -j1 (baseline)", tool + ["-j1", str(corpus3)], env=baseline_env(args.baseline))
+        bench.add("parse4", [python, str(work / "parse_all.py"), str(corpus4)])
+        bench.add("floor4", [python, str(work / "floor.py"), str(corpus4)])
+        bench.add("check4 -j1", tool + ["-j1", str(corpus4)])
         ruff = shutil.which("ruff")
         if ruff:
             bench.add("ruff1", [ruff, "check", "--no-cache", "--exit-zero", "--isolated", str(corpus1)])
             bench.add("ruff3", [ruff, "check", "--no-cache", "--exit-zero", "--isolated", str(corpus3)])
         print(f"corpus 1: {n1} files; corpus 2: {n2} files; corpus 3: {len(planted)} files; "
-              f"measuring the fast rows ...", file=sys.stderr)
+              f"corpus 4: {len(planted4)} files; measuring the fast rows ...", file=sys.stderr)
         bench.measure(bench.order[:])
         if not args.skip_flake8:
             measure_flake8(bench, flake8, corpus1, work, args)
 
         rss = peak_rss_kb(tool + [str(corpus1)], work)
-        print("checking findings on the realistic corpus and the call chains, counting walks ...", file=sys.stderr)
+        print("checking findings on corpora 3 and 4 and the call chains, counting walks, timing each file ...",
+              file=sys.stderr)
+        corpora = [("standard library (corpus 1)", sorted(corpus1.rglob("*.py"))), *walk_corpora(corpus2, planted),
+                   ("recursive helpers (corpus 4)", [path for path, _ in planted4])]
         checks = Checks(
             labels=realistic_labels(tool, planted, work, None),
             chain_files=chain_files,
             chains=chain_results(tool, chain_files, work, None),
             chains_before=chain_results(tool, chain_files, work, args.baseline) if args.baseline else None,
-            walks={name: walk_counts(paths, work, None) for name, paths in walk_corpora(corpus2, planted)},
+            walks={name: walk_counts(paths, work, None) for name, paths in corpora[1:]},
+            # (not corpus 4 before: versions before values.bounded may not end on it)
             walks_before={name: walk_counts(paths, work, args.baseline)
                           for name, paths in walk_corpora(corpus2, planted)} if args.baseline else None,
-            chain_walks=walk_counts([c.path for c in chain_files], work, None))
-        report(bench, (n1, n2, len(planted)), rss, args, checks, (load_before, load_average()))
+            chain_walks=walk_counts([c.path for c in chain_files], work, None),
+            labels4=realistic_labels(tool, planted4, work, None),
+            per_file={name: per_file_costs(paths, work, args.per_file_reps) for name, paths in corpora})
+        report(bench, (n1, n2, len(planted), len(planted4)), rss, args, checks, (load_before, load_average()))
         if args.project_files:
             print("measuring the project-mode rows (single-file, cold, warm cache, peak RSS) ...", file=sys.stderr)
             rows = project_tree.measure(work / "project", args.project_files, args.project_big or None,
@@ -361,7 +388,7 @@ def measure_flake8(bench: Bench, flake8: List[str], corpus1: Path, work: Path, a
 # --- what the tool finds (run once each, not timed) -----------------------------------------------------------
 
 class Checks(NamedTuple):
-    """Results of the correctness sections: realistic-corpus labels, chains, walk counts."""
+    """Results of the sections run once: corpus 3 and 4 labels, chains, walk counts, per-file costs."""
 
     labels: "Labels"
     chain_files: Sequence[chains.Chain]
@@ -370,10 +397,12 @@ class Checks(NamedTuple):
     walks: Dict[str, dict]
     walks_before: Optional[Dict[str, dict]]
     chain_walks: dict
+    labels4: Optional["Labels"] = None
+    per_file: Optional[Dict[str, dict]] = None
 
 
 class Labels(NamedTuple):
-    """How the findings on the realistic corpus compare with the traps planted in it."""
+    """How the findings on a corpus with planted traps (3 or 4) compare with the traps planted in it."""
 
     planted: int  # files with a planted trap
     planted_ok: int  # ... reported with exactly the expected codes
@@ -442,6 +471,52 @@ def walk_counts(paths: Sequence[Path], work: Path, baseline: Optional[Path]) -> 
         return {"source": None, "note": f"walks.py failed: {out.stderr.strip().splitlines()[-1:]}"}
 
 
+def per_file_costs(paths: Sequence[Path], work: Path, reps: int) -> dict:
+    """Per-file CPU time of the analysis, measured by benchmarks/per_file.py in a process of its own (see its
+    docstring); ``{"note": why not}`` when it failed."""
+    out = subprocess.run([sys.executable, str(HERE / "per_file.py"), "--reps", str(reps)],
+                         input="\n".join(map(str, paths)), capture_output=True, text=True, cwd=str(work))
+    try:
+        return json.loads(out.stdout)
+    except json.JSONDecodeError:
+        return {"note": f"per_file.py failed: {out.stderr.strip().splitlines()[-1:]}"}
+
+
+class FileCost(NamedTuple):
+    """One file's in-process analysis cost."""
+
+    path: str
+    ms_per_kloc: float  # CPU milliseconds per 1,000 physical lines
+    lines: int
+
+
+class CorpusCost(NamedTuple):
+    """The per-file costs of one corpus: files timed, the corpus's ms per 1,000 lines, its median and worst file,
+    and how many files' analysis stopped at its step budget."""
+
+    files: int
+    ms_per_kloc: float
+    median: float
+    worst: FileCost
+    stopped: int
+
+
+#: The per-file target: no file's analysis over this many CPU milliseconds per 1,000 lines.
+PER_FILE_BOUND = 20.0
+
+
+def cost_summary(costs: dict) -> Optional[CorpusCost]:
+    """Summarise :func:`per_file_costs` for one corpus; None when no file was timed."""
+    files = costs.get("files") or {}
+    if not files:
+        return None
+    per = sorted((entry["cpu"] * 1e6 / entry["lines"], path, entry["lines"]) for path, entry in files.items())
+    total = sum(entry["cpu"] for entry in files.values()) * 1e6 / sum(entry["lines"] for entry in files.values())
+    worst = per[-1]
+    return CorpusCost(len(per), total, statistics.median(value for value, _, _ in per),
+                      FileCost(worst[1], worst[0], worst[2]), sum(bool(e["stopped"]) for e in files.values()))
+
+
 def walk_summary(counts: dict) -> Optional[Tuple[float, float, int]]:
     """(module walks per analysed file, unit walks per unit, most module walks of one file), or None."""
     files = [entry for entry in (counts.get("files") or {}).values() if entry["modules"] or entry["units"]]
@@ -461,9 +536,9 @@ def load_average() -> str:
 
 # --- the report --------------------------------------------------------------------------------------------------
 
-def report(bench: Bench, sizes: Tuple[int, int, int], rss_kb: int, args: argparse.Namespace, checks: Checks,
-           loads: Tuple[str, str]) -> None:
-    n1, n2, n3 = sizes
+def report(bench: Bench, sizes: Tuple[int, int, int, int], rss_kb: int, args: argparse.Namespace,
+           checks: Checks, loads: Tuple[str, str]) -> None:
+    n1, n2, n3, n4 = sizes
     print(f"# flake8-mpproxy benchmark, {datetime.date.today().isoformat()}")
     print(f"CPU: {cpu_name()} ({os.cpu_count()} cores); load average (1/5/15 min) {loads[0]} at the start, "
           f"{loads[1]} at the end; Python {platform.python_version()}; "
@@ -472,8 +547,9 @@ def report(bench: Bench, sizes: Tuple[int, int, int], rss_kb: int, args: argpars
           f"ruff {version_of('ruff') or 'not installed'}")
     subset = f" (flake8 rows: its first {args.flake8_files} files)" if args.flake8_files else ""
     print(f"corpus 1: standard library, {n1} files{subset}; corpus 2: synthetic, {n2} files; corpus 3: realistic "
-          f"programs, {n3} files; medians of {args.reps} runs ({args.flake8_reps} for flake8 rows), after a "
-          f"warm-up run each. CPU = user + system time of the whole process tree (workers included). "
+          f"programs, {n3} files; corpus 4: programs with recursive helpers, {n4} files; medians of {args.reps} "
+          f"runs ({args.flake8_reps} for flake8 rows), after a warm-up run each. CPU = user + system time of the "
+          f"whole process tree (workers included). "
           f"{getattr(args, 'bytecode', '')}\n")
     print("| row | CPU median (s) | wall median (s) |")
     print("|---|---|---|")
@@ -485,13 +561,16 @@ def report(bench: Bench, sizes: Tuple[int, int, int], rss_kb: int, args: argpars
         print("| ruff1 | not installed | |")
     print(f"\npeak RSS of `flake8-mpproxy` on corpus 1: {rss_kb / 1024:.1f} MiB\n")
     report_labels(checks.labels)
+    if checks.labels4 is not None:
+        report_labels(checks.labels4, "recursive-helper corpus")
     report_chains(checks)
     report_walks(checks)
+    report_per_file(checks, args.per_file_reps)
     report_targets(bench, checks)
 
 
-def report_labels(labels: Labels) -> None:
-    print(f"realistic corpus: {labels.planted_ok} of {labels.planted} files with a planted trap reported with "
+def report_labels(labels: Labels, corpus: str = "realistic corpus") -> None:
+    print(f"{corpus}: {labels.planted_ok} of {labels.planted} files with a planted trap reported with "
           f"exactly the expected codes; {labels.clean_ok} of {labels.clean} correct files with no finding")
     for line in labels.mismatches:
         print(f"  {line}")
@@ -539,6 +618,51 @@ def report_walks(checks: Checks) -> None:
     print()
 
 
+def report_per_file(checks: Checks, reps: int) -> None:
+    print(f"per-file cost (benchmarks/per_file.py: check_source of each file the prefilter lets through, in one "
+          f"process, CPU time, the least of {reps} run(s); ms per 1,000 lines)\n")
+    print("| corpus | files timed | all files | median file | worst file | its ms per 1,000 lines | its lines | "
+          "stopped at the budget |")
+    print("|---|---|---|---|---|---|---|---|")
+    notes = []
+    for corpus, costs in (checks.per_file or {}).items():
+        summary = cost_summary(costs)
+        if summary is None:
+            notes.append(f"{corpus}: not measured: {costs.get('note', 'no file passed the prefilter')}")
+            continue
+        print(f"| {corpus} | {summary.files} | {summary.ms_per_kloc:.1f} | {summary.median:.1f} | "
+              f"{short_path(summary.worst.path)} | {summary.worst.ms_per_kloc:.1f} | {summary.worst.lines} | "
+              f"{summary.stopped} |")
+    for note in notes:
+        print(f"  {note}")
+    print()
+
+
+def short_path(path: str) -> str:
+    """A timed file's path from its corpus directory on (``recursive/rec006/x.py``), not the temporary root."""
+    parts = Path(path).parts
+    for index, part in enumerate(parts):
+        if part.startswith("mpp-bench-"):
+            return "/".join(parts[index + 1:])
+    return path
+
+
+def per_file_targets(checks: Checks) -> List[Tuple[str, str, str, Optional[bool]]]:
+    """The per-file target (no file over :data:`PER_FILE_BOUND` ms per 1,000 lines) and the step-budget count."""
+    summaries = [s for s in map(cost_summary, (checks.per_file or {}).values()) if s is not None]
+    if not summaries:
+        return [(f"no file over {PER_FILE_BOUND:.0f} ms per 1,000 lines (in process)", "n/a",
+                 f"<= {PER_FILE_BOUND:.0f}", False)]
+    worst = max((s.worst for s in summaries), key=lambda cost: cost.ms_per_kloc)
+    stopped = sum(s.stopped for s in summaries)
+    timed = sum(s.files for s in summaries)
+    return [(f"no file over {PER_FILE_BOUND:.0f} ms per 1,000 lines (corpora 1 to 4, in process; worst file)",
+             f"{worst.ms_per_kloc:.1f} ({short_path(worst.path)}, {worst.lines} lines)", f"<= {PER_FILE_BOUND:.0f}",
+             worst.ms_per_kloc <= PER_FILE_BOUND),
+            ("files whose analysis stopped at its step budget (corpora 1 to 4)", f"{stopped} of {timed}", "0",
+             stopped == 0)]
+
+
 def report_targets(bench: Bench, checks: Checks) -> None:
     m = bench.median
     targets: List[Tuple[str, str, str, Optional[bool]]] = []
@@ -567,6 +691,11 @@ def report_targets(bench: Bench, checks: Checks) -> None:
            "(none)", lambda v: True)
     target("check -j1 / floor (corpus 3)", ratio("check3 -j1", "floor3"),
            "(none)", lambda v: True)
+    target("recursive-helper corpus at most 1.5x the floor (check -j1 / floor, corpus 4)",
+           ratio("check4 -j1", "floor4"), "<= 1.50", lambda v: v <= 1.5)
+    target("floor / parse-all (corpus 4)", ratio("floor4", "parse4"), "(none)", lambda v: True)
+    target("check -j1 / parse-all (corpus 4), for comparison", ratio("check4 -j1", "parse4"), "(none)",
+           lambda v: True)
     target("check -j1 / parse-all (corpus 3), before (--baseline)", ratio("check3 -j1 (baseline)", "parse3"),
            "(none)", lambda v: True)
     target("check -j1 / ruff check (corpus 3), for comparison", ratio("check3 -j1", "ruff3"), "(none)",
@@ -585,6 +714,12 @@ def report_targets(bench: Bench, checks: Checks) -> None:
     ok = labels.planted_ok + labels.clean_ok
     targets.append(("realistic files reported as planted", f"{ok} of {labels.planted + labels.clean}", "all",
                     ok == labels.planted + labels.clean))
+    if checks.labels4 is not None:
+        labels = checks.labels4
+        ok = labels.planted_ok + labels.clean_ok
+        targets.append(("recursive-helper files reported as planted", f"{ok} of {labels.planted + labels.clean}",
+                        "all", ok == labels.planted + labels.clean))
+    targets.extend(per_file_targets(checks))
     print("ratios in CPU time unless the row says otherwise\n")
     print("| target | measured | bound | |")
     print("|---|---|---|---|")

@@ -1,24 +1,33 @@
 """The worklist solver: long call chains in either order and recursion keep their findings, a unit is walked
-again only when a fact it read grew, and a step budget that stops the analysis says so."""
+again only when a fact it read grew, a step budget that stops the analysis says so, and no program we have (the
+fixtures, the benchmark's generated corpora) reaches that budget."""
 
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import List
+from typing import Any, Callable, List, Sequence
 
 import pytest
 
-from flake8_mpproxy import cli, inference, values
+from flake8_mpproxy import analysis, cli, crossmodule, inference, values
+from flake8_mpproxy.api import OLDEST_TARGET, Version
 from flake8_mpproxy.inference import solver, walker
 from flake8_mpproxy.catalogue import BY_CODE
 from flake8_mpproxy.findings import FORM_NONE
 from flake8_mpproxy.plugin import Plugin
 
+from .programs import FIXTURES, target_of
+
 ROOT = Path(__file__).resolve().parent.parent
 ALL = frozenset(BY_CODE)
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import project_tree  # noqa: E402
+import realistic  # noqa: E402
+import recursive  # noqa: E402
 
 
 def chain(depth: int, callers_first: bool) -> str:
@@ -281,3 +290,91 @@ def test_bounded_keeps_identity_within_the_bound_and_cuts_cycles():
         depth, value = depth + 1, value.items["self"]
     assert depth == values.MAX_DEPTH and value is None
     assert values.richness(cyclic) == values.richness(cut)
+
+
+# --- the step budget is a guard, never a limit the programs we have reach -----------------------------------------
+
+def fixture_programs() -> List[Path]:
+    """Every fixture program, the modules of the multi-module projects included (``*.fixed.py`` are the fixer's
+    expected outputs, not programs)."""
+    return sorted(path for path in FIXTURES.rglob("*.py") if not path.name.endswith(".fixed.py"))
+
+
+def oldest_target(path: Path) -> Version:
+    """The target Python the analysis assumes when nothing says otherwise."""
+    return OLDEST_TARGET
+
+
+def stopped_alone(paths: Sequence[Path], target: Callable[[Path], Version] = oldest_target) -> List[str]:
+    """The files among ``paths`` whose analysis alone (every code enabled, for the file's ``target`` Python)
+    stopped at its step budget, each with the step count and the walks of its units."""
+    stopped = []
+    for path in paths:
+        result = inference.analyse(ast.parse(path.read_bytes()), ALL, target=target(path))
+        if result.stopped_after is not None:
+            stopped.append(f"{path}: stopped after {result.stopped_after} steps, walks {result.walks}")
+    return stopped
+
+
+class AnalysisSpy:
+    """Records the result of every module analysis the command makes in this process: the single-file analysis
+    (``analysis.analyse``) and the project solver's (``crossmodule.analyse``)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.results: List[inference.InferenceResult] = []
+        self.project_analyses = 0
+        for module in (analysis, crossmodule):
+            monkeypatch.setattr(module, "analyse", self.wrap(module.analyse, module is crossmodule))
+
+    def wrap(self, analyse: Callable[..., inference.InferenceResult], in_project: bool
+             ) -> Callable[..., inference.InferenceResult]:
+        """``analyse``, recording each result (and counting the project solver's analyses)."""
+        def recorded(*args: Any, **kwargs: Any) -> inference.InferenceResult:
+            result = analyse(*args, **kwargs)
+            self.results.append(result)
+            self.project_analyses += in_project
+            return result
+        return recorded
+
+    def stopped(self) -> List[int]:
+        """The step counts of the recorded analyses that stopped at their budget."""
+        return [result.stopped_after for result in self.results if result.stopped_after is not None]
+
+
+def test_the_budget_is_never_reached_on_the_fixture_programs():
+    """Every fixture program analysed alone, for the target Python the fixture tests use."""
+    programs = fixture_programs()
+    assert len(programs) > 200 and any("projects" in path.parts for path in programs)
+    assert stopped_alone(programs, target_of) == []
+
+
+def test_the_budget_is_never_reached_on_the_fixture_projects_in_project_mode(tmp_path, monkeypatch, capsys):
+    """Each multi-module project, checked whole by the command in this process: no module analysis of the
+    project solver or of a checked file stopped, and no warning says a solve stopped."""
+    spy = AnalysisSpy(monkeypatch)
+    projects = sorted(path for path in (FIXTURES / "projects").iterdir() if path.is_dir())
+    for project in projects:
+        copy = tmp_path / project.name
+        shutil.copytree(project, copy)
+        cli.main(["-j1", "--no-cache", "-q", str(copy)])
+    assert "warning" not in capsys.readouterr().err
+    assert spy.project_analyses >= len(projects)  # the project solver did run
+    assert spy.stopped() == []
+
+
+def test_the_budget_is_never_reached_on_the_generated_corpora(tmp_path):
+    """The benchmark's realistic corpus (3) and recursive-helper corpus (4), at a small size."""
+    planted = realistic.generate(tmp_path / "realistic", 40, seed=0)
+    planted += recursive.generate(tmp_path / "recursive", 60, seed=0)
+    assert stopped_alone([path for path, _ in planted]) == []
+
+
+def test_the_budget_is_never_reached_on_the_project_tree_corpus(tmp_path, monkeypatch, capsys):
+    """The benchmark's generated project (packages of manager programs passing proxies to worker modules that
+    never import multiprocessing), checked whole in project mode by the command in this process."""
+    project_tree.generate(tmp_path, 100)
+    spy = AnalysisSpy(monkeypatch)
+    assert cli.main(["-j1", "--no-cache", "-q", str(tmp_path)]) == 1
+    assert "warning" not in capsys.readouterr().err
+    assert spy.project_analyses >= 10  # every manager program at least
+    assert spy.stopped() == []
