@@ -52,6 +52,33 @@ class Write:
     calls_before: Tuple[ast.AST, ...] = ()
 
 
+class WriterProfile:
+    """Writes of one proxy that race in the same contexts, holding and seeing the same locks. Of its writes it
+    keeps the first two distinct ones, and the first writes of two distinct units, with their places among
+    the proxy's writes: enough to find the first one that is not the write being asked about."""
+
+    def __init__(self, contexts: Tuple[Tuple[object, ...], ...], held: Tuple[object, ...],
+                 visible: Tuple[object, ...]) -> None:
+        self.contexts = contexts
+        self.held = held
+        self.visible = visible
+        self.first_writes: List[Tuple[int, Write]] = []
+        self.first_units: List[Tuple[int, Unit]] = []
+
+    def add(self, index: int, write: Write) -> None:
+        if len(self.first_writes) < 2 and all(write != known for _, known in self.first_writes):
+            self.first_writes.append((index, write))
+        if len(self.first_units) < 2 and all(write.unit is not known for _, known in self.first_units):
+            self.first_units.append((index, write.unit))
+
+    def first_other(self, write: Write, wrapped: bool) -> Optional[int]:
+        """The place of the first write here other than ``write`` (other than those of its own unit, when the
+        fix wraps every change of that unit in the same lock), or None."""
+        if wrapped:
+            return next((index for index, unit in self.first_units if unit is not write.unit), None)
+        return next((index for index, known in self.first_writes if known != write), None)
+
+
 class Concurrency:
     """Answers :meth:`why` for the writes of one module once the walk is over."""
 
@@ -78,6 +105,8 @@ class Concurrency:
         self.starting_units |= set(self.opaque.values())
         self.starters = self._starters(set(child_starters))
         self._contexts: Dict[Unit, FrozenSet[Tuple[object, ...]]] = {}
+        self._ordered: Dict[Unit, List[Tuple[object, ...]]] = {}
+        self._profiles: Dict[int, List[WriterProfile]] = {}
         self._repeats: Dict[Unit, bool] = {}
 
     # --- contexts ---------------------------------------------------------------------------------------------
@@ -213,21 +242,51 @@ class Concurrency:
         return self._other_writer(write, ())
 
     def _other_writer(self, write: Write, locks: Tuple[object, ...]) -> Optional[str]:
-        mine = in_source_order(self.contexts(write.unit))
-        for other in self.writes.get(id(write.proxy), []):
-            if other == write or any(held is lock for lock in locks for held in other.held):
+        mine = [context for context in self.ordered_contexts(write.unit)
+                if not self._before_children(write, context)]
+        if not mine:
+            return None
+        candidates: List[Tuple[int, WriterProfile]] = []
+        for profile in self.profiles(write.proxy):
+            if any(held is lock for lock in locks for held in profile.held):
                 continue
-            if len(locks) == 1 and write.held == () and any(seen is locks[0] for seen in other.visible) \
-                    and other.unit is write.unit:
-                continue  # the fix wraps that change of a copy in the same lock
+            wrapped = len(locks) == 1 and write.held == () and any(seen is locks[0] for seen in profile.visible)
+            first = profile.first_other(write, wrapped)  # (None: only ``write``, or what the fix wraps too)
+            if first is not None:
+                candidates.append((first, profile))
+        for _, profile in sorted(candidates, key=lambda item: item[0]):  # the writes' order decides the message
             for context in mine:
-                for theirs in in_source_order(self.contexts(other.unit)):
-                    if context == theirs or self._before_children(write, context) or \
-                            self._before_children(other, theirs):
-                        continue
-                    return (f"the proxy is also written in {describe(theirs)} while {describe(context)} "
-                            "writes it")
+                for theirs in profile.contexts:
+                    if context != theirs:
+                        return (f"the proxy is also written in {describe(theirs)} while {describe(context)} "
+                                "writes it")
         return None
+
+    def ordered_contexts(self, unit: Unit) -> List[Tuple[object, ...]]:
+        """:meth:`contexts` in source order, once per unit."""
+        if unit not in self._ordered:
+            self._ordered[unit] = in_source_order(self.contexts(unit))
+        return self._ordered[unit]
+
+    def profiles(self, proxy: object) -> List["WriterProfile"]:
+        """The writes of ``proxy`` grouped by what :meth:`_other_writer` asks of them (the contexts where they
+        may race, the locks held and in sight): a file with thousands of writes to one proxy has a handful of
+        profiles, so asking for each write is linear, not quadratic."""
+        key = id(proxy)
+        if key not in self._profiles:
+            groups: Dict[Tuple[object, ...], WriterProfile] = {}
+            for index, other in enumerate(self.writes.get(key, [])):
+                racing = tuple(context for context in self.ordered_contexts(other.unit)
+                               if not self._before_children(other, context))
+                if not racing:
+                    continue
+                shape = (racing, tuple(id(lock) for lock in other.held), tuple(id(lock) for lock in other.visible))
+                profile = groups.get(shape)
+                if profile is None:
+                    profile = groups[shape] = WriterProfile(racing, other.held, other.visible)
+                profile.add(index, other)
+            self._profiles[key] = list(groups.values())
+        return self._profiles[key]
 
     def _before_children(self, write: Write, context: Tuple[object, ...]) -> bool:
         """A parent write that happens before its unit starts any child cannot race with a child."""

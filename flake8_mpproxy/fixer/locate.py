@@ -19,6 +19,8 @@ class NodeIndex:
     def __init__(self, wrapper: MetadataWrapper, lines: Sequence[str]) -> None:
         self.lines = lines
         self.parents: Dict[cst.CSTNode, cst.CSTNode] = dict(wrapper.resolve(ParentNodeProvider))
+        self._children: Optional[Dict[cst.CSTNode, List[cst.CSTNode]]] = None
+        self._places: Dict[int, Dict[int, int]] = {}
         self.by_range: Dict[Range, List[cst.CSTNode]] = {}
         self.by_start: Dict[Tuple[int, int], List[cst.CSTNode]] = {}
         positions: Dict[cst.CSTNode, CodeRange] = dict(wrapper.resolve(PositionProvider))
@@ -26,6 +28,27 @@ class NodeIndex:
             key = (where.start.line, where.start.column, where.end.line, where.end.column)
             self.by_range.setdefault(key, []).append(node)
             self.by_start.setdefault((where.start.line, where.start.column), []).append(node)
+
+    def places(self, block: cst.CSTNode) -> Dict[int, int]:
+        """The place of each statement in ``block``'s body, by node id (once per block: a long function's
+        fixes do not each scan it)."""
+        found = self._places.get(id(block))
+        if found is None:
+            found = self._places[id(block)] = {id(node): i for i, node in enumerate(getattr(block, "body", []))}
+        return found
+
+    def descendants(self, node: cst.CSTNode) -> List[cst.CSTNode]:
+        """``node`` and every node below it (from the parents map, inverted once)."""
+        if self._children is None:
+            self._children = {}
+            for child, parent in self.parents.items():
+                self._children.setdefault(parent, []).append(child)
+        found, stack = [], [node]
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(self._children.get(current, ()))
+        return found
 
     def to_chars(self, rng: Range) -> Range:
         line, col, end_line, end_col = rng

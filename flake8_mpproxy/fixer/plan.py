@@ -258,7 +258,7 @@ class Planner:
             code = f"{self.module.code_for_node(target)} = {detail['alias']}"
         write = rewrites.write_back_line(code)
         if not detail.get("needs_finally") and not lock:
-            if not self.free(last) or any(self.inside(node, last) for node in self.edited()):
+            if not self.free(last) or self.holds_edit(last):
                 return False
             self.edits.insert_after.setdefault(last, []).append(write)
             return True
@@ -266,7 +266,7 @@ class Planner:
         block = self.sibling_range(start, last)
         if block is None or not all(self.free(stmt) for stmt in block):
             return False
-        if any(self.inside(node, stmt) for node in self.edited() for stmt in block):
+        if any(self.holds_edit(stmt) for stmt in block):
             return False
         parts: List[cst.BaseStatement] = list(block)
         head: List[cst.BaseStatement] = []
@@ -291,29 +291,25 @@ class Planner:
         parent = self.index.parents.get(first)
         if parent is None or parent is not self.index.parents.get(last):
             return None
-        body = list(getattr(parent, "body", []))
-        indexes = [i for i, stmt in enumerate(body) if stmt is first or stmt is last]
-        if not indexes or not any(stmt is first for stmt in body) or not any(stmt is last for stmt in body):
+        places = self.index.places(parent)
+        if id(first) not in places or id(last) not in places:
             return None
-        return body[min(indexes):max(indexes) + 1]
+        body = list(getattr(parent, "body", []))
+        start, end = sorted((places[id(first)], places[id(last)]))
+        return body[start:end + 1]
 
     def before(self, first: cst.CSTNode, stmt: cst.CSTNode) -> bool:
         """``stmt`` is ``first`` or comes after it in the same block."""
         parent = self.index.parents.get(first)
-        body = list(getattr(parent, "body", []))
-        positions = {id(node): i for i, node in enumerate(body)}
+        positions = self.index.places(parent) if parent is not None else {}
         return positions.get(id(stmt), -1) >= positions.get(id(first), 0)
 
-    def edited(self) -> List[cst.CSTNode]:
-        return list(self.edits.replace) + list(self.edits.insert_after) + list(self.edits.remove)
-
-    def inside(self, node: cst.CSTNode, ancestor: cst.CSTNode) -> bool:
-        current: Optional[cst.CSTNode] = node
-        while current is not None:
-            if current is ancestor:
-                return True
-            current = self.index.parents.get(current)
-        return False
+    def holds_edit(self, stmt: cst.CSTNode) -> bool:
+        """Is ``stmt``, or a node inside it, edited already? (A walk of the statement, not of every edit: the
+        cost of a fix stays the size of its statement, however many fixes the file has.)"""
+        edits = self.edits
+        return any(node in edits.replace or node in edits.insert_after or node in edits.remove
+                   for node in self.index.descendants(stmt))
 
     def plan_replace(self, finding: Finding) -> bool:
         node = self.index.node(_finding_range(finding), (cst.Call, cst.SimpleStatementLine, cst.AugAssign))
