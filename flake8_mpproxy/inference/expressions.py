@@ -165,6 +165,10 @@ class Expressions:
             index = node.slice.value
             if isinstance(index, int) and -len(base.items) <= index < len(base.items):
                 return base.items[index]
+        if isinstance(base, Seq) and not isinstance(node.slice, ast.Slice):
+            # an element of a list built by a comprehension (``[v for v in [shared]][0]``), or one at an index
+            # the analysis cannot name (what any element may be, unless proxies sit beside plain containers)
+            return base.elem if base.items is None else mapping_join(list(base.items))
         if isinstance(base, Mapping):  # ``opts["d"]`` of ``{"d": shared, ...}`` (a worker's options)
             const = node.slice.value if isinstance(node.slice, ast.Constant) else None
             return base.items[const] if isinstance(const, str) and const in base.items else base.values_join
