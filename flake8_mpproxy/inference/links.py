@@ -14,6 +14,7 @@ import ast
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from ..concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurrency
+from ..api import STANDARD, SYNC_MANAGER, Library, library_named
 from ..values import ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Value, richness
 from ..syntax import node_range
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
@@ -31,14 +32,13 @@ ImportLookup = Callable[[str], Optional[Export]]
 #: function a dotted name stands for, on the proxies passed to it.
 EffectLookup = Callable[[str], Tuple[Effect, ...]]
 
-SYNC = "multiprocessing.managers.SyncManager"
-
 
 def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[ProxyFact]:
     """What a summary keeps of a value: the proxy (or manager) it is, where it was made and what is nested
     in it; facts of other kinds stay local. ``here`` is this module's path relative to the project root."""
     if isinstance(value, Manager):
-        return ProxyFact("manager", value.origin or site_of(here, value.site))
+        return ProxyFact("manager", value.origin or site_of(here, value.site),
+                         library=library_field(value.cls.library))
     if not isinstance(value, Proxy):
         return None
     nested: Tuple[Tuple[str, ProxyFact], ...] = ()
@@ -49,7 +49,13 @@ def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[Proxy
         else:
             items = ((slot, fact_of(inner, here, depth + 1)) for slot, inner in sorted(value.nested.items()))
             nested = tuple((slot, fact) for slot, fact in items if fact is not None)
-    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value))
+    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value),
+                     library_field(value.library))
+
+
+def library_field(library: Library) -> str:
+    """What a fact keeps of a library: its module name, "" for the standard one (most facts)."""
+    return "" if library is STANDARD else library.module
 
 
 def inits_of(value: Proxy) -> Tuple[InitSite, ...]:
@@ -270,9 +276,11 @@ class Links:
 def value_of(fact: ProxyFact, depth: int = 0) -> Value:
     """A value of this module's analysis for a fact made in another module (its site: a node of its own)."""
     site = ast.Constant(value=None, lineno=0, col_offset=0)
+    library = library_named(fact.library)
     if fact.kind == "manager":
-        return Manager(site, ManagerClass(SYNC), origin=fact.origin)
-    proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits)
+        return Manager(site, ManagerClass(SYNC_MANAGER, library=library), origin=fact.origin)
+    proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits,
+                  library=library)
     for slot, inner in fact.nested:
         nested = value_of(inner, depth + 1)
         if isinstance(nested, Proxy):
@@ -321,7 +329,7 @@ def apply_effect(w: "Walker", effect: Effect, args: List[Optional[Value]],
             proxy.opaque_nested = True
             w.facts.wrote("nested", proxy)
         return
-    if effect.slot not in proxy.nested:
+    if effect.slot not in proxy.nested and proxy.keeps_proxies():
         stored = value_of(effect.fact)
         if isinstance(stored, Proxy):
             proxy.nested[effect.slot] = stored

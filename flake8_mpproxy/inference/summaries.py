@@ -30,11 +30,14 @@ class ProxyFact:
     truncated: bool = False
     #: The plain values the origin module stores into it (where a nested fix would store proxies instead).
     inits: Tuple[InitSite, ...] = ()
+    #: The module of the library whose manager made it (:data:`api.LIBRARIES`), "" for the standard one.
+    library: str = ""
 
     def to_json(self) -> Dict[str, Any]:
         return {"kind": self.kind, "origin": self.origin, "truncated": self.truncated,
                 "nested": [[slot, fact.to_json()] for slot, fact in self.nested],
-                "inits": [[key, kind, manager, list(rng)] for key, kind, manager, rng in self.inits]}
+                "inits": [[key, kind, manager, list(rng)] for key, kind, manager, rng in self.inits],
+                "library": self.library}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ProxyFact":
@@ -42,7 +45,8 @@ class ProxyFact:
                          tuple((str(slot), ProxyFact.from_json(fact)) for slot, fact in data["nested"]),
                          bool(data["truncated"]),
                          tuple((str(key), str(kind), str(manager), tuple(int(n) for n in rng))
-                               for key, kind, manager, rng in data["inits"]))
+                               for key, kind, manager, rng in data["inits"]),
+                         str(data.get("library", "")))
 
 
 def fact_json(fact: Optional[ProxyFact]) -> Optional[Dict[str, Any]]:

@@ -116,7 +116,8 @@ def alias_ended(reporter: "Reporter", seen: AliasEnded) -> None:
     args = {"alias": name, "expr": expr, "proxy": copy.proxy_name, "change": change,
             **origin_arg(copy.proxy_name, copy.proxy),
             "remedy": f"Add {write} after the last change." if write else
-            "Iterate over items() and store each changed value back, or store nested proxies."}
+            "Iterate over items() and store each changed value back"
+            + (", or store nested proxies." if copy.proxy.keeps_proxies() else ".")}
     if write and not stable_key(copy):
         args["remedy"] = (f"Read the key into a name first (key = {copy.key}; {name} = {copy.proxy_name}[key]) "
                           f"and add {copy.proxy_name}[key] = {name} after the last change.")
@@ -183,11 +184,11 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
         augmented = pending.args.get("action", "").startswith("Augmented")
         if augmented:
             detail["nested_races"] = True
-        nested = nested_site(detail) if copy.via == "subscript" and not augmented and not pending.function \
-            else None
+        unfit = bool(detail.get("nested_unfit"))
+        nested = nested_site(detail) if copy.via == "subscript" and not augmented and not unfit else None
         target = store_target(copy) or "the proxy"
         spelled = f"{target} = {nested[1]}.{nested[0]}()" if nested else ""
-        if pending.function:
+        if unfit:
             spelled = ""
         elif made_elsewhere(copy) and copy.via == "subscript" and not augmented:
             spelled = f"where {made_elsewhere(copy)} stores the values"
@@ -201,7 +202,7 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
                 detail["nested_only"] = True
             text = (f"Writing it back would race with other writers ({reason}): "
                     + (f"store a nested proxy ({spelled}) or " if spelled else
-                       "" if pending.function else "store a nested proxy or ")
+                       "" if unfit else "store a nested proxy or ")
                     + "hold a manager lock around the read and the write.")
     args = dict(pending.args)
     args["remedy"] = text
@@ -222,6 +223,8 @@ def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
     }
     if site is not None:
         detail["stmt"] = node_range(site.stmt)
+    if not copy.proxy.keeps_proxies():  # billiard: a nested proxy is read back as a copy too
+        detail["nested_unfit"] = copy.proxy.library.module
     return detail
 
 
@@ -284,7 +287,8 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str, f
         return "Change it through a method of the registered class that stores the result."
     target = store_target(copy)
     if target is None:
-        return "Store the changed value back into the proxy, or store nested proxies."
+        return "Store the changed value back into the proxy" + (
+            ", or store nested proxies." if copy.proxy.keeps_proxies() else ".")
     one_list = not function and value_type == "list" and copy.via == "subscript" and call is not None \
         and len(call.args) == 1 \
         and not call.keywords and not isinstance(call.args[0], ast.Starred)
@@ -301,8 +305,9 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str, f
             write = f"key = {copy.key}; {temp} = {copy.proxy_name}[key]; {change}; {copy.proxy_name}[key] = {temp}"
         else:
             write = f"{temp} = {display(copy.root)}; {change}; {target} = {temp}"
-    nested = "" if function else "manager.list()" if method in LIST_METHODS else \
-        "manager.dict()" if method in DICT_METHODS else ""
+    manager = manager_name(copy)
+    nested = "" if function or not copy.proxy.keeps_proxies() else f"{manager}.list()" if method in LIST_METHODS \
+        else f"{manager}.dict()" if method in DICT_METHODS else ""
     elsewhere = made_elsewhere(copy)
     if nested and copy.via != "value" and elsewhere:
         return (f"Write it back ({write}) or store nested proxies ({nested}) where {elsewhere} stores the values "
@@ -310,6 +315,13 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str, f
     if nested and copy.via != "value":
         return f"Write it back ({write}) or store a nested proxy ({target} = {nested})."
     return f"Write it back ({write})."
+
+
+def manager_name(copy: Copy) -> str:
+    """The name that holds the proxy's manager where its values are stored (what the nested fix writes), when
+    the stores agree on one; else ``manager``."""
+    names = {name for _, _, name, _ in init_stores(copy) if name}
+    return names.pop() if len(names) == 1 else "manager"
 
 
 def made_elsewhere(copy: Copy) -> str:
