@@ -8,8 +8,10 @@ because it re-exports the standard module (``from multiprocessing import *``) an
 
 from __future__ import annotations
 
+import importlib.util
 import textwrap
-from typing import Set, Tuple
+from pathlib import Path
+from typing import List, Set, Tuple
 
 import pytest
 
@@ -20,6 +22,8 @@ from flake8_mpproxy.fixer import fix_source
 from flake8_mpproxy.inference.summaries import ProxyFact
 from flake8_mpproxy.source import decode, may_have_findings
 
+from . import programs
+from .programs import FIXTURES, libraries_used, missing_libraries, run_program, runnable
 
 OTHERS = [library for library in LIBRARIES if library is not STANDARD]
 
@@ -255,3 +259,60 @@ def test_a_proxy_fact_keeps_its_library_across_modules():
     assert ProxyFact.from_json(fact.to_json()) == fact
     old = {key: value for key, value in fact.to_json().items() if key != "library"}
     assert ProxyFact.from_json(old).library == ""
+
+
+# --- the runnable fixtures: each library's programs run with its start method, or are skipped without it --------
+
+TORCH = FIXTURES / "inference" / "library_torch.py"
+
+
+def test_the_torch_fixture_is_static_only():
+    assert libraries_used(TORCH) == ["torch.multiprocessing"]
+    assert not runnable(TORCH)
+
+
+def test_fixtures_of_every_library_exist():
+    used = {name for path in FIXTURES.rglob("*.py") for name in libraries_used(path)}
+    assert used == {library.module for library in OTHERS}
+
+
+def test_a_missing_library_skips_its_programs(monkeypatch):
+    monkeypatch.setattr(programs.importlib.util, "find_spec", lambda name: None)
+    path = FIXTURES / "inference" / "library_billiard.py"
+    assert missing_libraries(path) == ["billiard"]
+    with pytest.raises(pytest.skip.Exception, match="billiard is not installed"):
+        programs.skip_without_libraries(path)
+
+
+def installed() -> List[str]:
+    """The libraries of the table (torch aside: never installed here) this environment has."""
+    return [library.module for library in OTHERS if importlib.util.find_spec(library.module.partition(".")[0])]
+
+
+@pytest.mark.parametrize("method", programs.START_METHODS)
+def test_a_program_runs_with_the_start_method_forced_on_its_libraries(method, tmp_path):
+    """``run_program`` forces the start method of every library the program imports, not only the standard
+    module's (each library keeps its own context)."""
+    modules = installed()
+    if not modules:
+        pytest.skip("neither multiprocess nor billiard is installed")
+    program: Path = tmp_path / "probe.py"
+    program.write_text("import multiprocessing\n" + "".join(f"import {name}\n" for name in modules)
+                       + "print('STATE:', [multiprocessing.get_start_method()] + ["
+                       + ", ".join(f"{name}.get_start_method()" for name in modules) + "])\n")
+    status, state = run_program(program, method, tmp_path)
+    assert (status, state) == (0, [method] * (len(modules) + 1)), (tmp_path / "stderr.txt").read_text()
+
+
+def test_a_billiard_release_whose_spawn_cannot_load_the_script_skips_its_programs(monkeypatch):
+    """billiard 4.2.4 (the last for Python 3.9) never loads the main script in a spawned child: its programs
+    are skipped there, not reported as lost data."""
+    import importlib.metadata
+
+    path = FIXTURES / "inference" / "library_billiard.py"
+    monkeypatch.setattr(programs.importlib.util, "find_spec", lambda name: object())
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "4.2.4")
+    with pytest.raises(pytest.skip.Exception, match=r"billiard 4\.2\.4 \(before 4\.3"):
+        programs.skip_without_libraries(path)
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "4.3.2")
+    programs.skip_without_libraries(path)  # no skip
