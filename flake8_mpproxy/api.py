@@ -1,4 +1,5 @@
-"""The multiprocessing API as one table: what the analysis and the prefilter know about the standard library.
+"""The multiprocessing API as one table: what the analysis and the prefilter know about the standard library,
+and the modules that speak the same API (:data:`LIBRARIES`: multiprocess, billiard, torch.multiprocessing).
 
 Manager factories and classes, the child-start APIs (process classes, pools and their methods), the typeids
 and proxy types with their kinds, the reads that hand back a copy, the mutating methods, and what each
@@ -8,12 +9,82 @@ from these tables at the end of the module, so a name the analysis learns is a n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Dict, FrozenSet, Optional, Tuple
+
+# --- modules that speak multiprocessing's API -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Library:
+    """A module that speaks multiprocessing's API. The analysis reads its names as the standard module's
+    (``billiard.Manager`` is ``multiprocessing.Manager``, ``multiprocess.managers.DictProxy`` is
+    ``multiprocessing.managers.DictProxy``); where it behaves otherwise, measured by running programs under spawn
+    and fork (fixtures/README.md, "Runtime facts"), a field says so."""
+
+    #: The dotted module name (``torch.multiprocessing``).
+    module: str
+    #: A proxy stored in a proxy stays a proxy of the same object (CPython since 3.6). False for billiard: its
+    #: manager keeps the stored proxy's referent itself, so ``d[k] = manager.list()`` then ``d[k].append(x)``
+    #: appends to a copy read from the server and is lost, as with a plain list.
+    nested_proxies: bool = True
+    #: Its ``Process`` pickles a manager given in ``args`` under spawn too (multiprocess pickles with dill), so
+    #: only pools fail with one (MPP203).
+    process_pickles_manager: bool = False
+
+
+#: The standard module.
+STANDARD = Library("multiprocessing")
+#: Every module that speaks multiprocessing's API, the standard one first: the one place that knows them. The
+#: inference reads their names as the standard module's (:func:`standard_name`), the prefilter lets a file that
+#: names one through (:data:`PREFILTER_GATES`).
+LIBRARIES: Tuple[Library, ...] = (
+    STANDARD,
+    Library("multiprocess", process_pickles_manager=True),  # the dill fork pathos uses
+    Library("billiard", nested_proxies=False),  # Celery's fork
+    Library("torch.multiprocessing"),  # ``from multiprocessing import *`` plus tensor sharing: the same objects
+)
+
+
+def _by_top_module(libraries: Tuple[Library, ...]) -> Dict[str, Tuple[Library, ...]]:
+    """The libraries under each top-level module name (``torch`` -> torch.multiprocessing): one dict look-up
+    tells most names apart."""
+    found: Dict[str, Tuple[Library, ...]] = {}
+    for library in libraries:
+        top = library.module.partition(".")[0]
+        found[top] = found.get(top, ()) + (library,)
+    return found
+
+
+_BY_TOP = _by_top_module(LIBRARIES)
+
+
+def library_of(name: str) -> Optional[Library]:
+    """The library a qualified name is in (``billiard.managers.SyncManager`` -> billiard), None for others."""
+    for library in _BY_TOP.get(name.partition(".")[0], ()):
+        module = library.module
+        if name == module or (name.startswith(module) and name[len(module)] == "."):
+            return library
+    return None
+
+
+def library_named(module: str) -> Library:
+    """The library of :data:`LIBRARIES` whose module is ``module``; the standard one for "" (or an unknown name)."""
+    return next((library for library in LIBRARIES if library.module == module), STANDARD)
+
+
+def standard_name(name: str, library: Library) -> str:
+    """``name`` of ``library`` spelled as the standard module's: ``torch.multiprocessing.Pool`` ->
+    ``multiprocessing.Pool``."""
+    return STANDARD.module + name[len(library.module):]
+
 
 # --- managers and child-start APIs (qualified names after import resolution) -----------------------------------
 
 #: Calls that return a running manager (qualified names after import resolution).
 MANAGER_FACTORIES = frozenset({"multiprocessing.Manager", "multiprocessing.context.BaseContext.Manager"})
+#: The class of the managers ``Manager()`` returns.
+SYNC_MANAGER = "multiprocessing.managers.SyncManager"
 #: Manager classes: instances are managers; ``.start()`` or ``with`` starts them.
 MANAGER_CLASSES = frozenset(
     {"multiprocessing.managers.SyncManager", "multiprocessing.managers.BaseManager", "multiprocessing.SyncManager"}
@@ -21,7 +92,9 @@ MANAGER_CLASSES = frozenset(
 CONTEXT_FACTORIES = frozenset({"multiprocessing.get_context"})
 PROCESS_CLASSES = frozenset({"multiprocessing.Process", "multiprocessing.process.BaseProcess",
                              "multiprocessing.context.Process"})
-THREAD_CLASSES = frozenset({"threading.Thread"})
+#: ``multiprocessing.dummy.Process`` is a thread (``DummyProcess``), as ``multiprocessing.dummy.Pool`` is a thread
+#: pool.
+THREAD_CLASSES = frozenset({"threading.Thread", "multiprocessing.dummy.Process"})
 #: Calls after which the code that follows runs in several processes at once (the child is a copy of the caller).
 OPAQUE_STARTS = frozenset({"os.fork", "os.forkpty", "pty.fork"})
 PROCESS_POOLS = frozenset({"multiprocessing.Pool", "multiprocessing.pool.Pool",
@@ -141,7 +214,10 @@ COPY_READ_METHODS: Dict[str, Dict[str, bool]] = {
 # --- the prefilter's tokens, derived from the tables above -----------------------------------------------------
 
 #: The module every API name above (but the few standard helpers) comes from.
-MODULE = "multiprocessing"
+MODULE = STANDARD.module
+#: What a file that uses one of :data:`LIBRARIES` must spell: the last part of its module name (``import
+#: torch.multiprocessing``, ``from torch import multiprocessing``, ``torch.multiprocessing.Pool``).
+LIBRARY_TOKENS: Tuple[str, ...] = tuple(library.module.rsplit(".", 1)[-1] for library in LIBRARIES)
 #: Manager annotations :func:`syntax.annotation_kind` recognises (a parameter so annotated holds a manager).
 MANAGER_ANNOTATIONS: FrozenSet[str] = frozenset({"SyncManager"})
 #: Proxy classes an annotation may name (a parameter so annotated holds a proxy of that kind).
@@ -162,10 +238,12 @@ def _shortest(tokens: Tuple[str, ...]) -> Tuple[str, ...]:
 _MANAGER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in MANAGER_FACTORIES | MANAGER_CLASSES)
 
 #: A file can have a finding only when it passes one gate: it contains the gate's first token and one of the
-#: others. A manager comes from ``multiprocessing`` (a factory or class whose name spells ``Manager``) or
+#: others. A manager comes from ``multiprocessing`` or a library of :data:`LIBRARIES` (a factory or class whose
+#: name spells ``Manager``) or
 #: from a ``SyncManager`` annotation; a proxy from a manager or from a proxy annotation. Configured manager
 #: factories add their own tokens (:func:`source.prefilter_tokens`).
 PREFILTER_GATES: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
-    (_common(_MANAGER_NAMES | MANAGER_ANNOTATIONS, "Manager"), _shortest((MODULE,) + tuple(sorted(MANAGER_ANNOTATIONS)))),
+    (_common(_MANAGER_NAMES | MANAGER_ANNOTATIONS, "Manager"),
+     _shortest(LIBRARY_TOKENS + tuple(sorted(MANAGER_ANNOTATIONS)))),
     (_common(frozenset(PROXY_ANNOTATIONS), "Proxy"), _shortest(PROXY_ANNOTATIONS)),
 )

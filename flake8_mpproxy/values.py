@@ -9,7 +9,8 @@ import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Set, Tuple
 from .api import (  # noqa: F401 (the tables' old home: re-exported)
-    NEWEST_TARGET, OLDEST_TARGET, PROXY_METHODS_SINCE, PROXY_TYPE_NAMES, PROXY_TYPE_SINCE, SYNC_TYPEIDS, TYPEID_SINCE,
+    NEWEST_TARGET, OLDEST_TARGET, PROXY_METHODS_SINCE, PROXY_TYPE_NAMES, PROXY_TYPE_SINCE, STANDARD, SYNC_TYPEIDS,
+    TYPEID_SINCE, Library, library_of, standard_name,
 )
 
 #: Builtins that neither keep nor change their arguments: passing an alias to them is not an escape.
@@ -34,9 +35,20 @@ class Value:
 
 @dataclass(eq=False)
 class QualName(Value):
-    """A name bound by an import, resolved to its dotted qualified name (``mp`` -> ``multiprocessing``)."""
+    """A name bound by an import, resolved to its dotted qualified name (``mp`` -> ``multiprocessing``).
+
+    A name of a library that speaks multiprocessing's API (:data:`api.LIBRARIES`) is spelled as the standard
+    module's (``billiard.Manager`` -> ``multiprocessing.Manager``) and keeps its ``library``, which says where
+    that library behaves otherwise."""
 
     name: str
+    library: Library = STANDARD
+
+    def __post_init__(self) -> None:
+        found = library_of(self.name)
+        if found is not None and found is not STANDARD:
+            self.library = found
+            self.name = standard_name(self.name, found)
 
 
 class RemoteFunction(QualName):
@@ -52,6 +64,8 @@ class ManagerClass(Value):
     name: str
     typeids: Dict[str, str] = field(default_factory=dict)
     base: Optional["ManagerClass"] = None
+    #: The library whose manager this is (a subclass: its base's).
+    library: Library = STANDARD
 
     def typeid_kind(self, typeid: str) -> Optional[str]:
         cls: Optional[ManagerClass] = self
@@ -92,7 +106,9 @@ class Manager(Value):
 
 @dataclass(eq=False)
 class Context(Value):
-    """The result of ``multiprocessing.get_context(...)``."""
+    """The result of ``multiprocessing.get_context(...)`` (or a library's)."""
+
+    library: Library = STANDARD
 
 
 @dataclass(eq=False)
@@ -129,6 +145,13 @@ class Proxy(Value):
     #: A lock some expression or parameter holds together with another lock (``a if c else b``, a parameter
     #: given either): a ``with`` there may hold either one, so it is not known to exclude the other writers.
     ambiguous: bool = False
+    #: The library of the manager that made it (billiard keeps no nested proxies).
+    library: Library = STANDARD
+
+    def keeps_proxies(self) -> bool:
+        """A proxy stored in it stays a proxy (False for billiard: its manager keeps the referent, a read hands
+        back a copy)."""
+        return self.library.nested_proxies
 
     def nested_at(self, key: Optional[str]) -> Optional["Proxy"]:
         """The nested proxy a read at ``key`` may return (precision first: any match counts)."""

@@ -15,21 +15,27 @@ group after it exits (or times out) is killed, so no run leaks processes into th
 from __future__ import annotations
 
 import ast
+import importlib.util
 import os
 import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 MARKER = re.compile(r"#((?:\s+MPP\d{3}(?::\d+)?)+)\s*$")
+#: Forces the start method of multiprocessing and of the libraries named in ``MPP_LIBRARIES`` (each keeps its
+#: own: ``multiprocess.set_start_method``, ``billiard.set_start_method``). The libraries' in the program only:
+#: a spawned billiard child sets the method its parent sends without ``force`` and fails when it is already set.
 SITECUSTOMIZE = (
-    "import multiprocessing, os\n"
+    "import importlib, multiprocessing, os\n"
     "if os.environ.get('MPP_START_METHOD'):\n"
     "    multiprocessing.set_start_method(os.environ['MPP_START_METHOD'], force=True)\n"
+    "    for name in filter(None, os.environ.pop('MPP_LIBRARIES', '').split(',')):\n"
+    "        importlib.import_module(name).set_start_method(os.environ['MPP_START_METHOD'], force=True)\n"
 )
 START_METHODS = ["spawn", "fork"] if sys.platform != "win32" else ["spawn"]
 #: "default" runs a program with no start method forced: what users get (forkserver on Linux from 3.14).
@@ -86,6 +92,65 @@ def runs_here(path: Path, version: Tuple[int, ...] = tuple(sys.version_info[:2])
     return before is None or version < tuple(int(part) for part in before.split("."))
 
 
+def libraries_used(path: Path) -> List[str]:
+    """The libraries of :data:`flake8_mpproxy.api.LIBRARIES` other than the standard module that ``path``
+    imports (``import billiard``, ``from multiprocess import Pool``, ``import torch.multiprocessing``)."""
+    from flake8_mpproxy.api import STANDARD, library_of
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+            [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+        names += [f"{node.module}.{alias.name}" for alias in node.names] \
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+        for name in names:
+            library = library_of(name)
+            if library is not None and library is not STANDARD:
+                found.add(library.module)
+    return sorted(found)
+
+
+#: Library releases that cannot run a fixture at all: billiard before 4.3 (the last for Python 3.9 is 4.2.4)
+#: reads the main module's name from ``__spec__``, which a script does not have, so a spawned child never
+#: loads the script and cannot find any target defined there (AttributeError: Can't get attribute 'f' on
+#: <module '__main__' (built-in)>; measured with 4.2.4 on 3.9 and on 3.11).
+BROKEN_BEFORE: Dict[str, Tuple[Tuple[int, ...], str]] = {
+    "billiard": ((4, 3), "its spawned children never load the main script"),
+}
+
+
+def missing_libraries(path: Path) -> List[str]:
+    """The libraries ``path`` imports that are not installed here (torch never is: it is huge)."""
+    return [name for name in libraries_used(path) if importlib.util.find_spec(name.partition(".")[0]) is None]
+
+
+def broken_libraries(path: Path) -> List[str]:
+    """The installed libraries ``path`` imports whose release is in :data:`BROKEN_BEFORE`, with the reason."""
+    from importlib.metadata import version
+
+    found = []
+    for name in libraries_used(path):
+        if name in BROKEN_BEFORE and importlib.util.find_spec(name) is not None:
+            since, why = BROKEN_BEFORE[name]
+            installed = version(name)
+            if tuple(int(part) for part in re.findall(r"\d+", installed)[:len(since)]) < since:
+                found.append(f"{name} {installed} (before {'.'.join(map(str, since))} {why})")
+    return found
+
+
+def skip_without_libraries(path: Path) -> None:
+    """Skip the running test of a program whose library is not installed (billiard, multiprocess: the ``test``
+    extra installs them where they support the Python), or is a release that cannot run it."""
+    import pytest
+
+    missing = missing_libraries(path)
+    if missing:
+        pytest.skip(f"{', '.join(missing)} is not installed: {path.name} cannot run")
+    broken = broken_libraries(path)
+    if broken:
+        pytest.skip(f"{', '.join(broken)}: {path.name} cannot run")
+
+
 def timeout_of(path: Path) -> float:
     return float(header(path, "timeout") or DEFAULT_TIMEOUT)
 
@@ -107,7 +172,7 @@ def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float]
                 python: str = sys.executable) -> Tuple[int, object]:
     """Run ``path`` with ``multiprocessing.set_start_method(method)`` forced by a sitecustomize (children
     inherit it through PYTHONPATH), or with none forced for ``DEFAULT``; its exit status and the literal on its
-    last ``STATE:`` line.
+    last ``STATE:`` line. The libraries it imports (:func:`libraries_used`) get the same start method.
 
     A program that outlives ``timeout`` (a spawn loop, a join that never returns) is killed with its whole
     process group and reports status -9 (with the STATE it printed, if any).
@@ -116,7 +181,7 @@ def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float]
     site.mkdir(parents=True, exist_ok=True)
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
     env = dict(os.environ, PYTHONPATH=str(site), MPP_START_METHOD="" if method == DEFAULT else method,
-               PYTHONDONTWRITEBYTECODE="1")
+               MPP_LIBRARIES=",".join(libraries_used(path)), PYTHONDONTWRITEBYTECODE="1")
     out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen([python, str(path)], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
@@ -149,14 +214,20 @@ def reaches_target(path: Path, version: Tuple[int, ...] = tuple(sys.version_info
     return version >= target_of(path)
 
 
-_DEFAULT_METHOD: List[str] = []
+_DEFAULT_METHOD: Dict[Tuple[str, str], str] = {}
 
 
-def default_start_method(python: str = sys.executable) -> str:
+def default_start_method(python: str = sys.executable, module: str = "multiprocessing") -> str:
     """The start method a fresh interpreter uses when a program sets none (fork on Linux through 3.13,
-    forkserver from 3.14, spawn on macOS and Windows)."""
-    if not _DEFAULT_METHOD:
-        out = subprocess.run([python, "-c", "import multiprocessing; print(multiprocessing.get_start_method())"],
+    forkserver from 3.14, spawn on macOS and Windows); ``module``: a library's own (multiprocess and billiard
+    keep their own context, fork on Linux)."""
+    if (python, module) not in _DEFAULT_METHOD:
+        out = subprocess.run([python, "-c", f"import {module}; print({module}.get_start_method())"],
                              capture_output=True, text=True, check=True).stdout
-        _DEFAULT_METHOD.append(out.strip())
-    return _DEFAULT_METHOD[0]
+        _DEFAULT_METHOD[(python, module)] = out.strip()
+    return _DEFAULT_METHOD[(python, module)]
+
+
+def program_library(path: Path) -> str:
+    """The module whose processes the program starts: the library it imports, else multiprocessing."""
+    return (libraries_used(path) or ["multiprocessing"])[0]

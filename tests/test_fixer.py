@@ -16,7 +16,7 @@ from flake8_mpproxy.config import Settings
 from flake8_mpproxy.fixer import encode, fix_source
 from flake8_mpproxy.source import decode
 
-from .programs import START_METHODS, run_program, runs_here
+from .programs import START_METHODS, run_program, runs_here, skip_without_libraries
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX_DIR = ROOT / "fixtures" / "fix"
@@ -123,6 +123,7 @@ FIX_METHODS = START_METHODS + (["forkserver"] if "forkserver" in multiprocessing
 @pytest.mark.parametrize("method", FIX_METHODS)
 @pytest.mark.parametrize("case", RUNNABLE, ids=lambda p: p.name)
 def test_original_loses_and_fixed_keeps_the_data(case, method, tmp_path):
+    skip_without_libraries(case)
     wants = ast.literal_eval(header(case, "wants"))
     behaviour = header(case, "runtime")
     status, state = run_program(case, method, tmp_path)

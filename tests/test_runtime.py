@@ -16,7 +16,8 @@ import ast
 import pytest
 
 from .programs import (DEFAULT, FIXTURES, NO_STATE, START_METHODS, default_start_method, expected_findings, header,
-                       kept_keys, programs, reaches_target, run_program, runnable, runs_here, timeout_of)
+                       kept_keys, program_library, programs, reaches_target, run_program, runnable, runs_here,
+                       skip_without_libraries, timeout_of)
 
 RUNNABLE = [p for p in programs() if runnable(p) and p.parent.name != "fix"]  # fix/: test_fixer runs those
 
@@ -34,16 +35,17 @@ def assert_lost_case_by_case(path, state, wants) -> None:
 @pytest.mark.parametrize("method", START_METHODS + [DEFAULT])
 @pytest.mark.parametrize("path", RUNNABLE, ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_program_behaves_as_its_header_says(path, method, tmp_path):
-    if method == DEFAULT and default_start_method() in START_METHODS:
-        pytest.skip(f"the default start method here is {default_start_method()}, run already")
     if not reaches_target(path):
         pytest.skip(f"written for Python {header(path, 'target-version')}")
+    skip_without_libraries(path)
+    effective = default_start_method(module=program_library(path)) if method == DEFAULT else method
+    if method == DEFAULT and effective in START_METHODS:
+        pytest.skip(f"the default start method of {program_library(path)} here is {effective}, run already")
     behaviour = header(path, "runtime")
     wants = ast.literal_eval(header(path, "wants"))
     status, state = run_program(path, method, tmp_path, timeout=timeout_of(path))
     shown = "no STATE line" if state is NO_STATE else f"STATE {state!r}"
     context = f"exit status {status}, {shown}; stderr:\n{(tmp_path / 'stderr.txt').read_text()[-2000:]}"
-    effective = default_start_method() if method == DEFAULT else method
     if not runs_here(path):  # the operation exists on this Python: the program works
         assert (status, state) == (0, wants), context
     elif behaviour == "kept":

@@ -182,7 +182,9 @@ class Planner:
         ``manager.dict({k: [] for k in keys})``), and leave the mutation alone."""
         sites = finding.detail.get("init_sites") or []
         if finding.detail.get("nested_unfit"):
-            return False  # heapq.heappush(d[k], x) on a nested ListProxy raises TypeError: a real list only
+            # heapq.heappush(d[k], x) on a nested ListProxy raises TypeError: a real list only; billiard's
+            # manager hands back a copy of a nested proxy's value, so changes through it are lost as well
+            return False
         if len(sites) != 1 or finding.detail.get("via") != "subscript":
             return False
         if finding.detail.get("made_in"):

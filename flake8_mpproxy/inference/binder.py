@@ -164,7 +164,7 @@ def signature(value: Optional[Value], depth: int = 0) -> Hashable:
                 (name, signature(part, depth + 1)) for name, part in value.fields.items())))
         return ("instance", id(value.cls))
     if isinstance(value, QualName):
-        return ("name", value.name)
+        return ("name", value.name, value.library.module)
     if isinstance(value, Seq):
         items = tuple(signature(item, depth + 1) for item in value.items) if value.items is not None else None
         return ("seq", items, signature(value.elem, depth + 1))
@@ -183,5 +183,5 @@ def signature(value: Optional[Value], depth: int = 0) -> Hashable:
     if isinstance(value, Pool):
         return ("pool", value.child)
     if isinstance(value, Context):
-        return ("context",)
+        return ("context", value.library.module)
     return (type(value).__name__,)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional
 from ..api import (
     ARGUMENT_MUTATORS, COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, OPAQUE_STARTS, PARTIAL,
     POOL_METHODS, PROCESS_CLASSES, PROCESS_POOLS, PROXY_TYPE_NAMES, RECORD_FACTORIES, REPEATERS, SHALLOW_COPY,
-    THREAD_CLASSES, THREAD_POOLS
+    STANDARD, SYNC_MANAGER, THREAD_CLASSES, THREAD_POOLS, Library
 )
 from ..values import (
     INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager,
@@ -176,7 +176,7 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
             register_typeid(w, node, receiver)
         return None
     if isinstance(receiver, Context):
-        return context_method(w, node, method, args, kwargs)
+        return context_method(w, node, receiver, method, args, kwargs)
     if isinstance(receiver, Pool):
         return pool_method(w, node, receiver.child, method, args, kwargs)
     if isinstance(receiver, Partial) and method == "__call__":
@@ -206,7 +206,8 @@ def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
         nested = w.nested_of(proxy, key) if key is not None else None
         if nested is not None:
             return nested
-        if isinstance(args[1] if len(args) > 1 else None, Proxy) and method == "setdefault":
+        if isinstance(args[1] if len(args) > 1 else None, Proxy) and method == "setdefault" \
+                and proxy.keeps_proxies():
             return args[1]
         return Copy(proxy, name, node, key, method, key_node)
     if proxy.kind == "auto" and not method.startswith("_"):
@@ -228,6 +229,15 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
     if not manager.cls.registers(method):  # SyncManager's own typeid: may be newer than the target
         w.report.observe(TypeidCall(node, display(node.func.value), method))  # type: ignore[attr-defined]
     proxy = w.proxy_at(node, kind, manager)
+    if proxy.keeps_proxies():
+        initial_nested(w, node, proxy, args, kwargs)
+    record_initial_data(w, proxy, node)
+    return proxy
+
+
+def initial_nested(w: "Walker", node: ast.Call, proxy: Proxy, args: List[Optional[Value]],
+                   kwargs: Optional[Dict[str, Optional[Value]]]) -> None:
+    """The proxies ``manager.dict(...)`` / ``manager.list(...)`` get as initial data, nested in ``proxy``."""
     initial = args[0] if args else None
     keyed = nested_by_key(node.args[0] if node.args else None, initial)
     # ``manager.dict(a=manager.list())`` (the form the nested fix writes for ``manager.dict(a=[])``)
@@ -239,8 +249,6 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
         nested = nested_in_initial(initial)
         if nested is not None:
             w.store_nested(proxy, "*", nested)
-    record_initial_data(w, proxy, node)
-    return proxy
 
 
 def nested_by_key(data: Optional[ast.AST], initial: Optional[Value]) -> Dict[str, Proxy]:
@@ -303,12 +311,12 @@ def register_typeid(w: "Walker", node: ast.Call, cls: ManagerClass) -> None:
         w.facts.wrote("typeids")
 
 
-def context_method(w: "Walker", node: ast.Call, method: str, args: List[Optional[Value]],
+def context_method(w: "Walker", node: ast.Call, context: Context, method: str, args: List[Optional[Value]],
                    kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
     if method == "Manager":
-        return new_manager(w, node)
+        return new_manager(w, node, context.library)
     if method == "Process":
-        start_process(w, node, args, kwargs, child=True)
+        start_process(w, node, args, kwargs, child=True, library=context.library)
         return None
     if method == "Pool":
         return new_pool(w, node, args, kwargs, child=True, executor=False)
@@ -335,9 +343,9 @@ def mark_initializer(w: "Walker", func: ast.AST) -> None:
         w.facts.wrote("initializer", func)
 
 
-def new_manager(w: "Walker", node: ast.Call) -> Manager:
-    sync = w.manager_class("multiprocessing.managers.SyncManager", "multiprocessing.managers.SyncManager", None)
-    manager = w.manager_at(node, sync)
+def new_manager(w: "Walker", node: ast.Call, library: Library = STANDARD) -> Manager:
+    """``Manager()`` (of the standard module or of ``library``): a started SyncManager."""
+    manager = w.manager_at(node, w.library_manager_class(SYNC_MANAGER, library))
     w.manager_started(node)
     return manager
 
@@ -345,7 +353,7 @@ def new_manager(w: "Walker", node: ast.Call) -> Manager:
 def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
     if isinstance(callee, QualName):
-        return qualified_call(w, node, callee.name, args, kwargs)
+        return qualified_call(w, node, callee.name, args, kwargs, callee.library)
     if isinstance(callee, ManagerClass):
         return w.manager_at(node, callee)
     if isinstance(callee, (Function, Partial, Either)):
@@ -440,17 +448,19 @@ def zipped(w: "Walker", node: ast.Call, args: List[Optional[Value]]) -> Optional
 
 
 def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Value]],
-                   kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
+                   kwargs: Dict[str, Optional[Value]], library: Library = STANDARD) -> Optional[Value]:
+    """A call of an imported name (``library``: the one it was imported from, ``name`` spelled as the standard
+    module's)."""
     if w.is_manager_factory(name):
-        return new_manager(w, node)
+        return new_manager(w, node, library)
     if name in MANAGER_CLASSES:
-        return w.manager_at(node, w.manager_class(name, name, None))
+        return w.manager_at(node, w.library_manager_class(name, library))
     if name in CONTEXT_FACTORIES:
-        return Context()
+        return Context(library)
     if name in OPAQUE_STARTS:  # the child runs whatever code follows: nothing here is known to run alone
         w.opaque_start(node)
     if name in PROCESS_CLASSES or name in THREAD_CLASSES:
-        start_process(w, node, args, kwargs, child=name in PROCESS_CLASSES)
+        start_process(w, node, args, kwargs, child=name in PROCESS_CLASSES, library=library)
         return None
     if name in PROCESS_POOLS or name in THREAD_POOLS:
         return new_pool(w, node, args, kwargs, child=name in PROCESS_POOLS, executor=name.endswith("Executor"))
@@ -474,14 +484,15 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
 
 
 def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],
-                  kwargs: Dict[str, Optional[Value]], child: bool) -> None:
-    """``Process(group, target, name, args, kwargs)``: the target's parameters get ``args`` and ``kwargs``."""
+                  kwargs: Dict[str, Optional[Value]], child: bool, library: Library = STANDARD) -> None:
+    """``Process(group, target, name, args, kwargs)``: the target's parameters get ``args`` and ``kwargs``. A
+    manager among them is MPP203 unless the library's Process pickles managers (multiprocess)."""
     target = kwargs.get("target", args[1] if len(args) > 1 else None)
     call_args = kwargs.get("args", args[3] if len(args) > 3 else None)
     call_kwargs = kwargs.get("kwargs", args[4] if len(args) > 4 else None)
     positional = call_args.items if isinstance(call_args, Seq) and call_args.items is not None else []
     named = call_kwargs.items if isinstance(call_kwargs, Mapping) else {}
-    if child:
+    if child and not library.process_pickles_manager:
         for keyword in node.keywords:
             if keyword.arg in ("args", "kwargs"):
                 report_managers_in(w, keyword.value, call_args if keyword.arg == "args" else call_kwargs)

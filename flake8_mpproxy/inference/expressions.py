@@ -107,7 +107,7 @@ class Expressions:
             imported = self.w.links.imported(name) if self.w.links is not None else None
             if isinstance(imported, Proxy) and self.w.links is not None and self.w.links.imported_attribute(name):
                 self.w.class_attribute_read(node, imported)  # (an imported class's attribute or module global)
-            return imported if imported is not None else QualName(name)
+            return imported if imported is not None else QualName(name, base.library)
         if isinstance(base, Proxy):
             return self.proxy_attribute(node, base)
         if isinstance(base, Copy):

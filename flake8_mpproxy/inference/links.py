@@ -14,6 +14,7 @@ import ast
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from ..concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurrency
+from ..api import STANDARD, SYNC_MANAGER, Library, library_named
 from ..locks import is_mutex
 from ..values import (
     ClassInfo, Copy, Either, Function, Instance, Manager, ManagerClass, Mapping, Proxy, RemoteFunction, Seq, Value,
@@ -38,14 +39,13 @@ EffectLookup = Callable[[str], Tuple[Effect, ...]]
 OutgoingCall = Tuple[str, List[Optional["Value"]], Dict[str, Optional["Value"]], str, bool]
 RecordLookup = Callable[[str], Optional[Tuple[Tuple[str, ...], bool]]]
 
-SYNC = "multiprocessing.managers.SyncManager"
-
 
 def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[ProxyFact]:
     """What a summary keeps of a value: the proxy (or manager) it is, where it was made and what is nested
     in it; facts of other kinds stay local. ``here`` is this module's path relative to the project root."""
     if isinstance(value, Manager):
-        return ProxyFact("manager", value.origin or site_of(here, value.site))
+        return ProxyFact("manager", value.origin or site_of(here, value.site),
+                         library=library_field(value.cls.library))
     if isinstance(value, Instance) and value.fields and value.cls.fields is not None:
         return record_fact(value, here, depth)
     if not isinstance(value, Proxy):
@@ -59,7 +59,7 @@ def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[Proxy
             items = ((slot, fact_of(inner, here, depth + 1)) for slot, inner in sorted(value.nested.items()))
             nested = tuple((slot, fact) for slot, fact in items if fact is not None)
     return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value),
-                     is_mutex(value))
+                     mutex=is_mutex(value), library=library_field(value.library))
 
 
 def argument_fact(value: Optional[Value], here: str, depth: int = 0) -> Optional[ProxyFact]:
@@ -102,6 +102,11 @@ def record_fact(value: Instance, here: str, depth: int) -> Optional[ProxyFact]:
         return None
     kind = RECORD_TUPLE if value.cls.tuple_like else RECORD
     return ProxyFact(kind, value.cls.node.name, nested, fields=tuple(value.cls.fields or ()))
+
+
+def library_field(library: Library) -> str:
+    """What a fact keeps of a library: its module name, "" for the standard one (most facts)."""
+    return "" if library is STANDARD else library.module
 
 
 def inits_of(value: Proxy) -> Tuple[InitSite, ...]:
@@ -370,11 +375,12 @@ def stand_in_record(name: str, fields: List[str], tuple_like: bool) -> ClassInfo
 def value_of(fact: ProxyFact, depth: int = 0) -> Value:
     """A value of this module's analysis for a fact made in another module (its site: a node of its own)."""
     site: ast.AST = ast.Constant(value=None, lineno=0, col_offset=0)
+    library = library_named(fact.library)
     if fact.mutex:  # (what locks.is_mutex looks for: a lock made by manager.Lock())
         site = ast.Call(func=ast.Attribute(value=ast.Name(id="manager", ctx=ast.Load()), attr="Lock", ctx=ast.Load()),
                         args=[], keywords=[], lineno=0, col_offset=0)
     if fact.kind == "manager":
-        return Manager(site, ManagerClass(SYNC), origin=fact.origin)
+        return Manager(site, ManagerClass(SYNC_MANAGER, library=library), origin=fact.origin)
     if fact.kind in (RECORD, RECORD_TUPLE):
         cls = stand_in_record(fact.origin, list(fact.fields), fact.kind == RECORD_TUPLE)
         return Instance(cls, {name: value_of(inner, depth + 1) for name, inner in fact.nested})
@@ -388,7 +394,8 @@ def value_of(fact: ProxyFact, depth: int = 0) -> Value:
         entries: Dict[str, Optional[Value]] = {key: value_of(inner, depth + 1) for key, inner in fact.nested}
         anything = entries.pop("*", None)
         return Mapping(items=entries, values_join=mapping_join([*entries.values(), anything]))
-    proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits)
+    proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits,
+                  library=library)
     for slot, inner in fact.nested:
         nested = value_of(inner, depth + 1)
         if isinstance(nested, Proxy):
@@ -437,7 +444,7 @@ def apply_effect(w: "Walker", effect: Effect, args: List[Optional[Value]],
             proxy.opaque_nested = True
             w.facts.wrote("nested", proxy)
         return
-    if effect.slot not in proxy.nested:
+    if effect.slot not in proxy.nested and proxy.keeps_proxies():
         stored = value_of(effect.fact)
         if isinstance(stored, Proxy):
             proxy.nested[effect.slot] = stored

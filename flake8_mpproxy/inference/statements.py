@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 from ..observations import CopyStored, PlainStore, ProxyAttributeStore, ProxyAugmented, ReadModifyWrite
 from ..locks import is_mutex
 from ..syntax import alias_root, display, is_main_guard, key_source, reads_same, target_names
-from ..api import API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, RECORD_BASES, RECORD_DECORATORS, THREAD_CLASSES
+from ..api import (API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, RECORD_BASES, RECORD_DECORATORS, THREAD_CLASSES,
+                   library_of, standard_name)
 from ..values import (
     INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Mapping, Proxy, QualName, Seq, Value, mapping_join,
 )
@@ -307,7 +308,7 @@ class Statements:
         if isinstance(base, Proxy):
             self.w.note_write(base)
             key = key_source(target.slice)
-            if isinstance(value, Proxy):
+            if isinstance(value, Proxy) and base.keeps_proxies():
                 self.w.store_nested(base, key, value)
             else:
                 self.w.record_store(base, key, target, value_node)
@@ -332,7 +333,8 @@ class Statements:
         base = self.w.expressions.ev(target.value)
         if isinstance(base, Proxy):
             self.w.note_write(base)
-            if isinstance(value, Proxy) and base.kind == "namespace" and not target.attr.startswith("_"):
+            if isinstance(value, Proxy) and base.kind == "namespace" and not target.attr.startswith("_") \
+                    and base.keeps_proxies():
                 self.w.store_nested(base, repr(target.attr), value)
             self.w.report.observe(ProxyAttributeStore(target, base))
             self.w.scope.aliases.write_back(base, value_node)
@@ -434,7 +436,11 @@ def record_fields(stmt: ast.ClassDef, info: ClassInfo) -> List[str]:
 
 
 def star_names(module: str) -> List[str]:
-    """The names of the API tables that ``from <module> import *`` binds (``Manager``, ``Process``, ...)."""
+    """The names of the API tables that ``from <module> import *`` binds (``Manager``, ``Process``, ...); a
+    library of :data:`api.LIBRARIES` binds the standard module's."""
+    library = library_of(module)
+    if library is not None:
+        module = standard_name(module, library)
     prefix = module + "."
     return sorted({name[len(prefix):] for name in API_NAMES
                    if name.startswith(prefix) and "." not in name[len(prefix):]})

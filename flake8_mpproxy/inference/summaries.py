@@ -36,6 +36,8 @@ class ProxyFact:
     #: A record instance (``kind`` RECORD or RECORD_TUPLE, ``origin`` its class's name): its fields in order;
     #: ``nested`` holds the facts of those that carry a proxy.
     fields: Tuple[str, ...] = ()
+    #: The module of the library whose manager made it (:data:`api.LIBRARIES`), "" for the standard one.
+    library: str = ""
 
     def has_proxy(self) -> bool:
         """A proxy or manager, or a container with one inside (not a function alone)."""
@@ -49,7 +51,7 @@ class ProxyFact:
         return {"kind": self.kind, "origin": self.origin, "truncated": self.truncated,
                 "nested": [[slot, fact.to_json()] for slot, fact in self.nested],
                 "inits": [[key, kind, manager, list(rng)] for key, kind, manager, rng in self.inits],
-                "mutex": self.mutex, "fields": list(self.fields)}
+                "mutex": self.mutex, "fields": list(self.fields), "library": self.library}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ProxyFact":
@@ -58,7 +60,8 @@ class ProxyFact:
                          bool(data["truncated"]),
                          tuple((str(key), str(kind), str(manager), tuple(int(n) for n in rng))
                                for key, kind, manager, rng in data["inits"]),
-                         bool(data.get("mutex", False)), tuple(str(name) for name in data.get("fields", ())))
+                         bool(data.get("mutex", False)), tuple(str(name) for name in data.get("fields", ())),
+                         str(data.get("library", "")))
 
 
 #: Fact kinds for a record instance carrying proxies (a dataclass or attrs class; a NamedTuple, which unpacks).

@@ -12,7 +12,10 @@ from ..findings import Finding
 from ..observations import AliasEnded, ClassAttributeInChild, ManagerStarted, Site
 from ..locks import is_mutex
 from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source, value_type
-from ..api import MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, RECORD_BASES, RECORD_DECORATORS, Version
+from ..api import (
+    MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, RECORD_BASES, RECORD_DECORATORS, STANDARD,
+    SYNC_MANAGER, Library, Version,
+)
 from ..values import (
     INTERESTING, ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName,
     Seq, Value, bounded, richness, slot_of
@@ -520,7 +523,8 @@ class Walker:
     def proxy_at(self, site: ast.AST, kind: str, manager: Optional[Manager]) -> Proxy:
         proxy = self.facts.proxies.get(site)
         if proxy is None:
-            proxy = self.facts.proxies[site] = Proxy(kind, site, manager)
+            library = manager.cls.library if manager is not None else STANDARD
+            proxy = self.facts.proxies[site] = Proxy(kind, site, manager, library=library)
             if kind == "lock":
                 self.locks_made = True
         if site not in self.facts.made_in:
@@ -534,16 +538,27 @@ class Walker:
         return manager
 
     def manager_class(self, key: object, name: str, base: Optional[ManagerClass]) -> ManagerClass:
+        """The manager class made at ``key`` (a class statement of the file): of its base's library."""
         cls = self.facts.manager_classes.get(key)
         if cls is None:
-            cls = self.facts.manager_classes[key] = ManagerClass(name, base=base)
+            library = base.library if base is not None else STANDARD
+            cls = self.facts.manager_classes[key] = ManagerClass(name, base=base, library=library)
+        return cls
+
+    def library_manager_class(self, name: str, library: Library = STANDARD) -> ManagerClass:
+        """``SyncManager`` or ``BaseManager`` (qualified ``name``) of the standard module or of ``library``: one
+        class per library, so that its managers know where it behaves otherwise."""
+        key = name if library is STANDARD else (library.module, name)
+        cls = self.facts.manager_classes.get(key)
+        if cls is None:
+            cls = self.facts.manager_classes[key] = ManagerClass(name, library=library)
         return cls
 
     def manager_class_of(self, value: Optional[Value]) -> Optional[ManagerClass]:
         if isinstance(value, ManagerClass):
             return value
         if isinstance(value, QualName) and value.name in MANAGER_CLASSES:
-            return self.manager_class(value.name, value.name, None)
+            return self.library_manager_class(value.name, value.library)
         return None
 
     def is_manager_factory(self, name: str) -> bool:
@@ -590,8 +605,7 @@ class Walker:
         if kind is None:
             return None
         if kind == "manager":
-            return self.manager_at(site, self.manager_class("multiprocessing.managers.SyncManager",
-                                                              "multiprocessing.managers.SyncManager", None))
+            return self.manager_at(site, self.library_manager_class(SYNC_MANAGER))
         return self.proxy_at(site, kind, None)
 
     def bind_parameters(self, node: FunctionNode, scope: Scope, owner: Optional[ClassInfo]) -> None:

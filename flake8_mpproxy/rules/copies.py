@@ -116,11 +116,12 @@ def alias_ended(reporter: "Reporter", seen: AliasEnded) -> None:
     args = {"alias": name, "expr": expr, "proxy": copy.proxy_name, "change": change,
             **origin_arg(copy.proxy_name, copy.proxy),
             "remedy": f"Add {write} after the last change." if write else
-            "Iterate over items() and store each changed value back, or store nested proxies."}
+            "Iterate over items() and store each changed value back"
+            + (", or store nested proxies." if copy.proxy.keeps_proxies() else ".")}
     if copy.via == "choice":
         expr = display(copy.root)
-        args.update(expr=expr, remedy="Store it back into the item it was read from on each path (they differ), "
-                                      "or store nested proxies.")
+        args.update(expr=expr, remedy="Store it back into the item it was read from on each path (they differ)"
+                                      + (", or store nested proxies." if copy.proxy.keeps_proxies() else "."))
     if write and not stable_key(copy):
         args["remedy"] = (f"Read the key into a name first (key = {copy.key}; {name} = {copy.proxy_name}[key]) "
                           f"and add {copy.proxy_name}[key] = {name} after the last change.")
@@ -194,11 +195,11 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
         augmented = pending.args.get("action", "").startswith("Augmented")
         if augmented:
             detail["nested_races"] = True
-        nested = nested_site(detail) if copy.via == "subscript" and not augmented and not pending.function \
-            else None
+        unfit = bool(detail.get("nested_unfit"))
+        nested = nested_site(detail) if copy.via == "subscript" and not augmented and not unfit else None
         target = store_target(copy) or "the proxy"
         spelled = f"{target} = {nested[1]}.{nested[0]}()" if nested else ""
-        if pending.function:
+        if unfit:
             spelled = ""
         elif made_elsewhere(copy) and copy.via == "subscript" and not augmented:
             spelled = f"where {made_elsewhere(copy)} stores the values"
@@ -212,7 +213,7 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
                 detail["nested_only"] = True
             text = (f"Writing it back would race with other writers ({reason}): "
                     + (f"store a nested proxy ({spelled}) or " if spelled else
-                       "" if pending.function else "store a nested proxy or ")
+                       "" if unfit else "store a nested proxy or ")
                     + "hold a manager lock around the read and the write.")
     args = dict(pending.args)
     args["remedy"] = text
@@ -233,6 +234,8 @@ def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
     }
     if site is not None:
         detail["stmt"] = node_range(site.stmt)
+    if not copy.proxy.keeps_proxies():  # billiard: a nested proxy is read back as a copy too
+        detail["nested_unfit"] = copy.proxy.library.module
     return detail
 
 
@@ -295,7 +298,8 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str, f
         return "Change it through a method of the registered class that stores the result."
     target = store_target(copy)
     if target is None:
-        return "Store the changed value back into the proxy, or store nested proxies."
+        return "Store the changed value back into the proxy" + (
+            ", or store nested proxies." if copy.proxy.keeps_proxies() else ".")
     one_list = not function and value_type == "list" and copy.via == "subscript" and call is not None \
         and len(call.args) == 1 \
         and not call.keywords and not isinstance(call.args[0], ast.Starred)
@@ -312,8 +316,9 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str, f
             write = f"key = {copy.key}; {temp} = {copy.proxy_name}[key]; {change}; {copy.proxy_name}[key] = {temp}"
         else:
             write = f"{temp} = {display(copy.root)}; {change}; {target} = {temp}"
-    nested = "" if function else "manager.list()" if method in LIST_METHODS else \
-        "manager.dict()" if method in DICT_METHODS else ""
+    manager = manager_name(copy)
+    nested = "" if function or not copy.proxy.keeps_proxies() else f"{manager}.list()" if method in LIST_METHODS \
+        else f"{manager}.dict()" if method in DICT_METHODS else ""
     elsewhere = made_elsewhere(copy)
     if nested and copy.via != "value" and elsewhere:
         return (f"Write it back ({write}) or store nested proxies ({nested}) where {elsewhere} stores the values "
@@ -321,6 +326,13 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str, f
     if nested and copy.via != "value":
         return f"Write it back ({write}) or store a nested proxy ({target} = {nested})."
     return f"Write it back ({write})."
+
+
+def manager_name(copy: Copy) -> str:
+    """The name that holds the proxy's manager where its values are stored (what the nested fix writes), when
+    the stores agree on one; else ``manager``."""
+    names = {name for _, _, name, _ in init_stores(copy) if name}
+    return names.pop() if len(names) == 1 else "manager"
 
 
 def made_elsewhere(copy: Copy) -> str:
