@@ -206,12 +206,21 @@ def test_color(tmp_path):
     assert "\x1b[" not in run("seed.py", "--color", "never", cwd=tmp_path, env={"FORCE_COLOR": "1"}).stdout
 
 
-def test_readme_documents_every_option_and_configuration_key():
+def test_docs_document_every_option_and_configuration_key():
+    """docs/command-line.md and docs/configuration.md name every option and key (the README links them)."""
     from flake8_mpproxy.cli import build_parser
     from flake8_mpproxy.config import CONFIG_KEYS
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    readme = "".join((ROOT / "docs" / name).read_text(encoding="utf-8")
+                     for name in ("command-line.md", "configuration.md"))
     options = {s for action in build_parser()._actions for s in action.option_strings}
     assert not {o for o in options if f"`{o}" not in readme and f"/ `{o}" not in readme}
     assert not {key for key in CONFIG_KEYS if f"\n{key} = " not in readme and f'"{key}' not in readme
                 and f"[tool.flake8-mpproxy.{key}]" not in readme}
+
+
+def test_the_readme_reads_in_five_minutes_and_links_every_page_of_docs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 150
+    pages = sorted(path.name for path in (ROOT / "docs").glob("*.md"))
+    assert [page for page in pages if f"](docs/{page})" not in readme] == []
