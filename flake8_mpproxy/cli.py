@@ -33,17 +33,51 @@ from .runner import MODE_CHECK, MODE_DIFF, MODE_FIX, MODE_NOQA, Job, Outcome, fl
 COLORS = ("auto", "always", "never")
 
 
+EXAMPLES = """\
+examples:
+  flake8-mpproxy                             check the current directory
+  flake8-mpproxy --diff src/                 show what --fix would change
+  flake8-mpproxy --fix --unsafe-fixes a.py   fix, moving module-level managers under the main guard
+  flake8-mpproxy --output-format github .    annotations for GitHub Actions
+  flake8-mpproxy --add-noqa .                mark every finding with '# noqa: CODE', to fix later
+  flake8-mpproxy --explain MPP101            a rule's documentation
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The options in groups, as ruff's ``--help`` shows them, ending with examples."""
     parser = argparse.ArgumentParser(
-        prog="flake8-mpproxy",
+        prog="flake8-mpproxy", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Find (and fix) multiprocessing manager proxy traps that silently lose data.")
-    add = parser.add_argument
-    add("paths", nargs="*", metavar="PATH", help="files or directories ('-' for stdin); default: .")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories ('-' for stdin); default: .")
+    rules_group(parser.add_argument_group("rule selection"))
+    files_group(parser.add_argument_group("file selection"))
+    fix_group(parser.add_argument_group("fixing"))
+    output_group(parser.add_argument_group("output"))
+    config_group(parser.add_argument_group("configuration and cache"))
+    other = parser.add_argument_group("miscellaneous")
+    other.add_argument("--explain", nargs="?", const="", metavar="CODE", help="print a rule's documentation")
+    other.add_argument("-j", "--jobs", type=int, help="worker processes (default: in process for under 2 MB of "
+                       "files to analyse, else one per MB, at most one per CPU)")
+    other.add_argument("--version", action="version",
+                       version=f"flake8-mpproxy {__version__} (Python {platform.python_version()})")
+    return parser
+
+
+def rules_group(group: "argparse._ArgumentGroup") -> None:
+    add = group.add_argument
     add("--select", help="comma-separated codes or prefixes to report (default: all on-by-default)")
     add("--ignore", help="comma-separated codes or prefixes not to report")
     add("--extend-select", help="codes to add to the selection (e.g. MPP301)")
     add("--per-file-ignores", help="flake8's form: 'tests/*:MPP101,MPP2 gen.py:MPP3'")
     add("--manager-factories", help="comma-separated dotted names of functions that return a manager")
+    add("--target-version", metavar="pyXY", help="oldest Python the code runs on, py39..py315 "
+        "(default: from requires-python in the nearest pyproject.toml, else this interpreter)")
+
+
+def files_group(group: "argparse._ArgumentGroup") -> None:
+    add = group.add_argument
     add("--exclude", help="comma-separated globs to skip, replacing the default list")
     add("--extend-exclude", help="globs to skip in addition to the default excludes")
     add("--force-exclude", action="store_true", default=None,
@@ -53,42 +87,47 @@ def build_parser() -> argparse.ArgumentParser:
     add("--respect-gitignore", action="store_true", default=None, help="skip what .gitignore ignores (default)")
     add("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
         help="walk into files and folders that .gitignore ignores")
+    add("--stdin-filename", metavar="NAME", help="read stdin (no PATH needed) and show it as NAME")
+    add("--show-files", action="store_true", help="print the files that would be checked, then stop")
+
+
+def fix_group(group: "argparse._ArgumentGroup") -> None:
+    add = group.add_argument
+    add("--fix", action="store_true", help="apply fixes in place")
+    add("--diff", action="store_true", help="print the fixes as a unified diff; change nothing (with --fix too)")
+    add("--unsafe-fixes", action="store_true", default=None,
+        help="also apply unsafe fixes (main guard, pass proxies as arguments)")
+    add("--fix-style", choices=FIX_STYLES, help="reassign (default), nested, or auto")
+    add("--show-fixes", action="store_true", help="mark fixable findings and their fix safety")
+    add("--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file")
+    add("--add-noqa", action="store_true",
+        help="add '# noqa: CODE' to every line with a finding (selected codes; existing noqa codes and comments "
+             "kept), in place, then stop; not with --fix or --diff")
+
+
+def output_group(group: "argparse._ArgumentGroup") -> None:
+    add = group.add_argument
     add("--output-format", choices=FORMATS, help="text (default), " + ", ".join(FORMATS[1:]))
     add("-o", "--output-file", metavar="FILE", help="write the report to FILE instead of stdout")
     add("--color", choices=COLORS, default="auto",
         help="colour the text output: auto (a terminal, unless NO_COLOR is set or FORCE_COLOR is), always, never")
     add("--statistics", action="store_true", help="print the number of findings per code instead of the findings")
     add("-q", "--quiet", action="store_true", help="print findings only, no summary")
-    add("--show-fixes", action="store_true", help="mark fixable findings and their fix safety")
-    add("--show-files", action="store_true", help="print the files that would be checked, then stop")
-    add("--show-settings", action="store_true", help="print the settings for the first file, then stop")
-    add("--fix", action="store_true", help="apply fixes in place")
-    add("--diff", action="store_true", help="print the fixes as a unified diff; change nothing (with --fix too)")
-    add("--add-noqa", action="store_true",
-        help="add '# noqa: CODE' to every line with a finding (selected codes; existing noqa codes and comments "
-             "kept), in place, then stop; not with --fix or --diff")
-    add("--unsafe-fixes", action="store_true", default=None,
-        help="also apply unsafe fixes (main guard, pass proxies as arguments)")
-    add("--fix-style", choices=FIX_STYLES, help="reassign (default), nested, or auto")
     add("--exit-zero", action="store_true", help="exit 0 even when findings remain (2 still means an error)")
-    add("--exit-non-zero-on-fix", action="store_true", help="exit 1 when --fix changed a file")
-    add("--explain", nargs="?", const="", metavar="CODE", help="print a rule's documentation")
-    add("-j", "--jobs", type=int, help="worker processes (default: in process for under 2 MB of files to analyse, "
-        "else one per MB, at most one per CPU)")
-    add("--target-version", metavar="pyXY", help="oldest Python the code runs on, py39..py315 "
-        "(default: from requires-python in the nearest pyproject.toml, else this interpreter)")
-    add("--stdin-filename", metavar="NAME", help="read stdin (no PATH needed) and show it as NAME")
+
+
+def config_group(group: "argparse._ArgumentGroup") -> None:
+    add = group.add_argument
     add("--config", action="append", default=[], metavar="PATH|KEY=VALUE",
         help="a pyproject.toml to use for every file, or a TOML 'key = value' that overrides every file's")
     add("--isolated", action="store_true", help="read no configuration file")
+    add("--show-settings", action="store_true", help="print the settings for the first file, then stop")
     add("--cache-dir", metavar="DIR", help="where to keep the result cache (default: .flake8-mpproxy_cache at "
         f"the project root; none outside a project; env {ENV_CACHE_DIR})")
     add("--no-cache", action="store_true", default=None,
         help=f"neither read nor write the result cache (env {ENV_NO_CACHE}=1)")
     add("--no-project", action="store_true", default=None,
         help="check each file alone, without the calls other modules of the project make into it")
-    add("--version", action="version", version=f"flake8-mpproxy {__version__} (Python {platform.python_version()})")
-    return parser
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
