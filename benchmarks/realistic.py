@@ -390,8 +390,15 @@ def program(rng: random.Random, index: int, buggy_rate: float) -> Tuple[str, Fro
     chosen = rng.sample(PIECES, k=rng.randint(2, 4))
     buggy_at = rng.randrange(len(chosen)) if rng.random() < buggy_rate else -1
     pieces = [make(rng, names, api, position == buggy_at) for position, make in enumerate(chosen)]
-    parts = [f'"""Worker program {index}: {", ".join(p.__name__ for p in chosen)}."""\n', api["header"],
-             COMMON_IMPORTS, *("\n" + plain for plain in rng.sample(PLAIN, k=rng.randint(0, 2)))]
+    return assemble(rng, api, f"Worker program {index}: {', '.join(p.__name__ for p in chosen)}.", pieces, 2)
+
+
+def assemble(rng: random.Random, api: Dict[str, str], title: str, pieces: List[Piece], most_plain: int
+             ) -> Tuple[str, FrozenSet[str]]:
+    """One program of ``pieces`` (and up to ``most_plain`` functions that touch no proxy), with a ``main()``
+    calling each piece inside ``with Manager()`` or after it; and the codes its planted traps expect."""
+    parts = [f'"""{title}"""\n', api["header"],
+             COMMON_IMPORTS, *("\n" + plain for plain in rng.sample(PLAIN, k=rng.randint(0, most_plain)))]
     parts += ["\n" + piece.code for piece in pieces]
     calls = [piece.call for piece in pieces]
     manager_calls = "\n".join(f"        print({call})" for call in calls if "manager" in call)

@@ -379,17 +379,8 @@ def program(rng: random.Random, index: int, buggy_rate: float) -> Tuple[str, Fro
         chosen.insert(rng.randrange(len(chosen) + 1), rng.choice(realistic.PIECES))
     buggy_at = rng.randrange(len(chosen)) if rng.random() < buggy_rate else -1
     pieces = [make(rng, names, api, position == buggy_at) for position, make in enumerate(chosen)]
-    parts = [f'"""Recursive helpers {index}: {", ".join(p.__name__ for p in chosen)}."""\n', api["header"],
-             COMMON_IMPORTS, *("\n" + plain for plain in rng.sample(PLAIN, k=rng.randint(0, 1)))]
-    parts += ["\n" + piece.code for piece in pieces]
-    calls = [piece.call for piece in pieces]
-    manager_calls = "\n".join(f"        print({call})" for call in calls if "manager" in call)
-    other_calls = "\n".join(f"    print({call})" for call in calls if "manager" not in call)
-    main = f"\n\ndef main():\n    with {api['MANAGER']} as manager:\n{manager_calls or '        pass'}\n"
-    main += (other_calls + "\n" if other_calls else "") + '\n\nif __name__ == "__main__":\n    main()\n'
-    parts.append(main)
-    codes: FrozenSet[str] = frozenset().union(*(piece.codes for piece in pieces))
-    return "".join(parts), codes
+    return realistic.assemble(rng, api, f"Recursive helpers {index}: {', '.join(p.__name__ for p in chosen)}.",
+                              pieces, 1)
 
 
 def generate(dest: Path, n_files: int, seed: int = 0, buggy_rate: float = 0.35
