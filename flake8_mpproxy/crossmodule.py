@@ -50,6 +50,10 @@ BASE_ANALYSES = 200
 ANALYSES_PER_SEED = 6
 
 
+#: Words a module that defines a record class holds (``@dataclass``, ``attrs.define``, ``NamedTuple``).
+RECORD_MARKERS = (b"dataclass", b"NamedTuple", b"@attr", b"attrs", b"import attr")
+
+
 class ProjectSolver:
     """The solved project: per module, its summary and the calls other modules make into it."""
 
@@ -315,7 +319,10 @@ class ProjectSolver:
         if path not in self._records:
             try:
                 with open(path, "rb") as handle:
-                    self._records[path] = record_classes(ast.parse(handle.read()))
+                    raw = handle.read()
+                # parsed only when it may define one (most imported modules do not)
+                self._records[path] = record_classes(ast.parse(raw)) if any(
+                    marker in raw for marker in RECORD_MARKERS) else {}
             except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
                 self._records[path] = {}
         return self._records[path]

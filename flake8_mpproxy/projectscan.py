@@ -320,20 +320,22 @@ class ProjectIndex:
 
 
 def read_reexports(path: str) -> Dict[str, str]:
-    """:meth:`ProjectIndex.reexports`, read from the file (only top-level ``from ... import`` statements)."""
+    """:meth:`ProjectIndex.reexports`, read from the file's import statements as the scan reads them (text,
+    not a parse: asked for every module an analysed module imports)."""
     try:
         with open(path, "rb") as handle:
-            tree = ast.parse(handle.read())
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+            raw = handle.read()
+    except OSError:
         return {}
     found: Dict[str, str] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, ast.ImportFrom) and stmt.module != "__future__":
-            module = "." * stmt.level + (stmt.module or "")
-            for alias in stmt.names:
-                if alias.name != "*":
-                    found[alias.asname or alias.name] = f"{module}.{alias.name}" if stmt.module else \
-                        f"{module}{alias.name}"
+    for source, imported, _ in import_statements(raw):
+        if not source or source == "__future__":
+            continue
+        for item in imported.split(","):
+            name, _, alias = item.strip(" ()\\").partition(" as ")
+            name, alias = name.strip(" ()\\"), alias.strip(" ()\\")
+            if name and name != "*" and (alias or name).isidentifier():
+                found[alias or name] = source + name if source.endswith(".") else f"{source}.{name}"
     return found
 
 
