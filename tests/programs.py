@@ -19,8 +19,10 @@ import importlib.util
 import os
 import re
 import signal
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -180,8 +182,11 @@ def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float]
     site = workdir / "site"
     site.mkdir(parents=True, exist_ok=True)
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    # the program's manager sockets and temporary folders (pymp-*) go to a folder removed after the run; a
+    # short one (/tmp/mpp-...): a Unix socket path has at most 107 bytes
+    scratch = tempfile.mkdtemp(prefix="mpp-")
     env = dict(os.environ, PYTHONPATH=str(site), MPP_START_METHOD="" if method == DEFAULT else method,
-               MPP_LIBRARIES=",".join(libraries_used(path)), PYTHONDONTWRITEBYTECODE="1")
+               MPP_LIBRARIES=",".join(libraries_used(path)), PYTHONDONTWRITEBYTECODE="1", TMPDIR=scratch)
     out_path, err_path = workdir / "stdout.txt", workdir / "stderr.txt"
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         proc = subprocess.Popen([python, str(path)], stdout=out, stderr=err, stdin=subprocess.DEVNULL,
@@ -198,6 +203,7 @@ def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float]
         finally:
             if sys.platform != "win32":
                 _kill_group(proc.pid)  # what the program leaked: managers, resource trackers, forkservers
+            shutil.rmtree(scratch, ignore_errors=True)
     return status, parse_state(out_path.read_text(encoding="utf-8", errors="replace"))
 
 
