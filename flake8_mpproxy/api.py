@@ -31,6 +31,10 @@ class Library:
     #: Its ``Process`` pickles a manager given in ``args`` under spawn too (multiprocess pickles with dill), so
     #: only pools fail with one (MPP203).
     process_pickles_manager: bool = False
+    #: Its functions (spelled as the standard module's names) that run ``fn(i, *args)`` in ``nprocs`` child
+    #: processes, ``i`` from 0: ``torch.multiprocessing.spawn(fn, args=(d,), nprocs=4)`` and
+    #: ``start_processes``, the way distributed training starts its workers.
+    index_spawns: FrozenSet[str] = frozenset()
 
 
 #: The standard module.
@@ -42,7 +46,10 @@ LIBRARIES: Tuple[Library, ...] = (
     STANDARD,
     Library("multiprocess", process_pickles_manager=True),  # the dill fork pathos uses
     Library("billiard", nested_proxies=False),  # Celery's fork
-    Library("torch.multiprocessing"),  # ``from multiprocessing import *`` plus tensor sharing: the same objects
+    # ``from multiprocessing import *`` plus tensor sharing: the same objects; and its own spawn
+    Library("torch.multiprocessing", index_spawns=frozenset({
+        "multiprocessing.spawn", "multiprocessing.start_processes", "multiprocessing.spawn.spawn",
+        "multiprocessing.spawn.start_processes"})),
 )
 
 

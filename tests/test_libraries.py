@@ -120,7 +120,9 @@ def test_the_measured_deviations_are_in_the_table():
     by_module = {library.module: library for library in LIBRARIES}
     assert not by_module["billiard"].nested_proxies
     assert by_module["multiprocess"].process_pickles_manager
-    assert by_module["torch.multiprocessing"] == Library("torch.multiprocessing")  # a re-export: no deviation
+    torch = by_module["torch.multiprocessing"]  # a re-export: no deviation, and its own spawn(fn, args, nprocs)
+    assert torch.nested_proxies and not torch.process_pickles_manager
+    assert "multiprocessing.spawn" in torch.index_spawns
 
 
 # --- names -----------------------------------------------------------------------------------------------------

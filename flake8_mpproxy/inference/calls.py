@@ -352,6 +352,9 @@ def new_manager(w: "Walker", node: ast.Call, library: Library = STANDARD) -> Man
 
 def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
+    if isinstance(callee, QualName) and callee.name in callee.library.index_spawns:
+        index_spawn(w, node, args, kwargs)
+        return None
     if isinstance(callee, QualName):
         return qualified_call(w, node, callee.name, args, kwargs, callee.library)
     if isinstance(callee, ManagerClass):
@@ -481,6 +484,21 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
         return Instance(record, construct_record(w, record, args, kwargs))
     w.external_call(node, name, args, kwargs, "direct")
     return w.links.returned(name, node, args) if w.links is not None else None
+
+
+def index_spawn(w: "Walker", node: ast.Call, args: List[Optional[Value]],
+                kwargs: Dict[str, Optional[Value]]) -> None:
+    """``spawn(fn, args=(d,), nprocs=4)`` (torch.multiprocessing): ``fn(i, d)`` runs in each of ``nprocs``
+    children, at once; unless ``nprocs`` is the literal 1, several copies of ``fn`` write concurrently."""
+    target = kwargs.get("fn", args[0] if args else None)
+    call_args = kwargs.get("args", args[1] if len(args) > 1 else None)
+    positional = list(call_args.items) if isinstance(call_args, Seq) and call_args.items is not None else []
+    nprocs = next((k.value for k in node.keywords if k.arg == "nprocs"), node.args[2] if len(node.args) > 2 else None)
+    if not (isinstance(nprocs, ast.Constant) and nprocs.value == 1):
+        w.facts.repeated_calls.add(node)
+    if target is not None:
+        rank: List[Optional[Value]] = [None]
+        call_function(w, node, target, rank + positional, {}, how="process")
 
 
 def start_process(w: "Walker", node: ast.Call, args: List[Optional[Value]],
