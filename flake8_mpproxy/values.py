@@ -309,6 +309,10 @@ INTERESTING = (Manager, Proxy, Context, Pool, Function, Partial, Either, Seq, Ma
 #: returns one level more on every walk, and facts that grow without end never converge. Deeper parts are
 #: unknown (None): a proxy nested deeper than this in literals is not followed.
 MAX_DEPTH = 6
+#: A fact that has grown :data:`GROWTHS_BEFORE_WIDENING` times is kept only this deep from then on: a recursive
+#: builder would otherwise be walked once per level up to :data:`MAX_DEPTH` (widening, in the analysis sense).
+WIDE_DEPTH = 2
+GROWTHS_BEFORE_WIDENING = 2
 
 
 def richness(value: Optional[Value], depth: int = 0) -> int:
@@ -339,43 +343,44 @@ def richness(value: Optional[Value], depth: int = 0) -> int:
     return 5
 
 
-def bounded(value: Optional[Value], depth: int = 0) -> Optional[Value]:
+def bounded(value: Optional[Value], depth: int = 0, limit: int = MAX_DEPTH) -> Optional[Value]:
     """``value`` with every container or partial nested deeper than :data:`MAX_DEPTH` made unknown (and so
-    every cycle cut), for keeping as a fact: the facts then come from a finite set, so the solve ends.
+    every cycle cut), for keeping as a fact: the facts then come from a finite set, so the solve ends. A fact
+    that keeps growing is cut at a smaller ``limit`` (:data:`WIDE_DEPTH`): it then ends in a walk or two.
 
     The value itself is returned when nothing is cut (proxies, managers and classes keep their identity, and
     so does every container within the bound); only the containers on the way to a cut are copied."""
     if isinstance(value, Instance) and value.fields:
-        if depth >= MAX_DEPTH:
+        if depth >= limit:
             return Instance(value.cls)
-        cut = {name: bounded(part, depth + 1) for name, part in value.fields.items()}
+        cut = {name: bounded(part, depth + 1, limit) for name, part in value.fields.items()}
         return value if all(cut[name] is part for name, part in value.fields.items()) else Instance(value.cls, cut)
     if value is None or not isinstance(value, (Seq, Mapping, Partial, Either)):
         return value
-    if depth >= MAX_DEPTH:
+    if depth >= limit:
         return None
     inner = depth + 1
     if isinstance(value, Seq):
-        items = None if value.items is None else [bounded(item, inner) for item in value.items]
-        elem = bounded(value.elem, inner)
+        items = None if value.items is None else [bounded(item, inner, limit) for item in value.items]
+        elem = bounded(value.elem, inner, limit)
         if elem is value.elem and (items is None or all(a is b for a, b in zip(items, value.items or ()))):
             return value
         return Seq(items=items, elem=elem, nodes=value.nodes)
     if isinstance(value, Mapping):
-        entries = {key: bounded(item, inner) for key, item in value.items.items()}
-        values_join = bounded(value.values_join, inner)
+        entries = {key: bounded(item, inner, limit) for key, item in value.items.items()}
+        values_join = bounded(value.values_join, inner, limit)
         if values_join is value.values_join and all(entries[key] is item for key, item in value.items.items()):
             return value
         return Mapping(items=entries, values_join=values_join)
     if isinstance(value, Partial):
-        func = bounded(value.func, inner)
-        args = [bounded(arg, inner) for arg in value.args]
-        kwargs = {key: bounded(item, inner) for key, item in value.kwargs.items()}
+        func = bounded(value.func, inner, limit)
+        args = [bounded(arg, inner, limit) for arg in value.args]
+        kwargs = {key: bounded(item, inner, limit) for key, item in value.kwargs.items()}
         if func is value.func and all(a is b for a, b in zip(args, value.args)) and all(
                 kwargs[key] is item for key, item in value.kwargs.items()):
             return value
         return None if func is None else Partial(func, args, kwargs)
-    options = [option for option in (bounded(option, inner) for option in value.options) if option is not None]
+    options = [option for option in (bounded(option, inner, limit) for option in value.options) if option is not None]
     if len(options) == len(value.options) and all(a is b for a, b in zip(options, value.options)):
         return value
     return either(options) if options else None

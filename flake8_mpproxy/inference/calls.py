@@ -666,11 +666,12 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
         value.handed = handed
     elif not isinstance(value, INTERESTING):
         return
-    value = bounded(value)
+    value = w.facts.kept(("param", func, name), value)
     if value is None:  # (a container cut at the depth bound)
         return
     conflate_locks((value, params.get(name)))  # the parameter holds one lock or the other
     if richness(value) > richness(params.get(name)):
+        w.facts.grown(("param", func, name))
         params[name] = value
         w.facts.wrote("param", func)
 

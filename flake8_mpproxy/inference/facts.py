@@ -7,7 +7,9 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from .aliases import AliasTracker
 from .solver import FactKey, Solver
-from ..values import ClassInfo, Function, Manager, ManagerClass, Proxy, Value
+from ..values import (
+    GROWTHS_BEFORE_WIDENING, WIDE_DEPTH, ClassInfo, Function, Manager, ManagerClass, Proxy, Value, bounded,
+)
 
 _new_key = tuple.__new__
 
@@ -23,6 +25,8 @@ class Facts:
         self.params: Dict[FunctionNode, Dict[str, Value]] = {}
         self.returns: Dict[FunctionNode, Value] = {}
         self.attrs: Dict[Tuple[ast.ClassDef, str], Value] = {}
+        #: How often each return, parameter and attribute fact grew (:meth:`kept`).
+        self.growths: Dict[object, int] = {}
         #: The units that store a proxy into each class attribute (None: the module body, a class body, or
         #: another module): when every one runs in a child, a child reading it reads its own binding.
         self.attr_units: Dict[Tuple[ast.ClassDef, str], Set[Optional[ast.AST]]] = {}
@@ -58,6 +62,15 @@ class Facts:
         #: Record classes made by a call (``namedtuple("Job", "store key")``): one per call site, for good.
         self.made_classes: Dict[ast.Call, ClassInfo] = {}
         self.functions: Dict[FunctionNode, Function] = {}
+
+    def kept(self, key: object, value: Optional[Value]) -> Optional[Value]:
+        """``value`` as the fact ``key`` keeps it (:func:`values.bounded`): cut shallower once the fact has
+        grown a few times, so a value that grows on every walk stops growing soon."""
+        widened = self.growths.get(key, 0) >= GROWTHS_BEFORE_WIDENING
+        return bounded(value, limit=WIDE_DEPTH) if widened else bounded(value)
+
+    def grown(self, key: object) -> None:
+        self.growths[key] = self.growths.get(key, 0) + 1
 
     def read(self, kind: str, *subject: object) -> None:
         """The unit being walked used the fact ``kind`` about ``subject`` (see :data:`solver.FACT_KINDS`)."""

@@ -436,14 +436,15 @@ class Walker:
     def note_return(self, func: FunctionNode, value: Optional[Value]) -> None:
         if isinstance(value, Copy):  # a helper returns a copy read from a proxy: the caller may change it
             value = Copy(value.proxy, value.proxy_name, value.root, None, "returned", None, value.deep)
-        value = bounded(value)
+        value = self.facts.kept(("return", func), value)
         if isinstance(value, INTERESTING + (Copy,)) and richness(value) > richness(self.facts.returns.get(func)):
+            self.facts.grown(("return", func))
             self.facts.returns[func] = value
             self.facts.wrote("return", func)
 
     def set_attr(self, cls: ClassInfo, attr: str, value: Optional[Value], elsewhere: bool = False) -> None:
         key = (cls.node, attr)
-        value = bounded(value)
+        value = self.facts.kept(key, value)
         if isinstance(value, Proxy):
             units = self.facts.attr_units.setdefault(key, set())
             unit = None if elsewhere else self.unit()  # (stored by another module: its own code's business)
@@ -451,6 +452,7 @@ class Walker:
                 units.add(unit)
                 self.facts.wrote("attr", cls.node, attr)
         if isinstance(value, INTERESTING) and richness(value) > richness(self.facts.attrs.get(key)):
+            self.facts.grown(key)
             self.facts.attrs[key] = value
             self.facts.wrote("attr", cls.node, attr)
 
