@@ -1,8 +1,10 @@
 """Benchmark flake8-mpproxy against the floor (ast.parse), flake8 with and without the plugin, bugbear and ruff.
 
-    python benchmarks/run_benchmarks.py            # full run (about 15 minutes on 2 cores, 1 to 2 more for corpus 4)
+    python benchmarks/run_benchmarks.py            # full run (about 15 minutes on 2 cores, 1 to 2 more for corpus 4,
+                                                   # about 4 more for corpus 5)
     python benchmarks/run_benchmarks.py --quick    # smoke test on small corpora (about a minute)
     python benchmarks/run_benchmarks.py --baseline ../main   # also measure the version checked out there
+    python benchmarks/run_benchmarks.py --fix-findings 0     # leave out corpus 5 (its --fix row takes ~40 s a run)
 
 Corpus 1 is every ``*.py`` of the running interpreter's standard library (no site-packages), copied to a
 temporary directory; corpus 2 is a synthetic proxy-heavy tree (benchmarks/synthetic.py); corpus 3 is a tree of
@@ -10,23 +12,33 @@ small realistic programs that all use managers, a third of them with a planted t
 corpus 4 is a tree of manager programs carrying recursive helpers over containers (recursive builders of dicts
 and lists, conditional-expression and mutual recursion through containers, self-referential structures,
 recursion through a dict of functions, helpers recursing over the proxy), a third with a planted trap
-(benchmarks/recursive.py). Corpora 3 and 4 each have a floor row (``floor3``, ``floor4``: see FLOOR) beside
-their ``check -j1`` row. Every row is a whole process; rows are measured alternately, after one warm-up run
-each, and the median is reported, in CPU time (user + system of the process and of every process it waited
+(benchmarks/recursive.py); corpus 5 is ONE generated module with N fixable findings (``--fix-findings``, default
+10,000; --quick: 300), alone in a directory: N small functions, each doing ``d[key].append(v)`` (MPP101) or
+``x = d[key]; x.append(1)`` never written back (MPP103) on a manager dict proxy that a main guard passes in
+(benchmarks/fixable.py). Corpora 3, 4 and 5 each have a floor row (``floor3``, ``floor4``, ``floor5``: the FLOOR
+script on that corpus, i.e. the tool's start-up, reading and parsing the file(s) and one no-op visit of every
+node) beside their ``check -j1`` row. Corpus 5's rows are ``parse5``, ``floor5``, ``check5 -j1`` and ``fix5``
+(``--fix -j1`` on a fresh copy each run), the last two with ``--no-cache``, measured as a group of their own,
+``--fix-reps`` times (default 3). Every row is a whole process; rows are measured alternately, after one warm-up
+run each, and the median is reported, in CPU time (user + system of the process and of every process it waited
 for: workers included) and wall time. Ratios are in CPU time, so a machine whose cores are shared with other
 work skews them less.
 
 Then, run once each and not timed: whether the findings on corpora 3 and 4 match the planted traps; whether the
 MPP101 at the bottom of each call chain of benchmarks/chains.py is reported (callers first, callees first, mutual
-recursion; depths 5 to 50); how often the analysis walks each file (benchmarks/walks.py); and the cost of each
-file of corpora 1 to 4 that the prefilter lets through, measured in one process (benchmarks/per_file.py:
-``check_source`` CPU time per file, the least of ``--per-file-reps`` runs, per 1,000 lines), with the worst file
-and whether the analysis of any file stopped at its step budget. Targets are printed at the end, with "met" or
-"NOT met".
+recursion; depths 5 to 50); whether corpus 5's file gets exactly N findings, all fixable, and whether ``--fix``
+leaves none and a file that parses (the peak RSS of that ``--fix`` and of a check of the file are taken then);
+how often the analysis walks each file (benchmarks/walks.py); and the cost of each file of corpora 1 to 4 that
+the prefilter lets through, measured in one process (benchmarks/per_file.py: ``check_source`` CPU time per file,
+the least of ``--per-file-reps`` runs, per 1,000 lines), with the worst file and whether the analysis of any file
+stopped at its step budget. Targets are printed at the end, with "met" or "NOT met"; corpus 5's are: CPU per fix
+(fix5 / N: the whole process, start-up and the analyses before and after the fix included) under 1 ms, the peak
+RSS of ``--fix`` under 5x that of a check, and check5 -j1 at most 2x floor5.
 """
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime
 import importlib.metadata
 import json
@@ -49,6 +61,7 @@ except ImportError:  # Windows: no CPU time of child processes; rows fall back t
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import chains  # noqa: E402
+import fixable  # noqa: E402
 import project_tree  # noqa: E402
 import realistic  # noqa: E402
 import recursive  # noqa: E402
@@ -225,6 +238,12 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--corpus3-files", type=int, default=1000, help="realistic program files (default 1000)")
     parser.add_argument("--corpus4-files", type=int, default=1000,
                         help="recursive-helper program files (default 1000)")
+    parser.add_argument("--fix-findings", type=int, default=10000,
+                        help="fixable findings in corpus 5's one file (default 10000, --quick: 300; 0: leave "
+                             "corpus 5 out)")
+    parser.add_argument("--fix-reps", type=int, default=3,
+                        help="repetitions of corpus 5's rows (default 3, --quick: 1; fix5 takes about 40 s a run "
+                             "at 10,000 findings)")
     parser.add_argument("--per-file-reps", type=int, default=3,
                         help="in-process checks of each file for the per-file cost; the least is kept (default 3, "
                              "--quick: 1)")
@@ -250,6 +269,7 @@ def parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
         args.corpus3_files = min(args.corpus3_files, 120)
         args.corpus4_files = min(args.corpus4_files, 120)
         args.per_file_reps = 1
+        args.fix_findings, args.fix_reps = min(args.fix_findings, 300), 1
         args.flake8_files = args.flake8_files or 100
         args.project_files, args.project_big = min(args.project_files, 200), min(args.project_big, 2000)
         if args.chain_depths == parser.get_default("chain_depths"):
@@ -305,6 +325,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         planted = realistic.generate(corpus3, args.corpus3_files, seed=0)
         planted4 = recursive.generate(corpus4, args.corpus4_files, seed=0)
         chain_files = chains.generate(work / "chains", args.depths)
+        corpus5 = work / "fixable"
+        file5 = fixable.generate(corpus5, args.fix_findings) if args.fix_findings > 0 else None
         (work / "parse_all.py").write_text(PARSE_ALL)
         (work / "floor.py").write_text(FLOOR)
         (work / "flake8_only.py").write_text(FLAKE8_LAUNCHER)
@@ -336,11 +358,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"corpus 1: {n1} files; corpus 2: {n2} files; corpus 3: {len(planted)} files; "
               f"corpus 4: {len(planted4)} files; measuring the fast rows ...", file=sys.stderr)
         bench.measure(bench.order[:])
+        if file5 is not None:
+            measure_corpus5(bench, tool, work, file5, args.fix_reps)
         if not args.skip_flake8:
             measure_flake8(bench, flake8, corpus1, work, args)
 
         rss = peak_rss_kb(tool + [str(corpus1)], work)
-        print("checking findings on corpora 3 and 4 and the call chains, counting walks, timing each file ...",
+        print("checking findings on corpora 3 to 5 and the call chains, counting walks, timing each file ...",
               file=sys.stderr)
         corpora = [("standard library (corpus 1)", sorted(corpus1.rglob("*.py"))), *walk_corpora(corpus2, planted),
                    ("recursive helpers (corpus 4)", [path for path, _ in planted4])]
@@ -355,6 +379,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                           for name, paths in walk_corpora(corpus2, planted)} if args.baseline else None,
             chain_walks=walk_counts([c.path for c in chain_files], work, None),
             labels4=realistic_labels(tool, planted4, work, None),
+            fix5=fix_check(tool, file5, args.fix_findings, work) if file5 is not None else None,
             per_file={name: per_file_costs(paths, work, args.per_file_reps) for name, paths in corpora})
         report(bench, (n1, n2, len(planted), len(planted4)), rss, args, checks, (load_before, load_average()))
         if args.project_files:
@@ -363,6 +388,26 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                                         max(1, min(args.reps, 3)))
             print("\n".join(project_tree.report(rows)))
     return 0
+
+
+def corpus5_rows(tool: List[str], work: Path, file5: Path) -> List[Tuple[str, List[str], Optional[Path]]]:
+    """Corpus 5's rows (name, command, the directory each run gets a fresh copy of): the parse-all and floor
+    scripts written by :func:`main`, a check and a ``--fix`` of the one file, in process, without the cache."""
+    python, corpus5 = sys.executable, file5.parent
+    return [("parse5", [python, str(work / "parse_all.py"), str(corpus5)], None),
+            ("floor5", [python, str(work / "floor.py"), str(corpus5)], None),
+            ("check5 -j1", tool + ["-j1", "--no-cache", str(file5)], None),
+            ("fix5", tool + ["--fix", "-j1", "--no-cache", "{copy}"], corpus5)]
+
+
+def measure_corpus5(bench: Bench, tool: List[str], work: Path, file5: Path, reps: int) -> None:
+    """Corpus 5's rows, measured alternately as a group of their own (``fix5`` takes about 40 s a run at 10,000
+    findings, so they get ``--fix-reps`` runs, not ``--reps``)."""
+    rows = corpus5_rows(tool, work, file5)
+    for name, command, fresh in rows:
+        bench.add(name, command, fresh_copy_of=fresh)
+    print(f"measuring corpus 5 (one file, {file5.stat().st_size / 1e6:.1f} MB) ...", file=sys.stderr)
+    bench.measure([name for name, _, _ in rows], reps=reps)
 
 
 def measure_flake8(bench: Bench, flake8: List[str], corpus1: Path, work: Path, args: argparse.Namespace) -> None:
@@ -399,6 +444,25 @@ class Checks(NamedTuple):
     chain_walks: dict
     labels4: Optional["Labels"] = None
     per_file: Optional[Dict[str, dict]] = None
+    fix5: Optional["FixCheck"] = None
+
+
+class FixCheck(NamedTuple):
+    """Corpus 5's one file, run once each and not timed: what a check reports, what ``--fix`` leaves, and the
+    peak RSS of both (``-j1``, no cache: one process each)."""
+
+    generated: int  # fixable findings written into the file
+    reported: int  # findings a check reports
+    fixable: int  # ... of them with a safe fix (what --fix applies)
+    remaining: int  # findings a check reports on the file --fix wrote
+    parses: bool  # the file --fix wrote still parses
+    check_rss_kb: int
+    fix_rss_kb: int
+
+    @property
+    def ok(self) -> bool:
+        """Every generated finding reported, fixable, and gone after ``--fix``, which left a file that parses."""
+        return self.reported == self.fixable == self.generated and self.remaining == 0 and self.parses
 
 
 class Labels(NamedTuple):
@@ -425,6 +489,24 @@ def run_json(tool: List[str], paths: Sequence[Path], work: Path, baseline: Optio
         return json.loads(out.stdout or "[]"), out.stderr
     except json.JSONDecodeError:
         raise SystemExit(f"benchmark: the tool's JSON output cannot be read: {out.stderr.strip()[:500]}")
+
+
+def fix_check(tool: List[str], file5: Path, generated: int, work: Path) -> FixCheck:
+    """Check corpus 5's file, ``--fix`` a copy of its directory (with the peak RSS of both), check the result."""
+    findings, _ = run_json(tool + ["--no-cache"], [file5], work, None)
+    copy = work / "fix5-verify"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(file5.parent, copy)
+    fix_rss = peak_rss_kb(tool + ["--fix", "-j1", "--no-cache", str(copy)], work)
+    fixed = copy / file5.name
+    remaining, _ = run_json(tool + ["--no-cache"], [fixed], work, None)
+    try:
+        ast.parse(fixed.read_bytes())
+        parses = True
+    except SyntaxError:
+        parses = False
+    return FixCheck(generated, len(findings), sum(f.get("fix_applicability") == "safe" for f in findings),
+                    len(remaining), parses, peak_rss_kb(tool + ["-j1", "--no-cache", str(file5)], work), fix_rss)
 
 
 def realistic_labels(tool: List[str], planted: Sequence[Tuple[Path, FrozenSet[str]]], work: Path,
@@ -547,8 +629,9 @@ def report(bench: Bench, sizes: Tuple[int, int, int, int], rss_kb: int, args: ar
           f"ruff {version_of('ruff') or 'not installed'}")
     subset = f" (flake8 rows: its first {args.flake8_files} files)" if args.flake8_files else ""
     print(f"corpus 1: standard library, {n1} files{subset}; corpus 2: synthetic, {n2} files; corpus 3: realistic "
-          f"programs, {n3} files; corpus 4: programs with recursive helpers, {n4} files; medians of {args.reps} "
-          f"runs ({args.flake8_reps} for flake8 rows), after a warm-up run each. CPU = user + system time of the "
+          f"programs, {n3} files; corpus 4: programs with recursive helpers, {n4} files; corpus 5: one file with "
+          f"{args.fix_findings} fixable findings; medians of {args.reps} runs ({args.flake8_reps} for flake8 rows, "
+          f"{args.fix_reps} for corpus 5's), after a warm-up run each. CPU = user + system time of the "
           f"whole process tree (workers included). "
           f"{getattr(args, 'bytecode', '')}\n")
     print("| row | CPU median (s) | wall median (s) |")
@@ -560,6 +643,8 @@ def report(bench: Bench, sizes: Tuple[int, int, int, int], rss_kb: int, args: ar
     if not shutil.which("ruff"):
         print("| ruff1 | not installed | |")
     print(f"\npeak RSS of `flake8-mpproxy` on corpus 1: {rss_kb / 1024:.1f} MiB\n")
+    if checks.fix5 is not None:
+        report_fix5(checks.fix5)
     report_labels(checks.labels)
     if checks.labels4 is not None:
         report_labels(checks.labels4, "recursive-helper corpus")
@@ -575,6 +660,13 @@ def report_labels(labels: Labels, corpus: str = "realistic corpus") -> None:
     for line in labels.mismatches:
         print(f"  {line}")
     print()
+
+
+def report_fix5(fix: FixCheck) -> None:
+    print(f"corpus 5 (one file, {fix.generated} fixable findings generated): {fix.reported} reported, "
+          f"{fix.fixable} of them fixable with --fix; after --fix {fix.remaining} remain and the file "
+          f"{'parses' if fix.parses else 'does NOT parse'}; peak RSS: check5 -j1 {fix.check_rss_kb / 1024:.1f} MiB, "
+          f"fix5 {fix.fix_rss_kb / 1024:.1f} MiB\n")
 
 
 def report_chains(checks: Checks) -> None:
@@ -663,6 +755,37 @@ def per_file_targets(checks: Checks) -> List[Tuple[str, str, str, Optional[bool]
              stopped == 0)]
 
 
+#: Corpus 5's bounds: CPU milliseconds per fix, peak RSS of --fix over that of a check, check over its floor.
+FIX_MS_BOUND, FIX_RSS_BOUND, CHECK5_FLOOR_BOUND = 1.0, 5.0, 2.0
+
+
+def corpus5_targets(bench: Bench, fix: FixCheck) -> List[Tuple[str, str, str, Optional[bool]]]:
+    """Corpus 5's targets: CPU per fix, peak RSS of ``--fix`` against a check, the check against its floor, and
+    whether every generated finding was reported, fixable and fixed."""
+    fix_cpu, check5, floor5, parse5 = (bench.median(name) for name in ("fix5", "check5 -j1", "floor5", "parse5"))
+    per_fix = fix_cpu * 1000 / fix.generated if fix_cpu is not None else None
+    fixing_alone = (fix_cpu - check5) * 1000 / fix.generated if fix_cpu is not None and check5 is not None else None
+    rss = fix.fix_rss_kb / fix.check_rss_kb if fix.check_rss_kb else None
+    floor_ratio = check5 / floor5 if check5 is not None and floor5 else None
+    parse_ratio = check5 / parse5 if check5 is not None and parse5 else None
+
+    def shown(value: Optional[float], unit: str = "") -> str:
+        return f"{value:.2f}{unit}" if value is not None else "n/a"
+
+    return [
+        (f"CPU per fix (fix5 / N, N = {fix.generated})", shown(per_fix, " ms"), f"< {FIX_MS_BOUND:.0f} ms",
+         per_fix is not None and per_fix < FIX_MS_BOUND),
+        ("CPU per fix beyond the check ((fix5 - check5 -j1) / N), for comparison", shown(fixing_alone, " ms"),
+         "(none)", None),
+        ("peak RSS of fix5 / check5 (corpus 5, -j1)", shown(rss, "x"), f"< {FIX_RSS_BOUND:.0f}x",
+         rss is not None and rss < FIX_RSS_BOUND),
+        ("check of the big file at most 2x the floor (check5 -j1 / floor5)", shown(floor_ratio, "x"),
+         f"<= {CHECK5_FLOOR_BOUND:.0f}x", floor_ratio is not None and floor_ratio <= CHECK5_FLOOR_BOUND),
+        ("check5 -j1 / parse5, for comparison", shown(parse_ratio, "x"), "(none)", None),
+        ("corpus 5 findings reported / fixable / gone after --fix", f"{fix.reported} / {fix.fixable} / "
+         f"{fix.reported - fix.remaining} of {fix.generated}", "all", fix.ok)]
+
+
 def report_targets(bench: Bench, checks: Checks) -> None:
     m = bench.median
     targets: List[Tuple[str, str, str, Optional[bool]]] = []
@@ -720,6 +843,8 @@ def report_targets(bench: Bench, checks: Checks) -> None:
         targets.append(("recursive-helper files reported as planted", f"{ok} of {labels.planted + labels.clean}",
                         "all", ok == labels.planted + labels.clean))
     targets.extend(per_file_targets(checks))
+    if checks.fix5 is not None:
+        targets.extend(corpus5_targets(bench, checks.fix5))
     print("ratios in CPU time unless the row says otherwise\n")
     print("| target | measured | bound | |")
     print("|---|---|---|---|")

@@ -20,6 +20,7 @@ from flake8_mpproxy.source import may_have_findings, prefilter_tokens
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import chains  # noqa: E402
+import fixable  # noqa: E402
 import realistic  # noqa: E402
 import recursive  # noqa: E402
 
@@ -215,7 +216,7 @@ def test_quick_benchmark_prints_every_row(tmp_path):
     out = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "run_benchmarks.py"), "--quick", "--skip-flake8",
          "--corpus1-files", "20", "--corpus2-files", "6", "--corpus3-files", "12", "--corpus4-files", "12",
-         "--chain-depths", "3,9",
+         "--chain-depths", "3,9", "--fix-findings", "40",
          "--baseline", str(ROOT)],
         capture_output=True, text=True, cwd=str(tmp_path), timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -233,9 +234,52 @@ def test_quick_benchmark_prints_every_row(tmp_path):
                 "| recursive-helper files reported as planted | 12 of 12 |", "recursive-helper corpus: ",
                 "| no file over 20 ms per 1,000 lines (corpora 1 to 4, in process; worst file) |",
                 "| files whose analysis stopped at its step budget (corpora 1 to 4) | 0 of ",
-                "| recursive helpers (corpus 4) | 12 |"):
+                "| recursive helpers (corpus 4) | 12 |",
+                "| parse5 |", "| floor5 |", "| check5 -j1 |", "| fix5 |",
+                "corpus 5 (one file, 40 fixable findings generated): 40 reported, 40 of them fixable with --fix; "
+                "after --fix 0 remain and the file parses",
+                "| CPU per fix (fix5 / N, N = 40) |", "| peak RSS of fix5 / check5 (corpus 5, -j1) |",
+                "| check of the big file at most 2x the floor (check5 -j1 / floor5) |",
+                "| corpus 5 findings reported / fixable / gone after --fix | 40 / 40 / 40 of 40 | all | met |"):
         assert row in text, row
     assert "CPU median (s)" in text and "load average" in text
+
+
+def findings_of(path: Path) -> List[dict]:
+    """The real command's findings on one file as JSON records (no cache, in process)."""
+    out = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "-j1", "--no-cache", "--output-format", "json",
+                          str(path)], capture_output=True, text=True)
+    assert out.returncode in (0, 1), out.stderr
+    return json.loads(out.stdout)
+
+
+def test_fixable_corpus_is_deterministic_and_has_one_function_per_finding(tmp_path):
+    first = fixable.generate(tmp_path / "a", 30)
+    second = fixable.generate(tmp_path / "b", 30)
+    assert first.read_text() == second.read_text() == fixable.fixable_source(30)
+    tree = ast.parse(first.read_text())
+    functions = [node.name for node in tree.body if isinstance(node, ast.FunctionDef)]
+    assert len(functions) == 30 and functions[:2] == ["append_00000", "alias_00001"]
+    assert 'if __name__ == "__main__":' in first.read_text()
+
+
+def test_fixable_corpus_has_n_fixable_findings_and_fix_leaves_none(tmp_path):
+    """N = 40: the command reports 20 MPP101 and 20 MPP103, one per function, each with a safe fix; ``--fix``
+    writes every one back (20 ``d[key] += [v]``, 20 ``d[key] = x``) and a second check finds nothing."""
+    path = fixable.generate(tmp_path, 40)
+    findings = findings_of(path)
+    lines = path.read_text().splitlines()
+    assert sorted(f["code"] for f in findings) == ["MPP101"] * 20 + ["MPP103"] * 20
+    assert all(f["fix_applicability"] == "safe" for f in findings)
+    assert {lines[f["location"]["row"] - 1].strip() for f in findings} == {"d[key].append(v)", "x.append(1)"}
+    out = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "-j1", "--no-cache", "--fix", str(path)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    fixed = path.read_text()
+    ast.parse(fixed)
+    assert fixed.count("    d[key] += [v]\n") == 20 and fixed.count("    d[key] = x\n") == 20
+    assert "d[key].append(v)" not in fixed
+    assert findings_of(path) == []
 
 
 def test_project_tree_has_managers_workers_without_multiprocessing_and_cross_module_findings(tmp_path):
