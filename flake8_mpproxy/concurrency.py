@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tuple
 
 Unit = Optional[ast.AST]  # a function node, or None for the module body
 
@@ -35,6 +35,29 @@ CHILD_HOWS = frozenset({"process", "pool", "partial-process", "partial-pool", "t
 POOLED_HOWS = frozenset({"pool", "partial-pool", "thread-pool", "initializer", "partial-initializer"})
 #: How a pool runs its ``initializer``: in every worker process, before the tasks (its globals are the worker's).
 INITIALIZER_HOWS = frozenset({"initializer", "partial-initializer"})
+
+
+class CallsBefore:
+    """The first ``count`` functions a unit called directly, as a view of the unit's growing list: taken at
+    every direct call and write, so a copy each time would cost the square of a long function's calls."""
+
+    __slots__ = ("callees", "count")
+
+    def __init__(self, callees: List[ast.AST], count: int) -> None:
+        self.callees = callees
+        self.count = count
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CallsBefore) and other.callees is self.callees and other.count == self.count
+
+    def __hash__(self) -> int:
+        return hash((id(self.callees), self.count))
+
+    def __iter__(self) -> Iterator[ast.AST]:
+        return iter(self.callees[:self.count])
+
+
+NO_CALLS = CallsBefore([], 0)
 
 
 @dataclass(frozen=True)
@@ -49,7 +72,7 @@ class Write:
     visible: Tuple[object, ...] = ()
     #: For an early write: the functions its unit called directly before it (if one of them starts a child,
     #: known only when the walk is over, the write is not early after all).
-    calls_before: Tuple[ast.AST, ...] = ()
+    calls_before: CallsBefore = NO_CALLS
 
 
 class WriterProfile:
@@ -86,10 +109,12 @@ class Concurrency:
                  repeated: Set[ast.Call], writes: Iterable[Write],
                  opaque: Optional[Dict[ast.AST, Unit]] = None,
                  made_in: Optional[Dict[ast.AST, Tuple[Unit, bool]]] = None,
-                 early_calls: Optional[Dict[ast.Call, Tuple[ast.AST, ...]]] = None,
+                 early_calls: Optional[Dict[ast.Call, CallsBefore]] = None,
                  child_starters: Iterable[Unit] = ()) -> None:
         #: direct calls made before their unit started a child, outside loops -> the functions it called before
-        self.early_calls: Dict[ast.Call, Tuple[ast.AST, ...]] = dict(early_calls or {})
+        self.early_calls: Dict[ast.Call, CallsBefore] = dict(early_calls or {})
+        self._first_starter: Dict[int, int] = {}
+        self._lists: List[List[ast.AST]] = []
         self._first: Dict[Unit, bool] = {}
         self.calls = calls
         self.opaque: Dict[ast.AST, Unit] = dict(opaque or {})
@@ -150,7 +175,18 @@ class Concurrency:
 
     def early(self, write: Write) -> bool:
         """``write`` runs before its unit has started any child (directly, or in a function it called)."""
-        return write.early and not any(callee in self.starters for callee in write.calls_before)
+        return write.early and not self.starts_before(write.calls_before)
+
+    def starts_before(self, calls: CallsBefore) -> bool:
+        """Does one of the functions called before start a child? The first such callee of each list is found
+        once (the starters are known by now), so each question costs nothing more."""
+        first = self._first_starter.get(id(calls.callees))
+        if first is None:
+            first = next((i for i, callee in enumerate(calls.callees) if callee in self.starters),
+                         len(calls.callees))
+            self._first_starter[id(calls.callees)] = first
+            self._lists.append(calls.callees)  # (kept alive: its id stays its own)
+        return first < calls.count
 
     def runs_repeatedly(self, unit: Unit) -> bool:
         """May ``unit`` run more than once (in turn or at once)? A child started from it is then started several
@@ -305,7 +341,7 @@ class Concurrency:
         sites = self.calls.get(unit, {})
         result = bool(sites) and all(
             how == "direct" and call in self.early_calls
-            and not any(callee in self.starters for callee in self.early_calls[call])
+            and not self.starts_before(self.early_calls[call])
             and self.runs_before_children(self.call_units.get(call)) for call, how in sites.items())
         self._first[unit] = result
         return result

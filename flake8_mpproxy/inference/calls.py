@@ -15,7 +15,7 @@ from ..values import (
     ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, bounded, conflate_locks, join, richness
 )
 
-from ..concurrency import INITIALIZER_HOWS
+from ..concurrency import INITIALIZER_HOWS, CallsBefore
 from ..observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall
 from ..syntax import alias_root, display, key_source
 
@@ -614,7 +614,7 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
         w.child_started(unit)
     else:
         if unit not in w.started and not w.function_scope().loop_depth:
-            w.facts.early_calls[node] = tuple(w.direct_callees)
+            w.facts.early_calls[node] = CallsBefore(w.direct_callees, len(w.direct_callees))
         else:
             w.facts.early_calls.pop(node, None)
     bind_arguments(w, callee, args, kwargs)

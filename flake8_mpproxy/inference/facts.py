@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Dict, List, Optional, Set, Tuple
 
+from ..concurrency import CallsBefore
 from .aliases import AliasTracker
 from .solver import FactKey, Solver
 from ..values import (
@@ -52,7 +53,7 @@ class Facts:
         self.child_starters: Set[Optional[FunctionNode]] = set()
         #: Direct calls made before their unit has started any child itself, outside loops (latest walk wins),
         #: with the functions the unit called directly before them (any that starts a child makes it late).
-        self.early_calls: Dict[ast.Call, Tuple[ast.AST, ...]] = {}
+        self.early_calls: Dict[ast.Call, CallsBefore] = {}
         self.proxies: Dict[ast.AST, Proxy] = {}
         #: Where each proxy is made: its unit, and whether a loop or comprehension there makes one per turn.
         self.made_in: Dict[ast.AST, Tuple[Optional[FunctionNode], bool]] = {}

@@ -64,6 +64,8 @@ class Solver:
         #: Units never walked yet, walked last-in first-out (see the module docstring).
         self.first: List[Unit] = []
         self._discovered: Set[Unit] = set()
+        #: The units in ``first`` still to be walked (one taken out of turn stays in the list, skipped).
+        self._in_first: Set[Unit] = set()
         #: Units to walk again because a fact they read grew.
         self.again: Deque[Unit] = deque()
         self._queued: Set[Unit] = set()
@@ -86,20 +88,30 @@ class Solver:
             return False
         self._discovered.add(unit)
         self.first.append(unit)
+        self._in_first.add(unit)
         return True
 
     def has_first_walks(self) -> bool:
+        self._drop_taken()
         return bool(self.first)
+
+    def _drop_taken(self) -> None:
+        """Forget the units at the end of ``first`` that were walked out of turn already."""
+        while self.first and self.first[-1] not in self._in_first:
+            self.first.pop()
 
     def pop(self) -> Optional[List[Unit]]:
         """The next unit to walk, as a one-element list (None: the analysis is complete, or over budget)."""
+        self._drop_taken()
         if not self.first and not self.again:
             return None
         if self.steps >= self.limit():
             self.stopped = True
             return None
         if self.first:
-            return [self.first.pop()]
+            unit = self.first.pop()
+            self._in_first.discard(unit)
+            return [unit]
         unit = self.again.popleft()
         self._queued.discard(unit)
         return [unit]
@@ -107,12 +119,9 @@ class Solver:
     def take(self, unit: Unit) -> bool:
         """Walk ``unit`` now, out of turn, if it was never walked and the budget allows: True when taken (the
         caller walks it and then :meth:`resume` s its own walk)."""
-        if unit in self.walks or self.steps >= self.limit():
+        if unit in self.walks or self.steps >= self.limit() or unit not in self._in_first:
             return False
-        try:
-            self.first.remove(unit)
-        except ValueError:
-            return False
+        self._in_first.discard(unit)  # (left in ``first``, skipped when popped: a list removal is linear)
         return True
 
     def resume(self, unit: Unit) -> None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from .. import checks
-from ..concurrency import Concurrency, Write
+from ..concurrency import NO_CALLS, CallsBefore, Concurrency, Write
 from ..findings import Finding
 from ..observations import AliasEnded, ClassAttributeInChild, ManagerStarted, Site
 from ..locks import is_mutex
@@ -301,7 +301,7 @@ class Walker:
         scope = self.function_scope()
         early = unit not in self.started and scope.loop_depth == 0
         return Write(None, unit, early, tuple(scope.held_locks), self.visible_lock_proxies() if visible else (),
-                     tuple(self.direct_callees) if early else ())
+                     CallsBefore(self.direct_callees, len(self.direct_callees)) if early else NO_CALLS)
 
     def opaque_start(self, node: ast.AST) -> None:
         """Concurrent code the analysis cannot follow starts here (``os.fork()``, an unknown child target)."""
