@@ -127,10 +127,22 @@ class Notebook:
         end_col = finding.end_col
         if end_cell.number != cell.number:  # a range never spans cells in practice; keep it on its first line
             end_line, end_col = line, finding.col
-        return replace(finding, line=line, end_line=end_line, end_col=end_col, cell=cell.number)
+        args = tuple((key, self.cell_lines(value)) for key, value in finding.args)
+        return replace(finding, line=line, end_line=end_line, end_col=end_col, cell=cell.number, args=args)
+
+    def cell_lines(self, text: str) -> str:
+        """A message's ``line N`` (a line of the joined cells) as the notebook shows it: ``line 3 of cell 2``."""
+        def shown(match: "re.Match[str]") -> str:
+            cell, line = self.cell_of(int(match.group(1)))
+            return f"line {line} of cell {cell.number}"
+        return LINE_REFERENCE.sub(shown, text) if "line " in text else text
 
 
 # --- reading ----------------------------------------------------------------------------------------------
+
+
+#: ``line 11`` in a message (not ``main.py:8``, another file's line, nor ``lines``).
+LINE_REFERENCE = re.compile(r"\bline (\d+)\b")
 
 
 def load(path: str, raw: bytes) -> Notebook:

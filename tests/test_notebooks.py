@@ -81,6 +81,21 @@ def test_finding_in_a_later_cell_is_reported_at_its_cell_line_and_column(tmp_pat
     assert result.returncode == 1
 
 
+def test_messages_name_lines_as_the_cells_show_them(tmp_path):
+    """A message that points at another line (where a child starts) names that line in its cell: the joined
+    module's line numbers point to no line of any cell."""
+    path = write(tmp_path / "race.ipynb", notebook(
+        code("import multiprocessing as mp"),
+        code("def work(d):\n    d['k'] += [1]"),
+        code("with mp.Manager() as m:\n    d = m.dict({'k': []})\n    p = mp.Process(target=work, args=(d,))\n"
+             "    p.start()\n    d['k'].append(2)\n    p.join()"),
+    ))
+    out = run("--no-cache", str(path), cwd=tmp_path).stdout
+    [line] = [line for line in out.splitlines() if "MPP101" in line]
+    assert line.startswith(f"{path}:cell 3:5:5: MPP101")
+    assert "(started at line 3 of cell 3)" in line, line
+
+
 def test_directory_walk_finds_notebooks_beside_python_files(tmp_path):
     (tmp_path / "pkg").mkdir()
     write(tmp_path / "pkg" / "nb.ipynb", mutation_notebook())
