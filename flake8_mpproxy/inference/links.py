@@ -79,16 +79,21 @@ def argument_fact(value: Optional[Value], here: str, depth: int = 0) -> Optional
                         if f is not None)
         return ProxyFact(EITHER, nested=options) if options else None
     if isinstance(value, Seq):
-        parts = list(enumerate(value.items)) if value.items is not None else [("*", value.elem)]
-        nested = tuple((str(i), f) for i, f in ((i, argument_fact(p, here, depth + 1)) for i, p in parts)
-                       if f is not None)
+        elements: List[Tuple[str, Optional[Value]]] = [("*", value.elem)] if value.items is None else [
+            (str(index), item) for index, item in enumerate(value.items)]
+        nested = slot_facts(elements, here, depth)
         return ProxyFact(SEQUENCE, nested=nested) if nested else None
     if isinstance(value, Mapping):
-        parts = sorted(value.items.items()) + [("*", value.values_join)]
-        nested = tuple((k, f) for k, f in ((k, argument_fact(p, here, depth + 1)) for k, p in parts)
-                       if f is not None)
+        entries: List[Tuple[str, Optional[Value]]] = sorted(value.items.items()) + [("*", value.values_join)]
+        nested = slot_facts(entries, here, depth)
         return ProxyFact(MAPPING, nested=nested) if nested else None
     return None
+
+
+def slot_facts(parts: List[Tuple[str, Optional[Value]]], here: str, depth: int) -> Tuple[Tuple[str, ProxyFact], ...]:
+    """The argument facts of a container's parts, by slot (index, key or ``*``), those that carry one."""
+    facts = ((slot, argument_fact(part, here, depth + 1)) for slot, part in parts)
+    return tuple((slot, fact) for slot, fact in facts if fact is not None)
 
 
 def record_fact(value: Instance, here: str, depth: int) -> Optional[ProxyFact]:
