@@ -226,6 +226,13 @@ async def test_columns_count_utf16_code_units(client: LanguageClient, tmp_path: 
 
 
 @served
+async def test_an_unsaved_untitled_buffer_is_checked_alone(client: LanguageClient):
+    uri = "untitled:Untitled-1"
+    open_document(client, uri, SEED)
+    assert codes(await published(client, uri, 1)) == ["MPP101"]
+
+
+@served
 async def test_configuration_is_the_commands(client: LanguageClient, tmp_path: Path):
     """per-file-ignores of the nearest [tool.flake8-mpproxy] table apply, as the command applies them."""
     uris = project(tmp_path, {"seed.py": SEED, "other.py": SEED})

@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from flake8_mpproxy import overlay, scanstore
+from flake8_mpproxy.analysis import check_file
+from flake8_mpproxy.cache import activated, open_cache
+from flake8_mpproxy.config import Settings
+from flake8_mpproxy.crossmodule import clear
 from flake8_mpproxy.server.positions import apply_edit, column_in_units, line_bodies, minimal_edit, span
+from flake8_mpproxy.server.session import Document, Session, to_bytes
+from flake8_mpproxy.source import prefilter_tokens
 
 SEED = '''\
 from multiprocessing import Manager, Process
@@ -27,6 +34,81 @@ if __name__ == "__main__":
         p.start()
         p.join()
 '''
+
+
+MAIN = '''\
+import multiprocessing as mp
+
+from workers import collect
+
+
+def run():
+    with mp.Manager() as manager:
+        shared = manager.dict({"k": []})
+        child = mp.Process(target=collect, args=(shared, "k", 1))
+        child.start()
+        child.join()
+'''
+WORKERS = "def collect(shared, key, value):\n    shared[key].append(value)\n"
+
+
+def cross_module_project(folder: Path) -> None:
+    (folder / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (folder / "main.py").write_text(MAIN)
+    (folder / "workers.py").write_text(WORKERS)
+
+
+def codes(result) -> list:
+    return [finding.code for finding in result.findings]
+
+
+# --- the overlay: what the project sees of open documents -------------------------------------------------------
+
+def test_the_project_reads_an_unsaved_buffer_and_the_disk_again_once_it_is_lifted(tmp_path: Path):
+    """check_file of workers.py follows main.py's buffer; the scan's cache entry never keeps the buffer's record
+    (a later run without the buffer must read main.py from disk)."""
+    cross_module_project(tmp_path)
+    workers = str(tmp_path / "workers.py")
+    raw = WORKERS.encode()
+    store = open_cache(str(tmp_path / "cache"))
+    settings = Settings()
+    try:
+        assert codes(check_file(workers, raw, settings, store)) == ["MPP101"]
+        clear()
+        overlay.lay(str(tmp_path / "main.py"), MAIN.replace("manager.dict(", "dict(").encode())
+        assert codes(check_file(workers, raw, settings, store)) == []
+        root = str(tmp_path)
+        entry = store.load(scanstore.SCAN_KIND, root, *scanstore.key(root, prefilter_tokens(()), ((), False)))
+        assert str(tmp_path / "workers.py") in entry and str(tmp_path / "main.py") not in entry
+    finally:
+        overlay.lift_all()
+        clear()
+    assert codes(check_file(workers, raw, settings, store)) == ["MPP101"]
+    clear()
+
+
+def test_a_session_checks_open_documents_with_each_others_unsaved_text(tmp_path: Path):
+    cross_module_project(tmp_path)
+    session = Session([str(tmp_path)])
+    main, workers = (tmp_path / "main.py").as_uri(), (tmp_path / "workers.py").as_uri()
+    try:
+        session.open(Document(workers, str(tmp_path / "workers.py"), WORKERS, 1))
+        session.open(Document(main, str(tmp_path / "main.py"), MAIN, 1))
+        assert codes(session.check(workers)) == ["MPP101"]
+        assert session.neighbours(main) == [workers]
+        session.change(main, MAIN.replace("manager.dict(", "dict("), 2)
+        assert codes(session.check(workers)) == []
+        assert not (tmp_path / ".flake8-mpproxy_cache").exists()  # the server writes no cache
+    finally:
+        session.shutdown()
+        clear()
+
+
+def test_the_editors_text_is_encoded_as_its_coding_cookie_says():
+    text = "# -*- coding: latin-1 -*-\nname = 'é'\n"
+    assert to_bytes(text) == text.encode("latin-1")
+    assert to_bytes("x = 'é'\n") == "x = 'é'\n".encode("utf-8")
+    assert to_bytes("# coding: ascii\nx = 'é'\n") == "# coding: ascii\nx = 'é'\n".encode("utf-8")
 
 
 # --- the subcommand ---------------------------------------------------------------------------------------------

@@ -316,7 +316,8 @@ def workspace_edit(server: MpproxyServer, fix: Fix) -> types.WorkspaceEdit:
     edit_capability = workspace.workspace_edit if workspace is not None else None
     if edit_capability is not None and edit_capability.document_changes:
         return types.WorkspaceEdit(document_changes=[
-            types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+            types.TextDocumentEdit(text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri,
+                                                                                               version=version),
                                    edits=[edit]) for uri, version, edit in edits])
     changes: Dict[str, List[types.TextEdit]] = {}
     for uri, _, edit in edits:

@@ -111,10 +111,12 @@ class Session:
     # --- the editor's documents -------------------------------------------------------------------------------
 
     def open(self, document: Document) -> None:
+        """An opened document: from now on the project sees its text, saved or not."""
         self.documents[document.uri] = document
         self._lay(document)
 
     def change(self, uri: str, text: str, version: Optional[int]) -> None:
+        """The editor's new text (unsaved): the project's view of the module changes with it."""
         document = self.documents[uri]
         document.text, document.version = text, version
         self._lay(document)
@@ -137,6 +139,7 @@ class Session:
         self.forget_project()
 
     def _lay(self, document: Document) -> None:
+        """Lay the text over the file (as the bytes the file would hold), and let the project be solved anew."""
         if document.path is not None:
             overlay.lay(document.path, to_bytes(document.text))
         self.forget_project()
@@ -157,6 +160,7 @@ class Session:
         self.generation += 1
 
     def shutdown(self) -> None:
+        """The client is leaving: lift every buffer, so the process's analysis sees the disk again."""
         for document in self.documents.values():
             if document.path is not None:
                 overlay.lift(document.path)
