@@ -131,9 +131,16 @@ def config_group(group: "argparse._ArgumentGroup") -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """The command; a closed pipe (``| head``) or Ctrl-C ends it quietly, as other command-line tools do."""
+    """The command; a closed pipe (``| head``) or Ctrl-C ends it quietly, as other command-line tools do.
+    ``server`` as the first argument runs the language server instead (``ruff server``'s form; a file named
+    ``server`` is checked as ``./server``)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["server"]:
+        from .server import main as serve
+
+        return serve(arguments[1:])
     try:
-        return _main(argv)
+        return _main(arguments)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at interpreter exit
         return 1

@@ -32,6 +32,7 @@ from .inference.links import Links
 from .inference.walker import InferenceResult
 from .inference.summaries import ATTRIBUTE, GLOBAL, OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
 from .inference.walker import mutator_methods, record_classes
+from .overlay import read_bytes
 from .project import project_root
 from .projectscan import ProjectIndex, scan_project
 from .source import SourceError, decode, parse, prefilter_tokens
@@ -215,8 +216,7 @@ class ProjectSolver:
     def analyse_module(self, path: str) -> ModuleSummary:
         """Read, parse and analyse ``path`` for facts (its own errors are its own check's business)."""
         try:
-            with open(path, "rb") as handle:
-                tree = parse(decode(path, handle.read()))
+            tree = parse(decode(path, read_bytes(path)))
             links = self.links(path)
             result = analyse(tree, self.settings.enabled_codes(), self.settings.manager_factories,
                              self.settings.target_version, links=links)
@@ -318,8 +318,7 @@ class ProjectSolver:
         """The record classes ``path`` defines (parsed on demand, kept as names only)."""
         if path not in self._records:
             try:
-                with open(path, "rb") as handle:
-                    raw = handle.read()
+                raw = read_bytes(path)
                 # parsed only when it may define one (most imported modules do not)
                 self._records[path] = record_classes(ast.parse(raw)) if any(
                     marker in raw for marker in RECORD_MARKERS) else {}
@@ -331,8 +330,7 @@ class ProjectSolver:
         """Methods of ``path``'s classes that assign to ``self`` (parsed on demand, kept as names only)."""
         if path not in self._mutators:
             try:
-                with open(path, "rb") as handle:
-                    self._mutators[path] = mutator_methods(ast.parse(handle.read()))
+                self._mutators[path] = mutator_methods(ast.parse(read_bytes(path)))
             except (OSError, SyntaxError, ValueError, RecursionError):
                 self._mutators[path] = frozenset()
         return self._mutators[path]

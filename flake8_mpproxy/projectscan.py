@@ -16,6 +16,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tupl
 from .cache import content_hash  # (one notion of a file's identity: the cache's)
 from .gitignore import GitIgnore
 from .inference.summaries import ScanRecord
+from .overlay import buffered, read_bytes
 from .project import project_files
 from .source import may_have_findings_in_bytes, prefilter_tokens
 
@@ -111,14 +112,17 @@ def scan_project(root: str, manager_factories: Iterable[str] = (), known: Option
         if len(records) >= MAX_FILES:
             complete = False
             break
+        laid = buffered(path)
+        if laid is not None:  # an editor's buffer: no stat, so the scan's cache entry never keeps its record
+            records[path] = scan_file(laid, tokens)
+            continue
         stamp = (stat.st_mtime_ns, stat.st_size)
         kept = known.get(path)
         if kept is not None and kept[:2] == stamp:
             records[path] = kept[2]
         else:
             try:
-                with open(path, "rb") as handle:
-                    records[path] = scan_file(handle.read(), tokens)
+                records[path] = scan_file(read_bytes(path), tokens)
             except OSError:
                 continue
         stats[path] = stamp
@@ -323,8 +327,7 @@ def read_reexports(path: str) -> Dict[str, str]:
     """:meth:`ProjectIndex.reexports`, read from the file's import statements as the scan reads them (text,
     not a parse: asked for every module an analysed module imports)."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_bytes(path)
     except OSError:
         return {}
     found: Dict[str, str] = {}
@@ -341,8 +344,7 @@ def read_reexports(path: str) -> Dict[str, str]:
 
 def read_public_names(path: str) -> List[str]:
     try:
-        with open(path, "rb") as handle:
-            tree = ast.parse(handle.read())
+        tree = ast.parse(read_bytes(path))
     except (OSError, SyntaxError, ValueError, RecursionError):
         return []
     for stmt in tree.body:

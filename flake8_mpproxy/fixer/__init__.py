@@ -45,9 +45,12 @@ class FixResult:
 
 
 def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settings = Settings(),
-               unsafe: bool = False, style: str = "reassign") -> FixResult:
+               unsafe: bool = False, style: str = "reassign", one_round: bool = False) -> FixResult:
     """Fix ``source`` whose analysis gave ``findings``; never returns text that does not parse, and never a
-    text that one more round would change again (the original comes back with an error instead)."""
+    text that one more round would change again (the original comes back with an error instead).
+
+    ``one_round``: apply the fixes of ``findings`` alone, in one round (the language server's quick fix for
+    one finding): a later round re-analyses the file and would take up its other findings too."""
     text = source.text
     current = tuple(findings)
     check: Optional[RemoteCheck] = Checker(source.path, settings) if os.path.isfile(source.path) else None
@@ -76,6 +79,8 @@ def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settin
                                    links=project_links(source.path, settings))
         except SourceError as err:  # pragma: no cover - the text was just parsed
             return FixResult(source.text, (), tuple(findings), f"internal error: {err}")
+        if one_round:
+            break
     else:
         return FixResult(source.text, (), tuple(findings),
                          f"fix did not converge after {MAX_ROUNDS} rounds; file left as is")

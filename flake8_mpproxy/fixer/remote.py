@@ -22,6 +22,7 @@ from ..config import Settings
 from ..crossmodule import ProjectSolver, solver_for
 from ..findings import Finding
 from ..inference.summaries import ProxyFact
+from ..overlay import read_bytes
 from ..cache import content_hash
 from ..source import SourceError, SourceFile, decode
 from . import rewrites
@@ -52,8 +53,7 @@ class Checker:
         if target not in solver.summaries or record is None or not origin:
             return "", f"{made_in} was not analysed"
         try:
-            with open(target, "rb") as handle:
-                raw = handle.read()
+            raw = read_bytes(target)
         except OSError as err:
             return "", f"cannot read {made_in}: {err.strerror or err}"
         if record.digest != content_hash(raw):
@@ -117,8 +117,7 @@ def rewrite(edits: Iterable[RemoteEdit]) -> Tuple[List[Rewritten], str]:
     done: List[Rewritten] = []
     for path, items in sorted(by_path.items()):
         try:
-            with open(path, "rb") as handle:
-                raw = handle.read()
+            raw = read_bytes(path)
             source = decode(path, raw)
             module = cst.parse_module(source.text)
         except (OSError, SourceError, cst.ParserSyntaxError) as err:
