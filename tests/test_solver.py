@@ -243,7 +243,9 @@ def test_values_with_no_finite_depth_converge_within_a_few_walks(source):
     times (widening): the solve ends long before the budget, each unit walked a few times, with the findings."""
     result = inference.analyse(ast.parse(source), ALL)
     assert result.stopped_after is None
-    assert max(result.walks.values()) <= values.GROWTHS_BEFORE_WIDENING + 1, result.walks
+    # a walk per growth until the widening, one with the widened value, one that sees nothing change (the
+    # order units are first walked in differs between Pythons: 3.9 walks the module body once more)
+    assert max(result.walks.values()) <= values.GROWTHS_BEFORE_WIDENING + 2, result.walks
     assert [f.line for f in result.findings if f.code == "MPP101"] == append_lines(source)
 
 
