@@ -37,9 +37,9 @@ class Settings:
     #: the project scan leaves out what the command's walk would (empty: only VCS, cache and venv folders).
     project_exclude: Tuple[str, ...] = ()
     project_gitignore: bool = False
-    #: The project of a file with no project marker above it: the folder named on the command line that holds
-    #: it, else the current directory (absolute; "" for none: such a file is checked alone). So ``main.py`` and
-    #: ``workers.py`` side by side in a folder of scripts are one project.
+    #: The project of a file with no project marker above it (:func:`discovery.loose_root_for`; absolute; ""
+    #: for none: such a file is checked alone). So ``main.py`` and ``workers.py`` side by side in a folder of
+    #: scripts are one project.
     loose_root: str = ""
 
     def is_enabled(self, code: str) -> bool:

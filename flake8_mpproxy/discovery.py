@@ -64,9 +64,10 @@ def iter_files(paths: Sequence[str], resolver: "Resolver", gitignore: Optional[G
     cause); the files it governs are skipped and the others are checked.
     """
     for path in paths:
+        named = path if path != STDIN and os.path.isdir(path) else None
         for found, job, cause in _iter_path(path, resolver, gitignore, stdin_name):
-            folder = path if path != STDIN and os.path.isdir(path) else os.curdir
-            yield found, (None if job is None else with_loose_root(job, os.path.abspath(folder))), cause
+            shown = stdin_name or found if found == STDIN else found
+            yield found, (None if job is None else with_loose_root(job, loose_root_for(shown, named))), cause
 
 
 def _iter_path(path: str, resolver: "Resolver", gitignore: Optional[GitIgnore],
@@ -91,10 +92,30 @@ def _iter_path(path: str, resolver: "Resolver", gitignore: Optional[GitIgnore],
         yield path, None, MISSING
 
 
+def loose_root_for(path: str, named_folder: Optional[str] = None) -> str:
+    """The folder a file with no project marker above it is analysed in (:func:`project_root`): the folder
+    named on the command line that holds it; for a file named itself, the current directory when it holds the
+    file, else the file's own folder. Never the filesystem root or the home directory by default: a scan of
+    every ``*.py`` there is not what anyone running a check from there means (a folder named explicitly is
+    taken as named)."""
+    if named_folder is not None:
+        return os.path.abspath(named_folder)
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    too_broad = {os.path.abspath(os.sep), os.path.abspath(os.path.expanduser("~"))}
+    if cwd not in too_broad and is_within(absolute, cwd):
+        return cwd
+    return os.path.dirname(absolute)
+
+
+def is_within(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 @functools.lru_cache(maxsize=256)
 def with_loose_root(job: "Job", folder: str) -> "Job":
-    """``job`` for files under ``folder``, the path the command was given (the current directory for a file
-    or stdin): files with no project marker above them are analysed as one project rooted there."""
+    """``job`` for files under ``folder`` (:func:`loose_root_for`): files with no project marker above
+    them are analysed as one project rooted there."""
     if not job.settings.project or job.settings.loose_root == folder:
         return job
     return dataclasses.replace(job, settings=dataclasses.replace(job.settings, loose_root=folder))

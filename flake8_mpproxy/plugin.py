@@ -23,6 +23,7 @@ from .inference.links import Links
 from .crossmodule import involved, links_for, project_warning, received
 from .catalogue import DEFAULT_OFF
 from .config import ConfigError, Settings, explicitly_selected, resolve_target_version
+from .discovery import loose_root_for
 from .api import OLDEST_TARGET
 from .source import SourceError, may_have_findings, prefilter_tokens
 
@@ -88,7 +89,8 @@ class Plugin:
 
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
         settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories,
-                            target_version=self.target_version, loose_root=os.getcwd())
+                            target_version=self.target_version,
+                            loose_root=loose_root_for(self.filename))
         real = os.path.isfile(self.filename)
         cache = cache_for(self.filename, self.cache_dir, self.use_cache) if real and self.lines else None
         with activated(cache):  # the module summaries of the project solve are shared with the other workers

@@ -9,7 +9,7 @@ import os
 from functools import lru_cache
 from typing import Iterator, Optional, Sequence, Tuple
 
-from .discovery import excluded, skip_directory
+from .discovery import excluded, is_within, skip_directory
 from .gitignore import GitIgnore
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -34,10 +34,6 @@ def project_root(path: str, loose_root: str = "") -> Optional[str]:
     if loose_root and is_within(absolute, loose_root):
         return loose_root
     return None
-
-
-def is_within(path: str, folder: str) -> bool:
-    return path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def root_of_directory(start: str) -> str:
@@ -80,7 +76,8 @@ def project_files(root: str, exclude: Sequence[str] = (),
             if entry.is_dir(follow_symlinks=False):
                 if not skipped_directory(path, entry.name, exclude, ignore, root):
                     yield from project_files(path, exclude, gitignore)
-            elif entry.name.endswith(".py") and not excluded(path, exclude, os.path.join(absolute, entry.name)) \
+            elif entry.name.endswith(".py") and entry.is_file() \
+                    and not excluded(path, exclude, os.path.join(absolute, entry.name)) \
                     and not (ignore is not None and ignore.ignored(path, False, root)):
                 yield path, entry.stat()
         except OSError:

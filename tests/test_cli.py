@@ -222,3 +222,18 @@ def test_only_the_command_process_tunes_the_garbage_collector(tmp_path):
     default, after_main, console, end = result.stdout.split("\n")
     assert (after_main, console, end) == (default, f"{cli.GC_THRESHOLD} True", ""), result.stdout + result.stderr
     assert default.endswith(" False")
+
+
+def test_a_loose_file_is_never_analysed_with_the_whole_filesystem_or_home(tmp_path, monkeypatch):
+    """A file with no project marker, checked from / or from the home directory, gets its own folder as its
+    project: scanning every *.py below / (or ~) is never what a check run from there means."""
+    from flake8_mpproxy.discovery import loose_root_for
+
+    path = tmp_path / "pkg" / "work.py"
+    monkeypatch.chdir("/")
+    assert loose_root_for(str(path)) == str(tmp_path / "pkg")
+    monkeypatch.chdir(tmp_path)
+    assert loose_root_for(str(path)) == str(tmp_path)
+    assert loose_root_for(str(path), str(tmp_path / "pkg")) == str(tmp_path / "pkg")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert loose_root_for(str(path)) == str(tmp_path / "pkg")

@@ -254,8 +254,8 @@ def test_an_importer_with_no_proxy_is_not_analysed_but_keeps_the_contexts_unknow
 
 
 def test_a_folder_without_a_project_marker_is_the_project_the_command_was_given(copy, tmp_path):
-    """No marker above the files: the folder named on the command line is the project (else the current
-    directory); a file outside both is checked alone."""
+    """No marker above the files: the folder named on the command line is the project, else the current
+    directory when it holds the file, else the file's own folder (run from anywhere, even /)."""
     root = copy(FIXTURES / "projects" / "process_target")
     (root / "pyproject.toml").unlink()
     expected = {"workers.py": {(5, "MPP101")}}
@@ -264,7 +264,8 @@ def test_a_folder_without_a_project_marker_is_the_project_the_command_was_given(
     assert run_command(root.parent, root.name) == {f"{root.name}/workers.py": {(5, "MPP101")}}
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    assert run_command(elsewhere, str(root / "workers.py")) == {}
+    assert run_command(elsewhere, str(root / "workers.py")) == {str(root / "workers.py"): {(5, "MPP101")}}
+    assert run_command(Path("/"), str(root / "workers.py")) == {str(root / "workers.py"): {(5, "MPP101")}}
 
 
 def messages(root: Path, *paths: str) -> Dict[str, str]:
