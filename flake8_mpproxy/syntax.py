@@ -145,3 +145,10 @@ def same_code(a: object, b: object) -> bool:
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(same_code(x, y) for x, y in zip(a, b))
     return repr(a) == repr(b)
+
+
+def stand_in_class(name: str, where: Optional[ast.AST] = None) -> ast.ClassDef:
+    """A class statement standing for a class known only by name (made by ``namedtuple(...)``, or defined in
+    another module), at ``where``'s position (else line 0)."""
+    node = ast.ClassDef(name=name, bases=[], keywords=[], body=[], decorator_list=[], lineno=0, col_offset=0)
+    return ast.copy_location(node, where) if where is not None else node

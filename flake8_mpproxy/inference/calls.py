@@ -17,7 +17,7 @@ from ..values import (
 
 from ..concurrency import INITIALIZER_HOWS, CallsBefore
 from ..observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall
-from ..syntax import alias_root, display, key_source
+from ..syntax import alias_root, display, key_source, stand_in_class
 
 if TYPE_CHECKING:  # pragma: no cover
     from .walker import Walker
@@ -403,9 +403,7 @@ def record_factory(w: "Walker", node: ast.Call) -> Optional[Value]:
     if not fields or not all(field.isidentifier() for field in fields):
         return None
     name = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else "record"
-    stand_in = ast.ClassDef(name=str(name), bases=[], keywords=[], body=[], decorator_list=[])
-    ast.copy_location(stand_in, node)
-    info = w.facts.made_classes[node] = ClassInfo(stand_in, fields=fields, tuple_like=True)
+    info = w.facts.made_classes[node] = ClassInfo(stand_in_class(str(name), node), fields=fields, tuple_like=True)
     return info
 
 

@@ -20,7 +20,7 @@ from ..values import (
     ClassInfo, Copy, Either, Function, Instance, Manager, ManagerClass, Mapping, Proxy, RemoteFunction, Seq, Value,
     either, mapping_join, richness,
 )
-from ..syntax import node_range
+from ..syntax import node_range, stand_in_class
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
     ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, REMOTE,
     EITHER, FUNCTION, MAPPING, RECORD, RECORD_TUPLE, RETURNS, RETURNS_COPY, RETURNS_ITEMS, SEQUENCE, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
@@ -373,8 +373,7 @@ def sequence_of(fact: ProxyFact, depth: int) -> Value:
 
 def stand_in_record(name: str, fields: List[str], tuple_like: bool) -> ClassInfo:
     """The record class of another module, as this module's analysis knows it: its name and fields."""
-    node = ast.ClassDef(name=name, bases=[], keywords=[], body=[], decorator_list=[], lineno=0, col_offset=0)
-    return ClassInfo(node, fields=fields, tuple_like=tuple_like)
+    return ClassInfo(stand_in_class(name), fields=fields, tuple_like=tuple_like)
 
 
 def value_of(fact: ProxyFact, depth: int = 0) -> Value:

@@ -11,7 +11,7 @@ from ..concurrency import NO_CALLS, CallsBefore, Concurrency, Write
 from ..findings import Finding
 from ..observations import AliasEnded, ClassAttributeInChild, ManagerStarted, Site
 from ..locks import is_mutex
-from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source, value_type
+from ..syntax import annotation_kind, assigns_to_first_arg, display, key_source, stand_in_class, value_type
 from ..api import (
     MANAGER_CLASSES, MANAGER_FACTORIES, MUTATORS, OLDEST_TARGET, RECORD_BASES, RECORD_DECORATORS, STANDARD,
     SYNC_MANAGER, Library, Version,
@@ -678,11 +678,6 @@ def record_classes(tree: ast.Module) -> Dict[str, Tuple[Tuple[str, ...], bool]]:
                                       if b in found])
         found[stmt.name] = (tuple(record_fields(stmt, info)), tuple_like)
     return found
-
-
-def stand_in_class(name: str) -> ast.ClassDef:
-    """A class statement standing for a class known only by name (another module's, a factory's)."""
-    return ast.ClassDef(name=name, bases=[], keywords=[], body=[], decorator_list=[], lineno=0, col_offset=0)
 
 
 def import_names(tree: ast.Module) -> Dict[str, str]:
