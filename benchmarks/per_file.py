@@ -23,8 +23,8 @@ from typing import Any, Dict, List, Optional, Sequence
 def time_file(path: str, reps: int) -> Optional[Dict[str, Any]]:
     """The least CPU seconds of ``reps`` checks of ``path``, its line count and whether the analysis stopped at
     its budget; None for a file the prefilter skips (or one that cannot be read or parsed)."""
-    from flake8_mpproxy.analysis import check_source
-    from flake8_mpproxy.source import SourceError, decode, may_have_findings
+    from flake8_mpproxy.pipeline.analysis import check_source
+    from flake8_mpproxy.model.source import SourceError, decode, may_have_findings
 
     try:
         with open(path, "rb") as handle:
@@ -49,7 +49,7 @@ def time_file(path: str, reps: int) -> Optional[Dict[str, Any]]:
 
 def measure(paths: Sequence[str], reps: int) -> Dict[str, Any]:
     """Per-file results for ``paths`` after one untimed warm-up check (imports, first-use caches)."""
-    from flake8_mpproxy.cli import tune_gc
+    from flake8_mpproxy.frontends.cli import tune_gc
 
     tune_gc()
     files: Dict[str, Any] = {}

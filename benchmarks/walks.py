@@ -9,7 +9,7 @@ functions and lambdas + 1}}}``, or ``{"source": null, "note": why nothing could 
 
 Where the count comes from, in order:
 
-1. The engine's own counter, ``flake8_mpproxy.inference.WALKS`` (the solver's): a mapping, or a function returning
+1. The engine's own counter, ``flake8_mpproxy.engine.WALKS`` (the solver's): a mapping, or a function returning
    one, with ``"modules"`` (walks of a module body) and ``"units"`` (walks of any unit, the module body
    included) that only ever grow. ``walk_count`` / ``WALK_COUNT`` / ``walks`` are probed too, as such a mapping
    or as a plain int (then counted as module walks).
@@ -48,7 +48,7 @@ def engine_counter(inference: Any) -> Tuple[Optional[str], Optional[Callable[[],
             snapshot()
         except (TypeError, ValueError):
             continue  # not a counter after all
-        return f"flake8_mpproxy.inference.{name}", snapshot
+        return f"flake8_mpproxy.engine.{name}", snapshot
     return None, None
 
 
@@ -84,14 +84,13 @@ def unit_count(path: str) -> int:
 
 
 def count(paths: list) -> Dict[str, Any]:
-    import flake8_mpproxy.inference as inference
-    from flake8_mpproxy import cli
-
+    import flake8_mpproxy.engine as inference
+    from flake8_mpproxy.frontends import cli
     source, snapshot = engine_counter(inference)
     if snapshot is None:
         source, snapshot = wrapped_counter(inference)
     if snapshot is None:
-        return {"source": None, "note": "flake8_mpproxy.inference has no walk counter (TODO: WALKS) and no "
+        return {"source": None, "note": "flake8_mpproxy.engine has no walk counter (TODO: WALKS) and no "
                                         "Walker.walk_module to wrap"}
     files = {}
     for path in paths:

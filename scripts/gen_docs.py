@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flake8_mpproxy.explain import rules_page, with_rule_table  # noqa: E402
+from flake8_mpproxy.frontends.explain import rules_page, with_rule_table  # noqa: E402
 
 
 def main() -> int:

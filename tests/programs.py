@@ -95,9 +95,9 @@ def runs_here(path: Path, version: Tuple[int, ...] = tuple(sys.version_info[:2])
 
 
 def libraries_used(path: Path) -> List[str]:
-    """The libraries of :data:`flake8_mpproxy.api.LIBRARIES` other than the standard module that ``path``
+    """The libraries of :data:`flake8_mpproxy.model.mpapi.LIBRARIES` other than the standard module that ``path``
     imports (``import billiard``, ``from multiprocess import Pool``, ``import torch.multiprocessing``)."""
-    from flake8_mpproxy.api import STANDARD, library_of
+    from flake8_mpproxy.model.mpapi import STANDARD, library_of
 
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -210,7 +210,7 @@ def run_program(path: Path, method: str, workdir: Path, timeout: Optional[float]
 def target_of(path: Path) -> Tuple[int, int]:
     """The target Python of a fixture: its ``# target-version: pyXY`` header, else what the command resolves
     for it (this repository's ``requires-python``)."""
-    from flake8_mpproxy.config import resolve_target_version
+    from flake8_mpproxy.model.config import resolve_target_version
 
     return resolve_target_version(header(path, "target-version"), [str(path)])
 

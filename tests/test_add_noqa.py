@@ -14,9 +14,10 @@ from typing import List
 
 import pytest
 
-from flake8_mpproxy import cli, noqa
-from flake8_mpproxy.findings import Finding
-from flake8_mpproxy.noqa import add_directives, filter_findings
+from flake8_mpproxy.frontends import cli
+from flake8_mpproxy.pipeline import noqa
+from flake8_mpproxy.model.findings import Finding
+from flake8_mpproxy.pipeline.noqa import add_directives, filter_findings
 
 from .test_notebooks import code, markdown, mutation_notebook, notebook, write
 

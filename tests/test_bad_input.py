@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flake8_mpproxy.writer import WriteError, replace_file
+from flake8_mpproxy.fixer.writer import WriteError, replace_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "seed" / "seed.py"
@@ -121,9 +121,9 @@ def test_interrupted_write_leaves_the_original_intact(tmp_path, monkeypatch):
 
 def test_unparseable_fix_is_never_written(tmp_path, monkeypatch):
     from flake8_mpproxy import fixer
-    from flake8_mpproxy.analysis import check_source
-    from flake8_mpproxy.config import Settings
-    from flake8_mpproxy.source import decode
+    from flake8_mpproxy.pipeline.analysis import check_source
+    from flake8_mpproxy.model.config import Settings
+    from flake8_mpproxy.model.source import decode
 
     source = decode("seed.py", SEED.read_bytes())
     monkeypatch.setattr(fixer, "apply_round",

@@ -15,7 +15,7 @@ from typing import Dict, List, Set
 
 import pytest
 
-from flake8_mpproxy.source import may_have_findings, prefilter_tokens
+from flake8_mpproxy.model.source import may_have_findings, prefilter_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))

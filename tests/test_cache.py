@@ -15,8 +15,10 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from flake8_mpproxy import analysis, cli, crossmodule, projectscan, runner, warmstore
-from flake8_mpproxy.cache import CACHE_DIR_NAME
+from flake8_mpproxy.pipeline import analysis
+from flake8_mpproxy.frontends import cli, runner
+from flake8_mpproxy.project import crossmodule, scan as projectscan, warmstore
+from flake8_mpproxy.project.cache import CACHE_DIR_NAME
 
 from .programs import FIXTURES
 
@@ -256,7 +258,7 @@ def test_an_unwritable_cache_folder_warns_once_and_the_run_goes_on(tmp_path):
 
 CONCURRENT_WRITER = textwrap.dedent("""
     import json, sys
-    from flake8_mpproxy.cache import open_cache
+    from flake8_mpproxy.project.cache import open_cache
     cache = open_cache(sys.argv[1])
     me = int(sys.argv[2])
     bad = 0
@@ -377,14 +379,14 @@ def test_a_caller_edited_within_the_same_tick_keeping_its_size_is_read_again(tmp
     assert "workers.py:5:5: MPP101" in run(root, named)[1]
 
 
-# --- the warm path (flake8_mpproxy/warmstore.py): one record per cache folder, a stat per unchanged file ----------
+# --- the warm path (flake8_mpproxy/project/warmstore.py): one record per cache folder, a stat per unchanged file ----------
 
 IMPORTED = """
 import sys
-from flake8_mpproxy import cli
+from flake8_mpproxy.frontends import cli
 status = cli.main(sys.argv[1:])
-print(sorted(m for m in sys.modules if m.startswith(("flake8_mpproxy.analysis", "flake8_mpproxy.inference",
-                                                     "flake8_mpproxy.crossmodule", "libcst"))))
+print(sorted(m for m in sys.modules if m.startswith(("flake8_mpproxy.pipeline.analysis", "flake8_mpproxy.engine",
+                                                     "flake8_mpproxy.project.crossmodule", "libcst"))))
 sys.exit(status)
 """
 
@@ -419,7 +421,7 @@ def test_a_warm_run_with_nothing_changed_reads_no_source_and_imports_no_analysis
     # a touched module changes the project's state: every file misses (and imports the analysis), same output
     os.utime(next(corpus.rglob("*.py")))
     status, out, err = imported_by(corpus, "-q", ".")
-    assert "flake8_mpproxy.analysis" in out.rsplit("\n", 2)[1] and out.startswith(cold_out)
+    assert "flake8_mpproxy.pipeline.analysis" in out.rsplit("\n", 2)[1] and out.startswith(cold_out)
 
 
 def test_the_checked_file_edited_within_the_same_tick_keeping_its_size_is_checked_again(tmp_path):

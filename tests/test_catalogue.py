@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from flake8_mpproxy.analysis import check_tree
-from flake8_mpproxy.catalogue import BY_CODE, DEFAULT_OFF, FIX_NONE, RULES
-from flake8_mpproxy.config import Settings
-from flake8_mpproxy.explain import explain, rule_list, rules_page, with_rule_table
+from flake8_mpproxy.pipeline.analysis import check_tree
+from flake8_mpproxy.model.catalogue import BY_CODE, DEFAULT_OFF, FIX_NONE, RULES
+from flake8_mpproxy.model.config import Settings
+from flake8_mpproxy.frontends.explain import explain, rule_list, rules_page, with_rule_table
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_CODES = Settings(extend_select=DEFAULT_OFF)
@@ -66,11 +66,12 @@ RULES_DIR = ROOT / "flake8_mpproxy" / "rules"
 
 
 def _rule_modules():
-    """Every module file in flake8_mpproxy/rules/, imported (also one the catalogue forgot to name)."""
+    """Every rule module file in flake8_mpproxy/rules/ (all but the package and its reporter), imported (also one
+    the catalogue forgot to name)."""
     import importlib
 
     return {path.stem: importlib.import_module(f"flake8_mpproxy.rules.{path.stem}")
-            for path in sorted(RULES_DIR.glob("*.py")) if path.stem != "__init__"}
+            for path in sorted(RULES_DIR.glob("*.py")) if path.stem not in ("__init__", "reporter")}
 
 
 def test_every_catalogue_code_has_exactly_one_rule_module():
@@ -86,7 +87,7 @@ def test_every_catalogue_code_has_exactly_one_rule_module():
 
 def test_the_registry_loads_the_modules_the_catalogue_names_and_each_observation_has_a_rule():
     from flake8_mpproxy import rules
-    from flake8_mpproxy.observations import OBSERVATIONS
+    from flake8_mpproxy.engine.observations import OBSERVATIONS
 
     assert [module.name for module in rules.MODULES] == list(dict.fromkeys(entry.module for entry in RULES))
     assert set(_rule_modules()) == {module.name for module in rules.MODULES}
@@ -96,7 +97,7 @@ def test_the_registry_loads_the_modules_the_catalogue_names_and_each_observation
 
 def test_only_rules_with_an_enabled_code_hear_observations():
     from flake8_mpproxy import rules
-    from flake8_mpproxy.observations import CopyMutated, ManagerStarted
+    from flake8_mpproxy.engine.observations import CopyMutated, ManagerStarted
 
     only_201 = rules.handlers_for(frozenset({"MPP201"}))
     assert set(only_201) == {ManagerStarted}
@@ -104,7 +105,7 @@ def test_only_rules_with_an_enabled_code_hear_observations():
 
 
 def test_a_deselected_rule_reports_nothing_while_the_others_still_do(tmp_path):
-    from flake8_mpproxy.cli import main
+    from flake8_mpproxy.frontends.cli import main
 
     source = tmp_path / "m.py"
     source.write_text(BY_CODE["MPP201"].bad + "\n" + BY_CODE["MPP101"].bad.replace("if __name__", "if False and __name__"))

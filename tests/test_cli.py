@@ -212,13 +212,13 @@ def test_only_the_command_process_tunes_the_garbage_collector(tmp_path):
     process that is not ours (a test, a library) leaves the collector as it was."""
     probe = ("import gc, runpy, sys\n"
              "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"  # this interpreter's default (3.13: 2000)
-             "from flake8_mpproxy import cli\n"
+             "from flake8_mpproxy.frontends import cli\n"
              "cli.main(['-q', sys.argv[1]])\n"
              "print(gc.get_threshold()[0], gc.get_freeze_count() > 0)\n"
              "cli.main = lambda argv=None: print(gc.get_threshold()[0], gc.get_freeze_count() > 0) or 0\n"
              "cli.console()\n")
     result = subprocess.run([sys.executable, "-c", probe, str(CLEAN)], capture_output=True, text=True, cwd=str(ROOT))
-    from flake8_mpproxy import cli
+    from flake8_mpproxy.frontends import cli
     default, after_main, console, end = result.stdout.split("\n")
     assert (after_main, console, end) == (default, f"{cli.GC_THRESHOLD} True", ""), result.stdout + result.stderr
     assert default.endswith(" False")
@@ -227,7 +227,7 @@ def test_only_the_command_process_tunes_the_garbage_collector(tmp_path):
 def test_a_loose_file_is_never_analysed_with_the_whole_filesystem_or_home(tmp_path, monkeypatch):
     """A file with no project marker, checked from / or from the home directory, gets its own folder as its
     project: scanning every *.py below / (or ~) is never what a check run from there means."""
-    from flake8_mpproxy.discovery import loose_root_for
+    from flake8_mpproxy.project.discovery import loose_root_for
 
     path = tmp_path / "pkg" / "work.py"
     monkeypatch.chdir("/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from flake8_mpproxy.concurrency import PARENT, UNKNOWN, in_source_order
+from flake8_mpproxy.engine.concurrency import PARENT, UNKNOWN, in_source_order
 
 
 def test_contexts_in_source_order():

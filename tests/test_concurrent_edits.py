@@ -12,8 +12,9 @@ from typing import Any, Callable
 
 import pytest
 
-from flake8_mpproxy import cli, fixer
-from flake8_mpproxy.writer import CHANGED, WriteError, replace_file
+from flake8_mpproxy.frontends import cli
+from flake8_mpproxy import fixer
+from flake8_mpproxy.fixer.writer import CHANGED, WriteError, replace_file
 
 LOST = ("import multiprocessing\n\n\n"
         "def work(d):\n    d['k'].append(1)\n\n\n"

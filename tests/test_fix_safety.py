@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from flake8_mpproxy.analysis import check_source
-from flake8_mpproxy.config import Settings
+from flake8_mpproxy.pipeline.analysis import check_source
+from flake8_mpproxy.model.config import Settings
 from flake8_mpproxy.fixer import fix_source
-from flake8_mpproxy.source import decode
+from flake8_mpproxy.model.source import decode
 
 ROOT = Path(__file__).resolve().parent.parent
 FIX_DIR = ROOT / "fixtures" / "fix"
@@ -41,7 +41,7 @@ def command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def forget_projects() -> None:
     """The project scans are kept per process: forget them when a test rewrites the tree."""
-    from flake8_mpproxy import crossmodule, guard
+    from flake8_mpproxy.project import crossmodule, guard
     crossmodule.clear()
     guard.loose_index.cache_clear()
 
@@ -155,8 +155,7 @@ def test_no_nested_form_for_an_augmented_assignment_where_writers_race(tmp_path)
 
 def test_guard_move_refused_when_the_import_scan_stops_early(tmp_path, monkeypatch):
     """A tree too large to read to the end cannot show that nobody imports the module: no move, and it says so."""
-    from flake8_mpproxy import projectscan
-
+    from flake8_mpproxy.project import scan as projectscan
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     for number in range(3):
         (tmp_path / f"other{number}.py").write_text("x = 1\n")

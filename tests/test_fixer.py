@@ -11,10 +11,10 @@ from typing import Optional, Tuple
 
 import pytest
 
-from flake8_mpproxy.analysis import check_source
-from flake8_mpproxy.config import Settings
+from flake8_mpproxy.pipeline.analysis import check_source
+from flake8_mpproxy.model.config import Settings
 from flake8_mpproxy.fixer import encode, fix_source
-from flake8_mpproxy.source import decode
+from flake8_mpproxy.model.source import decode
 
 from .programs import START_METHODS, run_program, runs_here, skip_without_libraries
 

@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from flake8_mpproxy.analysis import check_source
-from flake8_mpproxy.catalogue import RULES
-from flake8_mpproxy.config import Settings
-from flake8_mpproxy.source import decode
+from flake8_mpproxy.pipeline.analysis import check_source
+from flake8_mpproxy.model.catalogue import RULES
+from flake8_mpproxy.model.config import Settings
+from flake8_mpproxy.model.source import decode
 
 from .programs import (BEHAVIOURS, FIXTURES, MARKER, expected_findings, header, programs, runnable, selected,
                        target_of)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jsonschema
 
-from flake8_mpproxy.catalogue import RULES
+from flake8_mpproxy.model.catalogue import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "seed" / "seed.py"
@@ -223,8 +223,8 @@ def test_a_configuration_error_is_a_result_for_its_file(tmp_path):
 
 
 def test_github_escapes_properties_and_message_data(tmp_path):
-    from flake8_mpproxy.report import FileError, github
-    from flake8_mpproxy.source import Problem
+    from flake8_mpproxy.frontends.report import FileError, github
+    from flake8_mpproxy.model.source import Problem
 
     name = "we,ird:50%.py"
     shutil.copy(SEED, tmp_path / name)

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flake8_mpproxy.analysis import check_source, check_tree
-from flake8_mpproxy.catalogue import DEFAULT_OFF
-from flake8_mpproxy.config import Settings
+from flake8_mpproxy.pipeline.analysis import check_source, check_tree
+from flake8_mpproxy.model.catalogue import DEFAULT_OFF
+from flake8_mpproxy.model.config import Settings
 from flake8_mpproxy.fixer import fix_source
-from flake8_mpproxy.source import SourceError, SourceFile
+from flake8_mpproxy.model.source import SourceError, SourceFile
 
 ALL = Settings(extend_select=DEFAULT_OFF)
 SHORT_RUN = 30

@@ -15,12 +15,12 @@ from typing import List, Set, Tuple
 
 import pytest
 
-from flake8_mpproxy.analysis import check_source
-from flake8_mpproxy.api import LIBRARIES, PREFILTER_GATES, STANDARD, Library, library_of, standard_name
-from flake8_mpproxy.config import Settings
+from flake8_mpproxy.pipeline.analysis import check_source
+from flake8_mpproxy.model.mpapi import LIBRARIES, PREFILTER_GATES, STANDARD, Library, library_of, standard_name
+from flake8_mpproxy.model.config import Settings
 from flake8_mpproxy.fixer import fix_source
-from flake8_mpproxy.inference.summaries import ProxyFact
-from flake8_mpproxy.source import decode, may_have_findings
+from flake8_mpproxy.engine.summaries import ProxyFact
+from flake8_mpproxy.model.source import decode, may_have_findings
 
 from . import programs
 from .programs import FIXTURES, libraries_used, missing_libraries, run_program, runnable

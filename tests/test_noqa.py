@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flake8_mpproxy.findings import Finding
-from flake8_mpproxy.noqa import NOQA_INLINE, filter_findings
+from flake8_mpproxy.model.findings import Finding
+from flake8_mpproxy.pipeline.noqa import NOQA_INLINE, filter_findings
 
 
 def finding(line: int, code: str = "MPP101") -> Finding:

@@ -332,7 +332,7 @@ def test_a_read_only_notebook_is_an_error_for_that_file_only(tmp_path):
 
 
 def test_a_rewrite_that_moves_code_or_a_magic_across_cells_is_refused(tmp_path):
-    from flake8_mpproxy.notebook import NotebookError, load, rewrite
+    from flake8_mpproxy.frontends.notebook import NotebookError, load, rewrite
 
     raw = json.dumps(mutation_notebook(), indent=1).encode()
     book = load("nb.ipynb", raw)

@@ -208,8 +208,8 @@ def test_color(tmp_path):
 
 def test_docs_document_every_option_and_configuration_key():
     """docs/command-line.md and docs/configuration.md name every option and key (the README links them)."""
-    from flake8_mpproxy.cli import build_parser
-    from flake8_mpproxy.config import CONFIG_KEYS
+    from flake8_mpproxy.frontends.cli import build_parser
+    from flake8_mpproxy.model.config import CONFIG_KEYS
 
     readme = "".join((ROOT / "docs" / name).read_text(encoding="utf-8")
                      for name in ("command-line.md", "configuration.md"))

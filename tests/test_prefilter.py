@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from flake8_mpproxy.analysis import check_file, check_tree
-from flake8_mpproxy.catalogue import DEFAULT_OFF
-from flake8_mpproxy.config import Settings
-from flake8_mpproxy.source import decode, may_have_findings, parse, prefilter_tokens
+from flake8_mpproxy.pipeline.analysis import check_file, check_tree
+from flake8_mpproxy.model.catalogue import DEFAULT_OFF
+from flake8_mpproxy.model.config import Settings
+from flake8_mpproxy.model.source import decode, may_have_findings, parse, prefilter_tokens
 
 from .programs import FIXTURES
 
@@ -72,8 +72,8 @@ def test_configured_manager_factories_join_the_tokens(tmp_path):
 def test_every_annotation_the_analysis_knows_lets_a_file_through(tmp_path):
     """The prefilter's tokens come from the API table: a proxy annotation the analysis reads (ConditionProxy
     was once missing from the prefilter's own list) makes the file a candidate, and its finding is reported."""
-    from flake8_mpproxy.api import PROXY_TYPE_NAMES
-    from flake8_mpproxy.cli import main
+    from flake8_mpproxy.model.mpapi import PROXY_TYPE_NAMES
+    from flake8_mpproxy.frontends.cli import main
 
     for name, kind in PROXY_TYPE_NAMES.items():
         text = f"def f(p: {name!r}):\n    return p\n"
@@ -90,7 +90,7 @@ def test_every_annotation_the_analysis_knows_lets_a_file_through(tmp_path):
     "# caf\u00e9 DictProxy\n", "s = '\udcff'\nimport multiprocessing\n", "nothing here\n",
 ])
 def test_the_text_and_bytes_prefilters_agree(text):
-    from flake8_mpproxy.source import may_have_findings_in_bytes
+    from flake8_mpproxy.model.source import may_have_findings_in_bytes
 
     tokens = prefilter_tokens(["pkg.make_manager"])
     assert may_have_findings(text, tokens) == may_have_findings_in_bytes(text.encode("utf-8", "surrogatepass"), tokens)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typing import Optional, Tuple
 
-from flake8_mpproxy.project import find_root
-from flake8_mpproxy.projectscan import scan_project
+from flake8_mpproxy.project.root import find_root
+from flake8_mpproxy.project.scan import scan_project
 
 
 def resolve_module(name: str, importer: str, root: str) -> Optional[str]:
@@ -70,7 +70,7 @@ def test_nothing_outside_the_root_is_resolved(tmp_path):
 
 def test_the_scan_reads_import_statements_continued_over_several_lines():
     """Parentheses (with comments holding parentheses), backslashes before and after ``import``, CRLF."""
-    from flake8_mpproxy.projectscan import scan_file
+    from flake8_mpproxy.project.scan import scan_file
 
     def imports(text: bytes):
         return scan_file(text, ()).imports
@@ -86,7 +86,7 @@ def test_the_scan_reads_import_statements_continued_over_several_lines():
 
 
 def test_a_literal_import_module_is_an_import_and_a_computed_one_is_ignored():
-    from flake8_mpproxy.projectscan import scan_file
+    from flake8_mpproxy.project.scan import scan_file
 
     text = (b"import importlib\nstage = importlib.import_module('pkg.stage')\nother = importlib.import_module(name)\n"
             b"rel = importlib.import_module('.rel', package='pkg')\n")

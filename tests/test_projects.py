@@ -16,8 +16,8 @@ from typing import Dict, Set, Tuple
 
 import pytest
 
-from flake8_mpproxy.crossmodule import ProjectSolver
-from flake8_mpproxy.source import may_have_findings, prefilter_tokens
+from flake8_mpproxy.project.crossmodule import ProjectSolver
+from flake8_mpproxy.model.source import may_have_findings, prefilter_tokens
 
 from .programs import FIXTURES, START_METHODS, expected_findings, run_program, skip_without_libraries
 
@@ -57,8 +57,8 @@ def copy(tmp_path):
 
 def solved(root: Path, entry: str = "main.py") -> ProjectSolver:
     """The project solver of ``root`` (a fresh one: solved projects are forgotten first), solved from ``entry``."""
-    from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.config import Settings
+    from flake8_mpproxy.project import crossmodule
+    from flake8_mpproxy.model.config import Settings
 
     crossmodule.clear()
     solver = crossmodule.solver_for(str(root / entry), Settings())
@@ -310,8 +310,7 @@ def test_fix_on_the_worker_module_alone_uses_the_callers_facts_and_the_project_k
 
 def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):
     """The solver analyses seeds and what they reach; an unrelated module is only scanned."""
-    from flake8_mpproxy import crossmodule
-
+    from flake8_mpproxy.project import crossmodule
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / "relay", root)
     (root / "unrelated.py").write_text("def collect(items, key):\n    items[key].append(1)\n")
@@ -327,8 +326,8 @@ def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):
 
 
 def test_module_summaries_are_plain_values_that_survive_json(tmp_path):
-    from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.inference.summaries import ModuleSummary, ScanRecord
+    from flake8_mpproxy.project import crossmodule
+    from flake8_mpproxy.engine.summaries import ModuleSummary, ScanRecord
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / "returns", root)
@@ -348,8 +347,9 @@ def test_the_project_budget_says_so_instead_of_going_quiet(copy, monkeypatch, ca
     import ast
     import os
 
-    from flake8_mpproxy import cli, crossmodule
-    from flake8_mpproxy.plugin import Plugin
+    from flake8_mpproxy.frontends import cli
+    from flake8_mpproxy.project import crossmodule
+    from flake8_mpproxy.frontends.plugin import Plugin
 
     root = copy(FIXTURES / "projects" / "relay")
     monkeypatch.chdir(root)
@@ -371,8 +371,8 @@ def test_the_project_budget_says_so_instead_of_going_quiet(copy, monkeypatch, ca
 
 def test_a_project_scan_cut_short_says_so(copy, monkeypatch, capsys):
     """A tree larger than the scan's cap is solved with what was read, and the files analysed say so."""
-    from flake8_mpproxy import cli, crossmodule, projectscan
-
+    from flake8_mpproxy.frontends import cli
+    from flake8_mpproxy.project import crossmodule, scan as projectscan
     root = copy(FIXTURES / "projects" / "relay")
     monkeypatch.chdir(root)
     monkeypatch.setattr(projectscan, "MAX_FILES", 2)
@@ -591,8 +591,8 @@ def test_nested_fix_across_modules_is_refused_when_a_use_would_change(case, styl
 
 
 def test_summaries_carry_init_sites_and_uses_through_json(tmp_path):
-    from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.inference.summaries import ModuleSummary
+    from flake8_mpproxy.project import crossmodule
+    from flake8_mpproxy.engine.summaries import ModuleSummary
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / "nested_refused", root)
@@ -610,8 +610,8 @@ def test_summaries_carry_init_sites_and_uses_through_json(tmp_path):
 def test_parameter_effects_are_summarised_and_survive_json(tmp_path, name):
     """What a function stores into a proxy passed to it is an effect in its module's summary (second-hand:
     relay.prepare has populate's effect too), and main.py's call to the worker carries the nested proxy."""
-    from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.inference.summaries import ModuleSummary
+    from flake8_mpproxy.project import crossmodule
+    from flake8_mpproxy.engine.summaries import ModuleSummary
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / name, root)
@@ -636,7 +636,7 @@ def test_parameter_effects_are_summarised_and_survive_json(tmp_path, name):
 
 
 def test_files_written_together_change_all_or_none(tmp_path):
-    from flake8_mpproxy.writer import WriteError, replace_files
+    from flake8_mpproxy.fixer.writer import WriteError, replace_files
 
     first, second = tmp_path / "main.py", tmp_path / "workers.py"
     first.write_bytes(b"a = 1\n")
@@ -685,8 +685,8 @@ def test_a_proxy_stored_on_an_imported_module_crosses_modules(copy):
 
 
 def test_remote_exports_survive_json_and_land_in_the_defining_module(tmp_path):
-    from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.inference.summaries import ATTRIBUTE, REMOTE, ModuleSummary
+    from flake8_mpproxy.project import crossmodule
+    from flake8_mpproxy.engine.summaries import ATTRIBUTE, REMOTE, ModuleSummary
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / "class_attribute", root)
@@ -751,8 +751,8 @@ def test_a_store_on_a_class_of_another_module_with_the_same_name_lands_there_onl
 def test_the_defining_module_is_analysed_again_when_what_it_receives_grows(tmp_path):
     """registry.py is analysed before main.py's store is known (a seed of its own, first in the queue): the
     store queues it again, and its summary exports what it received to its importers."""
-    from flake8_mpproxy import crossmodule
-    from flake8_mpproxy.inference.summaries import ATTRIBUTE, GLOBAL
+    from flake8_mpproxy.project import crossmodule
+    from flake8_mpproxy.engine.summaries import ATTRIBUTE, GLOBAL
 
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / "remote_reader", root)
@@ -836,8 +836,7 @@ def test_a_base_init_that_keeps_a_plain_copy_gives_nothing_and_the_cache_follows
 def test_a_class_call_is_passed_on_to_the_imported_base_that_defines_init(tmp_path):
     """The solver's view: workers.py passes main.py's calls of Collector and Keyed on to base.Base; base.py
     exports the attribute its __init__ stores."""
-    from flake8_mpproxy import crossmodule
-
+    from flake8_mpproxy.project import crossmodule
     root = tmp_path / "proj"
     shutil.copytree(FIXTURES / "projects" / "inherited_init", root)
     solver = solved(root)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from flake8_mpproxy import runner
-from flake8_mpproxy.config import Settings
-from flake8_mpproxy.runner import WORKER_BYTES, Job, default_jobs, run_all
+from flake8_mpproxy.frontends import runner
+from flake8_mpproxy.model.config import Settings
+from flake8_mpproxy.frontends.runner import WORKER_BYTES, Job, default_jobs, run_all
 
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "seed" / "seed.py"
 

@@ -70,7 +70,7 @@ def loses_data_anyway(path) -> bool:
     return any(code.startswith("MPP1") for _, code, _ in expected_findings(path))
 
 
-# --- the API table (flake8_mpproxy.values) against the running interpreter ------------------------------------
+# --- the API table (flake8_mpproxy.engine.values) against the running interpreter ------------------------------------
 
 PROBE = """
 import multiprocessing.managers as managers
@@ -108,7 +108,7 @@ def test_api_table_matches_this_python(tmp_path):
     and every entry is probed (so a new entry needs a probe here, and a run on the Pythons CI covers)."""
     import sys
 
-    from flake8_mpproxy.values import PROXY_METHODS_SINCE, PROXY_TYPE_SINCE, TYPEID_SINCE
+    from flake8_mpproxy.engine.values import PROXY_METHODS_SINCE, PROXY_TYPE_SINCE, TYPEID_SINCE
 
     program = tmp_path / "probe.py"
     program.write_text(PROBE)

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence
 
 import pytest
 
-from flake8_mpproxy.server.positions import Span, TextEdit, apply_edit
+from flake8_mpproxy.frontends.server.positions import Span, TextEdit, apply_edit
 
 pytest_lsp = pytest.importorskip("pytest_lsp")  # (Python 3.10+; pygls itself runs on 3.9)
 from lsprotocol import types  # noqa: E402

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from flake8_mpproxy import overlay, scanstore
-from flake8_mpproxy.analysis import check_file
-from flake8_mpproxy.cache import activated, open_cache
-from flake8_mpproxy.config import Settings
-from flake8_mpproxy.crossmodule import clear
-from flake8_mpproxy.server.positions import apply_edit, column_in_units, line_bodies, minimal_edit, span
-from flake8_mpproxy.server.session import Document, Session, to_bytes
-from flake8_mpproxy.source import prefilter_tokens
+from flake8_mpproxy.project import overlay, scanstore
+from flake8_mpproxy.pipeline.analysis import check_file
+from flake8_mpproxy.project.cache import activated, open_cache
+from flake8_mpproxy.model.config import Settings
+from flake8_mpproxy.project.crossmodule import clear
+from flake8_mpproxy.frontends.server.positions import apply_edit, column_in_units, line_bodies, minimal_edit, span
+from flake8_mpproxy.frontends.server.session import Document, Session, to_bytes
+from flake8_mpproxy.model.source import prefilter_tokens
 
 SEED = '''\
 from multiprocessing import Manager, Process

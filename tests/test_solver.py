@@ -13,12 +13,16 @@ from typing import Any, Callable, List, Sequence
 
 import pytest
 
-from flake8_mpproxy import analysis, cli, crossmodule, inference, values
-from flake8_mpproxy.api import OLDEST_TARGET, Version
-from flake8_mpproxy.inference import solver, walker
-from flake8_mpproxy.catalogue import BY_CODE
-from flake8_mpproxy.findings import FORM_NONE
-from flake8_mpproxy.plugin import Plugin
+from flake8_mpproxy.pipeline import analysis
+from flake8_mpproxy.frontends import cli
+from flake8_mpproxy.project import crossmodule
+from flake8_mpproxy import engine as inference, rules
+from flake8_mpproxy.engine import values
+from flake8_mpproxy.model.mpapi import OLDEST_TARGET, Version
+from flake8_mpproxy.engine import solver, walker
+from flake8_mpproxy.model.catalogue import BY_CODE
+from flake8_mpproxy.model.findings import FORM_NONE
+from flake8_mpproxy.frontends.plugin import Plugin
 
 from .programs import FIXTURES, target_of
 
@@ -78,7 +82,7 @@ def test_mutual_recursion_and_a_recursive_helper_keep_their_findings(tmp_path):
 def test_a_callers_first_chain_is_not_walked_once_per_level():
     """The old engine walked the whole module once per level; the solver walks each function at most twice
     (once before its caller gave it the proxy, once after), and the module body once."""
-    result = inference.analyse(ast.parse(chain(30, callers_first=True)), ALL)
+    result = rules.analyse(ast.parse(chain(30, callers_first=True)), ALL)
     assert len(result.walks) == 31
     assert max(result.walks.values()) <= 2
     assert result.walks["<module>"] == 1
@@ -92,7 +96,7 @@ def test_a_unit_is_walked_again_only_when_a_fact_it_read_grew():
               "def last(d):\n    d['k'].append(1)\n\n\n"
               "if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n"
               "        last(manager.dict({'k': []}))\n")
-    result = inference.analyse(ast.parse(source), ALL)
+    result = rules.analyse(ast.parse(source), ALL)
     assert result.walks == {"<module>": 1, "last:8": 1, "unrelated:4": 1}
 
 
@@ -101,10 +105,10 @@ def test_a_starter_called_under_the_main_guard_does_not_walk_the_module_again():
     walked again when ``main`` turns out to be a starter; called at import time it is MPP201."""
     main = ("import multiprocessing\n\n\ndef main():\n    with multiprocessing.Manager() as manager:\n"
             "        manager.dict()\n\n\n")
-    guarded = inference.analyse(ast.parse(main + "if __name__ == '__main__':\n    main()\n"), ALL)
+    guarded = rules.analyse(ast.parse(main + "if __name__ == '__main__':\n    main()\n"), ALL)
     assert guarded.walks == {"<module>": 1, "main:4": 1}
     assert guarded.findings == []
-    at_import = inference.analyse(ast.parse(main + "main()\n"), ALL)
+    at_import = rules.analyse(ast.parse(main + "main()\n"), ALL)
     assert [(f.code, f.line) for f in at_import.findings] == [("MPP201", 9)]
     assert at_import.walks["<module>"] == 2
 
@@ -119,7 +123,7 @@ def test_a_helper_that_starts_children_is_learnt_after_the_walk_not_by_walking_a
               "def main():\n    with multiprocessing.Manager() as manager:\n        d = manager.dict({'k': []})\n"
               "        child = launch(d)\n        d['k'].append(2)\n        child.join()\n\n\n"
               "if __name__ == '__main__':\n    main()\n")
-    result = inference.analyse(ast.parse(source), ALL)
+    result = rules.analyse(ast.parse(source), ALL)
     assert result.walks == {"<module>": 1, "main:14": 1, "launch:8": 1, "work:4": 1}
     [finding] = [found for found in result.findings if found.code == "MPP101"]
     assert finding.line == 18
@@ -132,7 +136,7 @@ def test_a_callee_defined_above_its_caller_is_walked_in_the_callers_walk():
     source = ("import multiprocessing\n\n\ndef make(manager):\n    return manager.dict()\n\n\n"
               "def run(manager):\n    table = make(manager)\n    table['k'].append(1)\n\n\n"
               "if __name__ == '__main__':\n    with multiprocessing.Manager() as manager:\n        run(manager)\n")
-    result = inference.analyse(ast.parse(source), ALL)
+    result = rules.analyse(ast.parse(source), ALL)
     assert result.walks == {"<module>": 1, "run:8": 1, "make:4": 1}
     assert [(f.code, f.line) for f in result.findings] == [("MPP101", 10)]
 
@@ -143,7 +147,7 @@ def test_a_caller_learns_that_its_callee_starts_a_manager_in_the_same_walk():
     twice."""
     source = ("import multiprocessing\n\n\ndef setup():\n    return multiprocessing.Manager()\n\n\n"
               "def main():\n    return setup()\n\n\nmain()\n")
-    result = inference.analyse(ast.parse(source), ALL)
+    result = rules.analyse(ast.parse(source), ALL)
     assert result.walks == {"<module>": 2, "main:8": 1, "setup:4": 1}
     assert [(f.code, f.line) for f in result.findings] == [("MPP201", 12)]
 
@@ -152,7 +156,7 @@ def test_walks_out_of_turn_nest_only_so_deep():
     """A callers-first chain walked from its top: each callee is walked inside its caller's walk, down to
     ``MAX_NESTED`` levels, and the rest in turn; the finding at the bottom is kept either way."""
     source = chain(200, callers_first=True).replace("if __name__ == '__main__':", "def main():")
-    result = inference.analyse(ast.parse(source), ALL)
+    result = rules.analyse(ast.parse(source), ALL)
     assert result.stopped_after is None
     nested = [f"f{level}:{4 * level}" for level in range(1, walker.MAX_NESTED + 1)]
     assert [result.walks[name] for name in nested] == [1] * walker.MAX_NESTED
@@ -164,7 +168,7 @@ def test_walks_out_of_turn_nest_only_so_deep():
 def test_walk_stats_add_up_over_calls():
     inference.stats.reset()
     for _ in range(2):
-        inference.analyse(ast.parse(chain(5, callers_first=True)), ALL)
+        rules.analyse(ast.parse(chain(5, callers_first=True)), ALL)
     assert inference.stats.files == 2
     assert inference.stats.units == 12
     assert inference.stats.per_file() == inference.stats.walks / 2
@@ -241,7 +245,7 @@ def test_values_with_no_finite_depth_converge_within_a_few_walks(source):
     """A value that grows one level per walk (a recursive builder, two functions wrapping each other's result,
     a structure that contains itself) is cut at ``values.MAX_DEPTH``, and shallower once it has grown a few
     times (widening): the solve ends long before the budget, each unit walked a few times, with the findings."""
-    result = inference.analyse(ast.parse(source), ALL)
+    result = rules.analyse(ast.parse(source), ALL)
     assert result.stopped_after is None
     # a walk per growth until the widening, one with the widened value, one that sees nothing change (the
     # order units are first walked in differs between Pythons: 3.9 walks the module body once more)
@@ -312,7 +316,7 @@ def stopped_alone(paths: Sequence[Path], target: Callable[[Path], Version] = old
     stopped at its step budget, each with the step count and the walks of its units."""
     stopped = []
     for path in paths:
-        result = inference.analyse(ast.parse(path.read_bytes()), ALL, target=target(path))
+        result = rules.analyse(ast.parse(path.read_bytes()), ALL, target=target(path))
         if result.stopped_after is not None:
             stopped.append(f"{path}: stopped after {result.stopped_after} steps, walks {result.walks}")
     return stopped

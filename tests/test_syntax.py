@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flake8_mpproxy.syntax import reads_same, same_code
+from flake8_mpproxy.engine.syntax import reads_same, same_code
 
 ROOT = Path(__file__).resolve().parent.parent
 TRICKY = ["1", "1.0", "True", "-0.0", "0.0", "'a'", "b'a'", "x[1]", "x[1.0]", "x[True]", "x[i]", "x[i, j]",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flake8_mpproxy.targets import lowest_admitted, parse_target
+from flake8_mpproxy.model.targets import lowest_admitted, parse_target
 
 CLEAR = ("from multiprocessing import Manager\n\nif __name__ == '__main__':\n    with Manager() as m:\n"
          "        l = m.list([1])\n        l.clear()\n")
@@ -172,8 +172,8 @@ def test_flake8_bad_target_is_one_line(project):
 # --- what the package says it supports ---------------------------------------------------------------------
 
 def test_classifiers_and_requires_python_name_the_supported_targets():
-    from flake8_mpproxy.config import _toml_loads
-    from flake8_mpproxy.values import NEWEST_TARGET, OLDEST_TARGET
+    from flake8_mpproxy.model.config import _toml_loads
+    from flake8_mpproxy.engine.values import NEWEST_TARGET, OLDEST_TARGET
 
     project = _toml_loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())["project"]
     versions = [c.rsplit(" :: ", 1)[1] for c in project["classifiers"]

@@ -8,20 +8,20 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Tuple, cast
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from ..analysis import check_source, physical_lines
-from ..config import Settings
-from ..crossmodule import project_links
-from ..findings import Finding, fix_wanted
-from ..source import SourceError, SourceFile
+from ..pipeline.analysis import check_source, physical_lines
+from ..model.config import Settings
+from ..project.crossmodule import project_links
+from ..model.findings import Finding, fix_wanted
+from ..model.source import SourceError, SourceFile
 from .locate import NodeIndex
 from .plan import Edits, Planner, RemoteCheck, RemoteEdit
 from .remote import Checker, Rewritten, rewrite
-from .rewrites import main_guard
+from .apply import Apply
 
 MAX_ROUNDS = 10
 
@@ -126,66 +126,5 @@ def apply_round(text: str, findings: Sequence[Finding], style: str,
     edits = Planner(module, index, text, style, check).plan(list(findings))
     if not edits.applied:
         return text, [], edits
-    new_module = module.visit(_Apply(edits))
+    new_module = module.visit(Apply(edits))
     return new_module.code, edits.applied, edits
-
-
-class _Apply(cst.CSTTransformer):
-    """Applies :class:`Edits`: node replacements, insertions after statements, and the main-guard move."""
-
-    def __init__(self, edits: Edits) -> None:
-        super().__init__()
-        self.edits = edits
-
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> Any:
-        edits = self.edits
-        if isinstance(updated, cst.Module):
-            return self.finish_module(updated)
-        if original in edits.remove:
-            return cst.RemovalSentinel.REMOVE
-        result: object = updated
-        for build in edits.replace.get(original, []):
-            result = build(result)  # type: ignore[arg-type]
-        if edits.guard is not None and original is edits.guard and isinstance(result, cst.If):
-            result = prepend(result, edits.prepend_to_guard)
-        if original in edits.insert_after:
-            items = list(result.nodes) if isinstance(result, cst.FlattenSentinel) else [result]
-            result = cst.FlattenSentinel(cast(List[cst.CSTNode], items) + list(edits.insert_after[original]))
-        return result
-
-    def finish_module(self, updated: cst.Module) -> cst.Module:
-        """Without a main guard to move into, append one at the end of the module; comments that a move left
-        behind at the end stay at the end."""
-        if self.edits.footer:
-            updated = updated.with_changes(footer=list(self.edits.footer) + list(updated.footer))
-        if self.edits.prepend_to_guard and self.edits.guard is None:
-            return updated.with_changes(body=list(updated.body) + [main_guard(self.edits.prepend_to_guard)])
-        return updated
-
-
-#: Calls that must run before any manager starts: the moved statements go after them in the guard.
-FIRST_IN_MAIN = frozenset({"freeze_support", "set_start_method", "set_executable", "set_forkserver_preload"})
-
-
-def prepend(guard: cst.If, statements: Sequence[cst.BaseStatement]) -> cst.If:
-    """Put ``statements`` at the start of the guard's block, after its start-up calls."""
-    body = guard.body
-    if not isinstance(body, cst.IndentedBlock):
-        return guard
-    existing = list(body.body)
-    at = 0
-    while at < len(existing) and is_start_up_call(existing[at]):
-        at += 1
-    return guard.with_changes(body=body.with_changes(body=existing[:at] + list(statements) + existing[at:]))
-
-
-def is_start_up_call(stmt: cst.BaseStatement) -> bool:
-    """``multiprocessing.freeze_support()``, ``mp.set_start_method("spawn")``, ``set_executable(...)``."""
-    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
-        return False
-    small = stmt.body[0]
-    if not isinstance(small, cst.Expr) or not isinstance(small.value, cst.Call):
-        return False
-    func = small.value.func
-    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-    return name in FIRST_IN_MAIN

@@ -14,11 +14,11 @@ from typing import Optional
 import libcst as cst
 from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
 
-from ..analysis import check_source
-from ..config import ConfigError
-from ..crossmodule import project_links
-from ..findings import FIX_STYLES
-from ..source import SourceError, SourceFile
+from ..pipeline.analysis import check_source
+from ..model.config import ConfigError
+from ..project.crossmodule import project_links
+from ..model.findings import FIX_STYLES
+from ..model.source import SourceError, SourceFile
 from . import fix_source
 
 
@@ -41,8 +41,8 @@ class FixProxyTraps(VisitorBasedCodemodCommand):
                                 help="also move module-level managers under the main guard")
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
-        from ..resolve import Resolver
-        from ..runner import MODE_FIX
+        from ..project.resolve import Resolver
+        from ..model.jobs import MODE_FIX
 
         path = self.context.filename or "<codemod>"
         try:  # the configuration the command would use for this file

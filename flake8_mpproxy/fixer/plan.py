@@ -15,11 +15,11 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, ca
 
 import libcst as cst
 
-from ..findings import (
+from ..model.findings import (
     FORM_GUARD, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding,
 )
 from ..rules.copies import temp_base
-from ..syntax import is_main_guard
+from ..engine.syntax import is_main_guard
 from . import rewrites
 from .locate import BARRIERS, NodeIndex
 

@@ -17,15 +17,16 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from ..analysis import physical_lines
-from ..config import Settings
-from ..crossmodule import ProjectSolver, solver_for
-from ..findings import Finding
-from ..inference.summaries import ProxyFact
-from ..overlay import read_bytes
-from ..cache import content_hash
-from ..source import SourceError, SourceFile, decode
+from ..pipeline.analysis import physical_lines
+from ..model.config import Settings
+from ..project.crossmodule import ProjectSolver, solver_for
+from ..model.findings import Finding
+from ..engine.summaries import ProxyFact
+from ..project.overlay import read_bytes
+from ..project.cache import content_hash
+from ..model.source import SourceError, SourceFile, decode
 from . import rewrites
+from .apply import Apply
 from .locate import NodeIndex
 from .plan import Edits, RemoteEdit
 
@@ -130,9 +131,7 @@ def rewrite(edits: Iterable[RemoteEdit]) -> Tuple[List[Rewritten], str]:
                 return [], f"the value stored in {os.path.basename(path)} is not where the analysis saw it"
             kind, manager = edit.kind, edit.manager
             plan.add(value, lambda updated, k=kind, m=manager: rewrites.nested_value(updated, m, k))  # type: ignore
-        from . import _Apply
-
-        text = module.visit(_Apply(plan)).code
+        text = module.visit(Apply(plan)).code
         try:
             ast.parse(text)
         except SyntaxError as err:

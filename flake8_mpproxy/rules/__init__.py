@@ -1,7 +1,8 @@
 """The rules: each module turns the walker's observations (:mod:`flake8_mpproxy.observations`) into findings.
 
 One module per rule, or per group of rules that share their fix planning (:mod:`.copies` holds MPP101-MPP103).
-A rule module exposes:
+The rules run as the engine's observer (:class:`reporter.Reporter`): :func:`analyse` is the engine's walk
+with the enabled rules listening. A rule module exposes:
 
 - ``CODES``: the catalogue codes it reports;
 - ``HANDLES``: a dict from observation type to the function that handles it, ``handler(reporter, observation)``;
@@ -9,7 +10,7 @@ A rule module exposes:
 - optionally ``complete(reporter, items, concurrency)``: the findings that need the whole file, built from
   what the handlers kept with :meth:`checks.Reporter.defer` (``defer(NAME, item)``, ``NAME`` the module's name).
 
-The registry below is explicit: each catalogue entry names its module (``Rule.module``), the module's
+The registry (in :mod:`.reporter`) is explicit: each catalogue entry names its module (``Rule.module``), the module's
 ``HANDLES`` names the observation types it handles, and nothing is found by scanning names. Only the modules
 with an enabled code hear anything.
 
@@ -28,60 +29,23 @@ records it. ``tests/test_catalogue.py`` checks that every catalogue code has exa
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple
+import ast
+from typing import FrozenSet, Iterable, Optional
 
-from ..catalogue import RULES
+from .. import engine
+from ..engine.links import Links
+from ..engine.walker import InferenceResult
+from ..model.mpapi import OLDEST_TARGET, Version
+from .reporter import MODULES, Reporter, RuleModule, handlers_for, modules_for
 
-if TYPE_CHECKING:
-    from ..checks import Reporter
-    from ..concurrency import Concurrency
-
-Handler = Callable[["Reporter", Any], None]
-Complete = Callable[["Reporter", List[Any], "Concurrency"], None]
+__all__ = ["MODULES", "Reporter", "RuleModule", "analyse", "handlers_for", "modules_for"]
 
 
-@dataclass(frozen=True)
-class RuleModule:
-    """One rule module as the registry sees it."""
-
-    name: str
-    codes: FrozenSet[str]
-    handles: Mapping[type, Handler]
-    complete: Optional[Complete]
-
-
-def _load(name: str) -> RuleModule:
-    module = importlib.import_module(f"{__name__}.{name}")
-    return RuleModule(name, frozenset(module.CODES), dict(module.HANDLES), getattr(module, "complete", None))
-
-
-def _registry() -> Tuple[RuleModule, ...]:
-    """The rule modules the catalogue names, in catalogue order (the order their findings are built in)."""
-    names: List[str] = []
-    for entry in RULES:
-        if entry.module not in names:
-            names.append(entry.module)
-    return tuple(_load(name) for name in names)
-
-
-#: Every rule module, in catalogue order.
-MODULES: Tuple[RuleModule, ...] = _registry()
-
-
-@lru_cache(maxsize=None)
-def modules_for(enabled: FrozenSet[str]) -> Tuple[RuleModule, ...]:
-    """The rule modules that report at least one enabled code."""
-    return tuple(module for module in MODULES if module.codes & enabled)
-
-
-@lru_cache(maxsize=None)
-def handlers_for(enabled: FrozenSet[str]) -> Dict[type, Tuple[Handler, ...]]:
-    """Observation type -> the handlers of the enabled rules, in catalogue order."""
-    table: Dict[type, Tuple[Handler, ...]] = {}
-    for module in modules_for(enabled):
-        for kind, handler in module.handles.items():
-            table[kind] = table.get(kind, ()) + (handler,)
-    return table
+def analyse(tree: ast.Module, enabled: FrozenSet[str], manager_factories: Iterable[str] = (),
+            target: Version = OLDEST_TARGET, budget: Optional[int] = None,
+            links: Optional[Links] = None) -> InferenceResult:
+    """The engine's walk of a parsed module with the rules of the ``enabled`` codes listening: their findings,
+    for code that must run on Python ``target`` and later, and the walk counts (``budget``: the walks allowed,
+    default by size); ``links`` brings calls from other modules of the project and collects the calls this one
+    makes."""
+    return engine.analyse(tree, Reporter(enabled, target), manager_factories, budget, links)

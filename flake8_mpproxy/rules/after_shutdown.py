@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..observations import NameRead
-from ..values import Manager, Proxy
+from ..engine.observations import NameRead
+from ..engine.values import Manager, Proxy
 
 if TYPE_CHECKING:
-    from ..checks import Reporter
+    from .reporter import Reporter
 
 CODES = ("MPP204",)
 

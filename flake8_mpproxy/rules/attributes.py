@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..observations import ProxyAttributeStore
-from ..syntax import display
+from ..engine.observations import ProxyAttributeStore
+from ..engine.syntax import display
 
 if TYPE_CHECKING:
-    from ..checks import Reporter
+    from .reporter import Reporter
 
 CODES = ("MPP105", "MPP106")
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict
 
-from ..catalogue import FIX_NONE, FIX_UNSAFE
-from ..findings import FORM_NONE, FORM_PASS_ARG
-from ..observations import ClassAttributeInChild, NameRead
-from ..syntax import display, node_range
-from ..values import Proxy
+from ..model.catalogue import FIX_NONE, FIX_UNSAFE
+from ..model.findings import FORM_NONE, FORM_PASS_ARG
+from ..engine.observations import ClassAttributeInChild, NameRead
+from ..engine.syntax import display, node_range
+from ..engine.values import Proxy
 from .copies import origin_arg
 
 if TYPE_CHECKING:
-    from ..checks import Reporter
+    from .reporter import Reporter
 
 CODES = ("MPP202",)
 

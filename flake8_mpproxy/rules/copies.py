@@ -13,15 +13,15 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
-from ..catalogue import FIX_NONE, FIX_SAFE
-from ..concurrency import Concurrency, Write
-from ..findings import FORM_NONE, FORM_REASSIGN, FORM_WRITEBACK
-from ..observations import FIXABLE_STATEMENTS, AliasEnded, AliasState, CopyMutated, CopyStored, Site
-from ..syntax import display, node_range
-from ..values import Copy, Proxy, is_constant_key
+from ..model.catalogue import FIX_NONE, FIX_SAFE
+from ..engine.concurrency import Concurrency, Write
+from ..model.findings import FORM_NONE, FORM_REASSIGN, FORM_WRITEBACK
+from ..engine.observations import FIXABLE_STATEMENTS, AliasEnded, AliasState, CopyMutated, CopyStored, Site
+from ..engine.syntax import display, node_range
+from ..engine.values import Copy, Proxy, is_constant_key
 
 if TYPE_CHECKING:
-    from ..checks import Reporter
+    from .reporter import Reporter
 
 NAME = "copies"
 CODES = ("MPP101", "MPP102", "MPP103")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..catalogue import FIX_UNSAFE
-from ..findings import FORM_GUARD
-from ..observations import ManagerStarted
-from ..syntax import display
+from ..model.catalogue import FIX_UNSAFE
+from ..model.findings import FORM_GUARD
+from ..engine.observations import ManagerStarted
+from ..engine.syntax import display
 
 if TYPE_CHECKING:
-    from ..checks import Reporter
+    from .reporter import Reporter
 
 CODES = ("MPP201",)
 

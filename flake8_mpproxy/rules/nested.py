@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..observations import PlainStore
-from ..syntax import display, reads_same
-from ..values import is_constant_key, slot_of
+from ..engine.observations import PlainStore
+from ..engine.syntax import display, reads_same
+from ..engine.values import is_constant_key, slot_of
 
 if TYPE_CHECKING:
-    from ..checks import Reporter
+    from .reporter import Reporter
 
 CODES = ("MPP104",)
 

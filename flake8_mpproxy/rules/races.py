@@ -10,13 +10,13 @@ import ast
 from dataclasses import replace
 from typing import TYPE_CHECKING, List, Tuple
 
-from ..concurrency import Concurrency
-from ..observations import ReadModifyWrite, Site
-from ..syntax import display
-from ..values import Proxy
+from ..engine.concurrency import Concurrency
+from ..engine.observations import ReadModifyWrite, Site
+from ..engine.syntax import display
+from ..engine.values import Proxy
 
 if TYPE_CHECKING:
-    from ..checks import Reporter
+    from .reporter import Reporter
 
 NAME = "races"
 CODES = ("MPP301",)

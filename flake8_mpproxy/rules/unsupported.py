@@ -5,14 +5,14 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
-from ..catalogue import FIX_SAFE
-from ..findings import FORM_REPLACE
-from ..observations import ProxyAugmented, ProxyMethodCall, ProxyOperator, ProxyReversed, TypeidCall
-from ..syntax import display
-from ..api import PROXY_CLASS_OF_KIND, TYPEID_SINCE, Version, method_since, version_text
+from ..model.catalogue import FIX_SAFE
+from ..model.findings import FORM_REPLACE
+from ..engine.observations import ProxyAugmented, ProxyMethodCall, ProxyOperator, ProxyReversed, TypeidCall
+from ..engine.syntax import display
+from ..model.mpapi import PROXY_CLASS_OF_KIND, TYPEID_SINCE, Version, method_since, version_text
 
 if TYPE_CHECKING:
-    from ..checks import Reporter
+    from .reporter import Reporter
 
 CODES = ("MPP107",)
 

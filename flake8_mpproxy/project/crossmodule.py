@@ -1,0 +1,431 @@
+"""The project solver: facts that cross modules, computed once per process and project root.
+
+Facts can only start in a module that passes the textual prefilter (a *seed*): only there can a manager or a
+proxy be made. So the solver scans the project once (:mod:`projectscan`: one read per file, a small record
+each), analyses the seeds, and follows what they pass (calls of other modules' functions with proxies) and
+export (module globals, returned proxies and copies, class attributes) to the project modules that receive
+it, loading those on demand: a module that never mentions multiprocessing can still receive a proxy. A
+module is analysed again only when what it receives grows (incoming calls, or the exports of the modules it
+imports); a worklist drives it, under a budget (:data:`MAX_ANALYSES`) that, when hit, the front ends report
+as one warning line per affected file instead of going quiet.
+
+What is kept per module is its :class:`summaries.ModuleSummary` (calls out, exports): never an AST, so memory
+is bounded by the summaries. Checked files then get their :class:`Links` from the solved state; a file that is
+neither a seed nor reached by any fact costs nothing beyond the prefilter.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections import deque
+from dataclasses import replace
+from functools import lru_cache
+from typing import Deque, Dict, FrozenSet, List, Optional, Set, Tuple
+
+from . import cache, scanstore
+from .cache import content_hash
+from .gitignore import GitIgnore
+from ..model.config import Settings
+from ..rules import analyse
+from ..engine.links import Links
+from ..engine.walker import InferenceResult
+from ..engine.summaries import ATTRIBUTE, GLOBAL, OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
+from ..engine.walker import mutator_methods, record_classes
+from .overlay import read_bytes
+from .root import project_root
+from .scan import ProjectIndex, scan_project
+from ..model.source import SourceError, decode, parse, prefilter_tokens
+
+#: The kind of the result-cache entries holding a module's :class:`ModuleSummary`.
+SUMMARIES_KIND = "summaries"
+#: What a module receives: calls into it, whether an unanalysed module imports it, imported exports and
+#: effects (what calling an imported module's functions does to the proxies passed to them), and what other
+#: modules store into its own classes and globals (:meth:`ProjectSolver.remote_in`).
+Inputs = Tuple[FrozenSet[Tuple[str, CallSummary]], bool,
+               Tuple[Tuple[str, Tuple[Export, ...], Tuple[Effect, ...]], ...], Tuple[Export, ...]]
+
+#: Module analyses one project solve may take: a base, plus this many per seed. Each analysis of a module
+#: follows a growth of what it receives, so real projects stay far below it.
+BASE_ANALYSES = 200
+ANALYSES_PER_SEED = 6
+
+
+#: Words a module that defines a record class holds (``@dataclass``, ``attrs.define``, ``NamedTuple``).
+RECORD_MARKERS = (b"dataclass", b"NamedTuple", b"@attr", b"attrs", b"import attr")
+
+
+class ProjectSolver:
+    """The solved project: per module, its summary and the calls other modules make into it."""
+
+    def __init__(self, index: ProjectIndex, settings: Settings, budget: Optional[int] = None,
+                 store: Optional[cache.Cache] = None) -> None:
+        self.index = index
+        self.settings = settings
+        #: The result cache module summaries are kept in between runs (None: ``--no-cache``, loose files).
+        self.store = store
+        self._settings_key = cache.settings_digest(settings)
+        self.summaries: Dict[str, ModuleSummary] = {}
+        self.incoming: Dict[str, Dict[str, Set[CallSummary]]] = {}
+        #: What each module received when it was last analysed (it is analysed again only when this grows).
+        self.inputs_seen: Dict[str, Inputs] = {}
+        self.analyses = 0
+        self.fixed_budget = budget
+        self.stopped = False
+        #: The parts (:meth:`ProjectIndex.component`) whose solve the budget stopped: any module in them may
+        #: miss facts, reached or not.
+        self.stopped_parts: Set[int] = set()
+        self._mutators: Dict[str, FrozenSet[str]] = {}
+        self._records: Dict[str, Dict[str, Tuple[Tuple[str, ...], bool]]] = {}
+        self._solved: Set[int] = set()
+        #: Modules analysed although they receive no fact: they import a module that reads an imported proxy
+        #: global, and whether they start its functions as children decides MPP202 there.
+        self.context_needed: Set[str] = set()
+        #: The findings of each module's latest analysis (small frozen values, no AST), with the inputs it
+        #: had: a checked file whose inputs are still those is not analysed a second time.
+        self.results: Dict[str, Tuple[Inputs, InferenceResult]] = {}
+        #: Remote exports (:attr:`ModuleSummary.remote`) resolved: per defining module, per storing module,
+        #: the exports it adds (``Registry.shared``, origin kept) to those of the defining module.
+        self.remote: Dict[str, Dict[str, Tuple[Export, ...]]] = {}
+
+    def ensure(self, path: str) -> None:
+        """Solve the part of the project ``path`` is in (:meth:`ProjectIndex.component`), once."""
+        component = self.index.component(path)
+        if component in self._solved:
+            return
+        self._solved.add(component)
+        seeds = self.index.seeds_of(component) if component >= 0 else []
+        budget = self.fixed_budget if self.fixed_budget is not None else \
+            BASE_ANALYSES + ANALYSES_PER_SEED * len(seeds)
+        self.solve(seeds, self.analyses + budget)
+        if self.stopped:
+            self.stopped_parts.add(component)
+
+    # --- the worklist ----------------------------------------------------------------------------------------
+
+    def solve(self, seeds: List[str], limit: int) -> None:
+        queue: Deque[str] = deque(seeds)
+        queued: Set[str] = set(seeds)
+        while queue:
+            path = queue.popleft()
+            queued.discard(path)
+            if self.analyses >= limit:
+                self.stopped = True
+                return
+            for candidate in self.analyse(path):
+                if candidate not in queued and self.wants_analysis(candidate):
+                    queued.add(candidate)
+                    queue.append(candidate)
+
+    def wants_analysis(self, path: str) -> bool:
+        """Is ``path`` involved (a seed, analysed, or given a proxy), and has what it receives changed?"""
+        involved = path in self.summaries or self.index.is_seed(path) or path in self.context_needed or \
+            self.receives_facts(path)
+        return involved and self.inputs(path) != self.inputs_seen.get(path)
+
+    def analyse(self, path: str) -> List[str]:
+        """Analyse one module with what it receives now; return the modules its summary may change."""
+        self.analyses += 1
+        self.inputs_seen[path] = self.inputs(path)
+        old = self.summaries.get(path)
+        summary = self.summarise(path)
+        if old is not None and not set(old.effects) <= set(summary.effects):
+            # Effects only grow, like the calls a module receives: once a caller's fact carries the nested
+            # proxy a function stores, the function's walk sees no new store (the slot is there already)
+            summary = replace(summary, effects=tuple(sorted(set(old.effects) | set(summary.effects), key=repr)))
+        self.summaries[path] = summary
+        candidates: List[str] = []
+        for call in summary.outgoing:
+            hit = self.index.resolve_call(call.target, path)
+            if hit is None or hit[0] == path:
+                continue
+            calls = self.incoming.setdefault(hit[0], {}).setdefault(hit[1], set())
+            if call not in calls:
+                calls.add(call)
+                candidates.append(hit[0])
+        candidates.extend(self.place_remote(path, summary))
+        if summary.exports != (old.exports if old is not None else ()) or \
+                summary.effects != (old.effects if old is not None else ()):  # (a first summary exporting
+            # nothing changes no importer's inputs: analysing them again would give the same result)
+            candidates.extend(self.index.readers_of(path))
+        if old is None and not self.index.is_seed(path) and self.imports_exports(path):
+            new = [user for user in self.index.importers_of(path) if user not in self.summaries]
+            self.context_needed.update(new)
+            candidates.extend(new)
+        if old is None:  # modules it imports no longer count it as an opaque (unanalysed) importer
+            candidates.extend(q for q in self.index.imports_of(path) if q in self.summaries)
+        return candidates
+
+    def place_remote(self, path: str, summary: ModuleSummary) -> List[str]:
+        """Merge ``path``'s remote exports into the exports of the modules defining what they store into;
+        return each module whose received facts changed (its own code reads the proxy now: analysed again)
+        and its importers (they read the proxy now)."""
+        placed: Dict[str, List[Export]] = {}
+        for export in summary.remote:
+            hit = self.index.resolve_call(export.name, path)
+            if hit is None or hit[0] == path or not hit[1]:
+                continue
+            role = ATTRIBUTE if "." in hit[1] else GLOBAL
+            placed.setdefault(hit[0], []).append(Export(hit[1], role, export.fact))
+        candidates: List[str] = []
+        for target in set(placed) | {t for t, by in self.remote.items() if path in by}:
+            new = tuple(sorted(set(placed.get(target, ())), key=repr))
+            by = self.remote.setdefault(target, {})
+            if by.get(path, ()) != new:
+                if new:
+                    by[path] = new
+                else:
+                    by.pop(path, None)
+                candidates.append(target)
+                candidates.extend(self.index.importers_of(target))
+        return candidates
+
+    def remote_in(self, path: str) -> Tuple[Export, ...]:
+        """What other modules store into ``path``'s own classes and globals (``Registry.shared`` ATTRIBUTE,
+        ``SHARED`` GLOBAL, origins kept), in a fixed order: facts ``path``'s own analysis receives."""
+        by = self.remote.get(path)
+        return tuple(export for source in sorted(by) for export in by[source]) if by else ()
+
+    def exports_of(self, path: str) -> Tuple[Export, ...]:
+        """What ``path`` exports: its own summary's exports, then what other modules store into its classes
+        and globals (remote exports, in a fixed order)."""
+        own = self.summaries[path].exports if path in self.summaries else ()
+        remote = self.remote_in(path)
+        if not remote:
+            return own
+        return own + tuple(export for export in remote if export not in own)
+
+    def summarise(self, path: str) -> ModuleSummary:
+        """The summary of ``path`` with what it receives now: from the result cache when this content got
+        these inputs before (no read, no parse), else :meth:`analyse_module`, whose summary is then stored."""
+        self.results.pop(path, None)
+        if self.store is None:
+            return self.analyse_module(path)
+        key = (self._settings_key, self.received(path), self.index.records[path].digest)
+        hit = self.store.load(SUMMARIES_KIND, path, *key)
+        if hit is not None:
+            try:
+                return ModuleSummary.from_json(hit)
+            except (KeyError, TypeError, ValueError, AttributeError) as err:
+                cache.warn(str(self.store.entry_path(SUMMARIES_KIND, path, *key[:2])),
+                           f"ignoring unreadable cache entry ({type(err).__name__}: {err})")
+        summary = self.analyse_module(path)
+        self.store.store(SUMMARIES_KIND, path, *key, summary.to_json())
+        return summary
+
+    def analyse_module(self, path: str) -> ModuleSummary:
+        """Read, parse and analyse ``path`` for facts (its own errors are its own check's business)."""
+        try:
+            tree = parse(decode(path, read_bytes(path)))
+            links = self.links(path)
+            result = analyse(tree, self.settings.enabled_codes(), self.settings.manager_factories,
+                             self.settings.target_version, links=links)
+        except (OSError, SourceError, RecursionError):
+            return ModuleSummary(self.index.relative(path))
+        self.results[path] = (self.inputs_seen[path], result)
+        return links.summary()
+
+    def inputs(self, path: str) -> "Inputs":
+        """What ``path`` receives: incoming calls, whether an unanalysed importer may call it, and the
+        exports of the project modules it imports."""
+        calls = frozenset((name, call) for name, found in self.incoming.get(path, {}).items() for call in found)
+        exports = tuple((q, self.exports_of(q), self.summaries[q].effects if q in self.summaries else ())
+                        for q in self.index.sources_of(path)
+                        if self.exports_of(q) or (q in self.summaries and self.summaries[q].effects))
+        return calls, self.opaque(path), exports, self.remote_in(path)
+
+    def received(self, path: str) -> str:
+        """A digest of everything ``path``'s analysis takes from other modules: :meth:`inputs`, plus the
+        content of the project modules it imports (``import *`` names and mutator classes are read from
+        them). A module's summary and a checked file's findings are cached under it, so a changed caller
+        (or imported module) invalidates the callee's entries."""
+        calls, opaque, exports, remote = self.inputs(path)
+        imported = tuple((self.index.relative(q), self.index.records[q].digest)
+                         for q in self.index.sources_of(path))
+        return cache.digest((sorted(repr(call) for call in calls), opaque, repr(exports), imported, repr(remote)))
+
+    def receives_facts(self, path: str) -> bool:
+        """Does another module pass ``path`` a proxy, store one into its classes or globals, or does it import
+        one from a project module?"""
+        if any(call.carries_proxy() for found in self.incoming.get(path, {}).values() for call in found):
+            return True
+        if self.remote.get(path):
+            return True
+        return self.imports_exports(path)
+
+    def imports_exports(self, path: str) -> bool:
+        """Does ``path`` import a proxy or manager another project module exports (itself, or re-exported by
+        the module it imports: a package's ``__init__``)?"""
+        return any(self.exports_of(q) for q in self.index.sources_of(path))
+
+    def opaque(self, path: str) -> bool:
+        """Does a module that was not analysed import ``path`` (then its functions may be called from
+        anywhere: their contexts are unknown)?"""
+        return any(importer not in self.summaries for importer in self.index.importers_of(path))
+
+    # --- what a checked file gets ----------------------------------------------------------------------------
+
+    def involved(self, path: str) -> bool:
+        """Was ``path`` analysed for facts (a seed, or reached by one): then it must be checked."""
+        self.ensure(path)
+        return path in self.summaries and (self.index.is_seed(path) or self.receives_facts(path))
+
+    def reusable(self, path: str) -> Optional[InferenceResult]:
+        """The solver's own analysis of ``path`` when what it receives has not changed since (the checked
+        file's content must be what the scan read: the caller's business)."""
+        self.ensure(path)
+        found = self.results.get(path)
+        return found[1] if found is not None and not self.stopped and found[0] == self.inputs(path) else None
+
+    def links(self, path: str) -> Links:
+        """The :class:`Links` to analyse ``path`` with: calls into it, imported facts, ``import *`` names."""
+        self.ensure(path)
+        incoming = {name: sorted(found, key=repr) for name, found in self.incoming.get(path, {}).items()}
+        if self.opaque(path):
+            incoming[OPAQUE_KEY] = [OPAQUE]
+        index = self.index
+
+        def lookup(qualname: str) -> Optional[Export]:
+            hit = index.resolve_call(qualname, path)
+            if hit is None:
+                return None
+            return next((export for export in self.exports_of(hit[0]) if export.name == hit[1]), None)
+
+        def effects(qualname: str) -> Tuple[Effect, ...]:
+            hit = index.resolve_call(qualname, path)
+            summary = self.summaries.get(hit[0]) if hit is not None and hit[0] != path else None
+            if summary is None or hit is None:
+                return ()
+            return tuple(effect for effect in summary.effects if effect.function == hit[1])
+
+        def records(qualname: str) -> Optional[Tuple[Tuple[str, ...], bool]]:
+            hit = index.resolve_call(qualname, path)
+            return self.records_of(hit[0]).get(hit[1]) if hit is not None and hit[0] != path else None
+
+        return Links(incoming, star=lambda module: index.public_names(module, path), here=index.relative(path),
+                     lookup=lookup, mutators=lambda: self.imported_mutators(path), effects=effects,
+                     remote=self.remote_in(path), records=records)
+
+    def imported_mutators(self, path: str) -> FrozenSet[str]:
+        """Mutator methods of the classes of the project modules ``path`` imports (asked only when a copy's
+        method is not a known mutator, so most modules never pay for parsing their imports)."""
+        found: Set[str] = set()
+        for imported in self.index.imports_of(path):
+            found |= self.mutators_of(imported)
+        return frozenset(found)
+
+    def records_of(self, path: str) -> Dict[str, Tuple[Tuple[str, ...], bool]]:
+        """The record classes ``path`` defines (parsed on demand, kept as names only)."""
+        if path not in self._records:
+            try:
+                raw = read_bytes(path)
+                # parsed only when it may define one (most imported modules do not)
+                self._records[path] = record_classes(ast.parse(raw)) if any(
+                    marker in raw for marker in RECORD_MARKERS) else {}
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                self._records[path] = {}
+        return self._records[path]
+
+    def mutators_of(self, path: str) -> FrozenSet[str]:
+        """Methods of ``path``'s classes that assign to ``self`` (parsed on demand, kept as names only)."""
+        if path not in self._mutators:
+            try:
+                self._mutators[path] = mutator_methods(ast.parse(read_bytes(path)))
+            except (OSError, SyntaxError, ValueError, RecursionError):
+                self._mutators[path] = frozenset()
+        return self._mutators[path]
+
+
+@lru_cache(maxsize=4)
+def project_for(root: str, settings: Settings, store: Optional[cache.Cache] = None) -> ProjectSolver:
+    """The solved project of ``root`` for these settings: once per process (and result cache). The scan
+    leaves out what the command's exclude settings and ``.gitignore`` leave out of its walk."""
+    tokens = prefilter_tokens(settings.manager_factories)
+    scope = (settings.project_exclude, settings.project_gitignore)
+    known = scanstore.load(store, root, tokens, scope)
+    index = scan_project(root, settings.manager_factories, known, settings.project_exclude,
+                         GitIgnore() if settings.project_gitignore else None)
+    scanstore.save(store, index, tokens, scope, known)
+    return ProjectSolver(index, settings, store=store)
+
+
+def solver_for(path: str, settings: Settings) -> Optional[ProjectSolver]:
+    """The project ``path`` belongs to, or None for loose files (no project marker above them: indexing every
+    directory above would cost a tree walk), or with ``--no-project``. Its summaries go to the result cache
+    active for the file being checked (:func:`cache.activated`)."""
+    if not settings.project:
+        return None
+    root = project_root(path, settings.loose_root)
+    if root is None:
+        return None
+    return project_for(root, settings, cache.active())
+
+
+def links_for(path: str, settings: Settings, raw: Optional[bytes] = None) -> Links:
+    """The :class:`Links` to analyse ``path`` with (empty for a loose file). Given the bytes being checked
+    and they are what the solver analysed with the same inputs, the links carry that analysis's result."""
+    solver = solver_for(path, settings)
+    own = os.path.abspath(path)
+    if solver is None or own not in solver.index.records:  # (excluded from the scan: checked alone)
+        return Links(summarise=False)
+    links = solver.links(own)
+    if raw is not None and solver.index.records.get(own) is not None and \
+            solver.index.records[own].digest == content_hash(raw):
+        links.reuse = solver.reusable(own)
+    return links
+
+
+def received(path: str, settings: Settings) -> str:
+    """:meth:`ProjectSolver.received` for ``path`` ("" for a loose file, or a file outside the scan)."""
+    solver = solver_for(path, settings)
+    own = os.path.abspath(path)
+    if solver is None or own not in solver.index.records:
+        return ""
+    solver.ensure(own)
+    return solver.received(own)
+
+
+def project_links(path: str, settings: Settings) -> Optional[Links]:
+    """:func:`links_for` a real file (the fixer checks its rewritten text with the same project facts), None
+    for stdin and other virtual paths."""
+    return links_for(path, settings) if os.path.isfile(path) else None
+
+
+def involved(path: str, settings: Settings) -> bool:
+    """Must ``path`` be analysed although the prefilter would skip it: another module passes it a proxy, or
+    the solve of its part of the project stopped early (then it is checked, to carry the warning)?"""
+    solver = solver_for(path, settings)
+    own = os.path.abspath(path)
+    return solver is not None and (solver.involved(own) or solver.index.component(own) in solver.stopped_parts)
+
+
+def project_warning(path: str, settings: Settings) -> Optional[str]:
+    """The warning for ``path`` when facts it may receive were not all computed: the solve of its part of the
+    project stopped at its budget (every module of the part: one the solve did not reach may be one it would
+    have reached), or the scan stopped at :data:`projectscan.MAX_FILES` and ``path`` was analysed or lies
+    beyond the scan."""
+    solver = solver_for(path, settings)
+    if solver is None:
+        return None
+    own = os.path.abspath(path)
+    solver.ensure(own)
+    if solver.index.component(own) in solver.stopped_parts:
+        return f"project analysis stopped after {solver.analyses} modules; cross-module findings may be missing"
+    if not solver.index.complete and (own not in solver.index.records or own in solver.summaries):
+        return (f"the project scan stopped after {len(solver.index.records)} files; cross-module findings may be "
+                "missing")
+    return None
+
+
+def receives_proxies(links: Optional[Links]) -> bool:
+    """Does any importer pass this module a proxy (then it is analysed even if the prefilter skips it)?"""
+    return links is not None and any(call.carries_proxy() for calls in links.incoming.values() for call in calls)
+
+
+def clear() -> None:
+    """Forget every solved project (tests that rewrite files between runs in one process)."""
+    project_for.cache_clear()
+
+
+__all__ = ["ProjectSolver", "clear", "involved", "links_for", "project_for", "project_links", "project_warning",
+           "received", "receives_proxies", "solver_for"]
