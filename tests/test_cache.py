@@ -340,7 +340,6 @@ def test_a_touched_file_is_scanned_again_and_the_rest_is_not(tmp_path, monkeypat
 
     monkeypatch.setattr(projectscan, "scan_file", counting)
     monkeypatch.chdir(root)
-    crossmodule.clear()
     assert cli.main(["-j1", "."]) == 1
     assert "workers.py:9:5: MPP101" in capsys.readouterr().out
     assert len(read) == 1 and "unrelated(m.dict()" in read[0], "only the new file is read"
@@ -415,7 +414,6 @@ def test_a_warm_run_with_nothing_changed_reads_no_source_and_imports_no_analysis
     monkeypatch.setattr(warmstore, "content_of", refuse)
     monkeypatch.setattr(projectscan, "scan_file", refuse)
     monkeypatch.chdir(corpus)
-    crossmodule.clear()
     assert cli.main(["-q", "-j1", "."]) == 1
     assert capsys.readouterr() == (cold_out, cold_err)
     # a touched module changes the project's state: every file misses (and imports the analysis), same output

@@ -39,13 +39,6 @@ def command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           text=True)
 
 
-def forget_projects() -> None:
-    """The project scans are kept per process: forget them when a test rewrites the tree."""
-    from flake8_mpproxy.project import crossmodule, guard
-    crossmodule.clear()
-    guard.loose_index.cache_clear()
-
-
 def mpp201(path: Path):
     source = decode(str(path), path.read_bytes())
     return [f for f in check_source(source, Settings()) if f.code == "MPP201"]
@@ -71,7 +64,6 @@ def test_guard_move_refused_in_a_module_others_import(tmp_path):
     (finding,) = mpp201(tmp_path / "app" / "state.py")
     assert finding.applicability == "none" and "app/main.py" in finding.message
     (tmp_path / "app" / "main.py").write_text("print('no import')\n")
-    forget_projects()
     (finding,) = mpp201(tmp_path / "app" / "state.py")
     assert finding.applicability == "unsafe"
 
@@ -161,11 +153,7 @@ def test_guard_move_refused_when_the_import_scan_stops_early(tmp_path, monkeypat
         (tmp_path / f"other{number}.py").write_text("x = 1\n")
     (tmp_path / "script.py").write_text(SCRIPT)
     monkeypatch.setattr(projectscan, "MAX_FILES", 2)
-    forget_projects()
-    try:
-        (finding,) = mpp201(tmp_path / "script.py")
-    finally:
-        forget_projects()
+    (finding,) = mpp201(tmp_path / "script.py")
     assert finding.applicability == "none" and "was not checked" in finding.message
 
 
@@ -182,11 +170,8 @@ def test_guard_move_refused_whichever_way_another_module_imports_this_one(tmp_pa
     (tmp_path / "app" / "other.py").write_text("")
     (tmp_path / "app" / "state.py").write_text(SCRIPT)
     (tmp_path / "main.py").write_text(importer)
-    forget_projects()
     (finding,) = mpp201(tmp_path / "app" / "state.py")
     assert finding.applicability == "none" and "other modules import this one (main.py)" in finding.message
     (tmp_path / "main.py").write_text("import importlib\n\nstate = importlib.import_module(name)\n")
-    forget_projects()
     (finding,) = mpp201(tmp_path / "app" / "state.py")
     assert finding.applicability == "unsafe"
-    forget_projects()

@@ -80,3 +80,22 @@ def test_manager_factories_option_from_config(tmp_path):
     result = subprocess.run([sys.executable, "-m", "flake8", "--select", "MPP", "sample.py"], cwd=tmp_path,
                             capture_output=True, text=True)
     assert codes_by_line(result.stdout) == [(3, "MPP201")]
+
+
+def test_the_plugin_and_the_command_report_the_same_findings_with_the_same_messages():
+    """Both front ends call the one per-file pipeline, so on the cross-module projects (where a message also
+    says why the main-guard move is refused: other modules import the file) every finding is the same, word
+    for word. Before they shared it, the plugin lost those notes."""
+    import json
+
+    projects = SEED.parent.parent / "projects"
+    fmt = "%(path)s\t%(row)d\t%(col)d\t%(code)s\t%(text)s"
+    plugin = flake8("--mpproxy-no-cache", "--select", "MPP", "--extend-select", "MPP3", f"--format={fmt}", str(projects))
+    assert plugin.stderr == ""
+    ours = command("--no-cache", "--output-format", "json", "--extend-select", "MPP3", str(projects))
+    found = {(Path(line.split("\t")[0]).resolve(), *map(int, line.split("\t")[1:3]), *line.split("\t")[3:])
+             for line in plugin.stdout.splitlines()}
+    expected = {(Path(item["filename"]).resolve(), item["location"]["row"], item["location"]["column"],
+                 item["code"], item["message"]) for item in json.loads(ours.stdout)}
+    assert len(expected) > 50 and any("(--unsafe-fixes leaves it: other modules import" in e[4] for e in expected)
+    assert found == expected

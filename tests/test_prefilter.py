@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from flake8_mpproxy.project.context import ProjectContext
 from flake8_mpproxy.pipeline.analysis import check_file, check_tree
 from flake8_mpproxy.model.catalogue import DEFAULT_OFF
 from flake8_mpproxy.model.config import Settings
@@ -64,9 +65,9 @@ def test_configured_manager_factories_join_the_tokens(tmp_path):
     path.write_text("from pkg.util import make_manager\n\n\ndef work(m):\n    d = m.dict(a=[])\n"
                     "    d['a'].append(1)\n\n\nwork(make_manager())\n")
     settings = Settings(manager_factories=("pkg.util.make_manager",))
-    result = check_file(str(path), path.read_bytes(), settings)
+    result = check_file(str(path), path.read_bytes(), settings, ProjectContext())
     assert [f.code for f in result.findings] == ["MPP101", "MPP201"]
-    assert check_file(str(path), path.read_bytes(), Settings()).findings == ()
+    assert check_file(str(path), path.read_bytes(), Settings(), ProjectContext()).findings == ()
 
 
 def test_every_annotation_the_analysis_knows_lets_a_file_through(tmp_path):

@@ -7,6 +7,8 @@ that mutates it. A pre-commit style run names only the worker module and must st
 
 from __future__ import annotations
 
+from flake8_mpproxy.project.context import ProjectContext
+
 import json
 import shutil
 import subprocess
@@ -60,8 +62,7 @@ def solved(root: Path, entry: str = "main.py") -> ProjectSolver:
     from flake8_mpproxy.project import crossmodule
     from flake8_mpproxy.model.config import Settings
 
-    crossmodule.clear()
-    solver = crossmodule.solver_for(str(root / entry), Settings())
+    solver = ProjectContext().solver(str(root / entry), Settings())
     assert solver is not None
     solver.ensure(str(root / entry))
     return solver
@@ -322,7 +323,6 @@ def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):
     assert {"main.py", "stage1.py", "stage2.py", "stage3.py"} <= analysed
     # uses_stage3 passes no proxy: not analysed, so stage3's add may be called from anywhere (opaque)
     assert "uses_stage3.py" not in analysed and solver.opaque(str(root / "stage3.py"))
-    crossmodule.clear()
 
 
 def test_module_summaries_are_plain_values_that_survive_json(tmp_path):
@@ -338,7 +338,6 @@ def test_module_summaries_are_plain_values_that_survive_json(tmp_path):
         assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
     for record in solver.index.records.values():
         assert ScanRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
-    crossmodule.clear()
 
 
 def test_the_project_budget_says_so_instead_of_going_quiet(copy, monkeypatch, capsys):
@@ -355,18 +354,15 @@ def test_the_project_budget_says_so_instead_of_going_quiet(copy, monkeypatch, ca
     monkeypatch.chdir(root)
     monkeypatch.setattr(crossmodule, "BASE_ANALYSES", 1)
     monkeypatch.setattr(crossmodule, "ANALYSES_PER_SEED", 0)
-    crossmodule.clear()
     status = cli.main(["stage3.py", "main.py"])
     err = capsys.readouterr().err
     assert status in (0, 1)
     line = "warning: project analysis stopped after 1 modules; cross-module findings may be missing"
     # stage3.py was never reached, but a finished solve would have reached it: it is warned about too
     assert sorted(err.splitlines()) == [f"main.py: {line}", f"stage3.py: {line}"], err
-    crossmodule.clear()
     text = (root / "main.py").read_text()
     list(Plugin(ast.parse(text), text.splitlines(True), os.path.join(".", "main.py")).run())
     assert capsys.readouterr().err.strip() == f"./main.py: {line}"
-    crossmodule.clear()
 
 
 def test_a_project_scan_cut_short_says_so(copy, monkeypatch, capsys):
@@ -376,11 +372,9 @@ def test_a_project_scan_cut_short_says_so(copy, monkeypatch, capsys):
     root = copy(FIXTURES / "projects" / "relay")
     monkeypatch.chdir(root)
     monkeypatch.setattr(projectscan, "MAX_FILES", 2)
-    crossmodule.clear()
     cli.main(["--no-cache", "main.py"])
     err = capsys.readouterr().err
     assert err.strip() == "main.py: warning: the project scan stopped after 2 files; cross-module findings may be missing"
-    crossmodule.clear()
 
 
 def excluded_caller_project(tmp_path: Path) -> Path:
@@ -603,7 +597,6 @@ def test_summaries_carry_init_sites_and_uses_through_json(tmp_path):
     assert main.uses == (("main.py:9", "compared (==, is, <)"),)
     for summary in solver.summaries.values():
         assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
-    crossmodule.clear()
 
 
 @pytest.mark.parametrize("name", ["effects_twin", "effects_second_hand", "effects_deep", "effects_other_key"])
@@ -632,7 +625,6 @@ def test_parameter_effects_are_summarised_and_survive_json(tmp_path, name):
         (slot, "list", "setup_state.py:5" if name == "effects_other_key" else "setup_state.py:7")]
     for summary in solver.summaries.values():
         assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
-    crossmodule.clear()
 
 
 def test_files_written_together_change_all_or_none(tmp_path):
@@ -699,7 +691,6 @@ def test_remote_exports_survive_json_and_land_in_the_defining_module(tmp_path):
         [("Registry.shared", ATTRIBUTE, "main.py:9")]
     # workers.py is no seed and nobody passes it a proxy: it is analysed because registry.py now exports one
     assert solver.involved(str(root / "workers.py"))
-    crossmodule.clear()
 
 
 @pytest.mark.runtime
@@ -765,7 +756,6 @@ def test_the_defining_module_is_analysed_again_when_what_it_receives_grows(tmp_p
     assert solver.inputs_seen[registry] == solver.inputs(registry)
     assert {(e.name, e.fact.origin) for e in solver.summaries[registry].exports} >= \
         {("Registry.shared", "main.py:11"), ("SHARED", "main.py:12")}
-    crossmodule.clear()
 
 
 def test_fix_in_the_defining_module_is_checked_again_with_the_stores_of_other_modules(copy):
@@ -844,7 +834,6 @@ def test_a_class_call_is_passed_on_to_the_imported_base_that_defines_init(tmp_pa
     assert {(call.target, tuple(fact.origin if fact else None for fact in call.args)) for call in outgoing} == \
         {("base.Base", ("main.py:16",))}
     assert [(e.name, e.fact.origin) for e in solver.exports_of(str(root / "base.py"))] == [("Base.shared", "main.py:16")]
-    crossmodule.clear()
 
 
 def test_an_imported_base_without_init_is_not_claimed_and_refuses_the_nested_fix(copy):

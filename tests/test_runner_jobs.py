@@ -38,7 +38,7 @@ def pools(monkeypatch):
 
     def get_context(method=None):
         class Context:
-            def Pool(self, workers):
+            def Pool(self, workers, **options):
                 started.append(workers)
                 raise PoolStarted
 

@@ -12,9 +12,9 @@ import pytest
 
 from flake8_mpproxy.project import overlay, scanstore
 from flake8_mpproxy.pipeline.analysis import check_file
-from flake8_mpproxy.project.cache import activated, open_cache
+from flake8_mpproxy.project.cache import open_cache
 from flake8_mpproxy.model.config import Settings
-from flake8_mpproxy.project.crossmodule import clear
+from flake8_mpproxy.project.context import ProjectContext
 from flake8_mpproxy.frontends.server.positions import apply_edit, column_in_units, line_bodies, minimal_edit, span
 from flake8_mpproxy.frontends.server.session import Document, Session, to_bytes
 from flake8_mpproxy.model.source import prefilter_tokens
@@ -72,19 +72,20 @@ def test_the_project_reads_an_unsaved_buffer_and_the_disk_again_once_it_is_lifte
     raw = WORKERS.encode()
     store = open_cache(str(tmp_path / "cache"))
     settings = Settings()
+    projects = ProjectContext()
     try:
-        assert codes(check_file(workers, raw, settings, store)) == ["MPP101"]
-        clear()
+        assert codes(check_file(workers, raw, settings, projects, store)) == ["MPP101"]
+        projects.forget()
         overlay.lay(str(tmp_path / "main.py"), MAIN.replace("manager.dict(", "dict(").encode())
-        assert codes(check_file(workers, raw, settings, store)) == []
+        assert codes(check_file(workers, raw, settings, projects, store)) == []
         root = str(tmp_path)
         entry = store.load(scanstore.SCAN_KIND, root, *scanstore.key(root, prefilter_tokens(()), ((), False)))
         assert str(tmp_path / "workers.py") in entry and str(tmp_path / "main.py") not in entry
     finally:
         overlay.lift_all()
-        clear()
-    assert codes(check_file(workers, raw, settings, store)) == ["MPP101"]
-    clear()
+        projects.forget()
+    assert codes(check_file(workers, raw, settings, projects, store)) == ["MPP101"]
+    projects.forget()
 
 
 def test_a_session_checks_open_documents_with_each_others_unsaved_text(tmp_path: Path):
@@ -101,7 +102,6 @@ def test_a_session_checks_open_documents_with_each_others_unsaved_text(tmp_path:
         assert not (tmp_path / ".flake8-mpproxy_cache").exists()  # the server writes no cache
     finally:
         session.shutdown()
-        clear()
 
 
 def test_the_editors_text_is_encoded_as_its_coding_cookie_says():

@@ -15,7 +15,7 @@ from libcst.metadata import MetadataWrapper
 
 from ..pipeline.analysis import check_source, physical_lines
 from ..model.config import Settings
-from ..project.crossmodule import project_links
+from ..project.context import ProjectContext
 from ..model.findings import Finding, fix_wanted
 from ..model.source import SourceError, SourceFile
 from .locate import NodeIndex
@@ -45,15 +45,18 @@ class FixResult:
 
 
 def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settings = Settings(),
-               unsafe: bool = False, style: str = "reassign", one_round: bool = False) -> FixResult:
+               unsafe: bool = False, style: str = "reassign", one_round: bool = False,
+               context: Optional[ProjectContext] = None) -> FixResult:
     """Fix ``source`` whose analysis gave ``findings``; never returns text that does not parse, and never a
     text that one more round would change again (the original comes back with an error instead).
 
     ``one_round``: apply the fixes of ``findings`` alone, in one round (the language server's quick fix for
-    one finding): a later round re-analyses the file and would take up its other findings too."""
+    one finding): a later round re-analyses the file and would take up its other findings too. ``context``: the
+    projects the front end solved (None: this file's own)."""
+    context = context if context is not None else ProjectContext()
     text = source.text
     current = tuple(findings)
-    check: Optional[RemoteCheck] = Checker(source.path, settings) if os.path.isfile(source.path) else None
+    check: Optional[RemoteCheck] = Checker(source.path, settings, context) if os.path.isfile(source.path) else None
     remote: List[Tuple[Finding, RemoteEdit]] = []
     notes: List[str] = []
     for round_number in range(MAX_ROUNDS):
@@ -76,7 +79,7 @@ def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settin
         text = new_text
         try:
             current = check_source(SourceFile(source.path, b"", text, source.encoding), settings,
-                                   links=project_links(source.path, settings))
+                                   links=context.fix_links(source.path, settings), context=context)
         except SourceError as err:  # pragma: no cover - the text was just parsed
             return FixResult(source.text, (), tuple(findings), f"internal error: {err}")
         if one_round:

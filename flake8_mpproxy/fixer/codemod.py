@@ -8,7 +8,6 @@ analyses or rewrites on its own. Pass ``--no-format``: libcst's tool runs black 
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Optional
 
 import libcst as cst
@@ -16,7 +15,7 @@ from libcst.codemod import CodemodContext, SkipFile, VisitorBasedCodemodCommand
 
 from ..pipeline.analysis import check_source
 from ..model.config import ConfigError
-from ..project.crossmodule import project_links
+from ..project.context import ProjectContext
 from ..model.findings import FIX_STYLES
 from ..model.source import SourceError, SourceFile
 from . import fix_source
@@ -26,6 +25,9 @@ class FixProxyTraps(VisitorBasedCodemodCommand):
     """Rewrite manager-proxy traps (MPP codes) into forms that keep the data."""
 
     DESCRIPTION = "Fix multiprocessing manager proxy traps found by flake8-mpproxy (MPP codes)."
+
+    #: The projects of this codemod run (libcst makes one command per file; the files of a project share a solve).
+    projects = ProjectContext()
 
     def __init__(self, context: CodemodContext, fix_style: Optional[str] = None,
                  unsafe_fixes: Optional[bool] = None) -> None:
@@ -52,15 +54,15 @@ class FixProxyTraps(VisitorBasedCodemodCommand):
         settings = job.settings
         source = SourceFile(path, b"", tree.code, tree.encoding)
         try:
-            findings = check_source(source, settings, links=project_links(path, settings)
-                                    if os.path.isfile(path) else None)
+            findings = check_source(source, settings, links=self.projects.fix_links(path, settings),
+                                    context=self.projects)
         except SourceError as err:
             raise SkipFile(str(err)) from None
         if not findings:
             raise SkipFile("no MPP findings")
         style = self.style or job.style
         unsafe = job.unsafe if self.unsafe is None else self.unsafe
-        result = fix_source(source, findings, settings, unsafe=unsafe, style=style)
+        result = fix_source(source, findings, settings, unsafe=unsafe, style=style, context=self.projects)
         if result.error:
             raise SkipFile(result.error)
         for note in result.notes:

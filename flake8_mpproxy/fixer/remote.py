@@ -19,7 +19,8 @@ from libcst.metadata import MetadataWrapper
 
 from ..pipeline.analysis import physical_lines
 from ..model.config import Settings
-from ..project.crossmodule import ProjectSolver, solver_for
+from ..project.context import ProjectContext
+from ..project.crossmodule import ProjectSolver
 from ..model.findings import Finding
 from ..engine.summaries import ProxyFact
 from ..project.overlay import read_bytes
@@ -37,12 +38,13 @@ class Checker:
     """Answers, per finding of ``path``, whether its nested fix may be written in the module that made the
     proxy: (that module's absolute path, "") or ("", why not)."""
 
-    def __init__(self, path: str, settings: Settings) -> None:
+    def __init__(self, path: str, settings: Settings, context: ProjectContext) -> None:
         self.path = os.path.abspath(path)
         self.settings = settings
+        self.context = context
 
     def __call__(self, finding: Finding) -> Tuple[str, str]:
-        solver = solver_for(self.path, self.settings) if os.path.isfile(self.path) else None
+        solver = self.context.solver(self.path, self.settings) if os.path.isfile(self.path) else None
         if solver is None:
             return "", "this file is not part of a project the analysis knows"
         solver.ensure(self.path)

@@ -12,20 +12,17 @@ import ast
 import logging
 import os
 import sys
-from typing import Any, Iterator, List, Optional, Sequence, Tuple, Type
+from typing import Any, Iterator, Optional, Sequence, Tuple, Type
 
 from .. import __version__
-from ..pipeline.analysis import check_tree
-from ..project.cache import (Cache, activated, cache_for, content_hash, decode_records, encode_records,
-                    environment_settings, settings_digest, warn)
-from ..model.findings import Finding
-from ..engine.links import Links
-from ..project.crossmodule import involved, links_for, project_warning, received
 from ..model.catalogue import DEFAULT_OFF
 from ..model.config import ConfigError, Settings, explicitly_selected, resolve_target_version
-from ..project.discovery import loose_root_for
 from ..model.mpapi import OLDEST_TARGET
-from ..model.source import SourceError, may_have_findings, prefilter_tokens
+from ..model.source import SourceFile
+from ..pipeline.analysis import check
+from ..project.cache import cache_for, environment_settings
+from ..project.context import ProjectContext
+from ..project.discovery import loose_root_for
 
 
 LOG = logging.getLogger("flake8_mpproxy")
@@ -44,6 +41,8 @@ class Plugin:
     #: The result cache (``--mpproxy-cache-dir``, ``--mpproxy-no-cache``), shared with the command's.
     cache_dir: Optional[str] = None
     use_cache: bool = True
+    #: The projects this flake8 process solved (:meth:`projects`).
+    context: Optional[ProjectContext] = None
 
     def __init__(self, tree: ast.Module, lines: Sequence[str] = (), filename: str = "stdin") -> None:
         self.tree = tree
@@ -88,53 +87,33 @@ class Plugin:
         cls.opt_in = tuple(code for code in DEFAULT_OFF if explicitly_selected(code, chosen))
 
     def run(self) -> Iterator[Tuple[int, int, str, Type["Plugin"]]]:
+        """The command's pipeline on flake8's text and tree (flake8 applies select, ignore and noqa)."""
         settings = Settings(extend_select=self.opt_in, manager_factories=self.manager_factories,
                             target_version=self.target_version,
                             loose_root=loose_root_for(self.filename))
+        text = "".join(self.lines) if self.lines else ast.unparse(self.tree)
+        raw = text.encode("utf-8", "surrogatepass")
         real = os.path.isfile(self.filename)
-        cache = cache_for(self.filename, self.cache_dir, self.use_cache) if real and self.lines else None
-        with activated(cache):  # the module summaries of the project solve are shared with the other workers
-            # the same project model as the command: the calls other modules make into this file
-            if self.lines and not may_have_findings("".join(self.lines), prefilter_tokens(self.manager_factories)) \
-                    and not (real and involved(self.filename, settings)):
-                return
-            links = links_for(self.filename, settings) if real else None
-            inputs = received(self.filename, settings) if real else ""
-            stopped = project_warning(self.filename, settings) if real else None
-        warnings: List[str] = []
-        try:
-            findings = self.remembered(cache, settings, links, inputs, warnings)
-        except SourceError:  # nesting too deep for the analysis: flake8 goes on with the other plugins
-            return
-        if stopped is not None:
-            warnings.append(stopped)
-        for warning in warnings:
-            LOG.warning("%s: warning: %s", self.filename, warning)
-            print(f"{self.filename}: warning: {warning}", file=sys.stderr)
-        for finding in findings:
+        store = cache_for(self.filename, self.cache_dir, self.use_cache) if real and self.lines else None
+        result = check(SourceFile(self.filename, raw, text, "utf-8"), raw, settings, self.projects(), store,
+                       tree=self.tree, apply_noqa=False)
+        for line in result.warnings:
+            self.say("warning", line)
+        if result.error is not None:  # (nesting too deep for the analysis): flake8 goes on with the other plugins
+            self.say("error", result.error)
+        for finding in result.findings:
             yield finding.line, finding.col, finding.text, type(self)
 
-    def remembered(self, cache: Optional[Cache], settings: Settings, links: Optional[Links], inputs: str,
-                   warnings: List[str]) -> Tuple[Finding, ...]:
-        """:func:`check_tree` through the result cache (its own kind: flake8 applies noqa, the command does it
-        itself), keyed as the command's entries are, on the text flake8 read."""
-        if cache is None:
-            return check_tree(self.tree, settings, self.lines or None, warnings=warnings, links=links)
-        text = "".join(self.lines)
-        key = (settings_digest(settings), inputs, content_hash(text.encode("utf-8", "surrogatepass")))
-        hit = cache.load(PLUGIN_KIND, self.filename, *key)
-        if hit is not None:
-            try:
-                warnings.extend(str(w) for w in hit["warnings"])
-                return tuple(decode_records(Finding, hit["findings"]))
-            except (ValueError, KeyError, TypeError) as err:
-                del warnings[:]
-                warn(str(cache.entry_path(PLUGIN_KIND, self.filename, *key[:2])),
-                     f"ignoring unreadable cache entry ({err})")
-        findings = check_tree(self.tree, settings, self.lines or None, warnings=warnings, links=links)
-        cache.store(PLUGIN_KIND, self.filename, *key, {"findings": encode_records(findings), "warnings": list(warnings)})
-        return findings
+    def say(self, kind: str, line: str) -> None:
+        """flake8 has no channel for what is not a finding: stderr, as the command prints it, and the log."""
+        LOG.warning("%s: %s: %s", self.filename, kind, line)
+        print(f"{self.filename}: {kind}: {line}", file=sys.stderr)
 
+    @classmethod
+    def projects(cls) -> ProjectContext:
+        """This flake8 process's projects: made on its first file, so that flake8's workers (forked after the
+        options are parsed) each solve what their files need once."""
+        if cls.context is None:
+            cls.context = ProjectContext()
+        return cls.context
 
-#: The kind of the plugin's result-cache records.
-PLUGIN_KIND = "plugin-findings"

@@ -13,7 +13,8 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, AbstractSet, Iterable, Iterator, List, Optional, Tuple
 
-from ..project.cache import activated, cache_for, content_hash
+from ..project.cache import cache_for, content_hash
+from ..project.context import ProjectContext
 from ..model.findings import Finding, fix_wanted
 from .diff import unified_diff
 from ..model.jobs import MODE_CHECK, MODE_DIFF, MODE_FIX, MODE_NOQA, NOTEBOOK_SUFFIX, Job, Outcome
@@ -39,30 +40,32 @@ def is_notebook(path: str) -> bool:
 
 
 def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[bytes] = None,
-            digest: bool = False) -> Outcome:
+            digest: bool = False, context: Optional[ProjectContext] = None) -> Outcome:
     """Check one file and, in fix or diff mode, fix it. Never raises for a bad file. ``digest``: also hash the
-    bytes checked (the warm record asks it only of a file stamped so recently that it may change under us)."""
+    bytes checked (the warm record asks it only of a file stamped so recently that it may change under us);
+    ``context``: the run's projects (None: this file's own)."""
     shown = display or path
+    context = context if context is not None else ProjectContext()
     if raw is None:
         try:
             raw = read_bytes(path)
         except OSError as err:
             return unreadable(shown, err)
-    outcome = checked(path, job, shown, raw)
+    outcome = checked(path, job, shown, raw, context)
     return replace(outcome, digest=content_hash(raw)) if digest else outcome
 
 
-def checked(path: str, job: Job, shown: str, raw: bytes) -> Outcome:
+def checked(path: str, job: Job, shown: str, raw: bytes, context: ProjectContext) -> Outcome:
     from ..pipeline.analysis import check_file  # (the analysis and the inference engine: only for a file that misses)
 
     if is_notebook(shown):
         from .notebook import process as process_notebook
 
         return process_notebook(path, shown, raw, job)
-    result = check_file(shown, raw, job.settings, cache_for(path, job.cache_dir, job.cache))
+    result = check_file(shown, raw, job.settings, context, cache_for(path, job.cache_dir, job.cache))
     fixing = job.mode in (MODE_FIX, MODE_DIFF)
     if fixing and result.cached and any(fix_wanted(f, job.unsafe, job.style) for f in result.findings):
-        result = check_file(shown, raw, job.settings)  # the fixer works from a fresh analysis, never a record
+        result = check_file(shown, raw, job.settings, context)  # the fixer works from a fresh analysis, never a record
     if result.error is not None:
         return Outcome(shown, error=result.error, problem=result.problem)
     if job.mode == MODE_NOQA:
@@ -70,7 +73,7 @@ def checked(path: str, job: Job, shown: str, raw: bytes) -> Outcome:
     elif not fixing or result.source is None:
         outcome = Outcome(shown, result.findings, output=raw if path == "-" and job.mode == MODE_FIX else None)
     else:
-        outcome = fix_one(path, shown, raw, result.source, result.findings, job)
+        outcome = fix_one(path, shown, raw, result.source, result.findings, job, context)
     return replace(outcome, notes=tuple(result.warnings) + outcome.notes) if result.warnings else outcome
 
 
@@ -98,13 +101,14 @@ def add_noqa(path: str, shown: str, raw: bytes, source: Optional[SourceFile], fi
     return Outcome(shown, notes=notes, noqa_added=added.count)
 
 
-def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tuple[Finding, ...], job: Job) -> Outcome:
+def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tuple[Finding, ...], job: Job,
+            context: ProjectContext) -> Outcome:
     if not any(fix_wanted(f, job.unsafe, job.style) for f in findings):
         return Outcome(shown, findings, output=raw if path == "-" else None)
     from ..fixer import encode, fix_source  # libcst only for a file with something to fix
     from ..fixer.writer import WriteError, replace_file
 
-    result = fix_source(source, findings, job.settings, unsafe=job.unsafe, style=job.style)
+    result = fix_source(source, findings, job.settings, unsafe=job.unsafe, style=job.style, context=context)
     if result.error is not None:
         return Outcome(shown, findings, error=result.error)
     notes = result.notes
@@ -123,15 +127,14 @@ def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tup
         except WriteError as err:
             return Outcome(shown, findings, error=str(err), notes=notes)
         return Outcome(shown, result.remaining, fixed=result.fixed, notes=notes)
-    return write_with_others(path, shown, raw, new_raw, findings, result, job, notes)
+    return write_with_others(path, shown, raw, new_raw, findings, result, job, notes, context)
 
 
 def write_with_others(path: str, shown: str, raw: bytes, new_raw: bytes, findings: Tuple[Finding, ...],
-                      result: "FixResult", job: Job, notes: Tuple[str, ...]) -> Outcome:
+                      result: "FixResult", job: Job, notes: Tuple[str, ...], context: ProjectContext) -> Outcome:
     """Write this file and the modules its nested fixes rewrite together (all or none), then check this file
     again against the rewritten project: only the findings that are gone count as fixed."""
     from ..pipeline.analysis import check_file
-    from ..project.crossmodule import clear
     from ..fixer import encode, gone
     from ..fixer.writer import WriteError, replace_files
 
@@ -141,8 +144,8 @@ def write_with_others(path: str, shown: str, raw: bytes, new_raw: bytes, finding
         replace_files(files)
     except WriteError as err:
         return Outcome(shown, findings, error=str(err), notes=notes)
-    clear()  # the project's facts changed with the origin module
-    after = check_file(shown, new_raw, job.settings)
+    context.forget()  # the project's facts changed with the origin module
+    after = check_file(shown, new_raw, job.settings, context)
     remaining = after.findings if after.error is None else result.remaining
     return Outcome(shown, remaining, fixed=gone(findings, remaining), notes=notes)
 
@@ -153,10 +156,10 @@ def shown_path(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-def process_guarded(path: str, job: Job, digest: bool = False) -> Outcome:
+def process_guarded(path: str, job: Job, digest: bool, context: ProjectContext) -> Outcome:
     """:func:`process`, with a bug in this tool reported against the file instead of ending the run."""
     try:
-        return process(path, job, digest=digest)
+        return process(path, job, digest=digest, context=context)
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as err:  # a bug of ours: the other files must still be checked
@@ -164,11 +167,23 @@ def process_guarded(path: str, job: Job, digest: bool = False) -> Outcome:
                        problem=Problem(INTERNAL_ERROR))
 
 
+class _Worker:
+    """A pool worker's projects: the parent's context, inherited through fork with what the screening solved
+    (a spawned worker starts its own)."""
+
+    context: Optional[ProjectContext] = None
+
+    @classmethod
+    def adopt(cls, context: Optional[ProjectContext]) -> None:
+        cls.context = context if context is not None else ProjectContext()
+
+
 def _work(item: Tuple[str, Job, bool]) -> Outcome:
-    return process_guarded(*item)
+    assert _Worker.context is not None
+    return process_guarded(*item, _Worker.context)
 
 
-def screen(path: str, job: Job, digest: bool = False) -> Tuple[Optional[Outcome], int]:
+def screen(path: str, job: Job, digest: bool, context: ProjectContext) -> Tuple[Optional[Outcome], int]:
     """The cheap part, done in this process for every file: read, decode, prefilter.
 
     Returns the final outcome of a file that cannot have a finding (or cannot be read or decoded), else
@@ -186,7 +201,7 @@ def screen(path: str, job: Job, digest: bool = False) -> Tuple[Optional[Outcome]
             return Outcome(path, digest=content_hash(raw) if digest else ""), 0
         source = decode(path, raw)  # decoded even so: an undecodable file is an error whatever it holds
         if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)) \
-                and not (path != "-" and involved_here(path, job)):
+                and not (path != "-" and involved_here(path, job, context)):
             # (a module other modules pass proxies to is a candidate all the same)
             return Outcome(path, digest=content_hash(raw) if digest else ""), 0
     except OSError as err:
@@ -196,15 +211,13 @@ def screen(path: str, job: Job, digest: bool = False) -> Tuple[Optional[Outcome]
     return None, len(raw)
 
 
-def involved_here(path: str, job: Job) -> bool:
-    """:func:`crossmodule.involved`, with the project's summaries read through the file's result cache."""
-    from ..project.crossmodule import involved
-
-    with activated(cache_for(path, job.cache_dir, job.cache)):
-        return involved(path, job.settings)
+def involved_here(path: str, job: Job, context: ProjectContext) -> bool:
+    """:meth:`ProjectContext.involved`, with the project's summaries read through the file's result cache."""
+    return context.involved(path, job.settings, cache_for(path, job.cache_dir, job.cache))
 
 
-def run_all(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Outcome]:
+def run_all(items: List[Tuple[str, Job]], jobs: Optional[int], context: Optional[ProjectContext] = None
+            ) -> Iterator[Outcome]:
     """Process each ``(path, job)`` (files under different configurations get different jobs): a file whose
     warm record holds (:mod:`warmstore`) costs a stat; the others are screened, and the candidates that pass
     :func:`screen` go to ``jobs`` worker processes (None: as many as the work is worth). Yields outcomes in any
@@ -219,19 +232,20 @@ def run_all(items: List[Tuple[str, Job]], jobs: Optional[int]) -> Iterator[Outco
             yield hit
         else:
             misses.append((path, job))
-    for outcome in run_misses(misses, jobs, {path for path, _ in misses if warm.wants_digest(path)}):
+    context = context if context is not None else ProjectContext()
+    for outcome in run_misses(misses, jobs, {path for path, _ in misses if warm.wants_digest(path)}, context):
         warm.record(outcome)
         yield outcome
     warm.save()
 
 
-def run_misses(items: List[Tuple[str, Job]], jobs: Optional[int], digests: AbstractSet[str] = frozenset()
-               ) -> Iterator[Outcome]:
+def run_misses(items: List[Tuple[str, Job]], jobs: Optional[int], digests: AbstractSet[str],
+               context: ProjectContext) -> Iterator[Outcome]:
     """Screen and check the files no warm record holds; ``digests``: the files whose outcome must carry the
     hash of the bytes checked (hashing every file would cost about 5 % of a standard-library run)."""
     candidates: List[Tuple[int, str, Job]] = []
     for path, job in items:
-        outcome, size = screen(path, job, path in digests)
+        outcome, size = screen(path, job, path in digests, context)
         if outcome is not None:
             yield outcome
         else:
@@ -240,13 +254,15 @@ def run_misses(items: List[Tuple[str, Job]], jobs: Optional[int], digests: Abstr
     workers = jobs if jobs is not None else default_jobs(sum(size for size, _, _ in candidates))
     if workers <= 1 or len(candidates) < 2:
         for _, path, job in candidates:
-            yield process_guarded(path, job, path in digests)
+            yield process_guarded(path, job, path in digests, context)
         return
     import multiprocessing
 
     workers = min(workers, len(candidates))
     chunk = max(1, len(candidates) // (workers * 4))  # few round trips, yet the workers finish together
-    with multiprocessing.get_context(_start_method()).Pool(workers) as pool:
+    method = _start_method()
+    inherited = context if method == "fork" else None  # (forked: not pickled; spawned: starts its own)
+    with multiprocessing.get_context(method).Pool(workers, initializer=_Worker.adopt, initargs=(inherited,)) as pool:
         yield from pool.imap_unordered(_work, [(path, job, path in digests) for _, path, job in candidates], chunksize=chunk)
 
 

@@ -14,14 +14,13 @@ one whole copy.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from .. import __version__
 from .paths import CACHE_DIR_NAME
@@ -279,25 +278,7 @@ def encode_all(items: Iterable[Any]) -> List[Any]:
     return [encode(item) for item in items]
 
 
-# --- the cache of the file being checked, and the settings part of a key ----------------------------------
-
-_ACTIVE: List[Optional[Cache]] = [None]
-
-
-def active() -> Optional[Cache]:
-    """The cache of the file being checked in this process (module summaries read for its facts go there)."""
-    return _ACTIVE[0]
-
-
-@contextlib.contextmanager
-def activated(cache: Optional[Cache]) -> Iterator[None]:
-    previous = _ACTIVE[0]
-    _ACTIVE[0] = cache
-    try:
-        yield
-    finally:
-        _ACTIVE[0] = previous
-
+# --- the settings part of a key -------------------------------------------------------------------------------
 
 def settings_digest(settings: Any) -> str:
     """Settings are a frozen dataclass of strings, tuples and bools: its ``repr`` names every field."""

@@ -1,4 +1,4 @@
-"""The project solver: facts that cross modules, computed once per process and project root.
+"""The project solver: facts that cross modules, computed once per project root (:mod:`.context` keeps it).
 
 Facts can only start in a module that passes the textual prefilter (a *seed*): only there can a manager or a
 proxy be made. So the solver scans the project once (:mod:`projectscan`: one read per file, a small record
@@ -17,15 +17,11 @@ neither a seed nor reached by any fact costs nothing beyond the prefilter.
 from __future__ import annotations
 
 import ast
-import os
 from collections import deque
 from dataclasses import replace
-from functools import lru_cache
 from typing import Deque, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from . import cache, scanstore
-from .cache import content_hash
-from .gitignore import GitIgnore
+from . import cache
 from ..model.config import Settings
 from ..rules import analyse
 from ..engine.links import Links
@@ -33,9 +29,8 @@ from ..engine.walker import InferenceResult
 from ..engine.summaries import ATTRIBUTE, GLOBAL, OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
 from ..engine.walker import mutator_methods, record_classes
 from .overlay import read_bytes
-from .root import project_root
-from .scan import ProjectIndex, scan_project
-from ..model.source import SourceError, decode, parse, prefilter_tokens
+from .scan import ProjectIndex
+from ..model.source import SourceError, decode, parse
 
 #: The kind of the result-cache entries holding a module's :class:`ModuleSummary`.
 SUMMARIES_KIND = "summaries"
@@ -336,96 +331,9 @@ class ProjectSolver:
         return self._mutators[path]
 
 
-@lru_cache(maxsize=4)
-def project_for(root: str, settings: Settings, store: Optional[cache.Cache] = None) -> ProjectSolver:
-    """The solved project of ``root`` for these settings: once per process (and result cache). The scan
-    leaves out what the command's exclude settings and ``.gitignore`` leave out of its walk."""
-    tokens = prefilter_tokens(settings.manager_factories)
-    scope = (settings.project_exclude, settings.project_gitignore)
-    known = scanstore.load(store, root, tokens, scope)
-    index = scan_project(root, settings.manager_factories, known, settings.project_exclude,
-                         GitIgnore() if settings.project_gitignore else None)
-    scanstore.save(store, index, tokens, scope, known)
-    return ProjectSolver(index, settings, store=store)
-
-
-def solver_for(path: str, settings: Settings) -> Optional[ProjectSolver]:
-    """The project ``path`` belongs to, or None for loose files (no project marker above them: indexing every
-    directory above would cost a tree walk), or with ``--no-project``. Its summaries go to the result cache
-    active for the file being checked (:func:`cache.activated`)."""
-    if not settings.project:
-        return None
-    root = project_root(path, settings.loose_root)
-    if root is None:
-        return None
-    return project_for(root, settings, cache.active())
-
-
-def links_for(path: str, settings: Settings, raw: Optional[bytes] = None) -> Links:
-    """The :class:`Links` to analyse ``path`` with (empty for a loose file). Given the bytes being checked
-    and they are what the solver analysed with the same inputs, the links carry that analysis's result."""
-    solver = solver_for(path, settings)
-    own = os.path.abspath(path)
-    if solver is None or own not in solver.index.records:  # (excluded from the scan: checked alone)
-        return Links(summarise=False)
-    links = solver.links(own)
-    if raw is not None and solver.index.records.get(own) is not None and \
-            solver.index.records[own].digest == content_hash(raw):
-        links.reuse = solver.reusable(own)
-    return links
-
-
-def received(path: str, settings: Settings) -> str:
-    """:meth:`ProjectSolver.received` for ``path`` ("" for a loose file, or a file outside the scan)."""
-    solver = solver_for(path, settings)
-    own = os.path.abspath(path)
-    if solver is None or own not in solver.index.records:
-        return ""
-    solver.ensure(own)
-    return solver.received(own)
-
-
-def project_links(path: str, settings: Settings) -> Optional[Links]:
-    """:func:`links_for` a real file (the fixer checks its rewritten text with the same project facts), None
-    for stdin and other virtual paths."""
-    return links_for(path, settings) if os.path.isfile(path) else None
-
-
-def involved(path: str, settings: Settings) -> bool:
-    """Must ``path`` be analysed although the prefilter would skip it: another module passes it a proxy, or
-    the solve of its part of the project stopped early (then it is checked, to carry the warning)?"""
-    solver = solver_for(path, settings)
-    own = os.path.abspath(path)
-    return solver is not None and (solver.involved(own) or solver.index.component(own) in solver.stopped_parts)
-
-
-def project_warning(path: str, settings: Settings) -> Optional[str]:
-    """The warning for ``path`` when facts it may receive were not all computed: the solve of its part of the
-    project stopped at its budget (every module of the part: one the solve did not reach may be one it would
-    have reached), or the scan stopped at :data:`projectscan.MAX_FILES` and ``path`` was analysed or lies
-    beyond the scan."""
-    solver = solver_for(path, settings)
-    if solver is None:
-        return None
-    own = os.path.abspath(path)
-    solver.ensure(own)
-    if solver.index.component(own) in solver.stopped_parts:
-        return f"project analysis stopped after {solver.analyses} modules; cross-module findings may be missing"
-    if not solver.index.complete and (own not in solver.index.records or own in solver.summaries):
-        return (f"the project scan stopped after {len(solver.index.records)} files; cross-module findings may be "
-                "missing")
-    return None
-
-
 def receives_proxies(links: Optional[Links]) -> bool:
     """Does any importer pass this module a proxy (then it is analysed even if the prefilter skips it)?"""
     return links is not None and any(call.carries_proxy() for calls in links.incoming.values() for call in calls)
 
 
-def clear() -> None:
-    """Forget every solved project (tests that rewrite files between runs in one process)."""
-    project_for.cache_clear()
-
-
-__all__ = ["ProjectSolver", "clear", "involved", "links_for", "project_for", "project_links", "project_warning",
-           "received", "receives_proxies", "solver_for"]
+__all__ = ["ProjectSolver", "receives_proxies"]

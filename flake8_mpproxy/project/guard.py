@@ -14,14 +14,10 @@ from __future__ import annotations
 
 import ast
 import os
-from functools import lru_cache
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from ..model.config import Settings
-from .crossmodule import solver_for
-from .root import find_root
-from .scan import ProjectIndex, scan_project
+from .scan import ProjectIndex
 from ..engine.syntax import is_main_guard
 
 
@@ -33,12 +29,12 @@ class GuardPlan:
     refusal: Optional[str] = None
 
 
-def plan_move(tree: ast.Module, node: ast.AST, path: Optional[str], settings: Settings = Settings()) -> GuardPlan:
-    """The statements that move with the top-level statement holding ``node``, or why none may move."""
+def plan_move(tree: ast.Module, node: ast.AST, path: Optional[str], index: Optional[ProjectIndex]) -> GuardPlan:
+    """The statements that move with the top-level statement holding ``node``, or why none may move.
+    ``index``: the scan of the project ``path`` is in (who imports it), None for a virtual file."""
     if path is not None and os.path.basename(path) == "__init__.py":
         return GuardPlan((), "a package __init__.py: importers would lose the names it binds")
-    if path is not None:
-        index = project_index(path, settings)
+    if path is not None and index is not None:
         own = os.path.abspath(path)
         users = [user for user in index.importers_of(own) if user != own]
         if users:
@@ -73,18 +69,6 @@ def plan_move(tree: ast.Module, node: ast.AST, path: Optional[str], settings: Se
         moving.append(stmt)
         names |= bound_names(stmt)
     return GuardPlan(tuple(moving))
-
-
-def project_index(path: str, settings: Settings) -> ProjectIndex:
-    """The project scan ``path`` is in: the solver's own (one scan, one resolution of imports for facts and
-    for this refusal); for a loose file (no project marker above it), a scan of its directory."""
-    solver = solver_for(path, settings)
-    return solver.index if solver is not None else loose_index(find_root(path))
-
-
-@lru_cache(maxsize=8)
-def loose_index(directory: str) -> ProjectIndex:
-    return scan_project(directory)
 
 
 def contains(outer: ast.AST, node: ast.AST) -> bool:

@@ -1,6 +1,6 @@
 """Unsaved editor buffers laid over the files on disk, so that the project analysis sees what the editor shows.
 
-The language server (:mod:`flake8_mpproxy.server`) puts the text of each open document here; every place that
+The language server (:mod:`flake8_mpproxy.frontends.server`) puts the text of each open document here; every place that
 reads another module of the project for facts (the project scan, the solver, re-exports and ``import *``
 names, the nested fix's origin module) reads through :func:`read_bytes`. So a cross-module finding follows
 an edit of the module that passes the proxy before that module is saved. The command and the flake8 plugin

@@ -4,7 +4,7 @@ Every answer comes from the command's own pipeline: the configuration from :clas
 document's path, findings from :func:`analysis.check_file` (noqa applied, project facts included), fixes
 from :func:`fixer.fix_source`, noqa comments from :func:`noqa.add_directives`. What the session adds is the
 editor's view of the files: each open document's text is laid over its file (:mod:`overlay`), and a change to
-any of them drops the solved projects (:func:`crossmodule.clear`), so the next check of every document of that
+any of them drops the solved projects (:meth:`ProjectContext.forget`), so the next check of every document of that
 project sees the new facts. The records of the result cache keep that re-solve cheap (:class:`MemoryCache`).
 """
 
@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tupl
 
 from ...project import overlay
 from ...pipeline.analysis import check_file
-from ...project.cache import Cache, activated, default_directory, open_cache
+from ...project.cache import Cache, default_directory, open_cache
+from ...project.context import ProjectContext
 from ...model.config import ConfigError
 from ...project.discovery import force_excluded, with_loose_root
 from ...model.findings import Finding, fix_wanted
@@ -100,6 +101,8 @@ class Session:
         self.documents: Dict[str, Document] = {}
         self._checked: Dict[str, Tuple[int, Checked]] = {}
         self._stores: Dict[Optional[str], MemoryCache] = {}
+        #: The solved projects, warm between requests until what the project sees changes.
+        self.projects = ProjectContext()
         self._resolver: Optional[Resolver] = None
         #: Bumped whenever what the project sees changes: every earlier check is stale from then on.
         self.generation = 0
@@ -147,14 +150,7 @@ class Session:
     def forget_project(self) -> None:
         """What the project sees changed: drop the solved projects and the configuration read so far, as a new
         run of the command would start without them."""
-        from ...project.crossmodule import clear
-        from ...project.guard import loose_index
-        from ...project.root import has_marker, marked_root
-
-        clear()
-        loose_index.cache_clear()
-        marked_root.cache_clear()
-        has_marker.cache_clear()
+        self.projects.forget()
         self._resolver = None
         self._fixes.clear()
         self.generation += 1
@@ -214,7 +210,7 @@ class Session:
         path = document.path or "-"
         store = self.store_for(document.path, job) if document.path else None
         try:
-            result = check_file(path, to_bytes(document.text), job.settings, store)
+            result = check_file(path, to_bytes(document.text), job.settings, self.projects, store)
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as err:  # a bug of ours: one line, as the command reports it, not a dead server
@@ -295,9 +291,8 @@ class Session:
             return None
         from ...fixer import fix_source
 
-        with activated(checked.store):
-            result = fix_source(checked.source, [finding], job.settings, unsafe=True, style=job.style,
-                                one_round=True)
+        result = fix_source(checked.source, [finding], job.settings, unsafe=True, style=job.style, one_round=True,
+                            context=self.projects)
         if result.error is not None or (result.text == checked.source.text and not result.others):
             return None
         changes = self._changes(checked, result.text, result.others)
@@ -311,8 +306,8 @@ class Session:
             return None
         from ...fixer import fix_source
 
-        with activated(checked.store):
-            result = fix_source(checked.source, checked.findings, job.settings, unsafe=job.unsafe, style=job.style)
+        result = fix_source(checked.source, checked.findings, job.settings, unsafe=job.unsafe, style=job.style,
+                            context=self.projects)
         if result.error is not None or (result.text == checked.source.text and not result.others):
             return None
         return Fix("Fix all flake8-mpproxy findings", self._changes(checked, result.text, result.others),

@@ -1,6 +1,6 @@
 """The language server's result cache: the command's records, kept in memory and read through to the disk.
 
-The project solver is rebuilt whenever a document changes (:func:`crossmodule.clear`); what keeps that cheap
+The project solver is rebuilt whenever a document changes (:meth:`ProjectContext.forget`); what keeps that cheap
 is the result cache: a module whose content and inputs did not change gets its summary back without a parse.
 The command's cache on disk gives a warm start (records a previous ``flake8-mpproxy`` run wrote), but the
 server never writes there: most of what it analyses is unsaved text, and an entry per keystroke state would
