@@ -16,9 +16,9 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, ca
 import libcst as cst
 
 from ..model.findings import (
-    FORM_GUARD, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding,
+    FORM_GUARD, FORM_PASS_ARG, FORM_REASSIGN, FORM_REPLACE, FORM_WRITEBACK, Finding, child_detail, copy_detail,
+    guard_detail, temp_base,
 )
-from ..rules.copies import temp_base
 from ..engine.syntax import is_main_guard
 from . import rewrites
 from .locate import BARRIERS, NodeIndex
@@ -86,7 +86,7 @@ class Planner:
         }
         for finding in findings:
             handler = handlers.get(finding.form)
-            if handler is None and finding.detail.get("nested_only") and self.style in ("nested", "auto"):
+            if handler is None and copy_detail(finding).get("nested_only") and self.style in ("nested", "auto"):
                 handler = self.plan_nested
             if handler is not None and handler(finding):
                 self.edits.applied.append(finding)
@@ -105,7 +105,7 @@ class Planner:
     def plan_reassign(self, finding: Finding) -> bool:
         """The reassign form; where other writers may run (``concurrent``), the nested form or the same form
         inside ``with lock:``, never the bare read-modify-write."""
-        detail = finding.detail
+        detail = copy_detail(finding)
         decided = self.nested_or_refused(finding)
         if decided is not None:
             return decided
@@ -131,14 +131,14 @@ class Planner:
         writers and no lock to hold); None: go on with the write-back form."""
         if self.style in ("nested", "auto") and self.plan_nested(finding):
             return True
-        if self.style == "nested" or ("concurrent" in finding.detail and not finding.detail.get("lock")):
+        if self.style == "nested" or ("concurrent" in copy_detail(finding) and not copy_detail(finding).get("lock")):
             return False
         return None
 
     def three_statements(self, finding: Finding, stmt: cst.SimpleStatementLine, root: cst.CSTNode,
                          target: cst.BaseAssignTargetExpression) -> List[cst.BaseStatement]:
         """``temp = d[k]; <stmt on temp>; d[k] = temp``, the key evaluated once when it is not a plain name."""
-        detail = finding.detail
+        detail = copy_detail(finding)
         read, hoisted = root, None
         key = key_of(root, detail["via"])
         if key is not None and not rewrites.is_simple_key(key):
@@ -152,7 +152,7 @@ class Planner:
     def augmented(self, finding: Finding, stmt: cst.SimpleStatementLine,
                   root: cst.CSTNode) -> Optional[List[cst.BaseStatement]]:
         """``d[k].append(v)`` -> ``d[k] += [v]`` where the stored value is known to be a list."""
-        detail = finding.detail
+        detail = copy_detail(finding)
         small = stmt.body[0]
         if finding.code != "MPP101" or detail.get("value_type") != "list" or detail["via"] != "subscript":
             return None
@@ -180,18 +180,18 @@ class Planner:
     def plan_nested(self, finding: Finding) -> bool:
         """Store a nested proxy at the unique init site instead (``d[k] = []`` -> ``manager.list()``, also inside
         ``manager.dict({k: [] for k in keys})``), and leave the mutation alone."""
-        sites = finding.detail.get("init_sites") or []
-        if finding.detail.get("nested_unfit"):
+        sites = copy_detail(finding).get("init_sites") or []
+        if copy_detail(finding).get("nested_unfit"):
             # heapq.heappush(d[k], x) on a nested ListProxy raises TypeError: a real list only; billiard's
             # manager hands back a copy of a nested proxy's value, so changes through it are lost as well
             return False
-        if len(sites) != 1 or finding.detail.get("via") != "subscript":
+        if len(sites) != 1 or copy_detail(finding).get("via") != "subscript":
             return False
-        if finding.detail.get("made_in"):
+        if copy_detail(finding).get("made_in"):
             return self.plan_remote_nested(finding)
-        if self.style == "auto" and finding.detail.get("nested_blocked"):
+        if self.style == "auto" and copy_detail(finding).get("nested_blocked"):
             return False  # the program would see proxies where it sees lists and dicts today
-        if finding.detail.get("nested_races"):
+        if copy_detail(finding).get("nested_races"):
             return False  # d[k][j] += 1 on a nested proxy is still a read-modify-write where writers race
         rng, kind, manager = sites[0]
         if rng is None or kind not in ("list", "dict") or not manager:
@@ -213,7 +213,7 @@ class Planner:
         """The nested form for a proxy another module made: its init site is there. ``auto`` takes it only
         where writers race (one writer: the write-back here is safe and changes less); both styles refuse
         when a use anywhere in the project would see the difference (the user named this file, not that one)."""
-        detail = finding.detail
+        detail = copy_detail(finding)
         if self.style == "auto" and "concurrent" not in detail:
             return False
         if detail.get("nested_races"):
@@ -241,7 +241,7 @@ class Planner:
         """The missing ``d[k] = alias``: after the only change, or in a ``finally`` around every change (so a
         ``return``, ``break``, ``continue`` or exception after a change still stores it), inside ``with lock:``
         from the read on where other writers may run."""
-        detail = finding.detail
+        detail = copy_detail(finding)
         decided = self.nested_or_refused(finding)
         if decided is not None:
             return decided
@@ -250,7 +250,8 @@ class Planner:
         if where is None or not code:
             return False
         last = self.index.statement_at(where)
-        first = self.index.statement_at(detail["first_change"]) if detail.get("first_change") else last
+        first_change = detail.get("first_change")
+        first = self.index.statement_at(first_change) if first_change is not None else last
         bound = self.index.statement_at(detail["bound_at"]) if lock else None
         if last is None or first is None or (lock and bound is None):
             return False
@@ -334,7 +335,7 @@ class Planner:
         """Move the statements the analysis planned (``detail["move"]``) into the main guard, after the
         guard's own ``freeze_support()`` / ``set_start_method()`` / ``set_executable()`` calls. Only the
         comments attached to a moved statement move; a comment block separated by a blank line stays."""
-        ranges = finding.detail.get("move") or []
+        ranges = guard_detail(finding).get("move") or []
         body = list(self.module.body)
         moving = [self.index.statement_at(rng) for rng in ranges]
         if not moving or any(stmt is None or not any(stmt is s for s in body) or stmt in self.edits.remove
@@ -364,7 +365,7 @@ class Planner:
         self.edits.add(following, give)
 
     def plan_pass_arg(self, finding: Finding) -> bool:
-        detail = finding.detail
+        detail = child_detail(finding)
         func = self.index.node(detail["function_range"], (cst.FunctionDef,))
         calls = [self.index.node(rng, (cst.Call,)) for rng, _ in detail["call_sites"]]
         if func is None or any(call is None for call in calls):
@@ -393,7 +394,7 @@ def identifiers(text: str) -> Set[str]:
 
 def _finding_range(finding: Finding) -> Tuple[int, int, int, int]:
     """Findings carry character columns; the index wants the ``ast`` range the analysis kept."""
-    return cast(Tuple[int, int, int, int], finding.detail["node"])
+    return finding.detail["node"]
 
 
 def flatten_to(statements: Sequence[Any]) -> Callable[[Any], Any]:

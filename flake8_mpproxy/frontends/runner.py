@@ -41,17 +41,23 @@ def is_notebook(path: str) -> bool:
 
 def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[bytes] = None,
             digest: bool = False, context: Optional[ProjectContext] = None) -> Outcome:
-    """Check one file and, in fix or diff mode, fix it. Never raises for a bad file. ``digest``: also hash the
-    bytes checked (the warm record asks it only of a file stamped so recently that it may change under us);
-    ``context``: the run's projects (None: this file's own)."""
+    """Check one file and, in fix or diff mode, fix it. Never raises for a bad file, and a bug in this tool is
+    reported against the file instead of ending the run. ``digest``: also hash the bytes checked (the warm
+    record asks it only of a file stamped so recently that it may change under us); ``context``: the run's
+    projects (None: this file's own)."""
     shown = display or path
-    context = context if context is not None else ProjectContext()
     if raw is None:
         try:
             raw = read_bytes(path)
         except OSError as err:
             return unreadable(shown, err)
-    outcome = checked(path, job, shown, raw, context)
+    try:
+        outcome = checked(path, job, shown, raw, context if context is not None else ProjectContext())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as err:  # a bug of ours: the other files must still be checked
+        return Outcome(shown, error=f"internal error: {type(err).__name__}: {err} (please report this file)",
+                       problem=Problem(INTERNAL_ERROR))
     return replace(outcome, digest=content_hash(raw)) if digest else outcome
 
 
@@ -156,17 +162,6 @@ def shown_path(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-def process_guarded(path: str, job: Job, digest: bool, context: ProjectContext) -> Outcome:
-    """:func:`process`, with a bug in this tool reported against the file instead of ending the run."""
-    try:
-        return process(path, job, digest=digest, context=context)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except Exception as err:  # a bug of ours: the other files must still be checked
-        return Outcome(path, error=f"internal error: {type(err).__name__}: {err} (please report this file)",
-                       problem=Problem(INTERNAL_ERROR))
-
-
 class _Worker:
     """A pool worker's projects: the parent's context, inherited through fork with what the screening solved
     (a spawned worker starts its own)."""
@@ -180,7 +175,8 @@ class _Worker:
 
 def _work(item: Tuple[str, Job, bool]) -> Outcome:
     assert _Worker.context is not None
-    return process_guarded(*item, _Worker.context)
+    path, job, digest = item
+    return process(path, job, digest=digest, context=_Worker.context)
 
 
 def screen(path: str, job: Job, digest: bool, context: ProjectContext) -> Tuple[Optional[Outcome], int]:
@@ -254,7 +250,7 @@ def run_misses(items: List[Tuple[str, Job]], jobs: Optional[int], digests: Abstr
     workers = jobs if jobs is not None else default_jobs(sum(size for size, _, _ in candidates))
     if workers <= 1 or len(candidates) < 2:
         for _, path, job in candidates:
-            yield process_guarded(path, job, path in digests, context)
+            yield process(path, job, digest=path in digests, context=context)
         return
     import multiprocessing
 

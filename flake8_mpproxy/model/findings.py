@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import keyword
+import re
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping, Optional, Tuple
+from typing import List, Literal, Optional, Tuple, TypedDict, Union, cast
 
 from .catalogue import FIX_NONE, FIX_SAFE, FIX_UNSAFE, rule
 
@@ -20,6 +22,94 @@ FORM_PASS_ARG: Form = "pass-arg"  # MPP202: give the child target a parameter, p
 #: ``--fix-style`` values: how a change of a copy is fixed (the reassign form, nested proxies, or the fixer picks).
 FixStyle = Literal["reassign", "nested", "auto"]
 FIX_STYLES: Tuple[FixStyle, ...] = ("reassign", "nested", "auto")
+
+
+#: A source range in ``ast`` coordinates: (line, col, end_line, end_col).
+Range = Tuple[int, int, int, int]
+
+
+class CopyDetail(TypedDict, total=False):
+    """MPP101-MPP103, a change of a copy read from a proxy: what the reassign, write-back and nested forms
+    rewrite. Filled in two steps: at the change (:func:`rules.copies.copy_detail`), then from the whole file's
+    stores and writers (``complete``)."""
+
+    node: Range
+    #: The read of the copy (``d[k]``, ``d.get(k)``, ``ns.items``), its text, the proxy's name, how it was read
+    #: (subscript, get, attribute, choice, argument...) and the key as written (None: no single key).
+    root: Range
+    root_text: str
+    proxy_name: str
+    via: str
+    key_text: Optional[str]
+    #: The statement holding the change (MPP101/MPP102).
+    stmt: Range
+    #: The library whose nested proxies come back as copies (billiard): no nested form.
+    nested_unfit: str
+    #: The type of the values stored ("list", "dict", "" when they differ) and where each store is:
+    #: (range or None, value type, manager name).
+    value_type: str
+    init_sites: List[Tuple[Optional[Range], str, str]]
+    #: Uses that a nested proxy would break (``auto`` keeps the reassign form).
+    nested_blocked: List[str]
+    #: The proxy was made in another module of the project (relative path) and where there.
+    made_in: str
+    origin: str
+    #: Why other writers may run at the same time, the manager lock to hold, and what that leaves.
+    concurrent: str
+    lock: str
+    nested_races: bool
+    nested_only: bool
+    #: MPP103: the alias, the write-back statement, where the alias was bound, changed first and last, and
+    #: whether the write-back must survive an exception (``try``/``finally``).
+    alias: str
+    write_back: Optional[str]
+    bound_at: Range
+    first_change: Optional[Range]
+    insert_after: Optional[Range]
+    needs_finally: bool
+
+
+class ReplaceDetail(TypedDict, total=False):
+    """MPP107: the spelling the target Python has (``del l[:]`` for ``l.clear()``)."""
+
+    node: Range
+    replacement: str
+
+
+class GuardDetail(TypedDict, total=False):
+    """MPP201: the top-level statements that move under the main guard, or why none may."""
+
+    node: Range
+    move: List[Range]
+    refusal: str
+
+
+class ChildDetail(TypedDict, total=False):
+    """MPP202: the child's target function and the calls that start it (range, how: process, pool...)."""
+
+    node: Range
+    function: str
+    function_range: Range
+    call_sites: List[Tuple[Range, str]]
+
+
+#: What the fixer needs beyond a finding's position: one shape per group of rules.
+Detail = Union[CopyDetail, ReplaceDetail, GuardDetail, ChildDetail]
+
+
+def temp_base(key: Optional[str]) -> str:
+    """The name of the fix's temporary: from a constant string key (``d["items"]`` -> ``items``), else
+    ``value`` (the fixer adds a number when the name is taken)."""
+    key = key or ""
+    if len(key) > 2 and key[0] == key[-1] and key[0] in "'\"":
+        word = re.sub(r"\W+", "_", key[1:-1]).strip("_").lower()
+        if word.isidentifier() and not keyword.iskeyword(word) and len(word) <= 30:
+            return word
+    return "value"
+
+
+def no_detail() -> Detail:
+    return CopyDetail()
 
 
 @dataclass(frozen=True)
@@ -42,7 +132,7 @@ class Finding:
     form: Form = FORM_NONE
     #: "safe", "unsafe" or "none": may ``--fix`` apply it, only with ``--unsafe-fixes``, or never.
     applicability: str = FIX_NONE
-    detail: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    detail: Detail = field(default_factory=no_detail, compare=False, hash=False)
     #: In a notebook: the cell (1-based among all cells); ``line``/``end_line`` then count from the cell's top.
     cell: Optional[int] = None
 
@@ -84,3 +174,23 @@ def fix_wanted(finding: Finding, unsafe: bool, style: str) -> bool:
     """Will a ``--fix`` run with ``style`` try to fix ``finding``: its applicability, or the nested form that
     only the nested and auto styles use where writing the value back would race with other writers."""
     return applicable(finding, unsafe) or (style != "reassign" and bool(finding.detail.get("nested_only")))
+
+
+def copy_detail(finding: Finding) -> CopyDetail:
+    """The detail of an MPP101-MPP103 finding."""
+    return cast(CopyDetail, finding.detail)
+
+
+def guard_detail(finding: Finding) -> GuardDetail:
+    """The detail of an MPP201 finding."""
+    return cast(GuardDetail, finding.detail)
+
+
+def child_detail(finding: Finding) -> ChildDetail:
+    """The detail of an MPP202 finding."""
+    return cast(ChildDetail, finding.detail)
+
+
+def replace_detail(finding: Finding) -> ReplaceDetail:
+    """The detail of an MPP107 finding."""
+    return cast(ReplaceDetail, finding.detail)

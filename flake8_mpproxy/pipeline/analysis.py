@@ -21,7 +21,7 @@ from ..engine.links import Links
 from ..engine.syntax import node_range
 from ..model.catalogue import FIX_NONE
 from ..model.config import Settings
-from ..model.findings import FORM_GUARD, FORM_NONE, Finding
+from ..model.findings import FORM_GUARD, FORM_NONE, Finding, guard_detail
 from ..model.source import INVALID_SYNTAX, Problem, SourceError, SourceFile, decode, may_have_findings, parse, \
     prefilter_tokens
 from ..project.cache import Cache, content_hash, decode_records, encode_records, settings_digest, warn
@@ -99,9 +99,10 @@ def plan_guard(finding: Finding, tree: ast.Module, path: Optional[str], settings
     node = next((n for n in ast.walk(tree) if node_range(n) == finding.detail["node"]), None)
     index = context.index(path, settings) if path is not None else None
     plan = plan_move(tree, node, path, index) if node is not None else None
-    detail = dict(finding.detail)
+    detail = guard_detail(finding).copy()
     if plan is None or plan.refusal is not None:
-        detail["refusal"] = plan.refusal if plan is not None else "the manager call was not found"
+        detail["refusal"] = plan.refusal if plan is not None and plan.refusal is not None else \
+            "the manager call was not found"
         args = tuple((k, f" (--unsafe-fixes leaves it: {detail['refusal']}.)" if k == "note" else v)
                      for k, v in finding.args)
         return replace(finding, args=args, form=FORM_NONE, applicability=FIX_NONE, detail=detail)

@@ -8,14 +8,12 @@ the same time (:mod:`flake8_mpproxy.concurrency`); :func:`complete` then builds 
 from __future__ import annotations
 
 import ast
-import keyword
-import re
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, cast
 
 from ..model.catalogue import FIX_NONE, FIX_SAFE
 from ..engine.concurrency import Concurrency, Write
-from ..model.findings import FORM_NONE, FORM_REASSIGN, FORM_WRITEBACK
+from ..model.findings import FORM_NONE, FORM_REASSIGN, FORM_WRITEBACK, CopyDetail, Range, temp_base
 from ..engine.observations import FIXABLE_STATEMENTS, AliasEnded, AliasState, CopyMutated, CopyStored, Site
 from ..engine.syntax import display, node_range
 from ..engine.values import Copy, Proxy, is_constant_key
@@ -40,7 +38,7 @@ class PendingCopy:
     copy: Copy
     site: Site
     args: Dict[str, str]
-    detail: Dict[str, Any]
+    detail: CopyDetail
     #: the form the fix takes when one writer is certain (FORM_REASSIGN, FORM_WRITEBACK or FORM_NONE)
     form: str
     #: the remedy the message gives for that form
@@ -179,7 +177,7 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
         detail["made_in"] = made_elsewhere(copy)
         detail["origin"] = copy.proxy.origin
         if not stores:  # the values are stored where the proxy is made: the nested fix rewrites that module
-            detail["init_sites"] = [(tuple(rng) if rng else None, kind, manager)
+            detail["init_sites"] = [(cast(Range, tuple(rng)) if rng else None, kind, manager)
                                     for _, kind, manager, rng in remote_init_stores(copy)]
     form, applicability = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE
     text = pending.remedy
@@ -223,9 +221,9 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
 
 # --- helpers --------------------------------------------------------------------------------------------------
 
-def copy_detail(copy: Copy, site: Optional[Site]) -> Dict[str, Any]:
+def copy_detail(copy: Copy, site: Optional[Site]) -> CopyDetail:
     """What the fixer needs to rewrite a change to ``copy`` (the store facts come in :meth:`Reporter.complete`)."""
-    detail: Dict[str, Any] = {
+    detail: CopyDetail = {
         "root": node_range(copy.root),
         "root_text": display(copy.root),
         "proxy_name": copy.proxy_name,
@@ -259,7 +257,7 @@ def pick_lock(site: Site, concurrency: Concurrency, write: Write) -> Optional[st
     return locks[0][0]
 
 
-def nested_site(detail: Dict[str, Any]) -> Optional[Tuple[str, str]]:
+def nested_site(detail: CopyDetail) -> Optional[Tuple[str, str]]:
     """(``"list"`` or ``"dict"``, manager name) when the value has one init site the nested fix can rewrite."""
     sites = detail.get("init_sites") or []
     if len(sites) == 1 and sites[0][0] is not None and sites[0][1] in ("list", "dict") and sites[0][2]:
@@ -340,17 +338,6 @@ def made_elsewhere(copy: Copy) -> str:
     the nested form rewrites that module (:mod:`flake8_mpproxy.fixer.remote` checks the whole project first)."""
     origin = getattr(copy.proxy, "origin", "")
     return str(origin).rsplit(":", 1)[0] if origin else ""
-
-
-def temp_base(key: Optional[str]) -> str:
-    """The name of the fix's temporary: from a constant string key (``d["items"]`` -> ``items``), else
-    ``value`` (the fixer adds a number when the name is taken)."""
-    key = key or ""
-    if len(key) > 2 and key[0] == key[-1] and key[0] in "'\"":
-        word = re.sub(r"\W+", "_", key[1:-1]).strip("_").lower()
-        if word.isidentifier() and not keyword.iskeyword(word) and len(word) <= 30:
-            return word
-    return "value"
 
 
 def store_target(copy: Copy) -> Optional[str]:

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
 
 from ..engine.concurrency import Concurrency
-from ..model.findings import Finding
+from ..model.findings import Detail, Finding, no_detail
 from ..model.catalogue import RULES
 from ..engine.syntax import node_range
 from ..model.mpapi import OLDEST_TARGET, Version
@@ -127,11 +127,12 @@ class Reporter:
 
     # --- what rules call ----------------------------------------------------------------------------------------
 
-    def add(self, code: str, node: ast.AST, args: Dict[str, str], **extra: Any) -> None:
-        """A finding of ``code`` at ``node``; ``args`` fill the catalogue message, ``extra`` the Finding."""
+    def add(self, code: str, node: ast.AST, args: Dict[str, str], detail: Optional[Detail] = None,
+            **extra: Any) -> None:
+        """A finding of ``code`` at ``node``; ``args`` fill the catalogue message, ``detail`` what its fix needs,
+        ``extra`` the Finding's other fields."""
         rng = node_range(node)
-        detail = extra.pop("detail", None)
-        detail = {} if detail is None else detail
+        detail = no_detail() if detail is None else detail
         detail["node"] = rng  # ``ast`` coordinates: the finding's own columns may become character columns
         self.findings.append(Finding(code, *rng, tuple(args.items()), detail=detail, **extra))
 
