@@ -56,7 +56,7 @@ class Binder:
         ``match`` there), so that another path keeps the copy (``x = d.get(k)``, ``if x is None: x = []``,
         ``x.append(v)``)? Then the alias lives on: what happens to it after the branch may be lost."""
         block = scope.aliases.states[name].block
-        stack = self.w.stack
+        stack = self.w.cursor.stack
         for index in range(len(stack) - 1, -1, -1):
             if stack[index][1] is block:
                 return any(not isinstance(stmt, (ast.With, ast.AsyncWith)) for stmt, _ in stack[index:-1])

@@ -611,14 +611,14 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
     if how != "direct":
         w.child_started(unit)
     else:
-        if unit not in w.started and not w.function_scope().loop_depth:
-            w.facts.early_calls[node] = CallsBefore(w.direct_callees, len(w.direct_callees))
+        if unit not in w.cursor.started and not w.function_scope().loop_depth:
+            w.facts.early_calls[node] = CallsBefore(w.cursor.direct_callees, len(w.cursor.direct_callees))
         else:
             w.facts.early_calls.pop(node, None)
     bind_arguments(w, callee, args, kwargs)
     w.walk_out_of_turn(callee.node)  # first, so that what follows sees whether it starts a manager
     if how == "direct":  # if it starts children, what follows the call runs beside them (Concurrency.early)
-        w.direct_callees.append(callee.node)
+        w.cursor.direct_callees.append(callee.node)
     if how == "direct" and w.start_matters():  # in the main guard a started manager is no finding
         w.facts.read("starts", callee.node)
         if callee.node in w.facts.manager_starters:

@@ -125,9 +125,6 @@ class Concurrency:
         self.writes: Dict[int, List[Write]] = {}
         for write in writes:
             self.writes.setdefault(id(write.proxy), []).append(write)
-        self.starting_units: Set[Unit] = {call_units.get(call) for sites in calls.values()
-                                          for call, how in sites.items() if how in CHILD_HOWS}
-        self.starting_units |= set(self.opaque.values())
         self.starters = self._starters(set(child_starters))
         self._contexts: Dict[Unit, FrozenSet[Tuple[object, ...]]] = {}
         self._ordered: Dict[Unit, List[Tuple[object, ...]]] = {}

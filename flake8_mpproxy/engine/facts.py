@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from .concurrency import CallsBefore
 from .aliases import AliasTracker
-from .solver import FactKey, Solver
+from .solver import FactKey, FactKind, Solver
 from .values import (
     GROWTHS_BEFORE_WIDENING, WIDE_DEPTH, ClassInfo, Function, Manager, ManagerClass, Proxy, Value, bounded,
 )
@@ -73,11 +73,11 @@ class Facts:
     def grown(self, key: object) -> None:
         self.growths[key] = self.growths.get(key, 0) + 1
 
-    def read(self, kind: str, *subject: object) -> None:
+    def read(self, kind: FactKind, *subject: object) -> None:
         """The unit being walked used the fact ``kind`` about ``subject`` (see :data:`solver.FACT_KINDS`)."""
         self.solver.read(_new_key(FactKey, (kind, subject)))  # (not FactKey(...): a Python-level __new__)
 
-    def wrote(self, kind: str, *subject: object) -> None:
+    def wrote(self, kind: FactKind, *subject: object) -> None:
         """The fact grew: the units that used it are walked again."""
         self.solver.grew(_new_key(FactKey, (kind, subject)))
 
@@ -103,7 +103,6 @@ class Scope:
         self.nonlocals: Set[str] = set()
         self.shutdown: Set[Manager] = set()
         self.aliases = AliasTracker()
-        self.with_depth = 0
         #: ``with <manager lock>:`` blocks around the current statement, and the loops around it (this unit).
         self.lock_depth = 0
         #: The manager lock proxies those ``with`` blocks hold, innermost last.

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 from collections import deque
-from typing import Deque, Dict, List, NamedTuple, Optional, Set
+from typing import Deque, Dict, List, Literal, NamedTuple, Optional, Set
 
 Unit = Optional[ast.AST]  # a function node, or None for the module body
 
@@ -32,15 +32,19 @@ BASE_STEPS = 200
 STEPS_PER_UNIT = 16
 
 
+FactKind = Literal["param", "return", "attr", "nested", "relied", "child", "calls", "in-child", "starts",
+                   "initializer", "child-global", "typeids", "binding"]
+
+
 class FactKey(NamedTuple):
     """One fact units exchange: ``kind`` is one of :data:`FACT_KINDS`, ``subject`` what it is about."""
 
-    kind: str
+    kind: FactKind
     subject: object
 
 
 #: The kinds of facts, and what their subject is.
-FACT_KINDS = {
+FACT_KINDS: Dict[FactKind, str] = {
     "param": "(function node,): the values the function's parameters (and defaults) receive",
     "return": "(function node,): what the function returns",
     "attr": "(class node, attribute name): a class or instance attribute holding a tracked value",
@@ -163,5 +167,3 @@ class Solver:
                 self._queued.add(unit)
                 self.again.append(unit)
 
-    def has_readers(self, key: FactKey) -> bool:
-        return bool(self.readers.get(key))

@@ -33,19 +33,19 @@ class Statements:
             self.walk_stmt(stmt, body)
 
     def walk_stmt(self, stmt: ast.stmt, block: List[ast.stmt]) -> None:
-        saved = self.w.stmt
-        self.w.stmt = stmt
-        self.w.stack.append((stmt, block))
+        saved = self.w.cursor.stmt
+        self.w.cursor.stmt = stmt
+        self.w.cursor.stack.append((stmt, block))
         handler = HANDLERS.get(type(stmt))
         if handler is not None:
             handler(self, stmt)
         else:
             self.w.expressions.ev_children(stmt)
-        self.w.stack.pop()
-        self.w.stmt = saved
+        self.w.cursor.stack.pop()
+        self.w.cursor.stmt = saved
 
     def statement_path(self) -> Tuple[ast.AST, ...]:
-        return tuple(stmt for stmt, _ in self.w.stack)
+        return tuple(stmt for stmt, _ in self.w.cursor.stack)
 
     def stmt_Expr(self, stmt: ast.Expr) -> None:
         self.w.expressions.ev(stmt.value)
@@ -75,7 +75,7 @@ class Statements:
                 continue  # (a global or closure name: changed and stored where it lives)
             if scope.aliases.is_alias(node.id):
                 self.w.end_aliases(scope.aliases.end([node.id]))
-            block = self.w.stack[-1][1] if self.w.stack else []
+            block = self.w.cursor.stack[-1][1] if self.w.cursor.stack else []
             scope.aliases.bind(node.id, copy, self.w.site(), block)
             scope.aliases.states[node.id].stored = True
 
@@ -146,14 +146,12 @@ class Statements:
                 self.w.manager_started(item.context_expr)
             if item.optional_vars is not None:
                 self.assign(item.optional_vars, value, item.context_expr)
-        self.w.scope.with_depth += 1
         scope = self.w.function_scope()
         scope.lock_depth += locks
         scope.held_locks.extend(held)
         self.walk_body(stmt.body)
         del scope.held_locks[len(scope.held_locks) - len(held):]
         scope.lock_depth -= locks
-        self.w.scope.with_depth -= 1
         self.w.scope.shutdown.update(entered)
 
     def stmt_Try(self, stmt: ast.Try) -> None:
@@ -278,7 +276,7 @@ class Statements:
             self.w.binder.bind(target.id, value)
             self.w.scope.aliases.derive(target.id, value_node)
             if isinstance(value, Copy):
-                block = getattr(self.w.stmt, "body", None) if loop else (self.w.stack[-1][1] if self.w.stack else None)
+                block = getattr(self.w.cursor.stmt, "body", None) if loop else (self.w.cursor.stack[-1][1] if self.w.cursor.stack else None)
                 self.w.scope.aliases.bind(target.id, value, self.w.site(), block or [])
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = value.items if isinstance(value, Seq) else self.record_items(value)

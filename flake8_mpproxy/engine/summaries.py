@@ -6,7 +6,7 @@ these summaries, and each has ``to_json``/``from_json`` so that a cache can keep
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Literal, Optional, Tuple
 
 #: How deep nested-proxy facts are carried across modules (``d["a"]["b"]`` is depth 2): deeper stores are
 #: dropped, and a proxy whose nested facts were cut says so (``truncated``), so readers stay on the safe side.
@@ -126,17 +126,26 @@ OPAQUE_KEY = ""
 
 #: Export roles: a module global, what a function returns (a proxy, or a copy read from one), a class
 #: attribute (``Registry.shared``).
-GLOBAL = "global"
-RETURNS = "returns"
-RETURNS_COPY = "returns-copy"
+Role = Literal["global", "returns", "returns-copy", "returns-items", "attr", "remote"]
+GLOBAL: Role = "global"
+RETURNS: Role = "returns"
+RETURNS_COPY: Role = "returns-copy"
 #: A function returning a tuple or list with proxies among its items (``return manager.dict(), manager.Lock()``):
 #: :attr:`Export.items` says which.
-RETURNS_ITEMS = "returns-items"
-ATTRIBUTE = "attr"
+RETURNS_ITEMS: Role = "returns-items"
+ATTRIBUTE: Role = "attr"
 #: A store into an attribute of an imported class or module, as the storing module summarises it
 #: (:attr:`ModuleSummary.remote`); the defining module exports it as ATTRIBUTE or GLOBAL.
-REMOTE = "remote"
-ROLES = (GLOBAL, RETURNS, RETURNS_COPY, RETURNS_ITEMS, ATTRIBUTE, REMOTE)
+REMOTE: Role = "remote"
+ROLES: Tuple[Role, ...] = (GLOBAL, RETURNS, RETURNS_COPY, RETURNS_ITEMS, ATTRIBUTE, REMOTE)
+
+
+def role_of(value: Any) -> Role:
+    """A role read back from the cache (ValueError for anything else: the record is then ignored)."""
+    for role in ROLES:
+        if value == role:
+            return role
+    raise ValueError(f"not an export role: {value!r}")
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ class Export:
     proxy ``fact`` (for RETURNS_COPY: a copy read from it, ``via`` the proxy's name in the exporting module)."""
 
     name: str
-    role: str
+    role: Role
     fact: ProxyFact
     via: str = ""
     #: RETURNS_ITEMS: (index, proxy) for each item of the returned tuple or list that is a proxy.
@@ -158,7 +167,7 @@ class Export:
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "Export":
         items = tuple((int(index), ProxyFact.from_json(fact)) for index, fact in data.get("items", ()))
-        return Export(str(data["name"]), str(data["role"]), ProxyFact.from_json(data["fact"]), str(data["via"]),
+        return Export(str(data["name"]), role_of(data["role"]), ProxyFact.from_json(data["fact"]), str(data["via"]),
                       items)
 
 
@@ -238,10 +247,3 @@ class ScanRecord:
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ScanRecord":
         return ScanRecord(bool(data["seed"]), tuple(str(name) for name in data["imports"]), str(data["digest"]))
-
-
-def exports_by_name(exports: Tuple[Export, ...]) -> Dict[str, List[Export]]:
-    found: Dict[str, List[Export]] = {}
-    for export in exports:
-        found.setdefault(export.name, []).append(export)
-    return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from ..model.mpapi import MANAGER_ANNOTATIONS, PROXY_TYPE_NAMES
 from .values import is_constant_key  # noqa: F401 (re-exported)
@@ -120,10 +120,6 @@ def assigns_to_first_arg(func: ast.AST) -> bool:
             if isinstance(target, ast.Name) and target.id == first and not isinstance(node, ast.Assign):
                 return True
     return False
-
-
-def decorator_names(node: ast.AST) -> Dict[str, ast.AST]:
-    return {display(d): d for d in getattr(node, "decorator_list", [])}
 
 
 def reads_same(value_node: ast.AST, target: ast.Subscript) -> bool:

@@ -70,6 +70,25 @@ class InferenceResult:
         return sum(self.walks.values())
 
 
+@dataclass
+class UnitWalk:
+    """The state of one walk of one unit: made new at each walk, and put aside while a callee is walked
+    inside it (:meth:`Walker.walk_out_of_turn`)."""
+
+    #: The statement being walked, and the statements enclosing it with the blocks that hold them (where a
+    #: fix may insert).
+    stmt: ast.AST
+    stack: List[Tuple[ast.stmt, List[ast.stmt]]] = field(default_factory=list)
+    #: > 0 inside expressions where statements cannot be inserted (lambda, comprehension...): see barrier()
+    barrier_depth: int = 0
+    #: The units that have started a child so far, and the functions called directly so far (see
+    #: :meth:`Walker.write_at`).
+    started: Set[Optional[FunctionNode]] = field(default_factory=set)
+    direct_callees: List[FunctionNode] = field(default_factory=list)
+    #: Every write to a proxy in this walk.
+    writes: List[Write] = field(default_factory=list)
+
+
 class Barrier:
     """``with walker.barrier():`` (see :meth:`Walker.barrier`). One object per walker, re-entered at every use:
     a generator-based context manager costs a generator and two calls more, at each of thousands of uses."""
@@ -78,16 +97,16 @@ class Barrier:
         self.walker = walker
 
     def __enter__(self) -> None:
-        self.walker.barrier_depth += 1
+        self.walker.cursor.barrier_depth += 1
 
     def __exit__(self, *exc: object) -> None:
-        self.walker.barrier_depth -= 1
+        self.walker.cursor.barrier_depth -= 1
 
 
 class Walker:
     """Evaluates one module; see the module docstring for how units are walked.
 
-    The walk state (scope, statement, barrier, main guard, per-unit writes) lives here, declared below; the
+    The walk state lives here (scope, main guard) and in :attr:`cursor`, one :class:`UnitWalk` per walk; the
     collaborators it drives are explicit: :class:`Statements` (statements and targets), :class:`Expressions`
     (values of expressions; calls in :mod:`.calls`), :class:`Binder` (names), the :class:`Solver` (which
     unit next) and the :class:`Observer` (observations -> the rules of :mod:`flake8_mpproxy.rules` -> findings).
@@ -108,13 +127,9 @@ class Walker:
         self.pending: List[Tuple[FunctionNode, Scope, Optional[ClassInfo]]] = []
         #: Every function unit: the scope it closes over (from its definer's latest walk) and its class.
         self.units: Dict[FunctionNode, Tuple[Scope, Optional[ClassInfo]]] = {}
-        self.stmt: ast.AST = tree
-        #: > 0 inside expressions where statements cannot be inserted (lambda, comprehension...): see barrier()
-        self.barrier_depth = 0
         self.main_guard = 0
         self.nested_reads: Dict[ast.AST, Tuple[Proxy, str]] = {}
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
-        self.stack: List[Tuple[ast.stmt, List[ast.stmt]]] = []
         self.mutator_methods: Optional[FrozenSet[str]] = None
         #: A lock proxy was made in this module (only those are manager locks :mod:`locks` knows): until then
         #: no site has one in sight, and the scopes need not be searched at every write.
@@ -123,11 +138,9 @@ class Walker:
         self.nested = 0
         #: Functions and lambdas defined so far (by every walk): see walk_unit
         self.defined = 0
-        #: Per walk of a unit: the units that have started a child so far. Every write to a proxy, per unit.
-        self.started: Set[Optional[FunctionNode]] = set()
-        #: Per walk of a unit: the functions it has called directly so far (see :meth:`write_at`).
-        self.direct_callees: List[FunctionNode] = []
-        self.writes: List[Write] = []
+        #: Where the walk of the current unit is (one per walk; a nested walk has its own).
+        self.cursor = UnitWalk(tree)
+        #: Every write to a proxy, per unit (its latest walk's).
         self.unit_writes: Dict[Unit, List[Write]] = {}
         self._barrier = Barrier(self)
         self.binder = Binder(self)
@@ -187,10 +200,8 @@ class Walker:
         """Walk one unit from scratch: its findings, writes and reads replace those of its previous walk."""
         self.solver.begin(unit)
         self.report.begin(unit)
-        self.started = set()
-        self.direct_callees = []
-        self.writes = self.unit_writes[unit] = []
-        self.stmt, self.stack, self.barrier_depth = self.tree, [], 0
+        self.cursor = UnitWalk(self.tree)
+        self.unit_writes[unit] = self.cursor.writes
         defined = self.defined
         if unit is None:
             scope = self.walk_module()
@@ -216,16 +227,14 @@ class Walker:
         if known is None or known[0] is not self.module_scope or not self.solver.take(callee):
             return
         caller = self.solver.current
-        saved = (self.started, self.direct_callees, self.writes, self.stmt, self.stack, self.barrier_depth,
-                 self.pending)
+        saved = self.cursor, self.pending
         self.pending = []
         self.nested += 1
         try:
             self.walk_unit(callee)
         finally:
             self.nested -= 1
-            (self.started, self.direct_callees, self.writes, self.stmt, self.stack, self.barrier_depth,
-             self.pending) = saved
+            self.cursor, self.pending = saved
             self.solver.resume(caller)
             self.report.resume(caller)
 
@@ -275,7 +284,7 @@ class Walker:
         """Where a finding may be: ``locks=False`` skips looking for the manager locks in sight (only a change of
         a copy can be fixed under one)."""
         unit = self.unit()
-        return Site(self.stmt, self.barrier_depth == 0, self.write_at(unit, locks),
+        return Site(self.cursor.stmt, self.cursor.barrier_depth == 0, self.write_at(unit, locks),
                     self.function_scope().lock_depth > 0,
                     self.visible_locks() if locks else ())
 
@@ -298,9 +307,9 @@ class Walker:
         """A write here, early when this unit has started no child yet and no loop may repeat it later; with
         the manager locks held around it and (``visible``) those in sight."""
         scope = self.function_scope()
-        early = unit not in self.started and scope.loop_depth == 0
+        early = unit not in self.cursor.started and scope.loop_depth == 0
         return Write(None, unit, early, tuple(scope.held_locks), self.visible_lock_proxies() if visible else (),
-                     CallsBefore(self.direct_callees, len(self.direct_callees)) if early else NO_CALLS)
+                     CallsBefore(self.cursor.direct_callees, len(self.cursor.direct_callees)) if early else NO_CALLS)
 
     def opaque_start(self, node: ast.AST) -> None:
         """Concurrent code the analysis cannot follow starts here (``os.fork()``, an unknown child target)."""
@@ -311,13 +320,13 @@ class Walker:
     def child_started(self, unit: Optional[FunctionNode]) -> None:
         """``unit`` has started a child from here on. (Its direct callers, and what they do after calling it,
         are worked out once the walk is over: :meth:`Concurrency.early`.)"""
-        self.started.add(unit)
+        self.cursor.started.add(unit)
         self.facts.child_starters.add(unit)
 
     def note_write(self, proxy: Proxy) -> None:
         """Someone writes ``proxy`` here (a store, a change of the proxy, or a change of a copy the fix writes)."""
         write = self.write_at(self.unit())
-        self.writes.append(Write(proxy, write.unit, write.early, write.held, write.visible, write.calls_before))
+        self.cursor.writes.append(Write(proxy, write.unit, write.early, write.held, write.visible, write.calls_before))
 
     def note_use(self, value: Optional[Value], how: str, depth: int = 0) -> None:
         """``value`` (a proxy, a copy read from one, or a container holding them) is used in a way that

@@ -10,9 +10,6 @@ import argparse
 import sys
 from typing import Optional, Sequence
 
-#: The first argument that starts the server instead of checking files (as ``ruff server``); a file of that
-#: name is checked when given as ``./server``.
-SUBCOMMAND = "server"
 MISSING = ("flake8-mpproxy: error: the language server needs pygls; install it with "
            "pip install 'flake8-mpproxy[server]'")
 

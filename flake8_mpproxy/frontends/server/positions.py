@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import List, Sequence, Tuple
 
 UTF8 = "utf-8"
-UTF16 = "utf-16"
 UTF32 = "utf-32"
 
 #: One line with its ending (``\n``, ``\r\n`` or ``\r``), as LSP and ``ast`` count lines; the last may lack one.
