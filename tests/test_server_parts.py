@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from flake8_mpproxy.project import overlay, scanstore
+from flake8_mpproxy.project import scanstore
 from flake8_mpproxy.pipeline.analysis import check_file
 from flake8_mpproxy.project.cache import open_cache
 from flake8_mpproxy.model.config import Settings
@@ -76,13 +76,13 @@ def test_the_project_reads_an_unsaved_buffer_and_the_disk_again_once_it_is_lifte
     try:
         assert codes(check_file(workers, raw, settings, projects, store)) == ["MPP101"]
         projects.forget()
-        overlay.lay(str(tmp_path / "main.py"), MAIN.replace("manager.dict(", "dict(").encode())
+        projects.overlay.lay(str(tmp_path / "main.py"), MAIN.replace("manager.dict(", "dict(").encode())
         assert codes(check_file(workers, raw, settings, projects, store)) == []
         root = str(tmp_path)
         entry = store.load(scanstore.SCAN_KIND, root, *scanstore.key(root, prefilter_tokens(()), ((), False)))
         assert str(tmp_path / "workers.py") in entry and str(tmp_path / "main.py") not in entry
     finally:
-        overlay.lift_all()
+        projects.overlay.lift_all()
         projects.forget()
     assert codes(check_file(workers, raw, settings, projects, store)) == ["MPP101"]
     projects.forget()

@@ -90,7 +90,7 @@ def fix_source(source: SourceFile, findings: Sequence[Finding], settings: Settin
     fixed = gone(findings, current) if text != source.text else ()
     others: List[Rewritten] = []
     if remote:
-        others, why = rewrite(edit for _, edit in remote)
+        others, why = rewrite((edit for _, edit in remote), context.overlay)
         if why:
             notes += [f"{finding.code} at line {finding.line}: no nested fix: {why}" for finding, _ in remote]
         else:  # claimed here; the front end checks again once the files are written

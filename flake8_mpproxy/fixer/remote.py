@@ -23,7 +23,7 @@ from ..project.context import ProjectContext
 from ..project.crossmodule import ProjectSolver
 from ..model.findings import Finding
 from ..engine.summaries import ProxyFact
-from ..project.overlay import read_bytes
+from ..project.overlay import Overlay
 from ..project.cache import content_hash
 from ..model.source import SourceError, SourceFile, decode
 from . import rewrites
@@ -56,7 +56,7 @@ class Checker:
         if target not in solver.summaries or record is None or not origin:
             return "", f"{made_in} was not analysed"
         try:
-            raw = read_bytes(target)
+            raw = self.context.overlay.read_bytes(target)
         except OSError as err:
             return "", f"cannot read {made_in}: {err.strerror or err}"
         if record.digest != content_hash(raw):
@@ -111,8 +111,9 @@ class Rewritten:
     text: str
 
 
-def rewrite(edits: Iterable[RemoteEdit]) -> Tuple[List[Rewritten], str]:
-    """Apply the nested fixes, grouped by module: (the new texts, "") or ([], why none can be written)."""
+def rewrite(edits: Iterable[RemoteEdit], overlay: Overlay) -> Tuple[List[Rewritten], str]:
+    """Apply the nested fixes, grouped by module (as ``overlay`` shows them): (the new texts, "") or ([], why
+    none can be written)."""
     by_path: Dict[str, List[RemoteEdit]] = {}
     for edit in edits:
         if edit not in by_path.setdefault(edit.path, []):
@@ -120,7 +121,7 @@ def rewrite(edits: Iterable[RemoteEdit]) -> Tuple[List[Rewritten], str]:
     done: List[Rewritten] = []
     for path, items in sorted(by_path.items()):
         try:
-            raw = read_bytes(path)
+            raw = overlay.read_bytes(path)
             source = decode(path, raw)
             module = cst.parse_module(source.text)
         except (OSError, SourceError, cst.ParserSyntaxError) as err:

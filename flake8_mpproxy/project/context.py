@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Dict, Optional, Tuple
 from ..model.config import Settings
 from ..model.source import prefilter_tokens
 from .cache import Cache, content_hash
+from .overlay import Overlay
 from .root import find_root, has_marker, marked_root, project_root
 
 if TYPE_CHECKING:  # (imported when a project is first solved: a warm run of the command imports no engine)
@@ -32,6 +33,8 @@ class ProjectContext:
 
     def __init__(self, max_projects: int = MAX_PROJECTS) -> None:
         self.max_projects = max_projects
+        #: What the projects' files hold: the files on disk, or an editor's unsaved buffers laid over them.
+        self.overlay = Overlay()
         self._projects: "OrderedDict[Tuple[str, Settings], ProjectSolver]" = OrderedDict()
         self._loose: Dict[str, "ProjectIndex"] = {}
 
@@ -58,8 +61,7 @@ class ProjectContext:
                 solver.store = store
         return solver
 
-    @staticmethod
-    def _solve(root: str, settings: Settings, store: Optional[Cache]) -> "ProjectSolver":
+    def _solve(self, root: str, settings: Settings, store: Optional[Cache]) -> "ProjectSolver":
         """A new solver of ``root``: the scan leaves out what the command's exclude settings and
         ``.gitignore`` leave out of its walk (the scan's records come from the result cache when they hold)."""
         from . import scanstore
@@ -71,7 +73,7 @@ class ProjectContext:
         scope = (settings.project_exclude, settings.project_gitignore)
         known = scanstore.load(store, root, tokens, scope)
         index = scan_project(root, settings.manager_factories, known, settings.project_exclude,
-                             GitIgnore() if settings.project_gitignore else None)
+                             GitIgnore() if settings.project_gitignore else None, self.overlay)
         scanstore.save(store, index, tokens, scope, known)
         return ProjectSolver(index, settings, store=store)
 
@@ -145,5 +147,5 @@ class ProjectContext:
             return solver.index
         directory = find_root(path)
         if directory not in self._loose:
-            self._loose[directory] = scan_project(directory)
+            self._loose[directory] = scan_project(directory, overlay=self.overlay)
         return self._loose[directory]

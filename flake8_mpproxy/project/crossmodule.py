@@ -28,7 +28,6 @@ from ..engine.links import Links
 from ..engine.walker import InferenceResult
 from ..engine.summaries import ATTRIBUTE, GLOBAL, OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
 from ..engine.walker import mutator_methods, record_classes
-from .overlay import read_bytes
 from .scan import ProjectIndex
 from ..model.source import SourceError, decode, parse
 
@@ -211,7 +210,7 @@ class ProjectSolver:
     def analyse_module(self, path: str) -> ModuleSummary:
         """Read, parse and analyse ``path`` for facts (its own errors are its own check's business)."""
         try:
-            tree = parse(decode(path, read_bytes(path)))
+            tree = parse(decode(path, self.index.overlay.read_bytes(path)))
             links = self.links(path)
             result = analyse(tree, self.settings.enabled_codes(), self.settings.manager_factories,
                              self.settings.target_version, links=links)
@@ -313,7 +312,7 @@ class ProjectSolver:
         """The record classes ``path`` defines (parsed on demand, kept as names only)."""
         if path not in self._records:
             try:
-                raw = read_bytes(path)
+                raw = self.index.overlay.read_bytes(path)
                 # parsed only when it may define one (most imported modules do not)
                 self._records[path] = record_classes(ast.parse(raw)) if any(
                     marker in raw for marker in RECORD_MARKERS) else {}
@@ -325,7 +324,7 @@ class ProjectSolver:
         """Methods of ``path``'s classes that assign to ``self`` (parsed on demand, kept as names only)."""
         if path not in self._mutators:
             try:
-                self._mutators[path] = mutator_methods(ast.parse(read_bytes(path)))
+                self._mutators[path] = mutator_methods(ast.parse(self.index.overlay.read_bytes(path)))
             except (OSError, SyntaxError, ValueError, RecursionError):
                 self._mutators[path] = frozenset()
         return self._mutators[path]

@@ -1,11 +1,11 @@
 """Unsaved editor buffers laid over the files on disk, so that the project analysis sees what the editor shows.
 
-The language server (:mod:`flake8_mpproxy.frontends.server`) puts the text of each open document here; every place that
-reads another module of the project for facts (the project scan, the solver, re-exports and ``import *``
-names, the nested fix's origin module) reads through :func:`read_bytes`. So a cross-module finding follows
-an edit of the module that passes the proxy before that module is saved. The command and the flake8 plugin
-never lay anything here: for them :func:`read_bytes` is ``open(path, "rb").read()`` after one check of an
-empty dict.
+The language server (:mod:`flake8_mpproxy.frontends.server`) lays the text of each open document over its
+file in its :class:`ProjectContext`'s overlay; every place that reads another module of the project for facts
+(the project scan, the solver, re-exports and ``import *`` names, the nested fix's origin module) reads
+through :meth:`Overlay.read_bytes`. So a cross-module finding follows an edit of the module that passes the
+proxy before that module is saved. The command and the flake8 plugin never lay anything: for them
+:meth:`Overlay.read_bytes` is ``open(path, "rb").read()`` after one check of an empty dict.
 
 Paths are absolute (:func:`os.path.abspath`), as the project scan names its files.
 """
@@ -15,35 +15,40 @@ from __future__ import annotations
 import os
 from typing import Dict, Optional
 
-_BUFFERS: Dict[str, bytes] = {}
+
+class Overlay:
+    """The buffers laid over files, by absolute path."""
+
+    def __init__(self) -> None:
+        self._buffers: Dict[str, bytes] = {}
+
+    def lay(self, path: str, raw: bytes) -> None:
+        """From now on the project sees ``raw`` as the content of ``path`` (an open, maybe unsaved, document)."""
+        self._buffers[os.path.abspath(path)] = raw
+
+    def lift(self, path: str) -> None:
+        """The document was closed: the project sees the file on disk again."""
+        self._buffers.pop(os.path.abspath(path), None)
+
+    def lift_all(self) -> None:
+        """Forget every buffer (a server shutting down)."""
+        self._buffers.clear()
+
+    def buffered(self, path: str) -> Optional[bytes]:
+        """The buffer laid over ``path``, or None when the project reads the file on disk."""
+        if not self._buffers:
+            return None
+        return self._buffers.get(os.path.abspath(path))
+
+    def read_bytes(self, path: str) -> bytes:
+        """The content the analysis should see for ``path``: its buffer, else the file (``OSError`` as
+        ``open``)."""
+        raw = self.buffered(path)
+        if raw is not None:
+            return raw
+        with open(path, "rb") as handle:
+            return handle.read()
 
 
-def lay(path: str, raw: bytes) -> None:
-    """From now on the project sees ``raw`` as the content of ``path`` (an open, maybe unsaved, document)."""
-    _BUFFERS[os.path.abspath(path)] = raw
-
-
-def lift(path: str) -> None:
-    """The document was closed: the project sees the file on disk again."""
-    _BUFFERS.pop(os.path.abspath(path), None)
-
-
-def lift_all() -> None:
-    """Forget every buffer (tests, and a server shutting down)."""
-    _BUFFERS.clear()
-
-
-def buffered(path: str) -> Optional[bytes]:
-    """The buffer laid over ``path``, or None when the project reads the file on disk."""
-    if not _BUFFERS:
-        return None
-    return _BUFFERS.get(os.path.abspath(path))
-
-
-def read_bytes(path: str) -> bytes:
-    """The content the analysis should see for ``path``: its buffer, else the file (``OSError`` as ``open``)."""
-    raw = buffered(path)
-    if raw is not None:
-        return raw
-    with open(path, "rb") as handle:
-        return handle.read()
+#: What a reader without editor buffers sees: the files on disk.
+DISK = Overlay()

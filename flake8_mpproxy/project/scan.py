@@ -16,7 +16,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tupl
 from .cache import content_hash  # (one notion of a file's identity: the cache's)
 from .gitignore import GitIgnore
 from ..engine.summaries import ScanRecord
-from .overlay import buffered, read_bytes
+from .overlay import DISK, Overlay
 from .root import project_files
 from ..model.source import may_have_findings_in_bytes, prefilter_tokens
 
@@ -98,7 +98,8 @@ Known = Dict[str, Tuple[int, int, ScanRecord]]
 
 
 def scan_project(root: str, manager_factories: Iterable[str] = (), known: Optional[Known] = None,
-                 exclude: Sequence[str] = (), gitignore: Optional[GitIgnore] = None) -> "ProjectIndex":
+                 exclude: Sequence[str] = (), gitignore: Optional[GitIgnore] = None, overlay: Overlay = DISK
+                 ) -> "ProjectIndex":
     """Scan every ``*.py`` under ``root`` (skipping virtualenvs, build output, VCS and cache folders, and what
     ``exclude`` or ``gitignore`` exclude, as the command's walk does). A file whose (mtime, size) is the one
     ``known`` kept (a previous scan, from the result cache) costs a stat, not a read."""
@@ -112,7 +113,7 @@ def scan_project(root: str, manager_factories: Iterable[str] = (), known: Option
         if len(records) >= MAX_FILES:
             complete = False
             break
-        laid = buffered(path)
+        laid = overlay.buffered(path)
         if laid is not None:  # an editor's buffer: no stat, so the scan's cache entry never keeps its record
             records[path] = scan_file(laid, tokens)
             continue
@@ -122,11 +123,11 @@ def scan_project(root: str, manager_factories: Iterable[str] = (), known: Option
             records[path] = kept[2]
         else:
             try:
-                records[path] = scan_file(read_bytes(path), tokens)
+                records[path] = scan_file(overlay.read_bytes(path), tokens)
             except OSError:
                 continue
         stats[path] = stamp
-    return ProjectIndex(root, records, complete, stats)
+    return ProjectIndex(root, records, complete, stats, overlay)
 
 
 class ProjectIndex:
@@ -134,8 +135,10 @@ class ProjectIndex:
     once, against the set of files (the standard library and installed packages are not the project's)."""
 
     def __init__(self, root: str, records: Dict[str, ScanRecord], complete: bool = True,
-                 stats: Optional[Dict[str, Tuple[int, int]]] = None) -> None:
+                 stats: Optional[Dict[str, Tuple[int, int]]] = None, overlay: Overlay = DISK) -> None:
         self.root = root
+        #: What the project's files hold for the analysis (an editor's unsaved buffers over the disk).
+        self.overlay = overlay
         self.records = records
         #: Each file's (mtime_ns, size) when scanned: what a cached record is trusted for.
         self.stats = stats or {}
@@ -214,7 +217,7 @@ class ProjectIndex:
         """The names ``path`` binds at import time by ``from module import name [as alias]``: alias -> the
         qualified name as written there (``.state.SHARED``), resolved from ``path``."""
         if path not in self._reexports:
-            self._reexports[path] = read_reexports(path)
+            self._reexports[path] = read_reexports(path, self.overlay)
         return self._reexports[path]
 
     def sources_of(self, path: str) -> Tuple[str, ...]:
@@ -319,15 +322,15 @@ class ProjectIndex:
         if path is None:
             return []
         if path not in self._public:
-            self._public[path] = read_public_names(path)
+            self._public[path] = read_public_names(path, self.overlay)
         return self._public[path]
 
 
-def read_reexports(path: str) -> Dict[str, str]:
+def read_reexports(path: str, overlay: Overlay = DISK) -> Dict[str, str]:
     """:meth:`ProjectIndex.reexports`, read from the file's import statements as the scan reads them (text,
     not a parse: asked for every module an analysed module imports)."""
     try:
-        raw = read_bytes(path)
+        raw = overlay.read_bytes(path)
     except OSError:
         return {}
     found: Dict[str, str] = {}
@@ -342,9 +345,9 @@ def read_reexports(path: str) -> Dict[str, str]:
     return found
 
 
-def read_public_names(path: str) -> List[str]:
+def read_public_names(path: str, overlay: Overlay = DISK) -> List[str]:
     try:
-        tree = ast.parse(read_bytes(path))
+        tree = ast.parse(overlay.read_bytes(path))
     except (OSError, SyntaxError, ValueError, RecursionError):
         return []
     for stmt in tree.body:

@@ -3,7 +3,7 @@
 Every answer comes from the command's own pipeline: the configuration from :class:`resolve.Resolver` for the
 document's path, findings from :func:`analysis.check_file` (noqa applied, project facts included), fixes
 from :func:`fixer.fix_source`, noqa comments from :func:`noqa.add_directives`. What the session adds is the
-editor's view of the files: each open document's text is laid over its file (:mod:`overlay`), and a change to
+editor's view of the files: each open document's text is laid over its file (the overlay of its :class:`ProjectContext`), and a change to
 any of them drops the solved projects (:meth:`ProjectContext.forget`), so the next check of every document of that
 project sees the new facts. The records of the result cache keep that re-solve cheap (:class:`MemoryCache`).
 """
@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ...project import overlay
 from ...pipeline.analysis import check_file
 from ...project.cache import Cache, default_directory, open_cache
 from ...project.context import ProjectContext
@@ -129,7 +128,7 @@ class Session:
         document = self.documents.pop(uri, None)
         self._checked.pop(uri, None)
         if document is not None and document.path is not None:
-            overlay.lift(document.path)
+            self.projects.overlay.lift(document.path)
             self.forget_project()
 
     def saved(self, uri: str) -> None:
@@ -144,7 +143,7 @@ class Session:
     def _lay(self, document: Document) -> None:
         """Lay the text over the file (as the bytes the file would hold), and let the project be solved anew."""
         if document.path is not None:
-            overlay.lay(document.path, to_bytes(document.text))
+            self.projects.overlay.lay(document.path, to_bytes(document.text))
         self.forget_project()
 
     def forget_project(self) -> None:
@@ -159,7 +158,7 @@ class Session:
         """The client is leaving: lift every buffer, so the process's analysis sees the disk again."""
         for document in self.documents.values():
             if document.path is not None:
-                overlay.lift(document.path)
+                self.projects.overlay.lift(document.path)
         self.documents.clear()
         self._checked.clear()
 
