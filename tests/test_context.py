@@ -1,0 +1,71 @@
+"""The project context: the one place a run keeps what it solved (tests/test_layers.py keeps it the only one).
+
+Each front end makes its own; two contexts never see each other's solves or editor buffers, and forget() makes
+a context see files that changed under it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from flake8_mpproxy.model.config import Settings
+from flake8_mpproxy.pipeline.analysis import check_file
+from flake8_mpproxy.project.context import ProjectContext
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def project(tmp_path: Path) -> Path:
+    """main.py passes a manager dict to workers.collect, which appends to an item: MPP101 in workers.py."""
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "process_target", root)
+    (root / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    return root
+
+
+def codes(context: ProjectContext, path: Path) -> list:
+    return [finding.code for finding in check_file(str(path), path.read_bytes(), Settings(), context).findings]
+
+
+def test_a_context_solves_each_project_once_for_all_its_files(tmp_path):
+    root = project(tmp_path)
+    context = ProjectContext()
+    first = context.solver(str(root / "main.py"), Settings())
+    assert first is not None and context.solver(str(root / "workers.py"), Settings()) is first
+    assert codes(context, root / "workers.py") == ["MPP101"]
+    assert context.solver(str(root / "workers.py"), Settings()) is first
+    assert ProjectContext().solver(str(root / "workers.py"), Settings()) is not first
+
+
+def test_forget_makes_the_context_see_a_changed_caller(tmp_path):
+    root = project(tmp_path)
+    context = ProjectContext()
+    assert codes(context, root / "workers.py") == ["MPP101"]
+    main = root / "main.py"
+    main.write_text(main.read_text().replace("manager.dict(", "dict("))
+    assert codes(context, root / "workers.py") == ["MPP101"], "the solve it kept is the one it made"
+    context.forget()
+    assert codes(context, root / "workers.py") == []
+    assert codes(ProjectContext(), root / "workers.py") == []
+
+
+def test_an_editor_buffer_is_seen_by_its_own_context_only(tmp_path):
+    root = project(tmp_path)
+    editor, command = ProjectContext(), ProjectContext()
+    editor.overlay.lay(str(root / "main.py"), (root / "main.py").read_text().replace("manager.dict(", "dict(").encode())
+    assert codes(editor, root / "workers.py") == []
+    assert codes(command, root / "workers.py") == ["MPP101"]
+    editor.overlay.lift(str(root / "main.py"))
+    editor.forget()
+    assert codes(editor, root / "workers.py") == ["MPP101"]
+
+
+def test_no_project_without_the_setting_and_a_bounded_number_of_projects(tmp_path):
+    root = project(tmp_path)
+    context = ProjectContext(max_projects=1)
+    assert context.solver(str(root / "main.py"), Settings(project=False)) is None
+    kept = context.solver(str(root / "main.py"), Settings())
+    other = project(tmp_path / "second")
+    assert context.solver(str(other / "main.py"), Settings()) is not kept
+    assert context.solver(str(root / "main.py"), Settings()) is not kept, "the oldest solve was dropped"
