@@ -192,6 +192,10 @@ RUNS = {
     # functions handed to runner.py, which starts them as children (a list of callbacks, one callback)
     "callbacks": ("main.py", {"audited": [], "consumed": [], "produced": []}),
     "callbacks_twin": ("main.py", {"audited": [3, 3], "consumed": [2], "produced": [1]}),
+    # workers and handlers registered by decorators into app/registry.py's containers, run from main.py (a pool
+    # worker looked up by name) and from the registry's own run_all
+    "registry": ("main.py", {"a": [], "audit": []}),
+    "registry_twin": ("main.py", {"a": [1], "audit": ["seen"]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
@@ -200,7 +204,7 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
          "inherited_twin", "initializer_twin", "loose_twin",
          "factory_twin", "lock_across", "reexport_twin",
-         "record_context_twin", "callbacks_twin"}
+         "record_context_twin", "callbacks_twin", "registry_twin"}
 
 
 @pytest.mark.runtime

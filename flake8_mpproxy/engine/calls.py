@@ -12,7 +12,7 @@ from ..model.mpapi import (
 )
 from .values import (
     INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager,
-    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, conflate_locks, join, richness
+    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, conflate_locks, join, mapping_join, richness
 )
 
 from .concurrency import INITIALIZER_HOWS, CallsBefore
@@ -181,6 +181,23 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
         return pool_method(w, node, receiver.child, method, args, kwargs)
     if isinstance(receiver, Partial) and method == "__call__":
         return call_function(w, node, receiver, args, kwargs, how="direct")
+    if isinstance(receiver, Mapping):
+        return mapping_method(node, receiver, method)
+    return None
+
+
+def mapping_method(node: ast.Call, mapping: Mapping, method: str) -> Optional[Value]:
+    """A plain dict's values as its methods hand them out: ``values()`` and ``items()`` as sequences of any
+    value (a registry of functions: ``for func in HANDLERS.values()``), ``get(key)`` as the subscript."""
+    any_value = mapping.values_join if mapping.values_join is not None else mapping_join(list(mapping.items.values()))
+    if method == "values":
+        return Seq(elem=any_value) if any_value is not None else None
+    if method == "items":
+        return Seq(elem=Seq(items=[None, any_value])) if any_value is not None else None
+    if method in ("get", "pop") and node.args:
+        key = node.args[0]
+        const = key.value if isinstance(key, ast.Constant) else None
+        return mapping.items[const] if isinstance(const, str) and const in mapping.items else any_value
     return None
 
 

@@ -83,6 +83,10 @@ class Expressions:
             return None
         scope = self.w.scope
         name = node.id
+        if name in self.w.containers and (scope.kind == "module" or name in scope.globals or name not in scope.vars):
+            registry = self.w.registry_value(name)
+            if registry is not None:
+                return registry
         if name in scope.vars and name not in scope.globals:  # the scope's own binding: no fact read
             value: Optional[Value] = scope.vars[name]
             if value is None or not isinstance(value, (Proxy, Manager)):

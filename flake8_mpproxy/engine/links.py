@@ -138,8 +138,12 @@ class Links:
                  lookup: Optional[ImportLookup] = None,
                  mutators: Optional[Callable[[], FrozenSet[str]]] = None,
                  effects: Optional[EffectLookup] = None, summarise: bool = True,
-                 remote: Tuple[Export, ...] = (), records: Optional[RecordLookup] = None) -> None:
+                 remote: Tuple[Export, ...] = (), records: Optional[RecordLookup] = None,
+                 registry: Optional[ImportLookup] = None) -> None:
         self.incoming = incoming or {}
+        #: The functions other project modules register into this module's own registries (by container).
+        self._registry = registry
+        self._registries: Dict[str, Optional[Value]] = {}
         #: (fields, tuple-like) of a record class another project module defines, by the name written here.
         self._records = records
         self._record_classes: Dict[str, Optional[ClassInfo]] = {}
@@ -321,6 +325,14 @@ class Links:
             if isinstance(arg, Proxy) and fact is not None and fact.origin == export.fact.origin:
                 return Copy(arg, ast.unparse(arg_node), node, None, "returned")
         return Copy(copy, export.via or qualname.rsplit(".", 1)[-1], node, None, "returned")
+
+    def registered(self, name: str) -> Optional[Value]:
+        """The functions other project modules put into this module's registry ``name`` (``@handler("x")`` in
+        a module importing this one), as the container holding any of them; None when none does."""
+        if name not in self._registries:
+            export = self._registry(name) if self._registry is not None else None
+            self._registries[name] = value_of(export.fact) if export is not None else None
+        return self._registries[name]
 
     def record_class(self, qualname: str) -> Optional[ClassInfo]:
         """The record class (``@dataclass``, ``NamedTuple``, ``attrs``) another project module defines under

@@ -17,9 +17,10 @@ from ..model.mpapi import (
 )
 from .values import (
     INTERESTING, ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName,
-    Seq, Value, richness, slot_of
+    Seq, Value, either, richness, slot_of
 )
 from .binder import Binder, signature
+from .registries import MAPPING_STORE, module_containers, registrars, registrations
 from .expressions import Expressions
 from .facts import Facts, FunctionNode, Scope
 from .solver import Solver, Unit
@@ -138,6 +139,10 @@ class Walker:
         self.nested = 0
         #: Functions and lambdas defined so far (by every walk): see walk_unit
         self.defined = 0
+        #: Names the module binds at its top level to a dict, list or set: those may be registries
+        #: (:mod:`.registries`), which are looked for only when code reads one of them.
+        self.containers = module_containers(tree)
+        self._registries: Optional[Tuple[Dict[str, Tuple[str, FrozenSet[str]]], List[Tuple[str, str]]]] = None
         #: Where the walk of the current unit is (one per walk; a nested walk has its own).
         self.cursor = UnitWalk(tree)
         #: Every write to a proxy, per unit (its latest walk's).
@@ -195,6 +200,33 @@ class Walker:
         for info in self.facts.classes.values():
             info.methods.clear()
         self.__dict__.clear()
+
+    def registry_value(self, name: str) -> Optional[Value]:
+        """The module's registry ``name`` as the functions registered in it: any of them at any key (a dict)
+        or as any element (a list, a set); None when none is registered (yet)."""
+        if self._registries is None:
+            self._registries = local_registries(self.tree)
+        registries, registered = self._registries
+        how, mine = registries.get(name, ("", frozenset()))
+        members: List[Value] = [value for written, function in registered if written in mine
+                                for value in [self.module_scope.vars.get(function)] if isinstance(value, Function)]
+        remote = self.links.registered(name) if self.links is not None else None
+        if isinstance(remote, Mapping) and remote.values_join is not None:
+            members.append(remote.values_join)
+            how = how or MAPPING_STORE
+        elif isinstance(remote, Seq) and remote.elem is not None:
+            members.append(remote.elem)
+        if not members:
+            return None
+        bound = self.module_scope.vars.get(name)  # what the module put there itself (``{"default": f}``)
+        if isinstance(bound, Mapping):
+            joined = either(members + ([bound.values_join] if bound.values_join is not None else []))
+            return Mapping(items=dict(bound.items), values_join=joined)
+        element = bound.element() if isinstance(bound, Seq) else None
+        if element is not None:
+            members.append(element)
+        member = either(members)
+        return Mapping(values_join=member) if how == MAPPING_STORE else Seq(elem=member)
 
     def walk_unit(self, unit: Unit) -> None:
         """Walk one unit from scratch: its findings, writes and reads replace those of its previous walk."""
@@ -720,3 +752,17 @@ def analyse(tree: ast.Module, observer: Observer, manager_factories: Iterable[st
         return walker.run()
     finally:
         walker.release()
+
+
+def local_registries(tree: ast.Module) -> Tuple[Dict[str, Tuple[str, FrozenSet[str]]], List[Tuple[str, str]]]:
+    """The registries ``tree`` fills itself (container -> how it stores, its registrars) and its registrations:
+    only the functions it uses as decorators or registers by a call are looked at (registrations from other
+    modules come through :meth:`Links.registered`)."""
+    registered = registrations(tree)
+    if not registered:
+        return {}, []
+    found: Dict[str, Tuple[str, Set[str]]] = {}
+    for registrar, stores in registrars(tree, {written for written, _ in registered}).items():
+        for container, how in stores.items():
+            found.setdefault(container, (how, set()))[1].add(registrar)
+    return {name: (how, frozenset(mine)) for name, (how, mine) in found.items()}, registered

@@ -26,7 +26,9 @@ from ..model.config import Settings
 from ..rules import analyse
 from ..engine.links import Links
 from ..engine.walker import InferenceResult
-from ..engine.summaries import ATTRIBUTE, GLOBAL, OPAQUE, OPAQUE_KEY, CallSummary, Effect, Export, ModuleSummary
+from ..engine.registries import MAPPING_STORE, may_register, registrars, registrations
+from ..engine.summaries import ATTRIBUTE, EITHER, FUNCTION, GLOBAL, MAPPING, OPAQUE, OPAQUE_KEY, SEQUENCE, \
+    CallSummary, Effect, Export, ModuleSummary, ProxyFact
 from ..engine.walker import mutator_methods, record_classes
 from .scan import ProjectIndex
 from ..model.source import SourceError, decode, parse
@@ -71,6 +73,11 @@ class ProjectSolver:
         self.stopped_parts: Set[int] = set()
         self._mutators: Dict[str, FrozenSet[str]] = {}
         self._records: Dict[str, Dict[str, Tuple[Tuple[str, ...], bool]]] = {}
+        #: Registries (:mod:`engine.registries`): per module its registrars and its registrations (parsed on
+        #: demand), and per (module, container) the export its members make.
+        self._registrars: Dict[str, Dict[str, Dict[str, str]]] = {}
+        self._registrations: Dict[str, List[Tuple[str, str]]] = {}
+        self._registries: Dict[Tuple[str, str], Optional[Export]] = {}
         self._solved: Set[int] = set()
         #: Modules analysed although they receive no fact: they import a module that reads an imported proxy
         #: global, and whether they start its functions as children decides MPP202 there.
@@ -236,6 +243,8 @@ class ProjectSolver:
         calls, opaque, exports, remote = self.inputs(path)
         imported = tuple((self.index.relative(q), self.index.records[q].digest)
                          for q in self.index.sources_of(path))
+        imported += tuple((self.index.relative(q), self.index.records[q].digest)
+                          for q in self.registering_modules(path) if q in self.index.records)
         return cache.digest((sorted(repr(call) for call in calls), opaque, repr(exports), imported, repr(remote)))
 
     def receives_facts(self, path: str) -> bool:
@@ -283,7 +292,8 @@ class ProjectSolver:
             hit = index.resolve_call(qualname, path)
             if hit is None:
                 return None
-            return next((export for export in self.exports_of(hit[0]) if export.name == hit[1]), None)
+            found = next((export for export in self.exports_of(hit[0]) if export.name == hit[1]), None)
+            return found if found is not None or hit[0] == path else self.registry(hit[0], hit[1])
 
         def effects(qualname: str) -> Tuple[Effect, ...]:
             hit = index.resolve_call(qualname, path)
@@ -298,7 +308,76 @@ class ProjectSolver:
 
         return Links(incoming, star=lambda module: index.public_names(module, path), here=index.relative(path),
                      lookup=lookup, mutators=lambda: self.imported_mutators(path), effects=effects,
-                     remote=self.remote_in(path), records=records)
+                     remote=self.remote_in(path), records=records, registry=lambda name: self.registry(path, name))
+
+    # --- registries: containers other modules' functions are put into, then looked up and run ---------------
+
+    def registry(self, path: str, name: str) -> Optional[Export]:
+        """The module-level container ``name`` of ``path`` as a registry (:mod:`engine.registries`): a global
+        whose values are the project's functions its registrars put there (``@worker("collect")`` in any
+        module), so that code reading ``WORKERS[key]`` calls or starts any of them; None for anything else."""
+        key = (path, name)
+        if key not in self._registries:
+            self._registries[key] = self._registry(path, name)
+        return self._registries[key]
+
+    def _registry(self, path: str, name: str) -> Optional[Export]:
+        kinds = {stores[name] for stores in self.registrars_of(path).values() if name in stores}
+        if not kinds:
+            return None
+        members = sorted({f"{self.index.relative(module)}:{function}" for module in self.registering_modules(path)
+                          for function in self.registered_by(module, path, name)})
+        if not members:
+            return None
+        facts = tuple((str(index), ProxyFact(FUNCTION, member)) for index, member in enumerate(members))
+        member = facts[0][1] if len(facts) == 1 else ProxyFact(EITHER, nested=facts)
+        return Export(name, GLOBAL, ProxyFact(MAPPING if MAPPING_STORE in kinds else SEQUENCE, nested=(("*", member),)))
+
+    def registering_modules(self, path: str) -> List[str]:
+        """The modules whose registrations may go into registries ``path``'s imports define: ``path``'s own
+        imports that have registrars, each with the modules that import it (and ``path``'s own registries: the
+        module and its importers)."""
+        found: List[str] = []
+        for source in (path, *self.index.sources_of(path)):
+            if source in self.index.records and self.registrars_of(source):
+                for module in (source, *self.index.readers_of(source)):
+                    if module not in found:
+                        found.append(module)
+        return found
+
+    def registered_by(self, module: str, path: str, name: str) -> List[str]:
+        """The functions of ``module`` that a registrar of ``path`` puts into its container ``name``."""
+        mine = {registrar for registrar, stores in self.registrars_of(path).items() if name in stores}
+        found: List[str] = []
+        for written, function in self.registrations_of(module):
+            if module == path and written in mine:
+                found.append(function)
+                continue
+            head, dot, tail = written.partition(".")
+            source = self.index.reexports(module).get(head)
+            hit = self.index.resolve_call(source + dot + tail if source else written, module)
+            if hit is not None and hit[0] == path and hit[1] in mine:
+                found.append(function)
+        return found
+
+    def registrars_of(self, path: str) -> Dict[str, Dict[str, str]]:
+        """:func:`registries.registrars` of ``path`` (parsed only when a line may store into a container)."""
+        if path not in self._registrars:
+            try:
+                raw = self.index.overlay.read_bytes(path)
+                self._registrars[path] = registrars(ast.parse(raw)) if may_register(raw) else {}
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                self._registrars[path] = {}
+        return self._registrars[path]
+
+    def registrations_of(self, module: str) -> List[Tuple[str, str]]:
+        """:func:`registries.registrations` of ``module`` (parsed on demand, kept as names only)."""
+        if module not in self._registrations:
+            try:
+                self._registrations[module] = registrations(ast.parse(self.index.overlay.read_bytes(module)))
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                self._registrations[module] = []
+        return self._registrations[module]
 
     def imported_mutators(self, path: str) -> FrozenSet[str]:
         """Mutator methods of the classes of the project modules ``path`` imports (asked only when a copy's
