@@ -196,6 +196,9 @@ RUNS = {
     # worker looked up by name) and from the registry's own run_all
     "registry": ("main.py", {"a": [], "audit": []}),
     "registry_twin": ("main.py", {"a": [1], "audit": ["seen"]}),
+    # handlers.py's dispatch tables (a dict and a list of its functions), read by main.py
+    "dispatch_table": ("main.py", {"counts": [], "steps": []}),
+    "dispatch_table_twin": ("main.py", {"counts": [1], "steps": ["audit", "tidy"]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
@@ -204,7 +207,7 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
          "inherited_twin", "initializer_twin", "loose_twin",
          "factory_twin", "lock_across", "reexport_twin",
-         "record_context_twin", "callbacks_twin", "registry_twin"}
+         "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin"}
 
 
 @pytest.mark.runtime

@@ -8,7 +8,9 @@ import ast
 
 import pytest
 
-from flake8_mpproxy.engine.registries import MAPPING_STORE, SEQUENCE_STORE, may_register, registrars, registrations
+from flake8_mpproxy.engine.registries import (
+    MAPPING_STORE, SEQUENCE_STORE, function_tables, may_register, registrars, registrations,
+)
 
 REGISTRY = '''
 WORKERS = {}
@@ -105,3 +107,27 @@ print(len)
 ])
 def test_only_a_module_that_may_define_a_registrar_is_parsed_for_one(source, expected):
     assert may_register(source.encode()) is expected
+
+
+def test_dispatch_tables_are_top_level_displays_of_the_modules_own_functions():
+    source = '''
+from other import imported
+
+
+def count(shared):
+    pass
+
+
+def tidy(shared):
+    pass
+
+
+DISPATCH = {"count": count, key(): tidy, "len": len, "imported": imported}
+STEPS = [tidy, count]
+NAMES = ("count", "tidy")
+EMPTY = {}
+'''
+    assert function_tables(ast.parse(source)) == {
+        "DISPATCH": (MAPPING_STORE, (("count", "count"), ("*", "tidy"))),
+        "STEPS": (SEQUENCE_STORE, (("*", "tidy"), ("*", "count"))),
+    }

@@ -126,3 +126,28 @@ def registrations(tree: ast.Module) -> List[Tuple[str, str]]:
                 if isinstance(arg, ast.Name) and arg.id in functions:
                     found.append((display(stmt.value.func), arg.id))
     return found
+
+
+def function_tables(tree: ast.Module) -> Dict[str, Tuple[str, Tuple[Tuple[str, str], ...]]]:
+    """Dispatch tables: top-level names bound to a dict, list or tuple display holding the module's own
+    top-level functions (``DISPATCH = {"count": count, "other": other}``): name -> (MAPPING_STORE or
+    SEQUENCE_STORE, (key, function) per function held; the key is the string constant, else ``*``)."""
+    functions = {stmt.name for stmt in tree.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    found: Dict[str, Tuple[str, Tuple[Tuple[str, str], ...]]] = {}
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+            continue
+        value = stmt.value
+        if isinstance(value, ast.Dict):
+            held = tuple((key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else "*", item.id)
+                         for key, item in zip(value.keys, value.values)
+                         if isinstance(item, ast.Name) and item.id in functions)
+            kind = MAPPING_STORE
+        elif isinstance(value, (ast.List, ast.Tuple)):
+            held = tuple(("*", item.id) for item in value.elts if isinstance(item, ast.Name) and item.id in functions)
+            kind = SEQUENCE_STORE
+        else:
+            continue
+        if held:
+            found[stmt.targets[0].id] = (kind, held)
+    return found

@@ -26,7 +26,8 @@ from ..model.config import Settings
 from ..rules import analyse
 from ..engine.links import Links
 from ..engine.walker import InferenceResult
-from ..engine.registries import MAPPING_STORE, may_register, registrars, registrations
+from ..engine.registries import MAPPING_STORE, TOP_LEVEL_CONTAINER, function_tables, may_register, registrars, \
+    registrations
 from ..engine.summaries import ATTRIBUTE, EITHER, FUNCTION, GLOBAL, MAPPING, OPAQUE, OPAQUE_KEY, SEQUENCE, \
     CallSummary, Effect, Export, ModuleSummary, ProxyFact
 from ..engine.walker import mutator_methods, record_classes
@@ -77,6 +78,7 @@ class ProjectSolver:
         #: demand), and per (module, container) the export its members make.
         self._registrars: Dict[str, Dict[str, Dict[str, str]]] = {}
         self._registrations: Dict[str, List[Tuple[str, str]]] = {}
+        self._tables: Dict[str, Dict[str, Tuple[str, Tuple[Tuple[str, str], ...]]]] = {}
         self._registries: Dict[Tuple[str, str], Optional[Export]] = {}
         self._solved: Set[int] = set()
         #: Modules analysed although they receive no fact: they import a module that reads an imported proxy
@@ -323,15 +325,30 @@ class ProjectSolver:
 
     def _registry(self, path: str, name: str) -> Optional[Export]:
         kinds = {stores[name] for stores in self.registrars_of(path).values() if name in stores}
-        if not kinds:
-            return None
+        here = self.index.relative(path)
+        table_kind, table = self.tables_of(path).get(name, ("", ()))
         members = sorted({f"{self.index.relative(module)}:{function}" for module in self.registering_modules(path)
-                          for function in self.registered_by(module, path, name)})
-        if not members:
+                          for function in self.registered_by(module, path, name)} if kinds else set())
+        keyed = [(key, f"{here}:{function}") for key, function in table]
+        everything = sorted(set(members) | {member for _, member in keyed})
+        if not everything:
             return None
-        facts = tuple((str(index), ProxyFact(FUNCTION, member)) for index, member in enumerate(members))
-        member = facts[0][1] if len(facts) == 1 else ProxyFact(EITHER, nested=facts)
-        return Export(name, GLOBAL, ProxyFact(MAPPING if MAPPING_STORE in kinds else SEQUENCE, nested=(("*", member),)))
+        facts = tuple((str(index), ProxyFact(FUNCTION, member)) for index, member in enumerate(everything))
+        anyone = facts[0][1] if len(facts) == 1 else ProxyFact(EITHER, nested=facts)
+        mapping = MAPPING_STORE in kinds or table_kind == MAPPING_STORE
+        slots = tuple(sorted({key: ProxyFact(FUNCTION, member) for key, member in keyed if key != "*"}.items()))
+        nested = (slots if mapping else ()) + (("*", anyone),)
+        return Export(name, GLOBAL, ProxyFact(MAPPING if mapping else SEQUENCE, nested=nested))
+
+    def tables_of(self, path: str) -> Dict[str, Tuple[str, Tuple[Tuple[str, str], ...]]]:
+        """:func:`registries.function_tables` of ``path`` (parsed only when it binds a container at its top)."""
+        if path not in self._tables:
+            try:
+                raw = self.index.overlay.read_bytes(path)
+                self._tables[path] = function_tables(ast.parse(raw)) if TOP_LEVEL_CONTAINER.search(raw) else {}
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                self._tables[path] = {}
+        return self._tables[path]
 
     def registering_modules(self, path: str) -> List[str]:
         """The modules whose registrations may go into registries ``path``'s imports define: ``path``'s own
