@@ -123,3 +123,37 @@ def test_fix_with_diff_prints_the_diff_and_writes_nothing(tmp_path):
     result = command(tmp_path, "--fix", "--diff", "work.py")
     assert result.returncode == 1 and "+    d['k'] += [1]" in result.stdout, result.stdout + result.stderr
     assert path.read_text() == LOST
+
+
+#: The codemod through libcst's own tool, with an editor saving the file while the fix is computed.
+CODEMOD_DRIVER = """
+import sys
+import flake8_mpproxy.fixer.codemod as codemod
+real = codemod.fix_source
+def fix_source(*args, **kwargs):
+    result = real(*args, **kwargs)
+    with open(sys.argv[1], "a", encoding="utf-8") as handle:
+        handle.write({edit!r})
+    return result
+codemod.fix_source = fix_source
+from libcst.tool import main
+sys.exit(main("libcst.tool", ["codemod", "-x", "flake8_mpproxy.fixer.codemod.FixProxyTraps", "--no-format",
+                              "--hide-progress", "-j", "1", sys.argv[1]]))
+"""
+
+
+def test_the_codemod_never_overwrites_an_edit_made_while_it_fixes(tmp_path: Path) -> None:
+    """libcst writes the codemod's result itself: the codemod re-reads the file as its last step and skips
+    it when it changed, saying why (libcst's write comes right after, with nothing slow in between)."""
+    path = tmp_path / "work.py"
+    path.write_text(LOST, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-c", CODEMOD_DRIVER.format(edit=EDIT), str(path)],
+                         capture_output=True, text=True, cwd=str(tmp_path), timeout=120)
+    assert path.read_text(encoding="utf-8") == LOST + EDIT
+    assert "changed while fixing; not written" in run.stderr, run.stderr
+    path.write_text(LOST, encoding="utf-8")
+    plain = subprocess.run([sys.executable, "-m", "libcst.tool", "codemod", "-x",
+                            "flake8_mpproxy.fixer.codemod.FixProxyTraps", "--no-format", "--hide-progress",
+                            str(path)], capture_output=True, text=True, cwd=str(tmp_path), timeout=120)
+    assert plain.returncode == 0, plain.stderr
+    assert "d['k'] += [1]" in path.read_text(encoding="utf-8")

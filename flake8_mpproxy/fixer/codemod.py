@@ -8,6 +8,7 @@ analyses or rewrites on its own. Pass ``--no-format``: libcst's tool runs black 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Optional
 
 import libcst as cst
@@ -19,6 +20,7 @@ from ..project.context import ProjectContext
 from ..model.findings import FIX_STYLES
 from ..model.source import SourceError, SourceFile
 from . import fix_source
+from .writer import CHANGED
 
 
 class FixProxyTraps(VisitorBasedCodemodCommand):
@@ -71,4 +73,13 @@ class FixProxyTraps(VisitorBasedCodemodCommand):
             self.warn(f"{finding.line}:{finding.col + 1}: {finding.code} not fixed: {finding.message}")
         if not result.changed:
             raise SkipFile("nothing fixable")
+        if os.path.isfile(path) and disk_bytes(path) != tree.bytes:
+            # (libcst writes the result right after this returns: the last moment a concurrent edit is seen)
+            raise SkipFile(CHANGED)
         return cst.parse_module(result.text)
+
+
+def disk_bytes(path: str) -> bytes:
+    """What ``path`` holds now (an editor may have saved it while the fix was computed)."""
+    with open(path, "rb") as handle:
+        return handle.read()
