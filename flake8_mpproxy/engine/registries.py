@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 from .syntax import display
 
@@ -38,6 +38,38 @@ TOP_LEVEL_CONTAINER = re.compile(rb"^[A-Za-z_]\w*[ \t]*(?::[^=\n]*)?=[ \t]*(?:\{
 STORES_A_NAME = re.compile(rb"^[ \t]+[A-Za-z_]\w*(?:\[[^\n]*\][ \t]*=[ \t]*[A-Za-z_]\w*[ \t]*(?:#[^\n]*)?$"
                            rb"|\.(?:append|add)\([ \t]*[A-Za-z_]\w*[ \t]*\)"
                            rb"|\.(?:insert|setdefault)\([^,\n]+,[ \t]*[A-Za-z_]\w*[ \t]*\))", re.M)
+
+
+#: A name bound at the top level to a dict, list, tuple or set display or constructor.
+TOP_LEVEL_NAME = re.compile(rb"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:\{|\[|\(|set\(|dict\(|list\(|"
+                            rb"OrderedDict\(|defaultdict\(|collections\.)", re.M)
+
+
+def container_names(raw: bytes) -> FrozenSet[str]:
+    """The names ``raw`` binds at its top level to a container (textually: what a registry or a dispatch
+    table must be, asked before anything is parsed)."""
+    return frozenset(name.decode("ascii", "replace") for name in TOP_LEVEL_NAME.findall(raw)
+                     if not name.startswith(b"__"))  # (``__all__`` and the like are no registry)
+
+
+TOP_LEVEL_DEF = re.compile(rb"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
+#: A top-level assignment and the lines that continue it (indented, or closing brackets).
+TOP_LEVEL_ASSIGNMENT = re.compile(rb"^([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*[\[{(][^\n]*\n(?:[ \t\]})][^\n]*\n|\n)*",
+                                  re.M)
+
+
+def table_names(raw: bytes) -> FrozenSet[str]:
+    """The top-level containers whose display may name one of the module's own top-level functions (a
+    dispatch table), textually: a module of data (one big dict, no function) is never parsed for tables."""
+    functions = set(TOP_LEVEL_DEF.findall(raw))
+    if not functions:
+        return frozenset()
+    found = set()
+    for match in TOP_LEVEL_ASSIGNMENT.finditer(raw):
+        display = raw[match.end(1):match.end(0)]
+        if any(function in display for function in functions):
+            found.add(match.group(1).decode("ascii", "replace"))
+    return frozenset(found)
 
 
 def may_register(raw: bytes) -> bool:

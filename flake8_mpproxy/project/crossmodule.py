@@ -26,8 +26,8 @@ from ..model.config import Settings
 from ..rules import analyse
 from ..engine.links import Links
 from ..engine.walker import InferenceResult
-from ..engine.registries import MAPPING_STORE, TOP_LEVEL_CONTAINER, function_tables, may_register, registrars, \
-    registrations
+from ..engine.registries import MAPPING_STORE, container_names, function_tables, may_register, registrars, \
+    registrations, table_names
 from ..engine.summaries import ATTRIBUTE, EITHER, FUNCTION, GLOBAL, MAPPING, OPAQUE, OPAQUE_KEY, SEQUENCE, \
     CallSummary, Effect, Export, ModuleSummary, ProxyFact
 from ..engine.walker import mutator_methods, record_classes
@@ -50,6 +50,10 @@ ANALYSES_PER_SEED = 6
 
 #: Words a module that defines a record class holds (``@dataclass``, ``attrs.define``, ``NamedTuple``).
 RECORD_MARKERS = (b"dataclass", b"NamedTuple", b"@attr", b"attrs", b"import attr")
+
+
+#: What the registry questions read of a module: (parsed, its registrars, its dispatch tables).
+RegistrySource = Tuple[bool, Dict[str, Dict[str, str]], Dict[str, Tuple[str, Tuple[Tuple[str, str], ...]]]]
 
 
 class ProjectSolver:
@@ -76,9 +80,10 @@ class ProjectSolver:
         self._records: Dict[str, Dict[str, Tuple[Tuple[str, ...], bool]]] = {}
         #: Registries (:mod:`engine.registries`): per module its registrars and its registrations (parsed on
         #: demand), and per (module, container) the export its members make.
-        self._registrars: Dict[str, Dict[str, Dict[str, str]]] = {}
+        self._texts: Dict[str, Tuple[FrozenSet[str], bool, FrozenSet[str]]] = {}
+        self._registry_sources: Dict[str, RegistrySource] = {}
         self._registrations: Dict[str, List[Tuple[str, str]]] = {}
-        self._tables: Dict[str, Dict[str, Tuple[str, Tuple[Tuple[str, str], ...]]]] = {}
+        self._registering: Dict[str, List[str]] = {}
         self._registries: Dict[Tuple[str, str], Optional[Export]] = {}
         self._solved: Set[int] = set()
         #: Modules analysed although they receive no fact: they import a module that reads an imported proxy
@@ -310,24 +315,39 @@ class ProjectSolver:
 
         return Links(incoming, star=lambda module: index.public_names(module, path), here=index.relative(path),
                      lookup=lookup, mutators=lambda: self.imported_mutators(path), effects=effects,
-                     remote=self.remote_in(path), records=records, registry=lambda name: self.registry(path, name))
+                     remote=self.remote_in(path), records=records,
+                     registry=lambda name: self.own_registry(path, name))
 
     # --- registries: containers other modules' functions are put into, then looked up and run ---------------
 
     def registry(self, path: str, name: str) -> Optional[Export]:
         """The module-level container ``name`` of ``path`` as a registry (:mod:`engine.registries`): a global
         whose values are the project's functions its registrars put there (``@worker("collect")`` in any
-        module), so that code reading ``WORKERS[key]`` calls or starts any of them; None for anything else."""
+        module) or that its display names (a dispatch table), so that code reading ``WORKERS[key]`` calls or
+        starts any of them; None for anything else (most names: decided from the text, nothing parsed)."""
         key = (path, name)
         if key not in self._registries:
-            self._registries[key] = self._registry(path, name)
+            names, may, tables = self.sources(path)
+            self._registries[key] = self._registry(path, name, tables=name in tables) \
+                if name in tables or (may and name in names) else None
         return self._registries[key]
 
-    def _registry(self, path: str, name: str) -> Optional[Export]:
-        kinds = {stores[name] for stores in self.registrars_of(path).values() if name in stores}
+    def own_registry(self, path: str, name: str) -> Optional[Export]:
+        """What other modules register into ``path``'s own container ``name`` (its analysis sees its own
+        registrations and dispatch tables itself); parsed only when its text may define a registrar."""
+        names, may, _ = self.sources(path)
+        if not may or name not in names or not any(user != path for user in self.index.readers_of(path)):
+            return None  # (no other module imports it: nobody else registers anything there)
+        return self._registry(path, name, tables=False)
+
+    def _registry(self, path: str, name: str, tables: bool) -> Optional[Export]:
+        registrars_here = self.registrars_of(path)
+        kinds = {stores[name] for stores in registrars_here.values() if name in stores}
+        if not kinds and not tables:
+            return None
         here = self.index.relative(path)
-        table_kind, table = self.tables_of(path).get(name, ("", ()))
-        members = sorted({f"{self.index.relative(module)}:{function}" for module in self.registering_modules(path)
+        table_kind, table = self.registry_source(path)[2].get(name, ("", ())) if tables else ("", ())
+        members = sorted({f"{self.index.relative(module)}:{function}" for module in self.registrants(path)
                           for function in self.registered_by(module, path, name)} if kinds else set())
         keyed = [(key, f"{here}:{function}") for key, function in table]
         everything = sorted(set(members) | {member for _, member in keyed})
@@ -340,24 +360,59 @@ class ProjectSolver:
         nested = (slots if mapping else ()) + (("*", anyone),)
         return Export(name, GLOBAL, ProxyFact(MAPPING if mapping else SEQUENCE, nested=nested))
 
-    def tables_of(self, path: str) -> Dict[str, Tuple[str, Tuple[Tuple[str, str], ...]]]:
-        """:func:`registries.function_tables` of ``path`` (parsed only when it binds a container at its top)."""
-        if path not in self._tables:
+    def sources(self, path: str) -> Tuple[FrozenSet[str], bool, FrozenSet[str]]:
+        """What the text of ``path`` says before any parse: its top-level container names, whether it may
+        define a registrar, and the containers that may be dispatch tables."""
+        if path not in self._texts:
             try:
                 raw = self.index.overlay.read_bytes(path)
-                self._tables[path] = function_tables(ast.parse(raw)) if TOP_LEVEL_CONTAINER.search(raw) else {}
+                names = container_names(raw)
+                self._texts[path] = (names, bool(names) and may_register(raw),
+                                     table_names(raw) & names if names else frozenset())
+            except OSError:
+                self._texts[path] = (frozenset(), False, frozenset())
+        return self._texts[path]
+
+    def registry_source(self, path: str) -> "RegistrySource":
+        """The registrars and dispatch tables of ``path`` (one parse, on demand)."""
+        if path not in self._registry_sources:
+            found: RegistrySource = (False, {}, {})
+            try:
+                tree = ast.parse(self.index.overlay.read_bytes(path))
+                found = (True, registrars(tree) if self.sources(path)[1] else {}, function_tables(tree))
             except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-                self._tables[path] = {}
-        return self._tables[path]
+                pass
+            self._registry_sources[path] = found
+        return self._registry_sources[path]
+
+    def registrars_of(self, path: str) -> Dict[str, Dict[str, str]]:
+        """:func:`registries.registrars` of ``path`` (parsed only when its text may define one)."""
+        return self.registry_source(path)[1] if self.sources(path)[1] else {}
+
+    def registrants(self, path: str) -> List[str]:
+        """The modules that may register into ``path``'s registries: itself and its importers."""
+        return [path] + [user for user in self.index.readers_of(path) if user != path]
 
     def registering_modules(self, path: str) -> List[str]:
-        """The modules whose registrations may go into registries ``path``'s imports define: ``path``'s own
-        imports that have registrars, each with the modules that import it (and ``path``'s own registries: the
-        module and its importers)."""
-        found: List[str] = []
+        """The modules whose registrations ``path``'s analysis may read (part of the inputs its cached results
+        are keyed by): the registrants of ``path``'s own registries and of the project modules it imports that
+        define registrars. Modules whose text cannot define a registrar are never parsed for it."""
+        if path in self._registering:
+            return self._registering[path]
+        found: List[str] = self._registering.setdefault(path, [])
+        try:
+            raw = self.index.overlay.read_bytes(path)
+        except OSError:
+            return found
         for source in (path, *self.index.sources_of(path)):
-            if source in self.index.records and self.registrars_of(source):
-                for module in (source, *self.index.readers_of(source)):
+            names, may, _ = self.sources(source)
+            if not may or source not in self.index.records or (
+                    source != path and not any(name.encode() in raw for name in names)):
+                continue  # (a module that never names the other's containers cannot read its registries)
+            if source == path and not any(user != path for user in self.index.readers_of(path)):
+                continue  # (nobody imports it: its own registrations are its analysis's own business)
+            if self.registrars_of(source):
+                for module in self.registrants(source):
                     if module not in found:
                         found.append(module)
         return found
@@ -366,6 +421,8 @@ class ProjectSolver:
         """The functions of ``module`` that a registrar of ``path`` puts into its container ``name``."""
         mine = {registrar for registrar, stores in self.registrars_of(path).items() if name in stores}
         found: List[str] = []
+        if not mine or not self.names_any(module, mine):
+            return found  # (a module whose text never names a registrar registers nothing: not parsed)
         for written, function in self.registrations_of(module):
             if module == path and written in mine:
                 found.append(function)
@@ -377,15 +434,13 @@ class ProjectSolver:
                 found.append(function)
         return found
 
-    def registrars_of(self, path: str) -> Dict[str, Dict[str, str]]:
-        """:func:`registries.registrars` of ``path`` (parsed only when a line may store into a container)."""
-        if path not in self._registrars:
-            try:
-                raw = self.index.overlay.read_bytes(path)
-                self._registrars[path] = registrars(ast.parse(raw)) if may_register(raw) else {}
-            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-                self._registrars[path] = {}
-        return self._registrars[path]
+    def names_any(self, module: str, names: Set[str]) -> bool:
+        """Does the text of ``module`` contain any of ``names``?"""
+        try:
+            raw = self.index.overlay.read_bytes(module)
+        except OSError:
+            return False
+        return any(name.encode() in raw for name in names)
 
     def registrations_of(self, module: str) -> List[Tuple[str, str]]:
         """:func:`registries.registrations` of ``module`` (parsed on demand, kept as names only)."""
