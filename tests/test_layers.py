@@ -17,8 +17,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "flake8_mpproxy"
 #: Bottom to top: a layer may import itself and the layers before it in this list, never one after it.
 LAYERS = ("model", "engine", "rules", "project", "pipeline", "fixer", "frontends")
 
-#: Modules at the package's top: the version (imported by anyone) and ``python -m flake8_mpproxy``.
-TOP = {"flake8_mpproxy": -1, "flake8_mpproxy.__main__": len(LAYERS)}
+#: Modules at the package's top: the version (imported by anyone), ``python -m flake8_mpproxy``, and the
+#: entry points' stable paths (installed metadata names them: they re-export the front ends).
+TOP = {"flake8_mpproxy": -1, "flake8_mpproxy.__main__": len(LAYERS), "flake8_mpproxy.cli": len(LAYERS),
+       "flake8_mpproxy.plugin": len(LAYERS)}
 
 
 def modules() -> Dict[str, Path]:

@@ -99,3 +99,20 @@ def test_the_plugin_and_the_command_report_the_same_findings_with_the_same_messa
                  item["code"], item["message"]) for item in json.loads(ours.stdout)}
     assert len(expected) > 50 and any("(--unsafe-fixes leaves it: other modules import" in e[4] for e in expected)
     assert found == expected
+
+
+def test_the_entry_points_keep_their_installed_paths():
+    """Installed metadata names flake8_mpproxy.plugin:Plugin and flake8_mpproxy.cli:console: an installation
+    made before the front ends moved into frontends/ must keep loading (flake8 refuses a plugin it cannot
+    import, with a traceback)."""
+    import importlib.metadata
+
+    from flake8_mpproxy.cli import console
+    from flake8_mpproxy.frontends import cli, plugin
+    from flake8_mpproxy.plugin import Plugin
+
+    assert Plugin is plugin.Plugin and console is cli.console
+    points = {(point.group, point.name): point.value
+              for point in importlib.metadata.distribution("flake8-mpproxy").entry_points}
+    assert points[("flake8.extension", "MPP")] == "flake8_mpproxy.plugin:Plugin"
+    assert points[("console_scripts", "flake8-mpproxy")] == "flake8_mpproxy.cli:console"
