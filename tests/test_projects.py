@@ -601,7 +601,7 @@ def test_summaries_carry_init_sites_and_uses_through_json(tmp_path):
     main = solver.summaries[str(root / "main.py")]
     fact = next(fact for call in main.outgoing for fact in call.args if fact is not None)
     assert fact.origin == "main.py:9" and fact.inits == (("'a'", "list", "manager", (9, 36, 9, 38)),)
-    assert main.uses == (("main.py:9", "compared (==, is, <)"),)
+    assert main.uses == (("main.py:9", "compared (==, is, <)"), ("main.py:9", "iter"))
     for summary in solver.summaries.values():
         assert ModuleSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
 

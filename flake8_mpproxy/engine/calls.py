@@ -18,6 +18,7 @@ from .values import (
 from .concurrency import INITIALIZER_HOWS, CallsBefore
 from .observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall
 from .syntax import alias_root, display, key_source, stand_in_class
+from ..model.nested import container_use, method_use
 
 if TYPE_CHECKING:  # pragma: no cover
     from .walker import Walker
@@ -108,30 +109,63 @@ def argument_mutated(w: "Walker", node: ast.Call, function: str, value: Optional
         w.report.observe(CopyMutated(node, value, function.rsplit(".", 1)[-1], w.site(), function))
 
 
-#: Builtins that only look at a value the way a nested proxy would show it too (length, iteration, membership).
-PROXY_NEUTRAL_BUILTINS = frozenset({"len", "sum", "min", "max", "any", "all", "iter", "enumerate", "zip", "sorted",
-                                    "reversed", "next", "range", "bool"})
-
-
+#: Builtins that look at a value's shape only: its length, truth or iteration (the use each is for a value read
+#: from a proxy); on the proxy itself or an iteration over its values the same whatever the values are.
+SHAPE_BUILTINS: Dict[str, str] = {"len": "len", "bool": "truth", "iter": "iter", "enumerate": "iter", "zip": "iter",
+                                  "reversed": "iter", "next": "iter"}
+#: Builtins that look at every element: the elements of a value read from a proxy are plain either way, the
+#: proxy's own values (``sum(d.values(), [])``, ``sorted(l)``) would be nested proxies.
+ELEMENT_BUILTINS = frozenset({"sum", "min", "max", "sorted", "any", "all"})
 #: Builtins that make a plain container of what they are given: of a value read from the proxy, the same plain
-#: value whether the proxy holds it nested or not (of the proxy itself, a container of nested proxies).
+#: value whether the proxy holds it nested or not; of the proxy itself, a snapshot of nested proxies.
 CONVERTERS = frozenset({"list", "tuple", "set", "frozenset", "dict"})
 
 
 #: Values whose uses the ``auto`` fix style cares about (a proxy, a copy read from one, containers of them).
-USE_TRACKED = (Proxy, Copy, Seq, Mapping)
+USE_TRACKED = (Proxy, Copy, Seq, Mapping, Iteration)
 
 
 def note_opaque_uses(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: Optional[Value],
                      args: List[Optional[Value]], kwargs: Dict[str, Optional[Value]]) -> None:
-    """Arguments of a call that may look at their types or serialise them (see :func:`opaque_call`)."""
+    """The arguments' uses: of a builtin by what it looks at (:func:`builtin_use`), of a call that may look at
+    their types or serialise them (see :func:`opaque_call`) as ``passed to f()``."""
+    func = node.func
+    if isinstance(func, ast.Name) and w.binder.lookup(func.id)[1] == "builtin" and (
+            func.id in SHAPE_BUILTINS or func.id in ELEMENT_BUILTINS or func.id in CONVERTERS):
+        keyed = any(keyword.arg == "key" for keyword in node.keywords)
+        for value in args:
+            use = builtin_use(func.id, value, keyed)
+            if use is not None:
+                w.note_use(value, use)
+        return
     if not opaque_call(w, node, callee, receiver):
         return
-    func = node.func
-    converts = isinstance(func, ast.Name) and func.id in CONVERTERS and w.binder.lookup(func.id)[1] == "builtin"
     for value in args + list(kwargs.values()):
-        if not (converts and isinstance(value, Copy)):  # list(d[k]) is a plain list either way
-            w.note_use(value, f"passed to {display(node.func)}()")
+        w.note_use(value, f"passed to {display(node.func)}()")
+
+
+def builtin_use(name: str, value: Optional[Value], keyed: bool = False) -> Optional[str]:
+    """How ``name(value)`` uses ``value`` (None: in no way a nested proxy changes); ``keyed``: a ``key=``
+    function is given."""
+    if isinstance(value, Copy):
+        if name in SHAPE_BUILTINS:
+            return SHAPE_BUILTINS[name]
+        if name in ELEMENT_BUILTINS:
+            return "iter"
+        return "converted with dict()" if name == "dict" else "converted"
+    if name in SHAPE_BUILTINS:
+        return None
+    if isinstance(value, Iteration) and name == "sorted" and value.mode == "items" and not keyed:
+        return container_use("sorted(items())")
+    if isinstance(value, Iteration) and name in ("list", "tuple"):
+        return None  # (the same stored values, followed where they are used)
+    if isinstance(value, Proxy) and value.kind == "list" and name in ("list", "tuple"):
+        return None  # (an iteration over its values: followed too)
+    if isinstance(value, (Seq, Mapping)) and name in CONVERTERS:
+        return None
+    if name in ELEMENT_BUILTINS:
+        return f"passed to {name}(), which looks at each stored value"
+    return f"copied whole with {name}()"
 
 
 def opaque_call(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: Optional[Value]) -> bool:
@@ -145,9 +179,6 @@ def opaque_call(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: 
     if isinstance(callee, QualName) and (callee.name in PROCESS_CLASSES or callee.name in THREAD_CLASSES
                                          or callee.name in PARTIAL or callee.name in SHALLOW_COPY):
         return False
-    func = node.func
-    if isinstance(func, ast.Name) and func.id in PROXY_NEUTRAL_BUILTINS and w.binder.lookup(func.id)[1] == "builtin":
-        return False
     return True
 
 
@@ -159,11 +190,17 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
         if method == "clear" and isinstance(func.value, ast.Name) and w.scope.aliases.states[root].stored:
             w.scope.aliases.pop(root)  # d[k] = batch; batch.clear(): the stored copy is kept, the buffer reused
             return None
-        w.note_write(w.scope.aliases.states[root].copy.proxy)
+        copy = w.scope.aliases.states[root].copy
+        w.note_value_use(copy, value_method_use(node, method, args, kwargs) if isinstance(func.value, ast.Name)
+                         else CHANGED_INSIDE)
+        w.note_write(copy.proxy)
         w.scope.aliases.mutate(root, node, w.statements.statement_path(), f".{method}()")
         return None
     if isinstance(receiver, Copy):
-        if w.is_mutator(method):
+        mutates = w.is_mutator(method)
+        if not receiver.deep:  # (``d[k][j].append(x)`` is a finding itself: its fix nests one level deeper)
+            w.note_value_use(receiver, value_method_use(node, method, args, kwargs))
+        if mutates:
             w.note_write(receiver.proxy)
             w.report.observe(CopyMutated(node, receiver, method, w.site()))
         return None
@@ -184,6 +221,37 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     if isinstance(receiver, Mapping):
         return mapping_method(node, receiver, method)
     return None
+
+
+#: A change made inside a value read from a proxy (``d[k][j].append(x)``): with ``d[k]`` a nested proxy,
+#: ``d[k][j]`` is still a copy and the change is lost, while the write-back of ``d[k]`` keeps it.
+CHANGED_INSIDE = "changed inside (v[j].append(), v[j][i] = x)"
+
+
+def value_method_use(node: ast.Call, method: str, args: List[Optional[Value]],
+                     kwargs: Dict[str, Optional[Value]]) -> str:
+    """The use ``v.method(...)`` of a value read from a proxy. Where it is a nested proxy, the manager runs the
+    method and must unpickle its arguments: a function among them (``v.sort(key=...)``) is another use."""
+    functions = any(isinstance(value, (Function, Partial)) for value in (*args, *kwargs.values())) \
+        or any(isinstance(arg, ast.Lambda) for arg in node.args) \
+        or any(k.arg == "key" or isinstance(k.value, ast.Lambda) for k in node.keywords)
+    return method_use(method) + (" with a function argument" if functions else "")
+
+
+#: Container methods whose result the analysis follows (the copies they hand out are judged where used).
+FOLLOWED_READS = frozenset({"get", "setdefault", "__getitem__", "values", "items"})
+
+
+def note_container_method(w: "Walker", node: ast.Call, proxy: Proxy, method: str) -> None:
+    """``proxy.method(...)`` on a list or dict proxy: a use of the container the ``auto`` style judges by
+    :data:`model.nested.CONTAINER_SAME` (``pop`` whose result is dropped is another use than ``x = d.pop(k)``)."""
+    if proxy.kind not in ("list", "dict") or method in FOLLOWED_READS:
+        return
+    use = container_use(method)
+    if method in ("pop", "popitem") and w.discarded is node:
+        use += ", result unused"
+    proxy.uses.add(use)
+    w.note_use_line(proxy, use)
 
 
 def mapping_method(node: ast.Call, mapping: Mapping, method: str) -> Optional[Value]:
@@ -210,6 +278,7 @@ def proxy_method(w: "Walker", node: ast.Call, func: ast.Attribute, proxy: Proxy,
     if func.value in w.nested_reads and w.is_mutator(method):
         w.rely(func.value)
     w.report.observe(ProxyMethodCall(node, proxy, name, method))
+    note_container_method(w, node, proxy, method)
     if method == "update":
         w.scope.aliases.write_back_any(proxy, node)
     if proxy.kind == "dict" and method in ("values", "items"):

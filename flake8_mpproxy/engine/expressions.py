@@ -11,7 +11,7 @@ from .values import (
     ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join,
     mapping_join,
 )
-from .calls import evaluate_call
+from .calls import USE_TRACKED, evaluate_call
 from .facts import Scope
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,23 +37,41 @@ class Expressions:
         return None
 
     def ev_children(self, node: ast.AST) -> None:
-        """Evaluate the sub-expressions of a node no handler knows (``BinOp``, ``Compare``, f-strings, ...)."""
+        """Evaluate the sub-expressions of a node no handler knows (``yield``, slices, ``raise``, ...): a proxy or
+        a value read from one used there is used in a way nothing proves the same on a nested proxy."""
         for name in node._fields:
             child = getattr(node, name, None)
             if isinstance(child, list):
                 for item in child:
                     if isinstance(item, ast.expr):
-                        self.ev(item)
+                        self.used_in(node, self.ev(item))
                     elif isinstance(item, (ast.keyword, ast.comprehension)):
                         self.ev_children(item)
             elif isinstance(child, ast.expr):
-                self.ev(child)
+                self.used_in(node, self.ev(child))
             elif isinstance(child, ast.arguments):
                 self.ev_children(child)
+
+    def used_in(self, node: ast.AST, value: Optional[Value]) -> None:
+        if value is not None and isinstance(value, USE_TRACKED):
+            self.w.note_use(value, f"used in {NODE_WORDS.get(type(node).__name__, type(node).__name__)}")
+
+    def truth(self, node: ast.expr) -> Optional[Value]:
+        """``node`` as a condition (``if v:``, ``while v:``, ``not v``): its truth is a use of a value read."""
+        value = self.ev(node)
+        if isinstance(value, Copy):
+            self.w.note_use(value, "truth")
+        return value
 
     def ev_BinOp(self, node: ast.BinOp) -> Optional[Value]:
         left = self.ev(node.left)
         right = self.ev(node.right)
+        if isinstance(node.op, ast.Add) and isinstance(left, (Iteration, Seq)) and isinstance(right, (Iteration, Seq)):
+            # ``list(d.items()) + list(e.items())``: one list of the same stored values, followed where used
+            return Seq(elem=join([self.element_of(left), self.element_of(right)]))
+        for value in (left, right):
+            if isinstance(value, (Proxy, Copy, Iteration)):  # (a nested proxy is no list to add or multiply)
+                self.w.note_use(value, f"used as an operand of {OPERATOR_WORDS.get(type(node.op).__name__, 'an operator')}")
         if isinstance(left, Proxy):  # ``d | x``: an operator the proxy type may lack on the target (MPP107)
             self.w.report.observe(ProxyOperator(node, left, display(node.left), False))
         elif isinstance(right, Proxy):
@@ -62,18 +80,44 @@ class Expressions:
             return repeated(node.op, left, right)
         return None
 
+    def element_of(self, value: Value) -> Optional[Value]:
+        """An element of a list or of an iteration over a proxy's values (``d.items()``: a (key, value) pair)."""
+        if isinstance(value, Seq):
+            return value.element()
+        assert isinstance(value, Iteration)
+        copy = Copy(value.proxy, value.proxy_name, value.node, None, "iteration")
+        return Seq(items=[None, copy]) if value.mode in ("items", "enumerated") else copy
+
     def ev_Compare(self, node: ast.Compare) -> None:
         values = [self.ev(node.left)] + [self.ev(comparator) for comparator in node.comparators]
-        if any(not isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
-            for value in values:
-                self.w.note_use(value, "compared (==, is, <)")
+        for index, op in enumerate(node.ops):
+            left, right = values[index], values[index + 1]
+            if isinstance(op, (ast.In, ast.NotIn)):
+                self.w.note_use(left, "compared (==, is, <)")  # (searched for: compared with each element)
+                self.membership(right)
+            else:
+                self.w.note_use(left, "compared (==, is, <)")
+                self.w.note_use(right, "compared (==, is, <)")
+
+    def membership(self, value: Optional[Value]) -> None:
+        """``x in value``: in a value read, or in a dict proxy's keys, the same on nested proxies; in a list
+        proxy or its values, ``x`` is compared with each stored value."""
+        if isinstance(value, Copy):
+            self.w.note_use(value, "in")
+        elif isinstance(value, Iteration) or (isinstance(value, Proxy) and value.kind != "dict"):
+            self.w.note_use(value, "searched with in (compares each stored value)")
+        elif isinstance(value, (Seq, Mapping)):
+            self.w.note_use(value, "compared (==, is, <)")
 
     def ev_FormattedValue(self, node: ast.FormattedValue) -> None:
         self.w.note_use(self.ev(node.value), "formatted into a string")
         self.ev(node.format_spec)
 
     def ev_UnaryOp(self, node: ast.UnaryOp) -> None:
-        self.ev(node.operand)
+        if isinstance(node.op, ast.Not):
+            self.truth(node.operand)
+        else:
+            self.used_in(node, self.ev(node.operand))
 
     def ev_Constant(self, node: ast.Constant) -> None:
         return None
@@ -115,6 +159,7 @@ class Expressions:
         if isinstance(base, Proxy):
             return self.proxy_attribute(node, base)
         if isinstance(base, Copy):
+            self.w.note_use(base, "an attribute read")
             return Copy(base.proxy, base.proxy_name, base.root, base.key, base.via, base.key_node, deep=True)
         if isinstance(base, Instance) and base.fields and base.fields.get(node.attr) is not None:
             return base.fields[node.attr]  # (a record's field on this very instance)
@@ -155,6 +200,7 @@ class Expressions:
             # l[:] of a list proxy: a new list of copies; d[k][:] of a copy: a new list made on purpose
             if isinstance(base, Proxy) and base.kind == "list":
                 return Iteration(base, display(node.value), "elements", node)
+            self.w.note_use(base, "subscript")
             return None
         if isinstance(base, Proxy) and base.kind in ("dict", "list"):
             key = key_source(node.slice)
@@ -164,6 +210,7 @@ class Expressions:
                 return nested
             return Copy(base, display(node.value), node, key, "subscript", node.slice)
         if isinstance(base, Copy):
+            self.w.note_use(base, "subscript")
             return Copy(base.proxy, base.proxy_name, base.root, base.key, base.via, base.key_node, deep=True)
         if isinstance(base, Seq) and base.items is not None and isinstance(node.slice, ast.Constant):
             index = node.slice.value
@@ -180,7 +227,18 @@ class Expressions:
 
     def ev_Tuple(self, node: ast.AST) -> Optional[Value]:
         items = [self.ev(element) for element in node.elts]  # type: ignore[attr-defined]
+        for element, value in zip(node.elts, items):  # type: ignore[attr-defined]
+            if isinstance(element, ast.Starred):
+                self.unpacked(value, "*")
         return Seq(items=items, nodes=list(node.elts))  # type: ignore[attr-defined]
+
+    def unpacked(self, value: Optional[Value], star: str) -> None:
+        """``[*v]`` / ``{**v}``: of a value read, a plain container either way; of the proxy, a snapshot of its
+        stored values."""
+        if isinstance(value, Copy):
+            self.w.note_use(value, "converted")
+        elif isinstance(value, (Proxy, Iteration)):
+            self.w.note_use(value, f"copied whole with {star}")
 
 
     def ev_Dict(self, node: ast.Dict) -> Optional[Value]:
@@ -190,6 +248,8 @@ class Expressions:
             self.ev(key)
             value = self.ev(value_node)
             values.append(value)
+            if key is None:
+                self.unpacked(value, "**")
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
                 mapping.items[key.value] = value
         mapping.values_join = mapping_join(values)
@@ -231,7 +291,7 @@ class Expressions:
         return function
 
     def ev_IfExp(self, node: ast.IfExp) -> Optional[Value]:
-        self.ev(node.test)
+        self.truth(node.test)
         body, orelse = self.ev(node.body), self.ev(node.orelse)
         if isinstance(body, Copy) and isinstance(orelse, Copy) and body.proxy is orelse.proxy and (
                 body.key != orelse.key or body.via != orelse.via):
@@ -252,7 +312,7 @@ class Expressions:
         return self.ev(node.value)
 
     def ev_BoolOp(self, node: ast.BoolOp) -> Optional[Value]:
-        return join([self.ev(value) for value in node.values])
+        return join([self.truth(value) for value in node.values])
 
     def ev_Call(self, node: ast.Call) -> Optional[Value]:
         return evaluate_call(self.w, node)  # the call semantics live in calls.py
@@ -273,6 +333,15 @@ HANDLERS: Dict[type, Callable[[Expressions, Any], Optional[Value]]] = {
     ast.NamedExpr: Expressions.ev_NamedExpr, ast.Await: Expressions.ev_Await, ast.Starred: Expressions.ev_Starred,
     ast.BoolOp: Expressions.ev_BoolOp, ast.Call: Expressions.ev_Call,
 }
+
+
+#: How a message names the node a value is used in.
+NODE_WORDS = {"Yield": "a yield", "YieldFrom": "a yield from", "Await": "an await", "Slice": "a slice",
+              "Raise": "a raise", "Assert": "an assert", "UnaryOp": "a unary operation", "JoinedStr": "an f-string",
+              "Expr": "an expression"}
+#: How a message names a binary operator.
+OPERATOR_WORDS = {"Add": "+", "Sub": "-", "Mult": "*", "Div": "/", "FloorDiv": "//", "Mod": "%", "Pow": "**",
+                  "BitOr": "|", "BitAnd": "&", "BitXor": "^", "LShift": "<<", "RShift": ">>", "MatMult": "@"}
 
 
 def repeated(op: ast.operator, left: Optional[Value], right: Optional[Value]) -> Optional[Value]:

@@ -229,8 +229,9 @@ class Links:
         self.effects = tuple(sorted(set(found), key=repr))
 
     def proxy_uses(self, w: Optional["Walker"]) -> Tuple[Tuple[str, str], ...]:
-        """(origin, how) for every use that would change if a proxy that crosses modules (received here, or
-        made here and passed or exported) held nested proxies instead of plain values."""
+        """(origin, use) for every use of a proxy that crosses modules (received here, or made here and passed or
+        exported), of the proxy or of the values read from it (:mod:`model.nested` decides which uses would
+        change if it held nested proxies instead of plain values)."""
         proxies: List[Proxy] = list(self.received)
         proxies += [v for v in self._imported.values() if isinstance(v, Proxy)]
         for _, args, kwargs, _, _ in self.calls.values():
@@ -240,7 +241,7 @@ class Links:
         found = set(self.unfollowed)
         for proxy in proxies:
             origin = proxy.origin or site_of(self.here, proxy.site)
-            found.update((origin, how) for how in proxy.incompatible)
+            found.update((origin, how) for how in proxy.all_uses())
         return tuple(sorted(found))
 
     def summaries(self) -> List[CallSummary]:

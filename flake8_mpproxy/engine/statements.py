@@ -6,6 +6,7 @@ import ast
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .observations import CopyStored, PlainStore, ProxyAttributeStore, ProxyAugmented, ReadModifyWrite
+from .calls import CHANGED_INSIDE
 from .locks import is_mutex
 from .syntax import alias_root, display, is_main_guard, key_source, reads_same, target_names
 from ..model.mpapi import (API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, RECORD_BASES, RECORD_DECORATORS, THREAD_CLASSES,
@@ -48,6 +49,7 @@ class Statements:
         return tuple(stmt for stmt, _ in self.w.cursor.stack)
 
     def stmt_Expr(self, stmt: ast.Expr) -> None:
+        self.w.discarded = stmt.value  # (``d.pop(k)`` as a statement: its result is used nowhere)
         self.w.expressions.ev(stmt.value)
 
     def stmt_Assign(self, stmt: ast.Assign) -> None:
@@ -103,7 +105,7 @@ class Statements:
     def stmt_If(self, stmt: ast.If) -> None:
         guard = is_main_guard(stmt.test) and self.w.scope.kind == "module"
         with self.w.barrier():
-            self.w.expressions.ev(stmt.test)
+            self.w.expressions.truth(stmt.test)
         self.w.main_guard += guard
         self.walk_body(stmt.body)
         self.w.main_guard -= guard
@@ -111,7 +113,7 @@ class Statements:
 
     def stmt_While(self, stmt: ast.While) -> None:
         with self.w.barrier():
-            self.w.expressions.ev(stmt.test)
+            self.w.expressions.truth(stmt.test)
         self.walk_loop_body(stmt.body)
         self.walk_body(stmt.orelse)
 
@@ -137,6 +139,8 @@ class Statements:
         held: List[Proxy] = []
         for item in stmt.items:
             value = self.w.expressions.ev(item.context_expr)
+            if isinstance(value, Copy):
+                self.w.note_use(value, "used as a context manager")
             if isinstance(value, Proxy) and is_mutex(value):
                 locks += 1
                 held.append(value)
@@ -358,6 +362,9 @@ class Statements:
                 self.w.report.observe(ProxyAugmented(stmt, target, value))  # type: ignore[arg-type]
             elif action == "aug" and self.w.scope.aliases.is_alias(target.id) \
                     and not self.w.scope.aliases.states[target.id].stored:
+                op = getattr(stmt, "op", None)
+                self.w.note_value_use(self.w.scope.aliases.states[target.id].copy,
+                                      "augmented +=" if isinstance(op, ast.Add) else "augmented assignment")
                 self.w.note_write(self.w.scope.aliases.states[target.id].copy.proxy)
                 self.w.scope.aliases.mutate(target.id, target, self.statement_path(), "+=")
             if action == "delete":
@@ -387,9 +394,12 @@ class Statements:
         inner = target.value  # type: ignore[attr-defined]
         root = alias_root(inner)
         if root is not None and self.w.scope.aliases.is_alias(root):
+            self.w.note_value_use(self.w.scope.aliases.states[root].copy,
+                                  _item_use(action) if isinstance(inner, ast.Name) else CHANGED_INSIDE)
             self.w.note_write(self.w.scope.aliases.states[root].copy.proxy)
             self.w.scope.aliases.mutate(root, target, self.statement_path(), _action_word(action))
         elif isinstance(base, Copy):
+            self.w.note_value_use(base, CHANGED_INSIDE if base.deep else _item_use(action))
             self.w.note_write(base.proxy)
             self.w.report.observe(CopyStored(target, base, action, self.w.site()))
         elif isinstance(base, Proxy) and inner in self.w.nested_reads:
@@ -415,6 +425,11 @@ for _name, _handler in (("TryStar", Statements.stmt_Try), ("Match", Statements.s
     _node_type = getattr(ast, _name, None)  # Python 3.11 / 3.10 and later
     if _node_type is not None:
         HANDLERS[_node_type] = _handler
+
+
+def _item_use(action: str) -> str:
+    """``v[j] = x`` / ``v[j] += x`` / ``del v[j]`` of a value read from a proxy, as :mod:`model.nested` names it."""
+    return "delete-item" if action == "delete" else "store-item"
 
 
 def record_fields(stmt: ast.ClassDef, info: ClassInfo) -> List[str]:

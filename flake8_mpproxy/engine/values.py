@@ -132,10 +132,15 @@ class Proxy(Value):
     stores: Dict[str, List[Tuple[ast.AST, str, str, Optional[ast.AST]]]] = field(default_factory=dict)
     #: Keys whose nested proxy the code mutates in place (so replacing it loses data: MPP104).
     relied: Set[str] = field(default_factory=set)
-    #: Uses that would see a difference if the values stored in it were nested proxies instead of plain
-    #: values (``json.dumps``, ``==``, ``isinstance``, printing, a later ``d[k] = d[k] + ...``): the ``auto``
-    #: fix style stores nested proxies only when this is empty.
-    incompatible: Set[str] = field(default_factory=set)
+    #: How the program uses it and the values read from it at keys the analysis cannot name: use names of
+    #: :data:`model.nested.SAME_ON_NESTED` (``method:append``, ``len``) or descriptions of uses that table does
+    #: not prove (``compared (==, is, <)``, ``passed to json.dumps()``). The ``auto`` fix style stores nested
+    #: proxies only when every use here and in :attr:`key_uses` is proven for the stored value's type.
+    uses: Set[str] = field(default_factory=set)
+    #: The same for the values read at one constant key (``d["n"] + 1`` keeps only ``d["n"]`` a plain value).
+    key_uses: Dict[str, Set[str]] = field(default_factory=dict)
+    #: The line of this module where each use was first seen (for the message that names it).
+    use_lines: Dict[str, int] = field(default_factory=dict)
     #: Made in another module of the project (``main.py:8``); "" when made in this one.
     origin: str = ""
     #: Its nested facts were cut short in another module: a read at any key may hold a nested proxy.
@@ -152,6 +157,16 @@ class Proxy(Value):
         """A proxy stored in it stays a proxy (False for billiard: its manager keeps the referent, a read hands
         back a copy)."""
         return self.library.nested_proxies
+
+    def uses_at(self, key: Optional[str]) -> Set[str]:
+        """The uses of the values a read at ``key`` may return: those at unknown keys, and those at ``key``
+        when it is a constant (else at every key)."""
+        if key is not None and is_constant_key(key):
+            return self.uses | self.key_uses.get(key, set())
+        return self.uses.union(*self.key_uses.values())
+
+    def all_uses(self) -> Set[str]:
+        return self.uses.union(*self.key_uses.values())
 
     def nested_at(self, key: Optional[str]) -> Optional["Proxy"]:
         """The nested proxy a read at ``key`` may return (precision first: any match counts)."""

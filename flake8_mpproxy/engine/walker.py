@@ -17,7 +17,7 @@ from ..model.mpapi import (
 )
 from .values import (
     INTERESTING, ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName,
-    Seq, Value, either, richness, slot_of
+    Seq, Value, either, is_constant_key, richness, slot_of
 )
 from .binder import Binder, signature
 from .registries import MAPPING_STORE, module_containers, registrars, registrations
@@ -130,6 +130,8 @@ class Walker:
         self.units: Dict[FunctionNode, Tuple[Scope, Optional[ClassInfo]]] = {}
         self.main_guard = 0
         self.nested_reads: Dict[ast.AST, Tuple[Proxy, str]] = {}
+        #: The expression of the statement walked last when it is a bare expression (its value is dropped).
+        self.discarded: Optional[ast.AST] = None
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
         self.mutator_methods: Optional[FrozenSet[str]] = None
         #: A lock proxy was made in this module (only those are manager locks :mod:`locks` knows): until then
@@ -361,18 +363,37 @@ class Walker:
         self.cursor.writes.append(Write(proxy, write.unit, write.early, write.held, write.visible, write.calls_before))
 
     def note_use(self, value: Optional[Value], how: str, depth: int = 0) -> None:
-        """``value`` (a proxy, a copy read from one, or a container holding them) is used in a way that
-        would change if the proxy held nested proxies instead of plain values."""
+        """``value`` (a proxy, a copy read from one, an iteration over one's values, or a container holding them)
+        is used as ``how`` says: a use name of :data:`model.nested.SAME_ON_NESTED` or a description of a use
+        nothing proves. The ``auto`` fix style stores nested proxies only where every use is proven."""
         if isinstance(value, Proxy):
-            value.incompatible.add(how)
-        elif isinstance(value, Copy) and not value.deep:
-            value.proxy.incompatible.add(how)
+            value.uses.add(how)
+            self.note_use_line(value, how)
+        elif isinstance(value, Copy):
+            if not value.deep:  # (read from inside the value: plain either way)
+                self.note_value_use(value, how)
+        elif isinstance(value, Iteration):
+            value.proxy.uses.add(how)  # (its elements are the stored values, at any key)
+            self.note_use_line(value.proxy, how)
         elif isinstance(value, Seq) and depth < 4:
             for item in (value.items or []) + ([value.elem] if value.elem is not None else []):
                 self.note_use(item, how, depth + 1)
         elif isinstance(value, Mapping) and depth < 4:
             for item in list(value.items.values()) + [value.values_join]:
                 self.note_use(item, how, depth + 1)
+
+    def note_value_use(self, copy: Copy, how: str) -> None:
+        """A use of the value ``copy`` was read as (deep or not: a change inside it counts for the value)."""
+        proxy = copy.proxy
+        if copy.key is not None and is_constant_key(copy.key):
+            proxy.key_uses.setdefault(copy.key, set()).add(how)
+        else:
+            proxy.uses.add(how)
+        self.note_use_line(proxy, how)
+
+    def note_use_line(self, proxy: Proxy, how: str) -> None:
+        if how not in proxy.use_lines and not proxy.origin:
+            proxy.use_lines[how] = getattr(self.cursor.stmt, "lineno", 0)
 
     def visible_lock_proxies(self) -> Tuple[Proxy, ...]:
         """The manager lock proxies in sight here (see :meth:`visible_locks`)."""
@@ -456,6 +477,8 @@ class Walker:
         if isinstance(iterable, Proxy) and iterable.kind == "list":
             nested = self.nested_of(iterable, None)
             return nested or Copy(iterable, display(source), source, None, "iteration")
+        if isinstance(iterable, Copy):
+            self.note_use(iterable, "iter")
         if isinstance(iterable, Mapping):
             return None
         return None

@@ -131,9 +131,24 @@ class Planner:
         writers and no lock to hold); None: go on with the write-back form."""
         if self.style in ("nested", "auto") and self.plan_nested(finding):
             return True
-        if self.style == "nested" or ("concurrent" in copy_detail(finding) and not copy_detail(finding).get("lock")):
-            return False
-        return None
+        detail = copy_detail(finding)
+        kept = self.style == "nested" or ("concurrent" in detail and not detail.get("lock"))
+        self.explain_auto(finding, kept)
+        return False if kept else None
+
+    def explain_auto(self, finding: Finding, kept: bool) -> None:
+        """``auto`` stored no nested proxy where it could have, because of a use a nested proxy would change
+        (:mod:`model.nested`): say which, and what was done instead."""
+        detail = copy_detail(finding)
+        blocked, sites = detail.get("nested_blocked"), detail.get("init_sites") or []
+        if self.style != "auto" or not blocked or detail.get("made_in") or detail.get("via") != "subscript":
+            return
+        if detail.get("nested_unfit") or detail.get("nested_races") or len(sites) != 1 or sites[0][0] is None \
+                or sites[0][1] not in ("list", "dict") or not sites[0][2]:
+            return  # (no nested form to choose: nothing decided by a use)
+        done = "left as is: other writers race and no manager lock is in reach" if kept else "written back"
+        self.edits.refusals.append(f"{finding.code} at line {finding.line}: {done}, not nested: a nested proxy "
+                                   f"would change what the program sees where the values are {blocked[0]}")
 
     def three_statements(self, finding: Finding, stmt: cst.SimpleStatementLine, root: cst.CSTNode,
                          target: cst.BaseAssignTargetExpression) -> List[cst.BaseStatement]:

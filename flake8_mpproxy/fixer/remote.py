@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import os
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
@@ -21,7 +21,7 @@ from ..pipeline.analysis import physical_lines
 from ..model.config import Settings
 from ..project.context import ProjectContext
 from ..project.crossmodule import ProjectSolver
-from ..model.findings import Finding
+from ..model.findings import Finding, copy_detail
 from ..engine.summaries import ProxyFact
 from ..project.overlay import Overlay
 from ..project.cache import content_hash
@@ -30,6 +30,7 @@ from . import rewrites
 from .apply import Apply
 from .locate import NodeIndex
 from .plan import Edits, RemoteEdit
+from ..model.nested import blocking, describe
 
 VALUE_NODES = (cst.List, cst.Dict, cst.Call, cst.ListComp, cst.DictComp)
 
@@ -61,18 +62,19 @@ class Checker:
             return "", f"cannot read {made_in}: {err.strerror or err}"
         if record.digest != content_hash(raw):
             return "", f"{made_in} changed since the project was analysed"
-        reason = unsafe_uses(solver, origin)
+        kinds = [str(site[1]) for site in copy_detail(finding).get("init_sites") or []]
+        reason = unsafe_uses(solver, origin, kinds)
         return ("", reason) if reason else (target, "")
 
 
-def unsafe_uses(solver: ProjectSolver, origin: str) -> str:
+def unsafe_uses(solver: ProjectSolver, origin: str, kinds: Sequence[str] = ()) -> str:
     """Why storing nested proxies in the proxy made at ``origin`` could change what some module sees: a use
     that tells a proxy from a list or dict, a call into code that was not analysed, an export to modules that
     were not analysed, a store on a class or module the analysis does not see (or whose importers it does not). "" when there is none."""
     for path, summary in sorted(solver.summaries.items()):
-        for made, how in summary.uses:
-            if made == origin:
-                return f"in {summary.path} the values are {how}, which a nested proxy would change"
+        blocked = blocking([how for made, how in summary.uses if made == origin], kinds)
+        if blocked:
+            return f"in {summary.path} the values are {describe(blocked[0])}, which a nested proxy would change"
         for call in summary.outgoing:
             facts = list(call.args) + [fact for _, fact in call.kwargs]
             if not any(carries(fact, origin) for fact in facts):

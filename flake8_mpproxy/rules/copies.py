@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple, cast
 
 from ..model.catalogue import FIX_NONE, FIX_SAFE
+from ..model.nested import blocking, describe
 from ..engine.concurrency import Concurrency, Write
 from ..model.findings import FORM_NONE, FORM_REASSIGN, FORM_WRITEBACK, CopyDetail, Range, temp_base
 from ..engine.observations import FIXABLE_STATEMENTS, AliasEnded, AliasState, CopyMutated, CopyStored, Site
@@ -169,16 +170,19 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
     copy, detail, site = pending.copy, pending.detail, pending.site
     stores = init_stores(copy)
     types = {kind for _, kind, _, _ in stores}
-    detail["value_type"] = types.pop() if len(types) == 1 else ""
+    detail["value_type"] = next(iter(types)) if len(types) == 1 else ""
     detail["init_sites"] = [(node_range(value) if value is not None else None, kind, manager)
                             for _, kind, manager, value in stores]
-    detail["nested_blocked"] = sorted(copy.proxy.incompatible)
     if made_elsewhere(copy):
         detail["made_in"] = made_elsewhere(copy)
         detail["origin"] = copy.proxy.origin
         if not stores:  # the values are stored where the proxy is made: the nested fix rewrites that module
             detail["init_sites"] = [(cast(Range, tuple(rng)) if rng else None, kind, manager)
                                     for _, kind, manager, rng in remote_init_stores(copy)]
+    kinds = {str(site[1]) for site in detail["init_sites"]}
+    lines = copy.proxy.use_lines
+    detail["nested_blocked"] = [describe(use) + (f" (line {lines[use]})" if lines.get(use) else "")
+                                for use in blocking(copy.proxy.uses_at(copy.key), kinds)]
     form, applicability = pending.form, FIX_SAFE if pending.form != FORM_NONE else FIX_NONE
     text = pending.remedy
     if pending.code in ("MPP101", "MPP102"):
