@@ -3,8 +3,12 @@
 
 Programs are generated from a seed: 1 to 4 writers (one process, processes started in a loop, a pool, or
 the parent), each adding UPDATES items to one shared key through one of the lost forms (a method call on a
-copy, an augmented assignment into it, an alias that is never written back), with or without a manager lock
-passed to the writers, with the key's init site known or not, fixed with one of the three styles. Each program
+copy, an augmented assignment into it, an alias that is never written back, an alias that holds the copy of
+one key or another: ``items = d["k"] if i % 2 else d["j"]``), with or without a manager lock passed to the
+writers, with the key's init site known or not, fixed with one of the three styles; the parent then reads the
+result the way programs do (counts it, flattens the values with ``sum(d.values(), [])``, snapshots the
+container with ``d.copy()`` and reads it after the manager shut down, or checks its type), so a nested proxy
+the program can tell from a list shows as a crash or a wrong count. Each program
 is fixed by the real command, fixed again (nothing may change), and, when no change-of-a-copy finding is left,
 run under a start method chosen by the seed: it must print every update.
 
@@ -42,6 +46,7 @@ class Shape:
     init_known: bool
     style: str
     method: str
+    consumer: str = "count"  # "count", "flatten", "snapshot", "type"
 
     @classmethod
     def from_seed(cls, seed: int) -> "Shape":
@@ -50,8 +55,12 @@ class Shape:
         start = rng.choice(["parent", "process"] if writers == 1 else ["loop", "pool"])
         if writers == 1 and start == "process" and rng.random() < 0.3:
             start = "loop"  # one writer started in a loop: the analysis cannot count it
-        return cls(writers, start, rng.choice(["method", "aug", "alias"]), rng.random() < 0.5,
-                   rng.random() < 0.7, rng.choice(["reassign", "nested", "auto"]), rng.choice(METHODS))
+        form = rng.choice(["method", "aug", "alias", "choice"])
+        lock, init_known, style = rng.random() < 0.5, rng.random() < 0.7, rng.choice(["reassign", "nested", "auto"])
+        # (``--fix-style nested`` stores nested proxies because the user asked: only a count is sure to hold)
+        consumers = ["count"] if style == "nested" else ["count", "snapshot", "type"] + (
+            [] if form == "aug" else ["flatten"])
+        return cls(writers, start, form, lock, init_known, style, rng.choice(METHODS), rng.choice(consumers))
 
 
 def program(shape: Shape) -> str:
@@ -60,10 +69,21 @@ def program(shape: Shape) -> str:
         "method": '    d["k"].append(worker * 1000 + i)',
         "aug": '    d["k"]["n"] += 1',
         "alias": '    items = d["k"]\n    items.append(worker * 1000 + i)',
+        "choice": '    items = d["k"] if i % 2 else d["j"]\n    items.append(worker * 1000 + i)',
     }[shape.form]
     initial = '{"n": 0}' if shape.form == "aug" else "[]"
-    count = 'd["k"]["n"]' if shape.form == "aug" else 'len(d["k"])'
-    init = f'        d["k"] = {initial}' if shape.init_known else f'        d.update({{"k": {initial}}})'
+    keys = ["k", "j"] if shape.form == "choice" else ["k"]
+    source = "snapshot" if shape.consumer == "snapshot" else "d"
+    kind = "dict" if shape.form == "aug" else "list"
+    each = [f'{source}["{key}"]["n"]' if shape.form == "aug" else f'len({source}["{key}"])' for key in keys]
+    count = {"count": " + ".join(each), "snapshot": " + ".join(each),
+             "flatten": "len(sum(d.values(), []))",
+             "type": " + ".join(f'({one} if isinstance(d["{key}"], {kind}) else -1000)' for key, one in zip(keys, each))
+             }[shape.consumer]
+    if shape.init_known:
+        init = "\n".join(f'        d["{key}"] = {initial}' for key in keys)
+    else:
+        init = "        d.update({" + ", ".join(f'"{key}": {initial}' for key in keys) + "})"
     lock_param = ", lock" if shape.lock else ""
     lock_arg = ", lock" if shape.lock else ""
     starts = {
@@ -98,7 +118,10 @@ def program(shape: Shape) -> str:
     if shape.lock:
         lines.append("        lock = manager.Lock()")
     lines += starts
-    lines.append(f'        print("STATE:", {count})')
+    if shape.consumer == "snapshot":
+        lines += ["        snapshot = d.copy()", f'    print("STATE:", {count})']
+    else:
+        lines.append(f'        print("STATE:", {count})')
     return "\n".join(lines) + "\n"
 
 

@@ -200,3 +200,33 @@ def test_blocking_uses_are_described_for_the_message():
     assert describe("method:append") == "used with .append()" and describe("container:copy") == \
         "copied whole with .copy()"
     assert same_on_nested("container:keys", "list") and not same_on_nested("container:copy", "dict")
+
+
+DICT_PROGRAM = '''from multiprocessing import Manager, Pool
+
+
+def work(d, n):
+    d["a"].update(x=n)
+
+
+def main():
+    with Manager() as m:
+        d = m.dict(a={}, b={})
+        with Pool(2) as pool:
+            pool.starmap(work, [(d, 1), (d, 2)])
+        v = d["a"]
+{use}
+'''
+
+
+@pytest.mark.parametrize("use, nested", [
+    ("        names = sorted(v.keys())", True),
+    ("        n = v.get('x')", True),
+    ("        plain = dict(v)", True),
+    ("        for name in v:\n            pass", False),  # iterating a nested dict proxy fails (see model/nested.py)
+    ("        names = list(v)", False),
+    ("        names = sorted(v)", False),
+])
+def test_dict_values_nest_only_where_the_dict_uses_are_proven(use, nested):
+    fixed = fixed_with_auto(DICT_PROGRAM.replace("{use}", use))
+    assert ("d = m.dict(a=m.dict(), b={})" in fixed) == nested, fixed

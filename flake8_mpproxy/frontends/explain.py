@@ -57,7 +57,8 @@ NESTED_CHANGES = (
     "and leaves the change alone. The program then holds a proxy where it held a list or dict: json.dumps and "
     "pickle fail on it, == and isinstance(v, list) give other answers, printing shows <ListProxy ...>, reading "
     "it after the manager shut down raises, and a later d[k] = d[k] + [x] puts a plain list back (MPP104). auto "
-    "picks the nested form only where the analysis saw none of these uses; nested does what you ask."
+    "picks the nested form only where every use the analysis sees is one proven the same on a nested proxy "
+    "(docs/fixes.md lists them); nested does what you ask."
 )
 
 
