@@ -110,7 +110,7 @@ def alias_ended(reporter: "Reporter", seen: AliasEnded) -> None:
         return
     name, copy = seen.name, state.copy
     first_node, _, change = state.mutations[0]
-    expr = store_target(copy) or f"an item of {display(copy.root)}"
+    expr = store_target(copy) or copy_source(copy)
     write = write_back_text(copy, name)
     args = {"alias": name, "expr": expr, "proxy": copy.proxy_name, "change": change,
             **origin_arg(copy.proxy_name, copy.proxy),
@@ -342,6 +342,16 @@ def made_elsewhere(copy: Copy) -> str:
     the nested form rewrites that module (:mod:`flake8_mpproxy.fixer.remote` checks the whole project first)."""
     origin = getattr(copy.proxy, "origin", "")
     return str(origin).rsplit(":", 1)[0] if origin else ""
+
+
+def copy_source(copy: Copy) -> str:
+    """Where a copy no single item names came from: read in a caller and handed on, returned by a helper, or
+    one item of an iteration over the proxy."""
+    if copy.via == "argument":
+        return f"{display(copy.root)}, handed to this function,"
+    if copy.via == "returned":
+        return f"{display(copy.root)}, returned by a helper,"
+    return f"an item of {display(copy.root)}"
 
 
 def store_target(copy: Copy) -> Optional[str]:
