@@ -69,3 +69,35 @@ def test_no_project_without_the_setting_and_a_bounded_number_of_projects(tmp_pat
     other = project(tmp_path / "second")
     assert context.solver(str(other / "main.py"), Settings()) is not kept
     assert context.solver(str(root / "main.py"), Settings()) is not kept, "the oldest solve was dropped"
+
+
+def test_a_run_of_the_command_reads_each_file_once(tmp_path, monkeypatch, capsys):
+    """The screening, the project scan, the solver, re-exports, registrations and the check all ask for the same
+    bytes: the run's overlay reads each file from disk once (a plain overlay reads it at every question)."""
+    import builtins
+    import io
+    from collections import Counter
+
+    from flake8_mpproxy.frontends import cli
+
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "projects" / "pool_initializer", root)
+    reads: Counter = Counter()
+    real_open = builtins.open
+
+    def counting(file, *args, **kwargs):
+        if str(file).endswith(".py"):
+            reads[Path(file).name] += 1
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting)
+    monkeypatch.setattr(io, "open", counting)
+    monkeypatch.chdir(root)
+    status = cli.main(["--no-cache", "-j1", "."])
+    assert "workers.py:12:5: MPP101" in capsys.readouterr().out
+    assert status == 1
+    assert reads == {"main.py": 1, "workers.py": 1}
+    reads.clear()
+    context = ProjectContext()  # (without remember_reads, as the language server keeps it)
+    check_file(str(root / "workers.py"), (root / "workers.py").read_bytes(), Settings(), context)
+    assert reads["main.py"] > 1, "the test would pass without the memo"

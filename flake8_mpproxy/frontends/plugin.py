@@ -114,6 +114,6 @@ class Plugin:
         """This flake8 process's projects: made on its first file, so that flake8's workers (forked after the
         options are parsed) each solve what their files need once."""
         if cls.context is None:
-            cls.context = ProjectContext()
+            cls.context = ProjectContext(remember_reads=True)
         return cls.context
 

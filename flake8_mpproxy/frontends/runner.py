@@ -24,9 +24,12 @@ from ..model.source import INTERNAL_ERROR, IO_ERROR, Problem, SourceError, Sourc
 if TYPE_CHECKING:
     from ..fixer import FixResult
 
-def read_bytes(path: str) -> bytes:
+def read_bytes(path: str, context: Optional[ProjectContext] = None) -> bytes:
+    """The bytes of ``path`` (``-``: standard input), through the run's overlay: read once per run."""
     if path == "-":
         return sys.stdin.buffer.read()
+    if context is not None:
+        return context.overlay.read_bytes(path)
     with open(path, "rb") as handle:
         return handle.read()
 
@@ -48,7 +51,7 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
     shown = display or path
     if raw is None:
         try:
-            raw = read_bytes(path)
+            raw = read_bytes(path, context)
         except OSError as err:
             return unreadable(shown, err)
     try:
@@ -132,6 +135,8 @@ def fix_one(path: str, shown: str, raw: bytes, source: SourceFile, findings: Tup
             replace_file(path, new_raw, before=raw)
         except WriteError as err:
             return Outcome(shown, findings, error=str(err), notes=notes)
+        finally:
+            context.overlay.reread(path)
         return Outcome(shown, result.remaining, fixed=result.fixed, notes=notes)
     return write_with_others(path, shown, raw, new_raw, findings, result, job, notes, context)
 
@@ -187,7 +192,7 @@ def screen(path: str, job: Job, digest: bool, context: ProjectContext) -> Tuple[
     """
     tokens = prefilter_tokens(job.settings.manager_factories)
     try:
-        raw = read_bytes(path)
+        raw = read_bytes(path, context)
         if may_have_findings_in_bytes(raw, tokens):
             return None, len(raw)  # the worker decodes it (and reports a decoding error there)
         if is_notebook(path):
@@ -228,7 +233,7 @@ def run_all(items: List[Tuple[str, Job]], jobs: Optional[int], context: Optional
             yield hit
         else:
             misses.append((path, job))
-    context = context if context is not None else ProjectContext()
+    context = context if context is not None else ProjectContext(remember_reads=True)
     for outcome in run_misses(misses, jobs, {path for path, _ in misses if warm.wants_digest(path)}, context):
         warm.record(outcome)
         yield outcome

@@ -31,10 +31,11 @@ MAX_PROJECTS = 4
 class ProjectContext:
     """The solved projects of one run, and the questions the pipeline, the guard plan and the fixer ask them."""
 
-    def __init__(self, max_projects: int = MAX_PROJECTS) -> None:
+    def __init__(self, max_projects: int = MAX_PROJECTS, remember_reads: bool = False) -> None:
         self.max_projects = max_projects
-        #: What the projects' files hold: the files on disk, or an editor's unsaved buffers laid over them.
-        self.overlay = Overlay()
+        #: What the projects' files hold: the files on disk, or an editor's unsaved buffers laid over them;
+        #: ``remember_reads`` (a run of the command or of flake8): each file read once, then remembered.
+        self.overlay = Overlay(remember=remember_reads)
         self._projects: "OrderedDict[Tuple[str, Settings], ProjectSolver]" = OrderedDict()
         self._loose: Dict[str, "ProjectIndex"] = {}
 
@@ -81,6 +82,7 @@ class ProjectContext:
         """Files changed under the run (a fix wrote them, an editor saved or edited one): solve anew."""
         self._projects.clear()
         self._loose.clear()
+        self.overlay.reread()
         marked_root.cache_clear()
         has_marker.cache_clear()
 

@@ -4,8 +4,8 @@ The language server (:mod:`flake8_mpproxy.frontends.server`) lays the text of ea
 file in its :class:`ProjectContext`'s overlay; every place that reads another module of the project for facts
 (the project scan, the solver, re-exports and ``import *`` names, the nested fix's origin module) reads
 through :meth:`Overlay.read_bytes`. So a cross-module finding follows an edit of the module that passes the
-proxy before that module is saved. The command and the flake8 plugin never lay anything: for them
-:meth:`Overlay.read_bytes` is ``open(path, "rb").read()`` after one check of an empty dict.
+proxy before that module is saved. The command and the flake8 plugin never lay anything; their overlay remembers
+what it read instead (``remember``): one read of each file per run.
 
 Paths are absolute (:func:`os.path.abspath`), as the project scan names its files.
 """
@@ -17,10 +17,14 @@ from typing import Dict, Optional
 
 
 class Overlay:
-    """The buffers laid over files, by absolute path."""
+    """The buffers laid over files, by absolute path; with ``remember``, also each file read from disk, so that a
+    run reads every file once (the screening, the project scan, the solver, re-exports, registrations and the
+    check all ask for the same bytes) and sees one state of each file from start to end."""
 
-    def __init__(self) -> None:
+    def __init__(self, remember: bool = False) -> None:
         self._buffers: Dict[str, bytes] = {}
+        self.remember = remember
+        self._read: Dict[str, bytes] = {}
 
     def lay(self, path: str, raw: bytes) -> None:
         """From now on the project sees ``raw`` as the content of ``path`` (an open, maybe unsaved, document)."""
@@ -46,8 +50,22 @@ class Overlay:
         raw = self.buffered(path)
         if raw is not None:
             return raw
-        with open(path, "rb") as handle:
-            return handle.read()
+        if not self.remember:
+            with open(path, "rb") as handle:
+                return handle.read()
+        key = os.path.abspath(path)
+        raw = self._read.get(key)
+        if raw is None:
+            with open(path, "rb") as handle:
+                raw = self._read[key] = handle.read()
+        return raw
+
+    def reread(self, path: Optional[str] = None) -> None:
+        """``path`` (None: every file) changed on disk under the run, or was written by it: read it again."""
+        if path is None:
+            self._read.clear()
+        else:
+            self._read.pop(os.path.abspath(path), None)
 
 
 #: What a reader without editor buffers sees: the files on disk.
