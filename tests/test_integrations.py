@@ -67,6 +67,57 @@ def test_the_codemod_fixes_a_worker_with_its_project(tmp_path):
     assert worker.read_text() == fixed
 
 
+def fix_options(path: Path) -> tuple:
+    """The fixer options a fixtures/fix program names in its ``# fix:`` header (``(default)``: none)."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# fix:"):
+            return tuple(word for word in line[len("# fix:"):].split() if word != "(default)")
+    return ()
+
+
+def tree_bytes(root: Path) -> dict:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*.py"))
+            if ".flake8-mpproxy_cache" not in p.parts and "__pycache__" not in p.parts}
+
+
+@pytest.mark.slow
+def test_the_codemod_rewrites_every_fix_fixture_as_the_command_does(tmp_path):
+    """Each fixtures/fix program, with the options its header names: libcst's codemod tool and ``--fix``
+    leave the same bytes."""
+    groups: dict = {}
+    for case in sorted(FIX.glob("*.py")):
+        if not case.name.endswith(".fixed.py"):
+            groups.setdefault(fix_options(case), []).append(case)
+    for number, (options, cases) in enumerate(sorted(groups.items())):
+        by_codemod, by_command = tmp_path / f"codemod{number}", tmp_path / f"command{number}"
+        for folder in (by_codemod, by_command):
+            folder.mkdir()
+            for case in cases:
+                shutil.copy(case, folder / case.name)
+        names = [case.name for case in cases]
+        result = codemod(by_codemod, "-j", "1", *options, *names)
+        assert result.returncode == 0, result.stderr
+        command(by_command, "--fix", *options, *names)
+        assert tree_bytes(by_codemod) == tree_bytes(by_command), options
+
+
+@pytest.mark.slow
+def test_the_codemod_rewrites_every_project_fixture_as_the_command_does(tmp_path):
+    """Each fixtures/projects project, with its own configuration and its cross-module facts: the codemod run
+    over the project's folder and ``--fix`` over it leave the same bytes in every module (nested fixes written
+    into the module that made the proxy included)."""
+    differ = []
+    for project in sorted(p for p in (ROOT / "fixtures" / "projects").iterdir() if p.is_dir()):
+        by_codemod, by_command = tmp_path / "codemod" / project.name, tmp_path / "command" / project.name
+        shutil.copytree(project, by_codemod)
+        shutil.copytree(project, by_command)
+        codemod(by_codemod, "-j", "1", ".")
+        command(by_command, "--fix", ".")
+        if tree_bytes(by_codemod) != tree_bytes(by_command):
+            differ.append(project.name)
+    assert differ == []
+
+
 def git(*args: str, cwd: Path) -> None:
     subprocess.run(["git", *args], cwd=str(cwd), check=True, capture_output=True,
                    env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
