@@ -129,5 +129,5 @@ def apply_round(text: str, findings: Sequence[Finding], style: str,
     edits = Planner(module, index, text, style, check).plan(list(findings))
     if not edits.applied:
         return text, [], edits
-    new_module = module.visit(Apply(edits))
+    new_module = module.visit(Apply(edits, index.parents))
     return new_module.code, edits.applied, edits

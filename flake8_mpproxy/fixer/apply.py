@@ -3,7 +3,7 @@ statements, removals, and the main-guard move) in a single visit of the module."
 
 from __future__ import annotations
 
-from typing import Any, List, Sequence, cast
+from typing import Any, List, Mapping, Optional, Sequence, Set, cast
 
 import libcst as cst
 
@@ -14,9 +14,15 @@ from .rewrites import main_guard
 class Apply(cst.CSTTransformer):
     """Applies :class:`Edits`: node replacements, insertions after statements, and the main-guard move."""
 
-    def __init__(self, edits: Edits) -> None:
+    def __init__(self, edits: Edits, parents: Optional[Mapping[cst.CSTNode, cst.CSTNode]] = None) -> None:
+        """``parents`` (the round's parent map): visit only the nodes on the way to an edit, so the cost of a
+        round follows its edits, not the size of the module; without it every node is visited."""
         super().__init__()
         self.edits = edits
+        self.wanted: Optional[Set[cst.CSTNode]] = None if parents is None else on_the_way(edits, parents)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return self.wanted is None or node in self.wanted
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> Any:
         edits = self.edits
@@ -42,6 +48,20 @@ class Apply(cst.CSTTransformer):
         if self.edits.prepend_to_guard and self.edits.guard is None:
             return updated.with_changes(body=list(updated.body) + [main_guard(self.edits.prepend_to_guard)])
         return updated
+
+
+def on_the_way(edits: Edits, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> Set[cst.CSTNode]:
+    """The nodes an edit changes and all their ancestors (the module included): the rest stays as it is."""
+    edited: List[cst.CSTNode] = [*edits.replace, *edits.insert_after, *edits.remove]
+    if edits.guard is not None:
+        edited.append(edits.guard)
+    wanted: Set[cst.CSTNode] = set()
+    for node in edited:
+        current: Optional[cst.CSTNode] = node
+        while current is not None and current not in wanted:
+            wanted.add(current)
+            current = parents.get(current)
+    return wanted
 
 
 #: Calls that must run before any manager starts: the moved statements go after them in the guard.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, List, Optional, Sequence
 
 import libcst as cst
@@ -61,7 +62,9 @@ def reassign(stmt: cst.SimpleStatementLine, root: cst.BaseExpression, read: cst.
     return out
 
 
+@functools.lru_cache(maxsize=256)
 def write_back_line(code: str) -> cst.SimpleStatementLine:
+    """``code`` as a statement (libcst's nodes are immutable: one node may stand at every place it is written)."""
     statement = cst.parse_statement(code + "\n")
     assert isinstance(statement, cst.SimpleStatementLine)
     return statement
