@@ -384,3 +384,28 @@ def test_the_budget_is_never_reached_on_the_project_tree_corpus(tmp_path, monkey
     assert "warning" not in capsys.readouterr().err
     assert spy.project_analyses >= 10  # every manager program at least
     assert spy.stopped() == []
+
+
+def test_a_long_function_is_scanned_once_however_many_findings_it_has(monkeypatch):
+    """Each finding asks whether its function may run several times at once; whether the function awaits or
+    yields is a scan of its whole body: once per function, not once per finding (a 4,000-statement worker
+    took a minute, quadratic in its length)."""
+    from flake8_mpproxy.engine import concurrency
+    from flake8_mpproxy.model.config import Settings
+    from flake8_mpproxy.model.source import SourceFile
+
+    body = [f"    d['k{i % 7}'].append({i})" for i in range(300)]
+    text = "\n".join(["from multiprocessing import Manager, Process", "", "def work(d):", *body, "",
+                      "if __name__ == '__main__':", "    with Manager() as m:", "        d = m.dict()",
+                      "        for _ in range(2):", "            Process(target=work, args=(d,)).start()", ""])
+    scans: List[str] = []
+    real = concurrency.own_nodes
+
+    def counting(func: ast.AST) -> Any:
+        scans.append(getattr(func, "name", "?"))
+        return real(func)
+
+    monkeypatch.setattr(concurrency, "own_nodes", counting)
+    findings = analysis.check_source(SourceFile("t.py", b"", text, "utf-8"), Settings())
+    assert len([f for f in findings if f.code == "MPP101"]) == 300
+    assert scans.count("work") <= 2

@@ -130,6 +130,8 @@ class Concurrency:
         self._ordered: Dict[Unit, List[Tuple[object, ...]]] = {}
         self._profiles: Dict[int, List[WriterProfile]] = {}
         self._repeats: Dict[Unit, bool] = {}
+        #: Per unit: does it suspend (await, yield)? Asked for every finding in it: one scan of its body.
+        self._suspends: Dict[Unit, Tuple[bool, bool]] = {}
 
     # --- contexts ---------------------------------------------------------------------------------------------
 
@@ -203,9 +205,10 @@ class Concurrency:
 
     def self_concurrent(self, unit: Unit) -> Optional[str]:
         """Why ``unit`` may run several times at once, or None."""
-        if unit is not None and isinstance(unit, ast.AsyncFunctionDef) and suspends(unit):
+        awaits, yields = self.suspension(unit)
+        if awaits and isinstance(unit, ast.AsyncFunctionDef):
             return f"coroutine '{unit.name}' awaits, so another task may write between the read and the write"
-        if unit is not None and not isinstance(unit, ast.Lambda) and is_generator(unit):
+        if yields:
             return f"generator '{name_of(unit)}' yields, so other code may write between the read and the write"
         contexts = self.contexts(unit)
         if UNKNOWN in contexts:
@@ -226,6 +229,15 @@ class Concurrency:
         if starts and PARENT in contexts:
             return f"'{name_of(unit)}' runs both in a child and in the parent, possibly at the same time"
         return None
+
+    def suspension(self, unit: Unit) -> Tuple[bool, bool]:
+        """(a coroutine that awaits or yields, a generator) for ``unit``: one scan of its body per analysis."""
+        found = self._suspends.get(unit)
+        if found is None:
+            awaits = isinstance(unit, ast.AsyncFunctionDef) and suspends(unit)
+            yields = unit is not None and not isinstance(unit, ast.Lambda) and is_generator(unit)
+            found = self._suspends[unit] = (awaits, yields)
+        return found
 
     # --- locks --------------------------------------------------------------------------------------------------
 
