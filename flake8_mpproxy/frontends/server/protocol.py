@@ -1,7 +1,9 @@
 """The language server over stdio (pygls): LSP messages in, the :class:`Session`'s answers out.
 
 Diagnostics are published when a document opens, changes (its unsaved text) and is saved, and again for the
-other open documents of its project, whose cross-module findings may follow from it. Changes arriving in a
+other open documents of its project, whose cross-module findings may follow from it. A client that pulls them
+(``textDocument/diagnostic``, LSP 3.17) gets nothing pushed: it asks after each change, and is asked to ask again
+(``workspace/diagnostic/refresh``) when a change may move the findings of its other documents. Changes arriving in a
 burst are checked once (:data:`DEBOUNCE_SECONDS`): the check of a state the editor has already left is
 wasted. Code actions: a quick fix per fixable finding (safe ones preferred, unsafe ones titled so), a
 ``# noqa: CODE`` quick fix per finding, and ``source.fixAll.flake8-mpproxy`` with every fix ``--fix`` would
@@ -11,6 +13,8 @@ apply.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import os
 import sys
 from typing import Any, BinaryIO, Dict, List, Optional, Sequence, Tuple
@@ -44,6 +48,10 @@ class MpproxyServer(LanguageServer):
         self.pending: Dict[str, asyncio.TimerHandle] = {}
         #: The warnings last logged per document (a warning is logged when it appears, not at every check).
         self.logged: Dict[str, Tuple[str, ...]] = {}
+        #: The client pulls diagnostics (then none are pushed); it may be asked to pull again.
+        self.pull = False
+        self.refresh = False
+        self.refresh_sent = False
 
     @property
     def encoding(self) -> str:
@@ -56,6 +64,7 @@ def create_server() -> MpproxyServer:
     """A server with every handler registered."""
     server = MpproxyServer()
     register_documents(server)
+    register_pull(server)
     register_actions(server)
     return server
 
@@ -66,6 +75,10 @@ def register_documents(server: MpproxyServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
         server.session = Session(workspace_folders(params), uri_of=uri_of)
+        capabilities = params.capabilities
+        server.pull = capabilities.text_document is not None and capabilities.text_document.diagnostic is not None
+        refresh = capabilities.workspace.diagnostics if capabilities.workspace is not None else None
+        server.refresh = bool(refresh is not None and refresh.refresh_support)
 
     @server.feature(types.INITIALIZED)
     async def initialized(params: types.InitializedParams) -> None:
@@ -111,7 +124,8 @@ def register_documents(server: MpproxyServer) -> None:
         cancel(server, uri)
         server.session.close(uri)
         server.logged.pop(uri, None)
-        server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        if not server.pull:
+            server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
         for other in neighbours:
             publish(server, other)
 
@@ -181,7 +195,11 @@ def publish_all(server: MpproxyServer) -> None:
 
 
 def publish(server: MpproxyServer, uri: str) -> None:
-    """Check the document's current text and publish its diagnostics, tagged with the version checked."""
+    """Check the document's current text and publish its diagnostics, tagged with the version checked (a
+    client that pulls is asked to pull again instead)."""
+    if server.pull:
+        ask_to_pull(server)
+        return
     document = server.session.documents[uri]
     if not server.session.checkable(document):
         return
@@ -189,6 +207,50 @@ def publish(server: MpproxyServer, uri: str) -> None:
     log_warnings(server, checked)
     server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
         uri=uri, diagnostics=diagnostics(checked, server.encoding), version=checked.version))
+
+
+def ask_to_pull(server: MpproxyServer) -> None:
+    """``workspace/diagnostic/refresh``, once per burst of publications (the client pulls every open document)."""
+    if not server.refresh or server.refresh_sent:
+        return
+    server.refresh_sent = True
+    asyncio.get_event_loop().call_soon(reset_refresh, server)
+    server.workspace_diagnostic_refresh(None)
+
+
+def reset_refresh(server: MpproxyServer) -> None:
+    server.refresh_sent = False
+
+
+def register_pull(server: MpproxyServer) -> None:
+    """``textDocument/diagnostic``: the diagnostics of the document's current text, as a full report with an id
+    the client sends back next time (an unchanged report when nothing changed)."""
+
+    @server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC,
+                    types.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=True,
+                                            workspace_diagnostics=False))
+    def document_diagnostic(params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+        return pulled(server, params.text_document.uri, params.previous_result_id)
+
+
+def pulled(server: MpproxyServer, uri: str, previous: Optional[str]) -> types.DocumentDiagnosticReport:
+    document = server.session.documents.get(uri)
+    if document is None or not server.session.checkable(document):
+        return types.RelatedFullDocumentDiagnosticReport(items=[], result_id="none")
+    checked = server.session.check(uri)
+    log_warnings(server, checked)
+    items = diagnostics(checked, server.encoding)
+    result_id = report_id(items)
+    if previous == result_id:
+        return types.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+    return types.RelatedFullDocumentDiagnosticReport(items=items, result_id=result_id)
+
+
+def report_id(items: Sequence[types.Diagnostic]) -> str:
+    """An id that changes exactly when the diagnostics do."""
+    text = json.dumps([[d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character,
+                        str(d.code), d.message, int(d.severity or 0)] for d in items])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def log_warnings(server: MpproxyServer, checked: Checked) -> None:
