@@ -195,6 +195,8 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
                          else CHANGED_INSIDE)
         w.note_write(copy.proxy)
         w.scope.aliases.mutate(root, node, w.statements.statement_path(), f".{method}()")
+        if isinstance(receiver, Proxy):  # a parameter given a proxy at another call: that call changes it
+            return proxy_method(w, node, func, receiver, args)
         return None
     if isinstance(receiver, Copy):
         mutates = w.is_mutator(method)
@@ -743,6 +745,11 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
     if isinstance(value, Copy):  # a copy read from a proxy, handed to a helper that may change it
         handed = handed_from(w, value)
         known = params.get(name)
+        if isinstance(known, Proxy):  # a proxy at another call: the copy goes beside it
+            known = w.facts.param_copies.get(func, {}).get(name)
+            if known is None or known.proxy is not value.proxy:
+                param_copy(w, func, name, value, handed)
+                return
         if isinstance(known, Copy) and known.via == "argument" and known.proxy is value.proxy:
             known.handed = None if known.handed is None or handed is None else known.handed + handed
             return
@@ -750,6 +757,10 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
         value.handed = handed
     elif not isinstance(value, INTERESTING):
         return
+    elif isinstance(value, Proxy) and isinstance(params.get(name), Copy):
+        moved = params.pop(name)
+        assert isinstance(moved, Copy)
+        w.facts.param_copies.setdefault(func, {})[name] = moved  # (the proxy takes its place, the copy stays)
     value = w.facts.kept(("param", func, name), value)
     if value is None:  # (a container cut at the depth bound)
         return
@@ -758,6 +769,21 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
         w.facts.grown(("param", func, name))
         params[name] = value
         w.facts.wrote("param", func)
+
+
+def param_copy(w: "Walker", func: ast.AST, name: str, value: Copy,
+               handed: Optional[List["AliasState"]]) -> None:
+    """``func``'s parameter ``name`` holds a proxy, and this call hands it a copy: kept beside the proxy (one
+    copy per parameter: the first proxy it was read from)."""
+    copies = w.facts.param_copies.setdefault(func, {})
+    if name in copies:
+        return
+    copy = Copy(value.proxy, value.proxy_name, value.root, None, "argument", None, value.deep)
+    copy.handed = handed
+    copies[name] = copy
+    w.facts.param_copy_reads.setdefault(value.root, []).append((func, name))
+    w.facts.grown(("param", func, name))
+    w.facts.wrote("param", func)
 
 
 def handed_from(w: "Walker", copy: Copy) -> Optional[List["AliasState"]]:

@@ -185,6 +185,7 @@ class Expressions:
             nested = proxy.nested.get(key)
             if nested is not None:
                 self.w.nested_reads[node] = (proxy, key)
+                self.w.read_is_nested(node)
                 return nested
             return Copy(proxy, display(node.value), node, key, "attribute")
         if proxy.kind == "value" and node.attr == "value":
@@ -207,6 +208,7 @@ class Expressions:
             nested = self.w.nested_of(base, key)
             if nested is not None:
                 self.w.nested_reads[node] = (base, key)
+                self.w.read_is_nested(node)
                 return nested
             return Copy(base, display(node.value), node, key, "subscript", node.slice)
         if isinstance(base, Copy):

@@ -9,7 +9,7 @@ from .concurrency import CallsBefore
 from .aliases import AliasTracker
 from .solver import FactKey, FactKind, Solver
 from .values import (
-    GROWTHS_BEFORE_WIDENING, WIDE_DEPTH, ClassInfo, Function, Manager, ManagerClass, Proxy, Value, bounded,
+    GROWTHS_BEFORE_WIDENING, WIDE_DEPTH, ClassInfo, Copy, Function, Manager, ManagerClass, Proxy, Value, bounded,
 )
 
 _new_key = tuple.__new__
@@ -24,6 +24,13 @@ class Facts:
     def __init__(self, solver: Optional[Solver] = None) -> None:
         self.solver = solver or Solver()
         self.params: Dict[FunctionNode, Dict[str, Value]] = {}
+        #: A parameter given a proxy at one call and a copy read from a proxy at another (``add(l, 1)``,
+        #: ``add(d["rows"], 2)``): the copy, beside the proxy :attr:`params` holds. A change through the
+        #: parameter changes the proxy at the first call and only the copy at the second.
+        self.param_copies: Dict[FunctionNode, Dict[str, Copy]] = {}
+        #: The read each of those copies came from: a read found to return a nested proxy after all (a
+        #: recursive builder's return value known late) takes its copy back.
+        self.param_copy_reads: Dict[ast.AST, List[Tuple[FunctionNode, str]]] = {}
         self.returns: Dict[FunctionNode, Value] = {}
         self.attrs: Dict[Tuple[ast.ClassDef, str], Value] = {}
         #: How often each return, parameter and attribute fact grew (:meth:`kept`).

@@ -382,6 +382,15 @@ class Walker:
             for item in list(value.items.values()) + [value.values_join]:
                 self.note_use(item, how, depth + 1)
 
+    def read_is_nested(self, read: ast.AST) -> None:
+        """``read`` returns a nested proxy: a parameter that took a copy from it holds the proxy alone."""
+        for func, name in self.facts.param_copy_reads.pop(read, ()):
+            copies = self.facts.param_copies.get(func, {})
+            if name in copies and copies[name].root is read:
+                del copies[name]
+                self.facts.grown(("param", func, name))
+                self.facts.wrote("param", func)
+
     def note_value_use(self, copy: Copy, how: str) -> None:
         """A use of the value ``copy`` was read as (deep or not: a change inside it counts for the value)."""
         proxy = copy.proxy
@@ -681,8 +690,11 @@ class Walker:
         ordered = args.posonlyargs + args.args
         names = [arg.arg for arg in ordered + args.kwonlyargs]
         names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+        copies = self.facts.param_copies.get(node, {})
         for name in names:
             value = scope.vars[name] = facts.get(name, defaults.get(name))
+            if isinstance(value, Proxy) and name in copies:
+                value = copies[name]  # (a proxy at one call, a copy at another: the copy is an alias too)
             if isinstance(value, Copy) and not isinstance(node, ast.Lambda):
                 # a copy handed over by a caller: an alias here, written back, returned or passed on, or lost
                 scope.aliases.bind(name, value, self.site(), node.body)  # type: ignore[attr-defined]
