@@ -19,6 +19,7 @@ from .concurrency import INITIALIZER_HOWS, CallsBefore
 from .observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall
 from .syntax import alias_root, display, key_source, stand_in_class
 from ..model.nested import container_use, method_use
+from .registries import ELEMENT_METHODS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .walker import Walker
@@ -185,6 +186,8 @@ def opaque_call(w: "Walker", node: ast.Call, callee: Optional[Value], receiver: 
 def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Optional[Value],
                 args: List[Optional[Value]], kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
     method = func.attr
+    if method in ELEMENT_METHODS and len(args) > ELEMENT_METHODS[method]:
+        class_registry_append(w, func.value, receiver, args[ELEMENT_METHODS[method]])
     root = alias_root(func.value)
     if root is not None and w.scope.aliases.is_alias(root) and w.is_mutator(method):
         if method == "clear" and isinstance(func.value, ast.Name) and w.scope.aliases.states[root].stored:
@@ -254,6 +257,20 @@ def note_container_method(w: "Walker", node: ast.Call, proxy: Proxy, method: str
         use += ", result unused"
     proxy.uses.add(use)
     w.note_use_line(proxy, use)
+
+
+def class_registry_append(w: "Walker", holder: ast.expr, current: Optional[Value], value: Optional[Value]) -> None:
+    """``cls.plugins.append(func)`` (``Registry.plugins``, ``self.plugins``; ``add``, ``insert``): a class
+    attribute that is a list of functions; the class's attribute becomes a list holding this one too, so code
+    iterating ``Registry.plugins`` anywhere calls it (and is walked again when it grows)."""
+    if not isinstance(value, (Function, Partial, Either)) or not isinstance(holder, ast.Attribute) \
+            or not isinstance(holder.value, ast.Name) or not (current is None or isinstance(current, Seq)):
+        return
+    owner = w.expressions.ev(holder.value)
+    cls = owner.cls if isinstance(owner, Instance) else owner
+    if isinstance(cls, ClassInfo):
+        element = current.element() if current is not None else None
+        w.set_attr(cls, holder.attr, Seq(elem=join([element, value]) if element is not None else value))
 
 
 def mapping_method(node: ast.Call, mapping: Mapping, method: str) -> Optional[Value]:

@@ -6,13 +6,14 @@ import ast
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Tuple
 
 from .observations import CopyStored, PlainStore, ProxyAttributeStore, ProxyAugmented, ReadModifyWrite
-from .calls import CHANGED_INSIDE
+from .calls import CHANGED_INSIDE, call_function
 from .locks import is_mutex
 from .syntax import alias_root, display, is_main_guard, key_source, reads_same, target_names
 from ..model.mpapi import (API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, RECORD_BASES, RECORD_DECORATORS, THREAD_CLASSES,
                    library_of, standard_name)
 from .values import (
-    INTERESTING, ClassInfo, Copy, Function, Instance, Manager, Mapping, Proxy, QualName, Seq, Value, mapping_join,
+    INTERESTING, ClassInfo, Copy, Either, Function, Instance, Manager, Mapping, Partial, Proxy, QualName, Seq, Value,
+    mapping_join,
 )
 from .facts import Scope
 from .links import inherited_init
@@ -212,9 +213,12 @@ class Statements:
 
     def stmt_FunctionDef(self, stmt: ast.AST) -> None:
         with self.w.barrier():
-            for decorator in stmt.decorator_list:  # type: ignore[attr-defined]
-                self.w.expressions.ev(decorator)
+            decorators = [self.w.expressions.ev(decorator) for decorator in stmt.decorator_list]  # type: ignore[attr-defined]
             function = self.w.define_function(stmt)
+            for decorator, value in zip(stmt.decorator_list, decorators):  # type: ignore[attr-defined]
+                if isinstance(value, (Function, Partial, Either)):
+                    # a decorator of this file runs with the function: ``cls.handlers[name] = func`` registers it
+                    call_function(self.w, decorator, value, [function], {}, how="direct")
         self.w.binder.bind(stmt.name, function)  # type: ignore[attr-defined]
 
     def stmt_ClassDef(self, stmt: ast.ClassDef) -> None:
@@ -326,10 +330,28 @@ class Statements:
             if value_node is not None and (written_back or rereads):
                 self.w.report.observe(ReadModifyWrite(target, base, self.w.site(locks=False), self.w.unit()))
             return
+        self.class_registry_store(target, base, value)  # (before the store below changes the fact's own dict)
         if isinstance(base, Mapping):
             store_item(base, target.slice, value)
         self.w.note_use(value, "stored in another container")
         self.mutation_through(target, base, "store")
+
+    def class_registry_store(self, target: ast.Subscript, base: Optional[Value], value: Optional[Value]) -> None:
+        """``cls.handlers[name] = func`` (or ``Registry.handlers[...]``, ``self.handlers[...]``): a class
+        attribute that is a registry; the class's attribute becomes a dict holding the function too, so that
+        code reading ``Registry.handlers[name]`` anywhere sees it (and is walked again when it grows)."""
+        holder = target.value
+        if not isinstance(value, (Function, Partial, Either)) or not isinstance(holder, ast.Attribute) \
+                or not isinstance(holder.value, ast.Name):
+            return
+        owner = self.w.expressions.ev(holder.value)
+        cls = owner.cls if isinstance(owner, Instance) else owner
+        if not isinstance(cls, ClassInfo) or not (base is None or isinstance(base, Mapping)):
+            return
+        grown = Mapping(items=dict(base.items) if base is not None else {},
+                        values_join=base.values_join if base is not None else None)
+        store_item(grown, target.slice, value)
+        self.w.set_attr(cls, holder.attr, grown)
 
     def store_attribute(self, target: ast.Attribute, value: Optional[Value], value_node: Optional[ast.AST]) -> None:
         base = self.w.expressions.ev(target.value)
