@@ -87,16 +87,22 @@ def make_client() -> LanguageClient:
                                               client_factory=make_client,
                                               server_env={**os.environ, "FLAKE8_MPPROXY_NO_CACHE": "1"}))
 async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
-    workspace = tmp_path_factory.mktemp("workspace")
     capabilities = types.ClientCapabilities(
         workspace=types.WorkspaceClientCapabilities(
             workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)),
         general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf16]))
-    await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities, root_uri=workspace.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="workspace")]))
+    await start_session(lsp_client, tmp_path_factory, capabilities)
     yield
     await lsp_client.shutdown_session()
+
+
+async def start_session(client: LanguageClient, tmp_path_factory: pytest.TempPathFactory,
+                        capabilities: types.ClientCapabilities) -> types.InitializeResult:
+    """Initialise the session on a fresh workspace folder, with the client's ``capabilities``."""
+    workspace = tmp_path_factory.mktemp("workspace")
+    return await client.initialize_session(types.InitializeParams(
+        capabilities=capabilities, root_uri=workspace.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="workspace")]))
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from lsprotocol import types  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
 
 from .test_server import MAIN, MAIN_WITHOUT_PROXY, SEED, TIMEOUT, WORKERS, change_document, codes, open_document, \
-    project  # noqa: E402
+    project, start_session  # noqa: E402
 
 served = pytest.mark.asyncio(loop_scope="module")
 
@@ -48,16 +48,13 @@ def make_client() -> LanguageClient:
                                               client_factory=make_client,
                                               server_env={**os.environ, "FLAKE8_MPPROXY_NO_CACHE": "1"}))
 async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
-    workspace = tmp_path_factory.mktemp("workspace")
     capabilities = types.ClientCapabilities(
         text_document=types.TextDocumentClientCapabilities(
             diagnostic=types.DiagnosticClientCapabilities(related_document_support=False)),
         workspace=types.WorkspaceClientCapabilities(
             diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True)),
         general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf16]))
-    result = await lsp_client.initialize_session(types.InitializeParams(
-        capabilities=capabilities, root_uri=workspace.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="workspace")]))
+    result = await start_session(lsp_client, tmp_path_factory, capabilities)
     assert result.capabilities.diagnostic_provider is not None
     yield
     await lsp_client.shutdown_session()
