@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import pytest
 
@@ -82,10 +82,15 @@ def make_client() -> LanguageClient:
     return client
 
 
-@pytest_lsp.fixture(scope="module",
-                    config=ClientServerConfig(server_command=[sys.executable, "-m", "flake8_mpproxy", "server"],
-                                              client_factory=make_client,
-                                              server_env={**os.environ, "FLAKE8_MPPROXY_NO_CACHE": "1"}))
+def server_config(client_factory: Callable[[], LanguageClient]) -> ClientServerConfig:
+    """``python -m flake8_mpproxy server`` over stdio (no result cache), driven by the client ``client_factory``
+    makes."""
+    return ClientServerConfig(server_command=[sys.executable, "-m", "flake8_mpproxy", "server"],
+                              client_factory=client_factory,
+                              server_env={**os.environ, "FLAKE8_MPPROXY_NO_CACHE": "1"})
+
+
+@pytest_lsp.fixture(scope="module", config=server_config(make_client))
 async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
     capabilities = types.ClientCapabilities(
         workspace=types.WorkspaceClientCapabilities(

@@ -6,8 +6,6 @@ change that may move another document's findings asks the client to pull again
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -15,10 +13,10 @@ import pytest
 
 pytest_lsp = pytest.importorskip("pytest_lsp")  # (Python 3.10+)
 from lsprotocol import types  # noqa: E402
-from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
+from pytest_lsp import LanguageClient  # noqa: E402
 
 from .test_server import MAIN, MAIN_WITHOUT_PROXY, SEED, TIMEOUT, WORKERS, change_document, codes, open_document, \
-    project, start_session  # noqa: E402
+    project, server_config, start_session  # noqa: E402
 
 served = pytest.mark.asyncio(loop_scope="module")
 
@@ -43,10 +41,7 @@ def make_client() -> LanguageClient:
     return client
 
 
-@pytest_lsp.fixture(scope="module",
-                    config=ClientServerConfig(server_command=[sys.executable, "-m", "flake8_mpproxy", "server"],
-                                              client_factory=make_client,
-                                              server_env={**os.environ, "FLAKE8_MPPROXY_NO_CACHE": "1"}))
+@pytest_lsp.fixture(scope="module", config=server_config(make_client))
 async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
     capabilities = types.ClientCapabilities(
         text_document=types.TextDocumentClientCapabilities(
