@@ -163,3 +163,36 @@ def test_check_and_fix_without_fixable_findings_never_import_libcst(tmp_path):
         result = subprocess.run([sys.executable, "-X", "importtime", "-m", "flake8_mpproxy", *args],
                                 cwd=str(tmp_path), capture_output=True, text=True)
         assert "MPP204" in result.stdout and "libcst" not in result.stderr
+
+
+def test_a_bug_in_the_analysis_is_one_line_per_file_in_every_front_end(tmp_path, monkeypatch, capsys):
+    """A bug of ours (here: the engine raising on every unit) stops the files it touches with one line each, in
+    the command (also where only the screening's project solve meets it: workers.py never mentions
+    multiprocessing) and in the flake8 plugin; no traceback ends the run, the other files are still checked."""
+    from flake8.main import cli as flake8_cli
+
+    from flake8_mpproxy.engine.walker import Walker
+    from flake8_mpproxy.frontends import cli
+
+    project = tmp_path / "proj"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "fixtures" / "projects" / "process_target", project)
+    (project / "plain.py").write_text("print('no managers here')\n")
+
+    def broken(self, unit):
+        raise ValueError("injected")
+
+    monkeypatch.setattr(Walker, "walk_unit", broken)
+    monkeypatch.chdir(project)
+    assert cli.main(["--no-cache", "-j1", "."]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    errors = sorted(line for line in captured.err.splitlines() if ": error: " in line)
+    assert errors == [f"./{name}: error: internal error: ValueError: injected (please report this file)"
+                      for name in ("main.py", "workers.py")]
+    try:
+        flake8_cli.main(["--select", "MPP", "-j1", "--mpproxy-no-cache", "."])
+    except SystemExit:
+        pass
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "critical error" not in captured.err.lower()
+    assert "internal error: ValueError: injected" in captured.err

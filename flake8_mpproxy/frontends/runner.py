@@ -18,8 +18,8 @@ from ..project.context import ProjectContext
 from ..model.findings import Finding, fix_wanted
 from .diff import unified_diff
 from ..model.jobs import MODE_CHECK, MODE_DIFF, MODE_FIX, MODE_NOQA, NOTEBOOK_SUFFIX, Job, Outcome
-from ..model.source import INTERNAL_ERROR, IO_ERROR, Problem, SourceError, SourceFile, decode, may_have_findings, \
-    may_have_findings_in_bytes, prefilter_tokens
+from ..model.source import INTERNAL_ERROR, IO_ERROR, Problem, SourceError, SourceFile, decode, internal_error, \
+    may_have_findings, may_have_findings_in_bytes, prefilter_tokens
 
 if TYPE_CHECKING:
     from ..fixer import FixResult
@@ -59,8 +59,7 @@ def process(path: str, job: Job, display: Optional[str] = None, raw: Optional[by
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as err:  # a bug of ours: the other files must still be checked
-        return Outcome(shown, error=f"internal error: {type(err).__name__}: {err} (please report this file)",
-                       problem=Problem(INTERNAL_ERROR))
+        return Outcome(shown, error=internal_error(err), problem=Problem(INTERNAL_ERROR))
     return replace(outcome, digest=content_hash(raw)) if digest else outcome
 
 
@@ -202,7 +201,7 @@ def screen(path: str, job: Job, digest: bool, context: ProjectContext) -> Tuple[
             return Outcome(path, digest=content_hash(raw) if digest else ""), 0
         source = decode(path, raw)  # decoded even so: an undecodable file is an error whatever it holds
         if not (source.encoding.startswith(("utf-16", "utf-32")) and may_have_findings(source.text, tokens)) \
-                and not (path != "-" and involved_here(path, job, context)):
+                and not (path != "-" and involved_or_unknown(path, job, context)):
             # (a module other modules pass proxies to is a candidate all the same)
             return Outcome(path, digest=content_hash(raw) if digest else ""), 0
     except OSError as err:
@@ -210,6 +209,17 @@ def screen(path: str, job: Job, digest: bool, context: ProjectContext) -> Tuple[
     except SourceError as err:
         return Outcome(path, error=str(err), problem=err.problem), 0
     return None, len(raw)
+
+
+def involved_or_unknown(path: str, job: Job, context: ProjectContext) -> bool:
+    """:func:`involved_here`; True when a bug of ours stops the project's solve (the file's own check then
+    reports it against the file, in one line, instead of a traceback ending the run)."""
+    try:
+        return involved_here(path, job, context)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception:
+        return True
 
 
 def involved_here(path: str, job: Job, context: ProjectContext) -> bool:

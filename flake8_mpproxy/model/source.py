@@ -23,6 +23,11 @@ IO_ERROR = "io-error"  # it cannot be read, decoded, or loaded as a notebook (ru
 INTERNAL_ERROR = "internal-error"  # a bug of this tool stopped the check (ruff's "panic")
 
 
+def internal_error(err: BaseException) -> str:
+    """The one line every front end prints for a bug of ours that stopped a file's check (never a traceback)."""
+    return f"internal error: {type(err).__name__}: {err} (please report this file)"
+
+
 @dataclass(frozen=True)
 class Problem:
     """Why a file could not be checked, beyond the one-line cause: its kind and, where known, where (lines

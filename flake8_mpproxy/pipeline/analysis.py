@@ -22,8 +22,8 @@ from ..engine.syntax import node_range
 from ..model.catalogue import FIX_NONE
 from ..model.config import Settings
 from ..model.findings import FORM_GUARD, FORM_NONE, Finding, guard_detail
-from ..model.source import INVALID_SYNTAX, Problem, SourceError, SourceFile, decode, may_have_findings, parse, \
-    prefilter_tokens
+from ..model.source import INTERNAL_ERROR, INVALID_SYNTAX, Problem, SourceError, SourceFile, decode, may_have_findings, parse, \
+    internal_error, prefilter_tokens
 from ..project.cache import Cache, content_hash, decode_records, encode_records, settings_digest, warn
 from ..project.context import ProjectContext
 from ..project.guard import plan_move
@@ -178,6 +178,8 @@ def check(source: SourceFile, raw: bytes, settings: Settings, context: ProjectCo
                 keep(store, path, key, result, settings, context)
     except SourceError as err:
         return FileResult(path, error=str(err), problem=err.problem)
+    except Exception as err:  # a bug of ours: the plugin, the command and the server report it, in one line
+        return FileResult(path, error=internal_error(err), problem=Problem(INTERNAL_ERROR))
     findings = noqa.filter_findings(source.text, result.findings) if apply_noqa and result.findings else \
         result.findings
     notes = result.warnings + ((stopped,) if stopped is not None else ())

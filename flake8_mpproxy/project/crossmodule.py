@@ -77,6 +77,8 @@ class ProjectSolver:
         #: miss facts, reached or not.
         self.stopped_parts: Set[int] = set()
         self._mutators: Dict[str, FrozenSet[str]] = {}
+        #: The parts whose solve a bug of ours stopped, with the error (asked again, they raise it again).
+        self._failed: Dict[int, Exception] = {}
         self._records: Dict[str, Dict[str, Tuple[Tuple[str, ...], bool]]] = {}
         #: Registries (:mod:`engine.registries`): per module its registrars and its registrations (parsed on
         #: demand), and per (module, container) the export its members make.
@@ -99,13 +101,20 @@ class ProjectSolver:
     def ensure(self, path: str) -> None:
         """Solve the part of the project ``path`` is in (:meth:`ProjectIndex.component`), once."""
         component = self.index.component(path)
+        failed = self._failed.get(component)
+        if failed is not None:  # (a bug of ours stopped this part's solve: every file in it says so, not one)
+            raise failed
         if component in self._solved:
             return
         self._solved.add(component)
         seeds = self.index.seeds_of(component) if component >= 0 else []
         budget = self.fixed_budget if self.fixed_budget is not None else \
             BASE_ANALYSES + ANALYSES_PER_SEED * len(seeds)
-        self.solve(seeds, self.analyses + budget)
+        try:
+            self.solve(seeds, self.analyses + budget)
+        except Exception as err:
+            self._failed[component] = err
+            raise
         if self.stopped:
             self.stopped_parts.add(component)
 

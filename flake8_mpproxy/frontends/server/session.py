@@ -26,7 +26,7 @@ from ...model.findings import Finding, fix_wanted
 from ..report import INVALID_CONFIGURATION
 from ...project.resolve import Resolver
 from ...model.jobs import MODE_CHECK, Job
-from ...model.source import INTERNAL_ERROR, Problem, SourceError, SourceFile
+from ...model.source import INTERNAL_ERROR, Problem, SourceError, SourceFile, internal_error
 from .store import MemoryCache
 
 if TYPE_CHECKING:
@@ -213,8 +213,7 @@ class Session:
         except (KeyboardInterrupt, SystemExit):
             raise
         except Exception as err:  # a bug of ours: one line, as the command reports it, not a dead server
-            return replace(base, job=job, error=f"internal error: {type(err).__name__}: {err}",
-                                   problem=Problem(INTERNAL_ERROR))
+            return replace(base, job=job, error=internal_error(err), problem=Problem(INTERNAL_ERROR))
         return Checked(document.uri, document.version, document.text, result.findings, result.source, job,
                        result.error, result.problem, result.warnings, store)
 
