@@ -230,3 +230,15 @@ def main():
 def test_dict_values_nest_only_where_the_dict_uses_are_proven(use, nested):
     fixed = fixed_with_auto(DICT_PROGRAM.replace("{use}", use))
     assert ("d = m.dict(a=m.dict(), b={})" in fixed) == nested, fixed
+
+
+def test_a_use_only_an_earlier_walk_saw_does_not_decide():
+    """The pool worker ``run`` is first walked before the class registry it calls into is known: that walk sees
+    ``Jobs.handlers[name](shared, value)`` as a call of something unknown (a use nothing proves). Walked again
+    once the registry is known, the call is followed; the stale use must go with the stale walk, so auto nests
+    (the program's own uses are ``sorted(...)`` and ``list(...)`` of the values: proven)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "fixtures" / "inference" / "registry_class_attribute.py"
+    fixed = fixed_with_auto(path.read_text(encoding="utf-8"))
+    assert "shared = manager.dict(items=manager.list(), log=manager.list())" in fixed, fixed

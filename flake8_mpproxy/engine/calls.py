@@ -187,7 +187,7 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
                 args: List[Optional[Value]], kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
     method = func.attr
     if method in ELEMENT_METHODS and len(args) > ELEMENT_METHODS[method]:
-        class_registry_append(w, func.value, receiver, args[ELEMENT_METHODS[method]])
+        w.grow_class_container(func.value, receiver, args[ELEMENT_METHODS[method]])
     root = alias_root(func.value)
     if root is not None and w.scope.aliases.is_alias(root) and w.is_mutator(method):
         if method == "clear" and isinstance(func.value, ast.Name) and w.scope.aliases.states[root].stored:
@@ -243,34 +243,17 @@ def value_method_use(node: ast.Call, method: str, args: List[Optional[Value]],
     return method_use(method) + (" with a function argument" if functions else "")
 
 
-#: Container methods whose result the analysis follows (the copies they hand out are judged where used).
-FOLLOWED_READS = frozenset({"get", "setdefault", "__getitem__", "values", "items"})
 
 
 def note_container_method(w: "Walker", node: ast.Call, proxy: Proxy, method: str) -> None:
     """``proxy.method(...)`` on a list or dict proxy: a use of the container the ``auto`` style judges by
     :data:`model.nested.CONTAINER_SAME` (``pop`` whose result is dropped is another use than ``x = d.pop(k)``)."""
-    if proxy.kind not in ("list", "dict") or method in FOLLOWED_READS:
-        return
+    if proxy.kind not in ("list", "dict") or method in COPY_READ_METHODS[proxy.kind] or method in ("values", "items"):
+        return  # (reads whose values the analysis follows: they are judged where they are used)
     use = container_use(method)
     if method in ("pop", "popitem") and w.discarded is node:
         use += ", result unused"
-    proxy.uses.add(use)
-    w.note_use_line(proxy, use)
-
-
-def class_registry_append(w: "Walker", holder: ast.expr, current: Optional[Value], value: Optional[Value]) -> None:
-    """``cls.plugins.append(func)`` (``Registry.plugins``, ``self.plugins``; ``add``, ``insert``): a class
-    attribute that is a list of functions; the class's attribute becomes a list holding this one too, so code
-    iterating ``Registry.plugins`` anywhere calls it (and is walked again when it grows)."""
-    if not isinstance(value, (Function, Partial, Either)) or not isinstance(holder, ast.Attribute) \
-            or not isinstance(holder.value, ast.Name) or not (current is None or isinstance(current, Seq)):
-        return
-    owner = w.expressions.ev(holder.value)
-    cls = owner.cls if isinstance(owner, Instance) else owner
-    if isinstance(cls, ClassInfo):
-        element = current.element() if current is not None else None
-        w.set_attr(cls, holder.attr, Seq(elem=join([element, value]) if element is not None else value))
+    w.note_use_on(proxy, None, use)
 
 
 def mapping_method(node: ast.Call, mapping: Mapping, method: str) -> Optional[Value]:

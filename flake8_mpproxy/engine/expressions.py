@@ -68,7 +68,8 @@ class Expressions:
         right = self.ev(node.right)
         if isinstance(node.op, ast.Add) and isinstance(left, (Iteration, Seq)) and isinstance(right, (Iteration, Seq)):
             # ``list(d.items()) + list(e.items())``: one list of the same stored values, followed where used
-            return Seq(elem=join([self.element_of(left), self.element_of(right)]))
+            return Seq(elem=join([self.w.element_of(left, node.left, node.left),
+                                  self.w.element_of(right, node.right, node.right)]))
         for value in (left, right):
             if isinstance(value, (Proxy, Copy, Iteration)):  # (a nested proxy is no list to add or multiply)
                 self.w.note_use(value, f"used as an operand of {OPERATOR_WORDS.get(type(node.op).__name__, 'an operator')}")
@@ -79,14 +80,6 @@ class Expressions:
         elif isinstance(left, Seq) or isinstance(right, Seq):
             return repeated(node.op, left, right)
         return None
-
-    def element_of(self, value: Value) -> Optional[Value]:
-        """An element of a list or of an iteration over a proxy's values (``d.items()``: a (key, value) pair)."""
-        if isinstance(value, Seq):
-            return value.element()
-        assert isinstance(value, Iteration)
-        copy = Copy(value.proxy, value.proxy_name, value.node, None, "iteration")
-        return Seq(items=[None, copy]) if value.mode in ("items", "enumerated") else copy
 
     def ev_Compare(self, node: ast.Compare) -> None:
         values = [self.ev(node.left)] + [self.ev(comparator) for comparator in node.comparators]

@@ -330,28 +330,11 @@ class Statements:
             if value_node is not None and (written_back or rereads):
                 self.w.report.observe(ReadModifyWrite(target, base, self.w.site(locks=False), self.w.unit()))
             return
-        self.class_registry_store(target, base, value)  # (before the store below changes the fact's own dict)
+        self.w.grow_class_container(target.value, base, value, target.slice)  # (before the store below changes it)
         if isinstance(base, Mapping):
             store_item(base, target.slice, value)
         self.w.note_use(value, "stored in another container")
         self.mutation_through(target, base, "store")
-
-    def class_registry_store(self, target: ast.Subscript, base: Optional[Value], value: Optional[Value]) -> None:
-        """``cls.handlers[name] = func`` (or ``Registry.handlers[...]``, ``self.handlers[...]``): a class
-        attribute that is a registry; the class's attribute becomes a dict holding the function too, so that
-        code reading ``Registry.handlers[name]`` anywhere sees it (and is walked again when it grows)."""
-        holder = target.value
-        if not isinstance(value, (Function, Partial, Either)) or not isinstance(holder, ast.Attribute) \
-                or not isinstance(holder.value, ast.Name):
-            return
-        owner = self.w.expressions.ev(holder.value)
-        cls = owner.cls if isinstance(owner, Instance) else owner
-        if not isinstance(cls, ClassInfo) or not (base is None or isinstance(base, Mapping)):
-            return
-        grown = Mapping(items=dict(base.items) if base is not None else {},
-                        values_join=base.values_join if base is not None else None)
-        store_item(grown, target.slice, value)
-        self.w.set_attr(cls, holder.attr, grown)
 
     def store_attribute(self, target: ast.Attribute, value: Optional[Value], value_node: Optional[ast.AST]) -> None:
         base = self.w.expressions.ev(target.value)

@@ -132,13 +132,13 @@ class Proxy(Value):
     stores: Dict[str, List[Tuple[ast.AST, str, str, Optional[ast.AST]]]] = field(default_factory=dict)
     #: Keys whose nested proxy the code mutates in place (so replacing it loses data: MPP104).
     relied: Set[str] = field(default_factory=set)
-    #: How the program uses it and the values read from it at keys the analysis cannot name: use names of
-    #: :data:`model.nested.SAME_ON_NESTED` (``method:append``, ``len``) or descriptions of uses that table does
-    #: not prove (``compared (==, is, <)``, ``passed to json.dumps()``). The ``auto`` fix style stores nested
-    #: proxies only when every use here and in :attr:`key_uses` is proven for the stored value's type.
-    uses: Set[str] = field(default_factory=set)
-    #: The same for the values read at one constant key (``d["n"] + 1`` keeps only ``d["n"]`` a plain value).
-    key_uses: Dict[str, Set[str]] = field(default_factory=dict)
+    #: How the program uses it and the values read from it, per unit whose latest walk saw the use (a walk
+    #: again replaces its unit's uses, as it replaces its findings and writes), per key: a constant key's
+    #: source (``d["n"] + 1`` keeps only ``d["n"]`` a plain value), or None for the proxy itself and keys the
+    #: analysis cannot name. Uses are names of :data:`model.nested.SAME_ON_NESTED` (``method:append``,
+    #: ``len``) or descriptions of uses that table does not prove (``compared (==, is, <)``); the ``auto`` fix
+    #: style stores nested proxies only when every use is proven for the stored value's type.
+    unit_uses: Dict[object, Dict[Optional[str], Set[str]]] = field(default_factory=dict)
     #: The line of this module where each use was first seen (for the message that names it).
     use_lines: Dict[str, int] = field(default_factory=dict)
     #: Made in another module of the project (``main.py:8``); "" when made in this one.
@@ -161,12 +161,12 @@ class Proxy(Value):
     def uses_at(self, key: Optional[str]) -> Set[str]:
         """The uses of the values a read at ``key`` may return: those at unknown keys, and those at ``key``
         when it is a constant (else at every key)."""
-        if key is not None and is_constant_key(key):
-            return self.uses | self.key_uses.get(key, set())
-        return self.uses.union(*self.key_uses.values())
+        constant = key is not None and is_constant_key(key)
+        return {use for by_key in self.unit_uses.values() for at, uses in by_key.items()
+                if not constant or at is None or at == key for use in uses}
 
     def all_uses(self) -> Set[str]:
-        return self.uses.union(*self.key_uses.values())
+        return self.uses_at(None)
 
     def nested_at(self, key: Optional[str]) -> Optional["Proxy"]:
         """The nested proxy a read at ``key`` may return (precision first: any match counts)."""

@@ -17,7 +17,7 @@ from ..model.mpapi import (
 )
 from .values import (
     INTERESTING, ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName,
-    Seq, Value, either, is_constant_key, richness, slot_of
+    Seq, Value, either, is_constant_key, join, richness, slot_of
 )
 from .binder import Binder, signature
 from .registries import MAPPING_STORE, module_containers, registrars, registrations
@@ -25,7 +25,7 @@ from .expressions import Expressions
 from .facts import Facts, FunctionNode, Scope
 from .solver import Solver, Unit
 from .links import Links, seed
-from .statements import Statements, record_fields
+from .statements import Statements, record_fields, store_item
 
 
 #: How deep first walks of callees may nest in their callers' walks (each level is about 20 Python frames).
@@ -130,6 +130,8 @@ class Walker:
         self.units: Dict[FunctionNode, Tuple[Scope, Optional[ClassInfo]]] = {}
         self.main_guard = 0
         self.nested_reads: Dict[ast.AST, Tuple[Proxy, str]] = {}
+        #: The proxies each unit's latest walk recorded uses of (a walk again clears them first).
+        self.used_proxies: Dict[Unit, Set[Proxy]] = {}
         #: The expression of the statement walked last when it is a bare expression (its value is dropped).
         self.discarded: Optional[ast.AST] = None
         self.defaults_of: Dict[ast.AST, Dict[str, Optional[Value]]] = {}
@@ -234,6 +236,8 @@ class Walker:
         """Walk one unit from scratch: its findings, writes and reads replace those of its previous walk."""
         self.solver.begin(unit)
         self.report.begin(unit)
+        for proxy in self.used_proxies.pop(unit, ()):
+            proxy.unit_uses.pop(unit, None)
         self.cursor = UnitWalk(self.tree)
         self.unit_writes[unit] = self.cursor.writes
         defined = self.defined
@@ -367,14 +371,12 @@ class Walker:
         is used as ``how`` says: a use name of :data:`model.nested.SAME_ON_NESTED` or a description of a use
         nothing proves. The ``auto`` fix style stores nested proxies only where every use is proven."""
         if isinstance(value, Proxy):
-            value.uses.add(how)
-            self.note_use_line(value, how)
+            self.note_use_on(value, None, how)
         elif isinstance(value, Copy):
             if not value.deep:  # (read from inside the value: plain either way)
                 self.note_value_use(value, how)
         elif isinstance(value, Iteration):
-            value.proxy.uses.add(how)  # (its elements are the stored values, at any key)
-            self.note_use_line(value.proxy, how)
+            self.note_use_on(value.proxy, None, how)  # (its elements are the stored values, at any key)
         elif isinstance(value, Seq) and depth < 4:
             for item in (value.items or []) + ([value.elem] if value.elem is not None else []):
                 self.note_use(item, how, depth + 1)
@@ -393,14 +395,14 @@ class Walker:
 
     def note_value_use(self, copy: Copy, how: str) -> None:
         """A use of the value ``copy`` was read as (deep or not: a change inside it counts for the value)."""
-        proxy = copy.proxy
-        if copy.key is not None and is_constant_key(copy.key):
-            proxy.key_uses.setdefault(copy.key, set()).add(how)
-        else:
-            proxy.uses.add(how)
-        self.note_use_line(proxy, how)
+        constant = copy.key is not None and is_constant_key(copy.key)
+        self.note_use_on(copy.proxy, copy.key if constant else None, how)
 
-    def note_use_line(self, proxy: Proxy, how: str) -> None:
+    def note_use_on(self, proxy: Proxy, key: Optional[str], how: str) -> None:
+        """Record a use (see :attr:`Proxy.unit_uses`) for the unit walked now, with the line it is on."""
+        unit = self.unit()
+        proxy.unit_uses.setdefault(unit, {}).setdefault(key, set()).add(how)
+        self.used_proxies.setdefault(unit, set()).add(proxy)
         if how not in proxy.use_lines and not proxy.origin:
             proxy.use_lines[how] = getattr(self.cursor.stmt, "lineno", 0)
 
@@ -527,6 +529,31 @@ class Walker:
             self.facts.grown(key)
             self.facts.attrs[key] = value
             self.facts.wrote("attr", cls.node, attr)
+
+    def grow_class_container(self, holder: ast.expr, current: Optional[Value], value: Optional[Value],
+                             key: Optional[ast.expr] = None) -> None:
+        """``X.attr[key] = value`` (``key`` given) or ``X.attr.append(value)``, ``X`` a class of this file or an
+        instance of one (``cls``, ``self``, ``Registry``): the attribute is a container fact of the class, so
+        the store makes a new, richer fact (whose readers are walked again: ``Registry.handlers[name](...)``
+        follows what decorators registered) instead of changing the old value unseen."""
+        if not isinstance(value, INTERESTING) or not isinstance(holder, ast.Attribute) \
+                or not isinstance(holder.value, ast.Name):
+            return
+        owner, _ = self.binder.lookup(holder.value.id)
+        cls = owner.cls if isinstance(owner, Instance) else owner
+        if not isinstance(cls, ClassInfo):
+            return
+        grown: Value
+        if key is not None and (current is None or isinstance(current, Mapping)):
+            grown = Mapping(items=dict(current.items) if current is not None else {},
+                            values_join=current.values_join if current is not None else None)
+            store_item(grown, key, value)
+        elif key is None and (current is None or isinstance(current, Seq)):
+            element = current.element() if current is not None else None
+            grown = Seq(elem=join([element, value]) if element is not None else value)
+        else:
+            return
+        self.set_attr(cls, holder.attr, grown)
 
     def attr_owner(self, cls: ClassInfo, attr: str, depth: int = 0) -> Optional[Tuple[ast.ClassDef, str]]:
         """The class (``cls`` or a base) whose attribute ``attr`` :meth:`class_attr` reads."""

@@ -131,24 +131,9 @@ class Planner:
         writers and no lock to hold); None: go on with the write-back form."""
         if self.style in ("nested", "auto") and self.plan_nested(finding):
             return True
-        detail = copy_detail(finding)
-        kept = self.style == "nested" or ("concurrent" in detail and not detail.get("lock"))
-        self.explain_auto(finding, kept)
-        return False if kept else None
-
-    def explain_auto(self, finding: Finding, kept: bool) -> None:
-        """``auto`` stored no nested proxy where it could have, because of a use a nested proxy would change
-        (:mod:`model.nested`): say which, and what was done instead."""
-        detail = copy_detail(finding)
-        blocked, sites = detail.get("nested_blocked"), detail.get("init_sites") or []
-        if self.style != "auto" or not blocked or detail.get("made_in") or detail.get("via") != "subscript":
-            return
-        if detail.get("nested_unfit") or detail.get("nested_races") or len(sites) != 1 or sites[0][0] is None \
-                or sites[0][1] not in ("list", "dict") or not sites[0][2]:
-            return  # (no nested form to choose: nothing decided by a use)
-        done = "left as is: other writers race and no manager lock is in reach" if kept else "written back"
-        self.edits.refusals.append(f"{finding.code} at line {finding.line}: {done}, not nested: a nested proxy "
-                                   f"would change what the program sees where the values are {blocked[0]}")
+        if self.style == "nested" or ("concurrent" in copy_detail(finding) and not copy_detail(finding).get("lock")):
+            return False
+        return None
 
     def three_statements(self, finding: Finding, stmt: cst.SimpleStatementLine, root: cst.CSTNode,
                          target: cst.BaseAssignTargetExpression) -> List[cst.BaseStatement]:
@@ -204,12 +189,13 @@ class Planner:
             return False
         if copy_detail(finding).get("made_in"):
             return self.plan_remote_nested(finding)
-        if self.style == "auto" and copy_detail(finding).get("nested_blocked"):
-            return False  # the program would see proxies where it sees lists and dicts today
         if copy_detail(finding).get("nested_races"):
             return False  # d[k][j] += 1 on a nested proxy is still a read-modify-write where writers race
         rng, kind, manager = sites[0]
         if rng is None or kind not in ("list", "dict") or not manager:
+            return False
+        if self.style == "auto" and copy_detail(finding).get("nested_blocked"):
+            self.explain_auto(finding)  # the program would see proxies where it sees lists and dicts today
             return False
         value = self.index.node(rng, (cst.List, cst.Dict, cst.Call, cst.ListComp, cst.DictComp))
         stmt = self.index.enclosing(value, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) if value else None
@@ -223,6 +209,18 @@ class Planner:
         self.nested_sites.add(value)
         self.edits.add(value, lambda updated: rewrites.nested_value(updated, manager, kind))  # type: ignore[arg-type]
         return True
+
+    def explain_auto(self, finding: Finding) -> None:
+        """``auto`` stores no nested proxy where it could have, because of a use a nested proxy would change
+        (:mod:`model.nested`): say which, and what is done instead (the write-back, or nothing where other
+        writers race and no lock is in reach, or where the finding has no write-back form)."""
+        detail = copy_detail(finding)
+        kept = finding.form not in (FORM_REASSIGN, FORM_WRITEBACK) or (
+            "concurrent" in detail and not detail.get("lock"))
+        done = "left as is: other writers race and no manager lock is in reach" if kept else "written back"
+        self.edits.refusals.append(f"{finding.code} at line {finding.line}: {done}, not nested: a nested proxy "
+                                   f"would change what the program sees where the values are "
+                                   f"{detail['nested_blocked'][0]}")
 
     def plan_remote_nested(self, finding: Finding) -> bool:
         """The nested form for a proxy another module made: its init site is there. ``auto`` takes it only

@@ -14,7 +14,7 @@ plain value and on a nested proxy, in a child started with spawn and with fork, 
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 #: The stored value's types the nested form can make (``manager.list()``, ``manager.dict()``).
 NESTED_KINDS: Tuple[str, ...] = ("list", "dict")
@@ -125,6 +125,3 @@ CONTAINER_WORDS = {"copy": "copied whole with .copy()", "pop": "taken out with .
                    "popitem": "taken out with .popitem()", "index": "searched with .index()",
                    "count": "counted with .count()", "remove": "searched with .remove()",
                    "sort": "compared by .sort()", "__reversed__": "reversed"}
-
-#: Every use name the table proves, for the documentation and the tests.
-PROVEN: FrozenSet[str] = frozenset(SAME_ON_NESTED) | frozenset(CONTAINER_SAME)
