@@ -101,3 +101,51 @@ def test_a_run_of_the_command_reads_each_file_once(tmp_path, monkeypatch, capsys
     context = ProjectContext()  # (without remember_reads, as the language server keeps it)
     check_file(str(root / "workers.py"), (root / "workers.py").read_bytes(), Settings(), context)
     assert reads["main.py"] > 1, "the test would pass without the memo"
+
+
+def fresh_codes(root: Path, buffers: dict, path: Path) -> list:
+    """What a context that solves from scratch finds, with the same editor buffers laid."""
+    context = ProjectContext()
+    for name, text in buffers.items():
+        context.overlay.lay(str(root / name), text.encode())
+    return [finding.code for finding in check_file(str(path), (buffers.get(path.name) or path.read_text()).encode(),
+                                                   Settings(), context).findings]
+
+
+def test_an_edited_buffer_is_seen_as_a_new_solve_would_see_it(tmp_path):
+    """edited() re-reads one module over the kept scan: a caller that stops importing the worker (the parts of
+    the import graph change), stops being a seed, or comes back, gives what a fresh context gives."""
+    root = project(tmp_path)
+    original = (root / "main.py").read_text()
+    edits = [
+        original.replace("manager.dict(", "dict("),  # no proxy passed
+        original,
+        original.replace("from workers import collect", "collect = print"),  # no longer imports workers
+        original.replace("from multiprocessing import Manager, Process", "from mp_shim import Manager, Process")
+        .replace("Manager()", "Manager()  # no manager the prefilter knows"),
+        original + "\n# a comment only\n",
+    ]
+    context = ProjectContext()
+    assert codes(context, root / "workers.py") == ["MPP101"]
+    for text in edits:
+        context.overlay.lay(str(root / "main.py"), text.encode())
+        context.edited(str(root / "main.py"))
+        buffers = {"main.py": text}
+        assert codes(context, root / "workers.py") == fresh_codes(root, buffers, root / "workers.py"), text
+    context.overlay.lift(str(root / "main.py"))
+    context.edited(str(root / "main.py"))
+    assert codes(context, root / "workers.py") == ["MPP101"]
+
+
+def test_an_edit_keeps_the_scan_of_the_other_files(tmp_path):
+    root = project(tmp_path)
+    context = ProjectContext()
+    before = context.solver(str(root / "workers.py"), Settings())
+    assert before is not None and codes(context, root / "workers.py") == ["MPP101"]
+    context.overlay.lay(str(root / "main.py"), (root / "main.py").read_text().replace("manager.dict(", "dict(").encode())
+    context.edited(str(root / "main.py"))
+    after = context.solver(str(root / "workers.py"), Settings())
+    assert after is not None and after is not before
+    assert set(after.index.records) == set(before.index.records)
+    assert after.index.records[str(root / "workers.py")] is before.index.records[str(root / "workers.py")]
+    assert codes(context, root / "workers.py") == []

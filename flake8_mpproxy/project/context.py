@@ -86,6 +86,22 @@ class ProjectContext:
         marked_root.cache_clear()
         has_marker.cache_clear()
 
+    def edited(self, path: str) -> None:
+        """The text of ``path`` changed, and no file came or went (an editor's buffer laid over it or lifted):
+        each project holding the file is solved anew over its scan with that one file read again, so an edit
+        costs the analysis of what it changes, not a walk and a resolution of the whole tree."""
+        from .scan import scan_file
+
+        own = os.path.abspath(path)
+        for key, solver in list(self._projects.items()):
+            if own in solver.index.records:
+                record = scan_file(self.overlay.read_bytes(own), prefilter_tokens(key[1].manager_factories))
+                self._projects[key] = solver.renewed(solver.index.with_record(own, record), own)
+        for directory, index in list(self._loose.items()):
+            if own in index.records:
+                self._loose[directory] = index.with_record(own, scan_file(self.overlay.read_bytes(own),
+                                                                          prefilter_tokens(())))
+
     # --- what a checked file gets -----------------------------------------------------------------------------
 
     def links(self, path: str, settings: Settings, raw: Optional[bytes] = None,

@@ -98,6 +98,18 @@ class ProjectSolver:
         #: the exports it adds (``Registry.shared``, origin kept) to those of the defining module.
         self.remote: Dict[str, Dict[str, Tuple[Export, ...]]] = {}
 
+    def renewed(self, index: ProjectIndex, changed: str) -> "ProjectSolver":
+        """A solver of ``index`` (this one's, with the text of ``changed`` new): nothing solved yet, but what
+        was read of each other module's own text (registrars, records, mutators) is kept."""
+        fresh = ProjectSolver(index, self.settings, self.fixed_budget, self.store)
+        fresh._mutators = {path: found for path, found in self._mutators.items() if path != changed}
+        fresh._records = {path: found for path, found in self._records.items() if path != changed}
+        fresh._texts = {path: found for path, found in self._texts.items() if path != changed}
+        fresh._registry_sources = {path: found for path, found in self._registry_sources.items()
+                                   if path != changed}
+        fresh._registrations = {path: found for path, found in self._registrations.items() if path != changed}
+        return fresh
+
     def ensure(self, path: str) -> None:
         """Solve the part of the project ``path`` is in (:meth:`ProjectIndex.component`), once."""
         component = self.index.component(path)

@@ -152,7 +152,24 @@ class ProjectIndex:
         self._reexports: Dict[str, Dict[str, str]] = {}
         self._sources: Dict[str, Tuple[str, ...]] = {}
         self._component: Optional[Dict[str, int]] = None
-        self._seeds_by_component: Dict[int, List[str]] = {}
+        self._seeds_by_component: Optional[Dict[int, List[str]]] = None
+
+    def with_record(self, path: str, record: ScanRecord) -> "ProjectIndex":
+        """This index with one file's record replaced (an editor changed its buffer; the set of files is the
+        same). What depends on the set of files only (module resolution), or on files whose text is unchanged,
+        is carried over; the import graph and its parts too when the file imports the same modules as before,
+        so an edit costs its own scan, not the project's."""
+        records = dict(self.records)
+        records[path] = record
+        stats = {known: stamp for known, stamp in self.stats.items() if known != path}
+        index = ProjectIndex(self.root, records, self.complete, stats, self.overlay)
+        index._modules, index._absolute = self._modules, self._absolute
+        index._imports = {known: found for known, found in self._imports.items() if known != path}
+        index._public = {known: found for known, found in self._public.items() if known != path}
+        index._reexports = {known: found for known, found in self._reexports.items() if known != path}
+        if path in self._imports and index.imports_of(path) == self._imports[path]:
+            index._importers, index._component = self._importers, self._component
+        return index
 
     def seeds(self) -> List[str]:
         return sorted(path for path, record in self.records.items() if record.seed)
@@ -306,6 +323,8 @@ class ProjectIndex:
                         parent[a] = b
             roots: Dict[str, int] = {}
             self._component = {path: roots.setdefault(find(path), len(roots)) for path in self.records}
+        if self._seeds_by_component is None:
+            self._seeds_by_component = {}
             for seed in self.seeds():
                 self._seeds_by_component.setdefault(self._component[seed], []).append(seed)
         return self._component.get(path, -1)
@@ -313,6 +332,7 @@ class ProjectIndex:
     def seeds_of(self, component: int) -> List[str]:
         """The seeds of one part of the project (:meth:`component`), sorted."""
         self.component("")
+        assert self._seeds_by_component is not None
         return self._seeds_by_component.get(component, [])
 
     def public_names(self, module: str, importer: str) -> List[str]:

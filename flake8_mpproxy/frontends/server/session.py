@@ -129,7 +129,7 @@ class Session:
         self._checked.pop(uri, None)
         if document is not None and document.path is not None:
             self.projects.overlay.lift(document.path)
-            self.forget_project()
+            self._text_changed(document.path)
 
     def saved(self, uri: str) -> None:
         """A saved document may be the configuration (``pyproject.toml``): read it again."""
@@ -142,15 +142,30 @@ class Session:
 
     def _lay(self, document: Document) -> None:
         """Lay the text over the file (as the bytes the file would hold), and let the project be solved anew."""
-        if document.path is not None:
-            self.projects.overlay.lay(document.path, to_bytes(document.text))
-        self.forget_project()
+        if document.path is None:  # (an untitled buffer: no module of any project changed)
+            self._stale()
+            return
+        self.projects.overlay.lay(document.path, to_bytes(document.text))
+        self._text_changed(document.path)
+
+    def _text_changed(self, path: str) -> None:
+        """The project sees a new text of ``path``: a module's is re-read alone (the files are the same); any
+        other file's (``pyproject.toml`` open in the editor) is a new start, as for a save."""
+        if path.lower().endswith(PYTHON_SUFFIXES):
+            self.projects.edited(path)
+            self._stale()
+        else:
+            self.forget_project()
 
     def forget_project(self) -> None:
         """What the project sees changed: drop the solved projects and the configuration read so far, as a new
         run of the command would start without them."""
         self.projects.forget()
         self._resolver = None
+        self._stale()
+
+    def _stale(self) -> None:
+        """Every check and code action computed so far is out of date."""
         self._fixes.clear()
         self.generation += 1
 
