@@ -199,6 +199,10 @@ RUNS = {
     # handlers.py's dispatch tables (a dict and a list of its functions), read by main.py
     "dispatch_table": ("main.py", {"counts": [], "steps": []}),
     "dispatch_table_twin": ("main.py", {"counts": [1], "steps": ["audit", "tidy"]}),
+    # callbacks of jobs.py and a task of tasks.py's registry, reached only through runner.py's forwarded
+    # *args and **options (and a child's arguments built as (name, *args))
+    "forwarded": ("main.py", {"log": [], "owners": {}, "tags": []}),
+    "forwarded_twin": ("main.py", {"log": ["seen"], "owners": {"urgent": "admin"}, "tags": ["urgent"]}),
 }
 #: Projects whose program is correct: no finding anywhere (each flow's twin keeps its data).
 TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespace_twin", "nested_across",
@@ -207,7 +211,7 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
          "inherited_twin", "initializer_twin", "loose_twin",
          "factory_twin", "lock_across", "reexport_twin",
-         "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin"}
+         "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin", "forwarded_twin"}
 
 
 @pytest.mark.runtime

@@ -12,7 +12,8 @@ from ..model.mpapi import (
 )
 from .values import (
     INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager,
-    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, Seq, Value, conflate_locks, join, mapping_join, richness
+    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, RemoteFunction, Seq, Value, conflate_locks, either, join,
+    mapping_join, richness
 )
 
 from .concurrency import INITIALIZER_HOWS, CallsBefore
@@ -45,6 +46,9 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         value = ev(keyword.value)
         if keyword.arg is not None:
             kwargs[keyword.arg] = value
+        elif isinstance(value, Mapping):  # ``f(**options)`` of a dict with known keys: each one by name
+            for name, item in value.items.items():
+                kwargs.setdefault(name, item)
     changed = isinstance(callee, QualName) and callee.name in ARGUMENT_MUTATORS and bool(node.args) \
         and not isinstance(node.args[0], ast.Starred)
     if changed:
@@ -440,6 +444,8 @@ def new_manager(w: "Walker", node: ast.Call, library: Library = STANDARD) -> Man
 
 def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[Optional[Value]],
                kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
+    if isinstance(callee, (Function, Partial, Either, ClassInfo, QualName)) and unpacks(node):
+        args = spread(node, args)
     if isinstance(callee, QualName) and callee.name in callee.library.index_spawns:
         index_spawn(w, node, args, kwargs)
         return None
@@ -525,6 +531,26 @@ def builtin_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[Val
     if name == "enumerate" and isinstance(first, Seq) and first.element() is not None:
         return Seq(elem=Seq(items=[None, first.element()]))
     return None
+
+
+def unpacks(node: ast.Call) -> bool:
+    """Does the call unpack a positional argument (``f(*args)``)?"""
+    return any(type(arg) is ast.Starred for arg in node.args)
+
+
+def spread(node: ast.Call, args: List[Optional[Value]]) -> List[Optional[Value]]:
+    """The positional arguments a callee's parameters get from a call that unpacks: ``run(f, *args)``
+    forwarding the tuple its own ``*args`` received gives ``f`` each item at its position. Past an unpacked
+    value of unknown length the positions are unknown: nothing more is bound."""
+    positional: List[Optional[Value]] = []
+    for arg, value in zip(node.args, args):
+        if type(arg) is not ast.Starred:
+            positional.append(value)
+        elif isinstance(value, Seq) and value.items is not None:
+            positional.extend(value.items)
+        else:
+            break
+    return positional
 
 
 def zipped(w: "Walker", node: ast.Call, args: List[Optional[Value]]) -> Optional[Value]:
@@ -765,10 +791,35 @@ def set_param(w: "Walker", func: ast.AST, name: str, value: Optional[Value]) -> 
     if value is None:  # (a container cut at the depth bound)
         return
     conflate_locks((value, params.get(name)))  # the parameter holds one lock or the other
-    if richness(value) > richness(params.get(name)):
+    merged = callables_added(params.get(name), value)
+    if merged is not None:
+        value = merged
+    if merged is not None or richness(value) > richness(params.get(name)):
         w.facts.grown(("param", func, name))
         params[name] = value
         w.facts.wrote("param", func)
+
+
+def callables_added(known: Optional[Value], value: Optional[Value]) -> Optional[Value]:
+    """A parameter given other functions at another call (``start_each([add_b], ...)``, then
+    ``start_each([add_c], ...)``) holds any of them, and a list of them a list of any: the join with what it
+    held, when that adds a function (None otherwise). Functions are finite, so this grows a bounded number of
+    times."""
+    if isinstance(known, Seq) and isinstance(value, Seq):
+        inner = callables_added(known.element(), value.element())
+        return Seq(elem=inner) if inner is not None else None
+    if isinstance(known, NAMED_FUNCTIONS) and isinstance(value, NAMED_FUNCTIONS):
+        merged = either([known, value])
+        return merged if options_of(merged) > options_of(known) else None
+    return None
+
+
+#: Functions the analysis names (a top-level or nested ``def``, another module's, or any of several).
+NAMED_FUNCTIONS = (Function, RemoteFunction, Either)
+
+
+def options_of(value: Value) -> int:
+    return len(value.options) if isinstance(value, Either) else 1
 
 
 def param_copy(w: "Walker", func: ast.AST, name: str, value: Copy,

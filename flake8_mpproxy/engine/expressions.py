@@ -221,11 +221,22 @@ class Expressions:
         return None
 
     def ev_Tuple(self, node: ast.AST) -> Optional[Value]:
-        items = [self.ev(element) for element in node.elts]  # type: ignore[attr-defined]
-        for element, value in zip(node.elts, items):  # type: ignore[attr-defined]
-            if isinstance(element, ast.Starred):
-                self.unpacked(value, "*")
-        return Seq(items=items, nodes=list(node.elts))  # type: ignore[attr-defined]
+        items: List[Optional[Value]] = []
+        nodes: List[ast.AST] = []
+        for element in node.elts:  # type: ignore[attr-defined]
+            value = self.ev(element)
+            if not isinstance(element, ast.Starred):
+                items.append(value)
+                nodes.append(element)
+                continue
+            self.unpacked(value, "*")
+            if isinstance(value, Seq) and value.items is not None:  # ``(name, *args)``: each item at its place
+                items.extend(value.items)
+                nodes.extend([element] * len(value.items))
+            else:
+                items.append(value)
+                nodes.append(element)
+        return Seq(items=items, nodes=nodes)
 
     def unpacked(self, value: Optional[Value], star: str) -> None:
         """``[*v]`` / ``{**v}``: of a value read, a plain container either way; of the proxy, a snapshot of its

@@ -17,8 +17,8 @@ from .concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurre
 from ..model.mpapi import STANDARD, SYNC_MANAGER, Library, library_named
 from .locks import is_mutex
 from .values import (
-    ClassInfo, Copy, Either, Function, Instance, Manager, ManagerClass, Mapping, Proxy, RemoteFunction, Seq, Value,
-    either, mapping_join, richness,
+    ClassInfo, Copy, Either, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, RemoteFunction, Seq,
+    Value, either, mapping_join, richness,
 )
 from .syntax import node_range, stand_in_class
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
@@ -62,37 +62,43 @@ def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[Proxy
                      mutex=is_mutex(value), library=library_field(value.library))
 
 
-def argument_fact(value: Optional[Value], here: str, depth: int = 0) -> Optional[ProxyFact]:
+def argument_fact(value: Optional[Value], here: str, depth: int = 0,
+                  named: Optional[Callable[[str], Optional[str]]] = None) -> Optional[ProxyFact]:
     """What a call into another module carries of an argument: :func:`fact_of`, and also top-level functions
-    (callbacks the callee may call or start as children) and the tuples, lists and dicts that hold proxies
-    or such functions (``run_all([produce, consume], store)``)."""
+    (callbacks the callee may call or start as children: this module's, or another project module's that
+    ``named`` finds) and the tuples, lists and dicts that hold proxies or such functions
+    (``run_all([produce, consume], store)``)."""
     fact = fact_of(value, here, depth)
     if fact is not None or depth >= MAX_NESTING:
         return fact
     if isinstance(value, RemoteFunction):
         return ProxyFact(FUNCTION, value.name[1:])
+    if isinstance(value, QualName) and named is not None:
+        found = named(value.name)
+        return ProxyFact(FUNCTION, found) if found is not None else None
     if isinstance(value, Function) and value.owner is None and isinstance(value.node, ast.FunctionDef) \
             and value.node.col_offset == 0 and here:
         return ProxyFact(FUNCTION, f"{here}:{value.node.name}")
     if isinstance(value, Either):
-        options = tuple((str(i), f) for i, f in enumerate(argument_fact(o, here, depth + 1) for o in value.options)
-                        if f is not None)
+        options = tuple((str(i), f) for i, f in enumerate(argument_fact(o, here, depth + 1, named)
+                                                           for o in value.options) if f is not None)
         return ProxyFact(EITHER, nested=options) if options else None
     if isinstance(value, Seq):
         elements: List[Tuple[str, Optional[Value]]] = [("*", value.elem)] if value.items is None else [
             (str(index), item) for index, item in enumerate(value.items)]
-        nested = slot_facts(elements, here, depth)
+        nested = slot_facts(elements, here, depth, named)
         return ProxyFact(SEQUENCE, nested=nested) if nested else None
     if isinstance(value, Mapping):
         entries: List[Tuple[str, Optional[Value]]] = sorted(value.items.items()) + [("*", value.values_join)]
-        nested = slot_facts(entries, here, depth)
+        nested = slot_facts(entries, here, depth, named)
         return ProxyFact(MAPPING, nested=nested) if nested else None
     return None
 
 
-def slot_facts(parts: List[Tuple[str, Optional[Value]]], here: str, depth: int) -> Tuple[Tuple[str, ProxyFact], ...]:
+def slot_facts(parts: List[Tuple[str, Optional[Value]]], here: str, depth: int,
+               named: Optional[Callable[[str], Optional[str]]] = None) -> Tuple[Tuple[str, ProxyFact], ...]:
     """The argument facts of a container's parts, by slot (index, key or ``*``), those that carry one."""
-    facts = ((slot, argument_fact(part, here, depth + 1)) for slot, part in parts)
+    facts = ((slot, argument_fact(part, here, depth + 1, named)) for slot, part in parts)
     return tuple((slot, fact) for slot, fact in facts if fact is not None)
 
 
@@ -139,8 +145,12 @@ class Links:
                  mutators: Optional[Callable[[], FrozenSet[str]]] = None,
                  effects: Optional[EffectLookup] = None, summarise: bool = True,
                  remote: Tuple[Export, ...] = (), records: Optional[RecordLookup] = None,
-                 registry: Optional[ImportLookup] = None) -> None:
+                 registry: Optional[ImportLookup] = None,
+                 function_named: Optional[Callable[[str], Optional[str]]] = None) -> None:
         self.incoming = incoming or {}
+        #: ``path:name`` of the project module's top-level name an imported dotted name is (``jobs.add_tag``),
+        #: None for anything outside the project: a callback handed on to another module is a call into its own.
+        self.function_named = function_named
         #: The functions other project modules register into this module's own registries (by container).
         self._registry = registry
         self._registries: Dict[str, Optional[Value]] = {}
@@ -216,8 +226,9 @@ class Links:
                 kinds[unit] = caller_kind(concurrency, unit)
             caller = kinds[unit]
             self.outgoing[(node, target)] = CallSummary(
-                target, tuple(argument_fact(a, self.here) for a in args),
-                tuple(sorted((k, argument_fact(v, self.here)) for k, v in kwargs.items())), how, repeated, caller)
+                target, tuple(argument_fact(a, self.here, named=self.function_named) for a in args),
+                tuple(sorted((k, argument_fact(v, self.here, named=self.function_named))
+                             for k, v in kwargs.items())), how, repeated, caller)
         if w is not None:
             self.exports = module_exports(w, self.here)
         remote = ((name, fact_of(value, self.here)) for name, value in sorted(self.remote_stores.items()))

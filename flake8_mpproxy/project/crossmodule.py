@@ -337,7 +337,16 @@ class ProjectSolver:
         return Links(incoming, star=lambda module: index.public_names(module, path), here=index.relative(path),
                      lookup=lookup, mutators=lambda: self.imported_mutators(path), effects=effects,
                      remote=self.remote_in(path), records=records,
-                     registry=lambda name: self.own_registry(path, name))
+                     registry=lambda name: self.own_registry(path, name),
+                     function_named=lambda qualname: self.function_named(qualname, path))
+
+    def function_named(self, qualname: str, path: str) -> Optional[str]:
+        """``relative/path.py:name`` when ``qualname``, imported in ``path``, is a top-level name of another
+        project module (``jobs.add_tag``): a callback ``path`` hands on is a call into that module."""
+        hit = self.index.resolve_call(qualname, path)
+        if hit is None or hit[0] == path or "." in hit[1] or not hit[1].isidentifier():
+            return None
+        return f"{self.index.relative(hit[0])}:{hit[1]}"
 
     # --- registries: containers other modules' functions are put into, then looked up and run ---------------
 
