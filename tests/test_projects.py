@@ -201,6 +201,12 @@ RUNS = {
     "dispatch_table_twin": ("main.py", {"counts": [1], "steps": ["audit", "tidy"]}),
     # callbacks of jobs.py and a task of tasks.py's registry, reached only through runner.py's forwarded
     # *args and **options (and a child's arguments built as (name, *args))
+    # a pool whose initializer (poolstate.py) binds the globals its tasks (tasks.py) read as poolstate.SHARED
+    "initializer_elsewhere": ("main.py", {"log": []}),
+    "initializer_elsewhere_twin": ("main.py", {"log": [0, 1, 2, 3, 4, 5]}),
+    # copies handed to helpers.py's helpers, which change them in place (one also stores its copy back)
+    "helper_elsewhere": ("main.py", {"kept": [0, 1, 2], "ranked": [], "twice": []}),
+    "helper_elsewhere_twin": ("main.py", {"kept": [0, 1, 2], "ranked": [0, 1, 2], "twice": [0, 0, 1, 1, 2, 2]}),
     "forwarded": ("main.py", {"log": [], "owners": {}, "tags": []}),
     "forwarded_twin": ("main.py", {"log": ["seen"], "owners": {"urgent": "admin"}, "tags": ["urgent"]}),
 }
@@ -211,7 +217,8 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "effects_second_hand", "effects_deep", "class_attribute_twin", "remote_reader_twin",
          "inherited_twin", "initializer_twin", "loose_twin",
          "factory_twin", "lock_across", "reexport_twin",
-         "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin", "forwarded_twin"}
+         "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin", "forwarded_twin",
+         "initializer_elsewhere_twin", "helper_elsewhere_twin"}
 
 
 @pytest.mark.runtime
@@ -318,6 +325,21 @@ def test_fix_on_the_worker_module_alone_uses_the_callers_facts_and_the_project_k
     assert run_command(root, ".") == {}
     status, state = run_program(root / "main.py", method, root)
     assert (status, state) == (0, {"a": [4]})
+
+
+@pytest.mark.runtime
+@pytest.mark.parametrize("method", START_METHODS)
+def test_a_copy_changed_by_another_modules_helper_is_written_back_and_kept(method, copy):
+    """tasks.py hands copies to helpers.py's helpers, which change them in place: --fix writes each back after
+    the call (under the lock the children already hold), and the three children's updates are all kept."""
+    root = copy(FIXTURES / "projects" / "helper_elsewhere")
+    proc = fix(root, ".")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fixed = (root / "tasks.py").read_text()
+    assert 'store["ranked"] = ranked' in fixed and 'helpers.add_twice(twice, value)' in fixed, fixed
+    assert run_command(root, ".") == {}
+    status, state = run_program(root / "main.py", method, root)
+    assert (status, state) == (0, RUNS["helper_elsewhere_twin"][1])
 
 
 def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):
@@ -474,6 +496,19 @@ def test_a_child_reading_a_proxy_global_imported_from_another_module_gets_no_fix
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert {path: path.read_bytes() for path in root.rglob("*.py")} == before
     assert run_command(root, ".") == markers(FIXTURES / "projects" / "state_module")
+
+
+def test_a_name_imported_from_the_initializers_module_is_still_the_parents(copy):
+    """poolstate.init rebinds poolstate.SHARED in each worker; ``from poolstate import SHARED`` bound the task
+    module's own name at import time, which the initializer never touches: the worker reads None (MPP202)."""
+    root = copy(FIXTURES / "projects" / "initializer_elsewhere_twin")
+    tasks = root / "tasks.py"
+    tasks.write_text(tasks.read_text().replace("import poolstate\n", "import poolstate\nfrom poolstate import SHARED\n")
+                     .replace("log = poolstate.SHARED[", "log = SHARED["))
+    found = run_command(root, ".")
+    assert found == {"tasks.py": {(8, "MPP202")}}, found
+    proc = subprocess.run([sys.executable, "main.py"], cwd=root, capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and "NoneType" in proc.stderr, proc.stderr[-500:]
 
 
 def changed_lines(before: bytes, after: bytes) -> Set[Tuple[str, str]]:

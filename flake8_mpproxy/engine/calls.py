@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, List, Optional
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional
 
 from ..model.mpapi import (
     ARGUMENT_MUTATORS, COPY_READ_METHODS, CONTEXT_FACTORIES, MANAGER_CLASSES, MUTATORS, OPAQUE_STARTS, PARTIAL,
@@ -49,12 +49,11 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
         elif isinstance(value, Mapping):  # ``f(**options)`` of a dict with known keys: each one by name
             for name, item in value.items.items():
                 kwargs.setdefault(name, item)
-    changed = isinstance(callee, QualName) and callee.name in ARGUMENT_MUTATORS and bool(node.args) \
-        and not isinstance(node.args[0], ast.Starred)
-    if changed:
-        argument_mutated(w, node, callee.name, args[0])  # type: ignore[union-attr]
+    changed = changed_arguments(w, node, callee, args)
+    for index in changed:
+        argument_mutated(w, node, callee.name, args[index], node.args[index])  # type: ignore[union-attr]
     if w.scope.aliases.states:
-        note_escapes(w, node, callee, skip_first=changed)
+        note_escapes(w, node, callee, skip=changed)
     for value in (*args, *kwargs.values()):
         if isinstance(value, USE_TRACKED):
             note_opaque_uses(w, node, callee, receiver, args, kwargs)
@@ -91,21 +90,45 @@ def super_call(w: "Walker", node: ast.Call, method: str, args: List[Optional[Val
     return None
 
 
-def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value], skip_first: bool = False) -> None:
+def note_escapes(w: "Walker", node: ast.Call, callee: Optional[Value], skip: FrozenSet[int] = frozenset()) -> None:
     """An alias passed to a call we cannot see through may be written back there: stop tracking it (the
-    argument a standard function changes in place, ``skip_first``, is a change, not an escape)."""
+    arguments the function is known to change in place, ``skip``, are changes, not escapes)."""
     if not w.scope.aliases.states:
         return
     if isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS and w.binder.lookup(node.func.id)[1] == "builtin":
         return
-    for arg in list(node.args)[1 if skip_first else 0:] + [k.value for k in node.keywords]:
-        w.scope.aliases.escape_names(arg)
+    for index, arg in enumerate(node.args):
+        if index not in skip:
+            w.scope.aliases.escape_names(arg)
+    for keyword in node.keywords:
+        w.scope.aliases.escape_names(keyword.value)
 
 
-def argument_mutated(w: "Walker", node: ast.Call, function: str, value: Optional[Value]) -> None:
-    """``heapq.heappush(d[k], x)``, ``bisect.insort(x, v)``, ``random.shuffle(l[i])``: the function changes its
-    first argument in place, as a mutating method would (:data:`api.ARGUMENT_MUTATORS`)."""
-    root = alias_root(node.args[0])
+def changed_arguments(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[Optional[Value]]
+                      ) -> FrozenSet[int]:
+    """The positional arguments the called function changes in place: the first of a standard function that
+    does (:data:`api.ARGUMENT_MUTATORS`), those an imported project function changes (asked of the project
+    only when a copy read from a proxy, or an alias of one, is passed)."""
+    if not isinstance(callee, QualName) or not node.args:
+        return frozenset()
+    if callee.name in ARGUMENT_MUTATORS:
+        return frozenset({0}) if type(node.args[0]) is not ast.Starred else frozenset()
+    if w.links is None or not any(isinstance(value, Copy) or is_alias_argument(w, arg)
+                                  for value, arg in zip(args, node.args)):
+        return frozenset()
+    starred = next((index for index, arg in enumerate(node.args) if type(arg) is ast.Starred), len(node.args))
+    return frozenset(index for index in w.links.changed_arguments(callee.name) if index < starred)
+
+
+def is_alias_argument(w: "Walker", arg: ast.expr) -> bool:
+    root = alias_root(arg)
+    return root is not None and w.scope.aliases.is_alias(root)
+
+
+def argument_mutated(w: "Walker", node: ast.Call, function: str, value: Optional[Value], arg: ast.expr) -> None:
+    """``heapq.heappush(d[k], x)``, ``bisect.insort(x, v)``, ``random.shuffle(l[i])``, ``add_to(items, v)`` of
+    another project module: the function changes that argument in place, as a mutating method would."""
+    root = alias_root(arg)
     if root is not None and w.scope.aliases.is_alias(root):
         w.note_write(w.scope.aliases.states[root].copy.proxy)
         w.scope.aliases.mutate(root, node, w.statements.statement_path(), f" passed to {display(node.func)}()")

@@ -146,8 +146,11 @@ class Links:
                  effects: Optional[EffectLookup] = None, summarise: bool = True,
                  remote: Tuple[Export, ...] = (), records: Optional[RecordLookup] = None,
                  registry: Optional[ImportLookup] = None,
-                 function_named: Optional[Callable[[str], Optional[str]]] = None) -> None:
+                 function_named: Optional[Callable[[str], Optional[str]]] = None,
+                 changes: Optional[Callable[[str], FrozenSet[int]]] = None) -> None:
         self.incoming = incoming or {}
+        #: The positions of the arguments an imported project function changes in place (:mod:`.parameters`).
+        self._changes = changes
         #: ``path:name`` of the project module's top-level name an imported dotted name is (``jobs.add_tag``),
         #: None for anything outside the project: a callback handed on to another module is a call into its own.
         self.function_named = function_named
@@ -312,11 +315,18 @@ class Links:
         """The proxy or manager an imported name holds (a module global or class attribute of a project module)."""
         return self._value(qualname, (GLOBAL, ATTRIBUTE))
 
+    def changed_arguments(self, qualname: str) -> FrozenSet[int]:
+        """The positional arguments the imported project function ``qualname`` changes in place (a helper of
+        another module that appends to the list it is given): a copy passed there is changed, not handed over."""
+        return self._changes(qualname) if self._changes is not None else frozenset()
+
     def imported_attribute(self, qualname: str) -> bool:
         """Is ``qualname``, read through an attribute, a class attribute of an imported project class
         (``registry.Registry.shared``) or a global of an imported project module (``registry.REG``)? A child
-        that imports the module again reads its own value there, not the parent's proxy (MPP202)."""
-        return self._export(qualname, (ATTRIBUTE, GLOBAL)) is not None
+        that imports the module again reads its own value there, not the parent's proxy (MPP202); unless the
+        module's pool initializer binds that global in each worker (then a task reads the worker's own)."""
+        export = self._export(qualname, (ATTRIBUTE, GLOBAL))
+        return export is not None and not export.child_bound
 
     def returned(self, qualname: str, node: ast.Call, args: List[Optional[Value]]) -> Optional[Value]:
         """What calling an imported project function returns: a proxy, or a copy read from one (read from
@@ -487,7 +497,7 @@ def module_exports(w: "Walker", here: str) -> Tuple[Export, ...]:
     for name, value in sorted(w.module_scope.vars.items()):
         fact = fact_of(value, here) if name in importable else None
         if fact is not None:
-            found.append(Export(name, GLOBAL, fact))
+            found.append(Export(name, GLOBAL, fact, child_bound=name in w.facts.child_globals))
     for stmt in w.tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             returned = w.facts.returns.get(stmt)

@@ -159,16 +159,19 @@ class Export:
     via: str = ""
     #: RETURNS_ITEMS: (index, proxy) for each item of the returned tuple or list that is a proxy.
     items: Tuple[Tuple[int, ProxyFact], ...] = ()
+    #: GLOBAL: a pool initializer of the module binds it (``global SHARED; SHARED = d``), in each worker before
+    #: its tasks: a task reading ``module.SHARED`` reads the worker's own binding, not the parent's proxy.
+    child_bound: bool = False
 
     def to_json(self) -> Dict[str, Any]:
         return {"name": self.name, "role": self.role, "fact": self.fact.to_json(), "via": self.via,
-                "items": [[index, fact.to_json()] for index, fact in self.items]}
+                "items": [[index, fact.to_json()] for index, fact in self.items], "child_bound": self.child_bound}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "Export":
         items = tuple((int(index), ProxyFact.from_json(fact)) for index, fact in data.get("items", ()))
         return Export(str(data["name"]), role_of(data["role"]), ProxyFact.from_json(data["fact"]), str(data["via"]),
-                      items)
+                      items, bool(data.get("child_bound", False)))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from ..engine.registries import MAPPING_STORE, container_names, function_tables,
 from ..engine.summaries import ATTRIBUTE, EITHER, FUNCTION, GLOBAL, MAPPING, OPAQUE, OPAQUE_KEY, SEQUENCE, \
     CallSummary, Effect, Export, ModuleSummary, ProxyFact
 from ..engine.walker import mutator_methods, record_classes
+from ..engine.parameters import changed_parameters
 from .scan import ProjectIndex
 from ..model.source import SourceError, decode, parse
 
@@ -77,6 +78,7 @@ class ProjectSolver:
         #: miss facts, reached or not.
         self.stopped_parts: Set[int] = set()
         self._mutators: Dict[str, FrozenSet[str]] = {}
+        self._changes: Dict[str, Dict[str, FrozenSet[int]]] = {}
         #: The parts whose solve a bug of ours stopped, with the error (asked again, they raise it again).
         self._failed: Dict[int, Exception] = {}
         self._records: Dict[str, Dict[str, Tuple[Tuple[str, ...], bool]]] = {}
@@ -103,6 +105,7 @@ class ProjectSolver:
         was read of each other module's own text (registrars, records, mutators) is kept."""
         fresh = ProjectSolver(index, self.settings, self.fixed_budget, self.store)
         fresh._mutators = {path: found for path, found in self._mutators.items() if path != changed}
+        fresh._changes = {path: found for path, found in self._changes.items() if path != changed}
         fresh._records = {path: found for path, found in self._records.items() if path != changed}
         fresh._texts = {path: found for path, found in self._texts.items() if path != changed}
         fresh._registry_sources = {path: found for path, found in self._registry_sources.items()
@@ -338,7 +341,8 @@ class ProjectSolver:
                      lookup=lookup, mutators=lambda: self.imported_mutators(path), effects=effects,
                      remote=self.remote_in(path), records=records,
                      registry=lambda name: self.own_registry(path, name),
-                     function_named=lambda qualname: self.function_named(qualname, path))
+                     function_named=lambda qualname: self.function_named(qualname, path),
+                     changes=lambda qualname: self.changed_arguments(qualname, path))
 
     def function_named(self, qualname: str, path: str) -> Optional[str]:
         """``relative/path.py:name`` when ``qualname``, imported in ``path``, is a top-level name of another
@@ -347,6 +351,19 @@ class ProjectSolver:
         if hit is None or hit[0] == path or "." in hit[1] or not hit[1].isidentifier():
             return None
         return f"{self.index.relative(hit[0])}:{hit[1]}"
+
+    def changed_arguments(self, qualname: str, path: str) -> FrozenSet[int]:
+        """:meth:`Links.changed_arguments`: the function ``qualname`` (imported in ``path``) resolved, its
+        module read once for :func:`parameters.changed_parameters`."""
+        hit = self.index.resolve_call(qualname, path)
+        if hit is None or hit[0] == path:
+            return frozenset()
+        if hit[0] not in self._changes:
+            try:
+                self._changes[hit[0]] = changed_parameters(ast.parse(self.index.overlay.read_bytes(hit[0])))
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                self._changes[hit[0]] = {}
+        return self._changes[hit[0]].get(hit[1], frozenset())
 
     # --- registries: containers other modules' functions are put into, then looked up and run ---------------
 
