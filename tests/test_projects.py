@@ -327,6 +327,25 @@ def test_fix_on_the_worker_module_alone_uses_the_callers_facts_and_the_project_k
     assert (status, state) == (0, {"a": [4]})
 
 
+def test_values_stored_into_a_factorys_proxy_are_named_where_they_are_stored(copy):
+    """factory.py makes the dict, main.py stores the lists into it: a finding in main.py's worker names no
+    module for the nested proxy (the values are stored right there), and one in workers.py names main.py, where
+    a nested proxy would go, not the factory. The origin still names the factory."""
+    root = copy(FIXTURES / "projects" / "factory_tuple")
+    (root / "factory.py").write_text("def make_store(manager, keys):\n    return manager.dict(), manager.Lock()\n")
+    main = root / "main.py"
+    main.write_text(main.read_text().replace('store, lock = make_store(manager, ["a"])\n',
+                                             'store, lock = make_store(manager, ["a"])\n        store["a"] = []\n'))
+    found = messages(root, ".")["MPP101 at main.py:8"]
+    assert "stores the values" not in found and found.endswith("created at factory.py:2.)"), found
+    (root / "workers.py").write_text("def work(store, lock, key, value):\n    store[key].append(value)\n")
+    main.write_text(main.read_text().replace("from factory import make_store\n",
+                                             "from factory import make_store\nfrom workers import work\n")
+                    .replace("def work(store, lock, key, value):\n    store[key].append(value)  # MPP101\n", ""))
+    found = messages(root, ".")["MPP101 at workers.py:2"]
+    assert "(where main.py stores the values)" in found and found.endswith("created at factory.py:2.)"), found
+
+
 @pytest.mark.runtime
 @pytest.mark.parametrize("method", START_METHODS)
 def test_a_copy_changed_by_another_modules_helper_is_written_back_and_kept(method, copy):

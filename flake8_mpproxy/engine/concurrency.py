@@ -212,8 +212,8 @@ class Concurrency:
             return f"generator '{name_of(unit)}' yields, so other code may write between the read and the write"
         contexts = self.contexts(unit)
         if UNKNOWN in contexts:
-            return (f"'{name_of(unit)}' has no caller in this file, so it may run in several processes "
-                    "at once")
+            return (f"'{name_of(unit)}' has no caller the analysis can follow, so it may run in several "
+                    "processes at once")
         starts = [context for context in in_source_order(contexts) if context != PARENT]
         for how, call in starts:
             if how in POOLED_HOWS:

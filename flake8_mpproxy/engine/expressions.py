@@ -146,8 +146,10 @@ class Expressions:
         if isinstance(base, QualName):
             name = f"{base.name}.{node.attr}"
             imported = self.w.links.imported(name) if self.w.links is not None else None
-            if isinstance(imported, Proxy) and self.w.links is not None and self.w.links.imported_attribute(name):
-                self.w.class_attribute_read(node, imported)  # (an imported class's attribute or module global)
+            holder = self.w.links.imported_holder(name) if isinstance(imported, Proxy) and \
+                self.w.links is not None else ""
+            if isinstance(imported, Proxy) and holder:
+                self.w.class_attribute_read(node, imported, holder=holder)
             return imported if imported is not None else QualName(name, base.library)
         if isinstance(base, Proxy):
             return self.proxy_attribute(node, base)

@@ -58,8 +58,14 @@ def fact_of(value: Optional[Value], here: str, depth: int = 0) -> Optional[Proxy
         else:
             items = ((slot, fact_of(inner, here, depth + 1)) for slot, inner in sorted(value.nested.items()))
             nested = tuple((slot, fact) for slot, fact in items if fact is not None)
-    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits_of(value),
-                     mutex=is_mutex(value), library=library_field(value.library))
+    inits, inits_in = init_sites_of(value, here)
+    return ProxyFact(value.kind, value.origin or site_of(here, value.site), nested, truncated, inits,
+                     mutex=is_mutex(value), library=library_field(value.library), inits_in=inits_in)
+
+
+#: What a proxy read through an attribute in a child is held by (the words MPP202's message uses).
+CLASS_ATTRIBUTE = "a class attribute"
+MODULE_GLOBAL = "a module global"
 
 
 def argument_fact(value: Optional[Value], here: str, depth: int = 0,
@@ -120,10 +126,19 @@ def library_field(library: Library) -> str:
     return "" if library is STANDARD else library.module
 
 
-def inits_of(value: Proxy) -> Tuple[InitSite, ...]:
-    """The plain values stored into ``value`` where it was made (carried on unchanged through other modules)."""
-    if value.origin:
-        return value.remote_inits
+def init_sites_of(value: Proxy, here: str) -> Tuple[Tuple[InitSite, ...], str]:
+    """The plain values stored into ``value``, and the module they are stored in when not the one that made
+    it: where it was made (carried on unchanged through other modules); for a proxy another module made
+    that stores none (a factory's ``return manager.dict()``), the values this module stores into it."""
+    if not value.origin:
+        return local_inits(value), ""
+    if value.remote_inits:
+        return value.remote_inits, value.remote_inits_in
+    local = local_inits(value)
+    return (local, here) if local else ((), "")
+
+
+def local_inits(value: Proxy) -> Tuple[InitSite, ...]:
     return tuple((key, kind, manager, node_range(node) if node is not None else ())
                  for key, stores in sorted(value.stores.items()) for _, kind, manager, node in stores)
 
@@ -320,13 +335,16 @@ class Links:
         another module that appends to the list it is given): a copy passed there is changed, not handed over."""
         return self._changes(qualname) if self._changes is not None else frozenset()
 
-    def imported_attribute(self, qualname: str) -> bool:
-        """Is ``qualname``, read through an attribute, a class attribute of an imported project class
-        (``registry.Registry.shared``) or a global of an imported project module (``registry.REG``)? A child
-        that imports the module again reads its own value there, not the parent's proxy (MPP202); unless the
-        module's pool initializer binds that global in each worker (then a task reads the worker's own)."""
+    def imported_holder(self, qualname: str) -> str:
+        """What ``qualname``, read through an attribute, is: a class attribute of an imported project class
+        (``registry.Registry.shared``), a global of an imported project module (``registry.REG``), or ""
+        for anything else. A child that imports the module again reads its own value there, not the parent's
+        proxy (MPP202); unless the module's pool initializer binds that global in each worker (then a task
+        reads the worker's own: "")."""
         export = self._export(qualname, (ATTRIBUTE, GLOBAL))
-        return export is not None and not export.child_bound
+        if export is None or export.child_bound:
+            return ""
+        return CLASS_ATTRIBUTE if export.role == ATTRIBUTE else MODULE_GLOBAL
 
     def returned(self, qualname: str, node: ast.Call, args: List[Optional[Value]]) -> Optional[Value]:
         """What calling an imported project function returns: a proxy, or a copy read from one (read from
@@ -433,7 +451,7 @@ def value_of(fact: ProxyFact, depth: int = 0) -> Value:
         anything = entries.pop("*", None)
         return Mapping(items=entries, values_join=mapping_join([*entries.values(), anything]))
     proxy = Proxy(fact.kind, site, origin=fact.origin, opaque_nested=fact.truncated, remote_inits=fact.inits,
-                  library=library)
+                  remote_inits_in=fact.inits_in, library=library)
     for slot, inner in fact.nested:
         nested = value_of(inner, depth + 1)
         if isinstance(nested, Proxy):

@@ -184,6 +184,8 @@ class ClassAttributeInChild(NamedTuple):
     node: ast.Attribute
     func: ast.AST
     calls: Any  # Dict[ast.Call, str]: the call sites of ``func`` and how each runs it
+    #: "a class attribute" (``Registry.shared``, ``cls.store``) or "a module global" (``state.registry``).
+    holder: str
 
 
 class ManagerPassed(NamedTuple):

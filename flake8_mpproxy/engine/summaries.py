@@ -38,6 +38,9 @@ class ProxyFact:
     fields: Tuple[str, ...] = ()
     #: The module of the library whose manager made it (:data:`api.LIBRARIES`), "" for the standard one.
     library: str = ""
+    #: The module ``inits`` are in when it is not the origin's (a factory of ``shared.py`` made the proxy,
+    #: ``main.py`` stores the values into it): where a nested fix would store proxies.
+    inits_in: str = ""
 
     def has_proxy(self) -> bool:
         """A proxy or manager, or a container with one inside (not a function alone)."""
@@ -51,7 +54,7 @@ class ProxyFact:
         return {"kind": self.kind, "origin": self.origin, "truncated": self.truncated,
                 "nested": [[slot, fact.to_json()] for slot, fact in self.nested],
                 "inits": [[key, kind, manager, list(rng)] for key, kind, manager, rng in self.inits],
-                "mutex": self.mutex, "fields": list(self.fields), "library": self.library}
+                "mutex": self.mutex, "fields": list(self.fields), "library": self.library, "inits_in": self.inits_in}
 
     @staticmethod
     def from_json(data: Dict[str, Any]) -> "ProxyFact":
@@ -61,7 +64,7 @@ class ProxyFact:
                          tuple((str(key), str(kind), str(manager), tuple(int(n) for n in rng))
                                for key, kind, manager, rng in data["inits"]),
                          bool(data.get("mutex", False)), tuple(str(name) for name in data.get("fields", ())),
-                         str(data.get("library", "")))
+                         str(data.get("library", "")), str(data.get("inits_in", "")))
 
 
 #: Fact kinds for a record instance carrying proxies (a dataclass or attrs class; a NamedTuple, which unpacks).

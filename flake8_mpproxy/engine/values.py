@@ -147,6 +147,8 @@ class Proxy(Value):
     opaque_nested: bool = False
     #: Made in another module: the plain values stored into it there (:data:`summaries.InitSite`).
     remote_inits: Tuple[Tuple[str, str, str, Tuple[int, ...]], ...] = ()
+    #: The module ``remote_inits`` are in, when not the one that made it (:attr:`ProxyFact.inits_in`).
+    remote_inits_in: str = ""
     #: A lock some expression or parameter holds together with another lock (``a if c else b``, a parameter
     #: given either): a ``with`` there may hold either one, so it is not known to exclude the other writers.
     ambiguous: bool = False

@@ -24,7 +24,7 @@ from .registries import MAPPING_STORE, module_containers, registrars, registrati
 from .expressions import Expressions
 from .facts import Facts, FunctionNode, Scope
 from .solver import Solver, Unit
-from .links import Links, seed
+from .links import CLASS_ATTRIBUTE, Links, seed
 from .statements import Statements, record_fields, store_item
 
 
@@ -436,7 +436,7 @@ class Walker:
         return tuple(found)
 
     def class_attribute_read(self, node: ast.Attribute, proxy: Proxy,
-                             key: Optional[Tuple[ast.ClassDef, str]] = None) -> None:
+                             key: Optional[Tuple[ast.ClassDef, str]] = None, holder: str = CLASS_ATTRIBUTE) -> None:
         """``Registry.shared`` holds a proxy: code running in a child reads the class attribute of a class the
         child imported again (spawn), not the parent's proxy (MPP202). Unless only code that runs in a child
         stores it (``cls.store = store`` in a method the child target calls): then it is the child's own."""
@@ -447,7 +447,7 @@ class Walker:
         if key is not None and self.stored_in_children_only(key):
             return
         if unit in self.facts.in_child:
-            self.report.observe(ClassAttributeInChild(node, unit, self.facts.calls.get(unit, {})))
+            self.report.observe(ClassAttributeInChild(node, unit, self.facts.calls.get(unit, {}), holder))
 
     def stored_in_children_only(self, key: Tuple[ast.ClassDef, str]) -> bool:
         self.facts.read("attr", *key)

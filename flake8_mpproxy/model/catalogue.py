@@ -236,12 +236,12 @@ RULES: Tuple[Rule, ...] = (
         summary='a function run in a child process (`Process(target=...)`, `Pool.map`, `ProcessPoolExecutor.submit`, ...) reads a proxy from a module global',
         name="global-proxy-in-child",
         message=(
-            "'{name}' is read from a module global in {func}(), which runs in a child process; under spawn and "
+            "'{name}' is read from {holder} in {func}(), which runs in a child process; under spawn and "
             "forkserver the child has no such proxy (NameError) or a different one. Pass '{name}' to the child "
             "in args=(...)."
         ),
         notebook_message=(
-            "'{name}' is read from a module global in {func}(), which runs in a child process; under spawn and "
+            "'{name}' is read from {holder} in {func}(), which runs in a child process; under spawn and "
             "forkserver the child cannot load {func}() from the notebook (AttributeError on '__main__'), so "
             "nothing reaches the manager. Move {func}() into a .py module and pass '{name}' in args=(...)."
         ),
@@ -321,7 +321,7 @@ RULES: Tuple[Rule, ...] = (
             "d[k] += [i] keeps 84 to 152 of 200; a nested proxy or a manager lock keeps all 200. Writers are "
             "concurrent when the code runs as a pool or executor worker, in a target started in a loop or more "
             "than once, in a thread, in a coroutine that awaits, or beside a child that writes the same proxy; "
-            "when the analysis cannot tell (a function with no caller in the file), it assumes they are."
+            "when the analysis cannot tell (a function with no caller it can follow), it assumes they are."
         ),
         bad=(
             "from multiprocessing import Manager, Process\n\ndef work(d):\n    d['n'] += 1  # two round trips: races with the other children\n\nif __name__ == '__main__':\n    with Manager() as manager:\n        d = manager.dict(n=0)\n        procs = [Process(target=work, args=(d,)) for _ in range(4)]\n        for p in procs:\n            p.start()\n        for p in procs:\n            p.join()\n"

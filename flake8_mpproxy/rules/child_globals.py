@@ -12,6 +12,7 @@ from ..model.catalogue import FIX_NONE, FIX_UNSAFE
 from ..model.findings import FORM_NONE, FORM_PASS_ARG
 from ..engine.observations import ClassAttributeInChild, NameRead
 from ..engine.syntax import display, node_range
+from ..engine.links import MODULE_GLOBAL
 from ..engine.values import Proxy
 from .copies import origin_arg
 
@@ -37,7 +38,8 @@ def _global_in_child(reporter: "Reporter", node: ast.Name, func: ast.AST, calls:
     fixable = (isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and bool(sites)
                and all(how == "process" for _, how in sites) and can_add_parameter(func)
                and all(targets_by_name(call, func_name) for call in calls))
-    reporter.add("MPP202", node, {"name": node.id, "func": func_name, **origin_arg(node.id, value)}, proxy=node.id,
+    reporter.add("MPP202", node, {"name": node.id, "func": func_name, "holder": MODULE_GLOBAL,
+                                  **origin_arg(node.id, value)}, proxy=node.id,
                  form=FORM_PASS_ARG if fixable else FORM_NONE,
                  applicability=FIX_UNSAFE if fixable else FIX_NONE,
                  detail={"function": func_name, "function_range": node_range(func), "call_sites": sites})
@@ -51,7 +53,7 @@ def attribute_in_child(reporter: "Reporter", seen: ClassAttributeInChild) -> Non
     if "MPP202" not in reporter.enabled or not reporter.first(("MPP202", id(func), name)):
         return
     func_name = getattr(func, "name", "<lambda>")
-    reporter.add("MPP202", node, {"name": name, "func": func_name}, proxy=name,
+    reporter.add("MPP202", node, {"name": name, "func": func_name, "holder": seen.holder}, proxy=name,
                  detail={"function": func_name, "function_range": node_range(func),
                          "call_sites": [(node_range(call), how) for call, how in calls.items()]})
 

@@ -338,10 +338,13 @@ def manager_name(copy: Copy) -> str:
 
 
 def made_elsewhere(copy: Copy) -> str:
-    """The module (``main.py``) that made the proxy when another module did: its init sites are there, so
-    the nested form rewrites that module (:mod:`flake8_mpproxy.fixer.remote` checks the whole project first)."""
+    """The module (``main.py``) that stores the values into the proxy when another module made it: the one
+    that made it, unless that one stores none and the values are stored where it was handed (a factory's
+    proxy): the nested form rewrites that module (:mod:`flake8_mpproxy.fixer.remote` checks the project first)."""
     origin = getattr(copy.proxy, "origin", "")
-    return str(origin).rsplit(":", 1)[0] if origin else ""
+    if not origin or not copy.proxy.remote_inits and copy.proxy.stores:  # (stored here: a local nested fix)
+        return ""
+    return copy.proxy.remote_inits_in or str(origin).rsplit(":", 1)[0]
 
 
 def copy_source(copy: Copy) -> str:
