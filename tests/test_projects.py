@@ -207,6 +207,9 @@ RUNS = {
     # copies handed to helpers.py's helpers, which change them in place (one also stores its copy back)
     "helper_elsewhere": ("main.py", {"kept": [0, 1, 2], "ranked": [], "twice": []}),
     "helper_elsewhere_twin": ("main.py", {"kept": [0, 1, 2], "ranked": [0, 1, 2], "twice": [0, 0, 1, 1, 2, 2]}),
+    # jobs.py's static method, class method, a method of an instance and a callable instance as child targets
+    "methods_elsewhere": ("main.py", {"a": [], "b": [], "c": [], "d": {}}),
+    "methods_elsewhere_twin": ("main.py", {"a": ["static"], "b": ["Indexer"], "c": ["bound"], "d": {"calls": 1}}),
     "forwarded": ("main.py", {"log": [], "owners": {}, "tags": []}),
     "forwarded_twin": ("main.py", {"log": ["seen"], "owners": {"urgent": "admin"}, "tags": ["urgent"]}),
 }
@@ -218,7 +221,7 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "inherited_twin", "initializer_twin", "loose_twin",
          "factory_twin", "lock_across", "reexport_twin",
          "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin", "forwarded_twin",
-         "initializer_elsewhere_twin", "helper_elsewhere_twin"}
+         "initializer_elsewhere_twin", "helper_elsewhere_twin", "methods_elsewhere_twin"}
 
 
 @pytest.mark.runtime
@@ -824,20 +827,22 @@ def test_the_defining_module_is_analysed_again_when_what_it_receives_grows(tmp_p
 
 
 def test_fix_in_the_defining_module_is_checked_again_with_the_stores_of_other_modules(copy):
-    """--fix on registry.py alone: the write-back in record() (one child) is applied and checked again with
-    main.py's facts (MPP202 stays); add() may run anywhere, so its reassign is refused; the nested fix in
-    main.py is refused while main.py prints the values (a use a nested proxy changes)."""
+    """--fix on registry.py alone: the write-backs in record() (one child) and in Registry.add() (called once,
+    by main.py's body: its static method is followed there) are applied and checked again with main.py's facts
+    (MPP202 stays); the nested fix in main.py is refused while main.py prints the values (a use a nested proxy
+    changes)."""
     root = copy(FIXTURES / "projects" / "remote_reader")
-    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--fix", "registry.py"], cwd=root,
-                          capture_output=True, text=True, timeout=120)
-    assert "Fixed 1 finding in 1 file; 2 remain." in proc.stdout, proc.stdout + proc.stderr
-    assert '    b = SHARED["b"]\n    b.append(x)  # MPP101 MPP202\n    SHARED["b"] = b\n' in \
-        (root / "registry.py").read_text()
-    assert run_command(root, ".") == {"registry.py": {(10, "MPP101"), (25, "MPP202")}}
     proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--fix-style", "nested", "--diff",
                            "registry.py"], cwd=root, capture_output=True, text=True, timeout=120)
     assert "no nested fix in main.py: in main.py the values are passed to print()" in proc.stderr
     assert "Would fix 0 findings" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--fix", "registry.py"], cwd=root,
+                          capture_output=True, text=True, timeout=120)
+    assert "Fixed 2 findings in 1 file; 1 remains." in proc.stdout, proc.stdout + proc.stderr
+    fixed = (root / "registry.py").read_text()
+    assert '    b = SHARED["b"]\n    b.append(x)  # MPP101 MPP202\n    SHARED["b"] = b\n' in fixed
+    assert '        a = Registry.shared["a"]\n        a.append(x)  # MPP101\n        Registry.shared["a"] = a\n' in fixed
+    assert run_command(root, ".") == {"registry.py": {(27, "MPP202")}}
 
 
 def inherited_variant(copy, collector: bool, keyed: bool) -> Path:

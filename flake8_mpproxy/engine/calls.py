@@ -12,8 +12,8 @@ from ..model.mpapi import (
 )
 from .values import (
     INTERESTING, PURE_BUILTINS, ClassInfo, Context, Copy, Either, Function, Instance, Iteration, Manager,
-    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, RemoteFunction, Seq, Value, conflate_locks, either, join,
-    mapping_join, richness
+    ManagerClass, Mapping, Partial, Pool, Proxy, QualName, RemoteFunction, RemoteInstance, Seq, Value, conflate_locks,
+    either, join, mapping_join, richness
 )
 
 from .concurrency import INITIALIZER_HOWS, CallsBefore
@@ -469,6 +469,9 @@ def plain_call(w: "Walker", node: ast.Call, callee: Optional[Value], args: List[
                kwargs: Dict[str, Optional[Value]]) -> Optional[Value]:
     if isinstance(callee, (Function, Partial, Either, ClassInfo, QualName)) and unpacks(node):
         args = spread(node, args)
+    if isinstance(callee, RemoteInstance):  # ``obj(...)``: its class's ``__call__``
+        w.external_call(node, callee.name + ".__call__", args, kwargs, "direct")
+        return None
     if isinstance(callee, QualName) and callee.name in callee.library.index_spawns:
         index_spawn(w, node, args, kwargs)
         return None
@@ -618,7 +621,10 @@ def qualified_call(w: "Walker", node: ast.Call, name: str, args: List[Optional[V
     if record is not None:  # a record class of another project module (a dataclass, a NamedTuple)
         return Instance(record, construct_record(w, record, args, kwargs))
     w.external_call(node, name, args, kwargs, "direct")
-    return w.links.returned(name, node, args) if w.links is not None else None
+    if w.links is None:
+        return None
+    returned = w.links.returned(name, node, args)
+    return returned if returned is not None else w.links.instance_of(name)
 
 
 def index_spawn(w: "Walker", node: ast.Call, args: List[Optional[Value]],
@@ -720,7 +726,8 @@ def call_function(w: "Walker", node: ast.Call, callee: Value, args: List[Optiona
         return call_function(w, node, callee.func, list(callee.args) + list(args), merged,
                              "partial-" + how if how in ("process", "pool", "initializer") else how)
     if isinstance(callee, QualName):
-        w.external_call(node, callee.name, args, kwargs, how)
+        w.external_call(node, callee.name + (".__call__" if isinstance(callee, RemoteInstance) else ""), args,
+                        kwargs, how)
         return None
     if isinstance(callee, Either):  # any of them may run: each gets the arguments
         return join([call_function(w, node, option, args, kwargs, how) for option in callee.options])

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 from .observations import NameRead, ProxyOperator
 from .syntax import display, key_source
 from .values import (
-    ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, Seq, Value, join,
-    mapping_join,
+    ClassInfo, Copy, Function, Instance, Iteration, Manager, ManagerClass, Mapping, Proxy, QualName, RemoteInstance,
+    Seq, Value, join, mapping_join,
 )
 from .calls import USE_TRACKED, evaluate_call
 from .facts import Scope
@@ -143,6 +143,8 @@ class Expressions:
 
     def ev_Attribute(self, node: ast.Attribute) -> Optional[Value]:
         base = self.ev(node.value)
+        if isinstance(base, RemoteInstance):  # a method of the instance (its data is not known here)
+            return QualName(f"{base.name}.{node.attr}", base.library)
         if isinstance(base, QualName):
             name = f"{base.name}.{node.attr}"
             imported = self.w.links.imported(name) if self.w.links is not None else None

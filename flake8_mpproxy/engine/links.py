@@ -17,8 +17,8 @@ from .concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurre
 from ..model.mpapi import STANDARD, SYNC_MANAGER, Library, library_named
 from .locks import is_mutex
 from .values import (
-    ClassInfo, Copy, Either, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, RemoteFunction, Seq,
-    Value, either, mapping_join, richness,
+    ClassInfo, Copy, Either, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, RemoteFunction,
+    RemoteInstance, Seq, Value, either, mapping_join, richness,
 )
 from .syntax import node_range, stand_in_class
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
@@ -79,7 +79,7 @@ def argument_fact(value: Optional[Value], here: str, depth: int = 0,
         return fact
     if isinstance(value, RemoteFunction):
         return ProxyFact(FUNCTION, value.name[1:])
-    if isinstance(value, QualName) and named is not None:
+    if isinstance(value, QualName) and not isinstance(value, RemoteInstance) and named is not None:
         found = named(value.name)
         return ProxyFact(FUNCTION, found) if found is not None else None
     if isinstance(value, Function) and value.owner is None and isinstance(value.node, ast.FunctionDef) \
@@ -162,10 +162,13 @@ class Links:
                  remote: Tuple[Export, ...] = (), records: Optional[RecordLookup] = None,
                  registry: Optional[ImportLookup] = None,
                  function_named: Optional[Callable[[str], Optional[str]]] = None,
-                 changes: Optional[Callable[[str], FrozenSet[int]]] = None) -> None:
+                 changes: Optional[Callable[[str], FrozenSet[int]]] = None,
+                 is_class: Optional[Callable[[str], bool]] = None) -> None:
         self.incoming = incoming or {}
         #: The positions of the arguments an imported project function changes in place (:mod:`.parameters`).
         self._changes = changes
+        #: Does an imported dotted name name a top-level class of a project module?
+        self._is_class = is_class
         #: ``path:name`` of the project module's top-level name an imported dotted name is (``jobs.add_tag``),
         #: None for anything outside the project: a callback handed on to another module is a call into its own.
         self.function_named = function_named
@@ -329,6 +332,11 @@ class Links:
     def imported(self, qualname: str) -> Optional[Value]:
         """The proxy or manager an imported name holds (a module global or class attribute of a project module)."""
         return self._value(qualname, (GLOBAL, ATTRIBUTE))
+
+    def instance_of(self, qualname: str) -> Optional[Value]:
+        """What calling the imported ``qualname`` makes when it is a class of a project module: an instance
+        whose methods are calls into that module (None for anything else)."""
+        return RemoteInstance(qualname) if self._is_class is not None and self._is_class(qualname) else None
 
     def changed_arguments(self, qualname: str) -> FrozenSet[int]:
         """The positional arguments the imported project function ``qualname`` changes in place (a helper of
@@ -595,6 +603,11 @@ def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) 
             continue
         followed.add(name)
         seed_callee(w, name, callee, incoming[name], opaque)
+    for name, summaries in incoming.items():  # ``Indexer.index``: a method of a top-level class
+        method = method_called(tree, name)
+        if method is not None:
+            followed.add(name)
+            seed_callee(w, name, method, summaries, opaque)
     if w.links is not None:  # calls of names bound to something else (an alias, a nested class)
         for name, summaries in incoming.items():
             if name != OPAQUE_KEY and name not in followed:
@@ -677,6 +690,22 @@ def receiver(stmt: ast.stmt) -> Optional[Function]:
         if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and item.name == "__init__":
             return Function(item, bound=True)
     return None
+
+
+def method_called(tree: ast.Module, name: str) -> Optional[Function]:
+    """What a call of ``Class.method`` from another module runs: a static method with every argument; a class
+    method, or a method reached through an instance (``Indexer().index``, a bound method handed over as a
+    worker), with the first parameter bound. None for any other name."""
+    head, dot, attr = name.partition(".")
+    if not dot or "." in attr:
+        return None
+    cls = next((stmt for stmt in tree.body if isinstance(stmt, ast.ClassDef) and stmt.name == head), None)
+    item = next((item for item in getattr(cls, "body", ()) if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and item.name == attr), None)
+    if cls is None or item is None or attr == "__init__":
+        return None
+    static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in item.decorator_list)
+    return Function(item, bound=not static)
 
 
 def proxy_for(proxies: Dict[Tuple[object, ProxyFact], Value], func: ast.AST, slot: object,

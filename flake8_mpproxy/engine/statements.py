@@ -12,8 +12,8 @@ from .syntax import alias_root, display, is_main_guard, key_source, reads_same, 
 from ..model.mpapi import (API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, RECORD_BASES, RECORD_DECORATORS, THREAD_CLASSES,
                    library_of, standard_name)
 from .values import (
-    INTERESTING, ClassInfo, Copy, Either, Function, Instance, Manager, Mapping, Partial, Proxy, QualName, Seq, Value,
-    mapping_join,
+    INTERESTING, ClassInfo, Copy, Either, Function, Instance, Manager, Mapping, Partial, Proxy, QualName, RemoteInstance,
+    Seq, Value, mapping_join,
 )
 from .facts import Scope
 from .links import inherited_init
@@ -352,7 +352,8 @@ class Statements:
         elif isinstance(base, ClassInfo):
             self.w.set_attr(base, target.attr, value)
         else:
-            if isinstance(base, QualName) and self.w.links is not None:  # an imported class or module
+            if isinstance(base, QualName) and not isinstance(base, RemoteInstance) and self.w.links is not None:
+                # (an imported class or module)
                 self.w.links.store_remote(f"{base.name}.{target.attr}", value)
             self.w.note_use(value, "stored in another object")
             self.mutation_through(target, base, "store")

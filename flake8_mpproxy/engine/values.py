@@ -51,6 +51,12 @@ class QualName(Value):
             self.name = standard_name(self.name, found)
 
 
+class RemoteInstance(QualName):
+    """An instance of a class another project module defines (``Indexer()``, ``name`` the class's dotted name
+    as imported here): its methods, handed over as workers or called, are calls into that module
+    (``jobs.Indexer.index``), with ``self`` bound; what it holds is not known here."""
+
+
 class RemoteFunction(QualName):
     """A top-level function of another project module, handed in as a value (a callback): calling it, or
     starting it as a child, is a call into that module. ``name`` is ``@path:function`` (path relative to the
@@ -413,10 +419,34 @@ def join(values: List[Optional[Value]]) -> Optional[Value]:
     known = [value for value in values if value is not None]
     if len(known) > 1 and all(isinstance(value, (Function, Partial, Either, RemoteFunction)) for value in known):
         return either(known)
+    if len(known) > 1 and all(isinstance(value, Seq) and value.items is not None for value in known):
+        rows = rows_of_callables(known)  # type: ignore[arg-type]
+        if rows is not None:
+            return rows
     for value in values:
         if value is not None:
             return value
     return None
+
+
+#: Values a call may run: any of several is any of them (:func:`either`).
+CALLABLES = (Function, Partial, Either, RemoteFunction, QualName)
+
+
+def rows_of_callables(rows: List[Seq]) -> Optional[Seq]:
+    """Tuples of one length whose items at some place are functions (``[(Indexer.index, "a"), (job.run,
+    "b")]``): one tuple whose item there is any of them, so a loop unpacking them calls each; the other places
+    joined as ever. None for anything else (their first one stands for all, as before)."""
+    width = len(rows[0].items or ())
+    if any(len(row.items or ()) != width for row in rows):
+        return None
+    columns = [[(row.items or [])[index] for row in rows] for index in range(width)]
+    callable_columns = [all(isinstance(v, CALLABLES) for v in column if v is not None)
+                        and len([v for v in column if v is not None]) > 1 for column in columns]
+    if not any(callable_columns):
+        return None
+    return Seq(items=[either([v for v in column if v is not None]) if callables else join(column)
+                      for column, callables in zip(columns, callable_columns)])
 
 
 def mapping_join(values: List[Optional[Value]]) -> Optional[Value]:
@@ -446,7 +476,7 @@ def either(values: List[Value]) -> Value:
         for option in (value.options if isinstance(value, Either) else [value]):
             if not any(option is known or isinstance(option, Function) and isinstance(known, Function)
                        and option.node is known.node and option.bound == known.bound
-                       or isinstance(option, RemoteFunction) and isinstance(known, RemoteFunction)
+                       or isinstance(option, QualName) and type(option) is type(known)
                        and option.name == known.name for known in options):
                 options.append(option)
     return options[0] if len(options) == 1 else Either(options)

@@ -17,6 +17,7 @@ neither a seed nor reached by any fact costs nothing beyond the prefilter.
 from __future__ import annotations
 
 import ast
+import re
 from collections import deque
 from dataclasses import replace
 from typing import Deque, Dict, FrozenSet, List, Optional, Set, Tuple
@@ -342,7 +343,8 @@ class ProjectSolver:
                      remote=self.remote_in(path), records=records,
                      registry=lambda name: self.own_registry(path, name),
                      function_named=lambda qualname: self.function_named(qualname, path),
-                     changes=lambda qualname: self.changed_arguments(qualname, path))
+                     changes=lambda qualname: self.changed_arguments(qualname, path),
+                     is_class=lambda qualname: self.is_class(qualname, path))
 
     def function_named(self, qualname: str, path: str) -> Optional[str]:
         """``relative/path.py:name`` when ``qualname``, imported in ``path``, is a top-level name of another
@@ -351,6 +353,18 @@ class ProjectSolver:
         if hit is None or hit[0] == path or "." in hit[1] or not hit[1].isidentifier():
             return None
         return f"{self.index.relative(hit[0])}:{hit[1]}"
+
+    def is_class(self, qualname: str, path: str) -> bool:
+        """Is ``qualname`` (imported in ``path``) a top-level class of another project module? (Its text is
+        asked, nothing parsed.)"""
+        hit = self.index.resolve_call(qualname, path)
+        if hit is None or hit[0] == path or not hit[1].isidentifier():
+            return False
+        try:
+            raw = self.index.overlay.read_bytes(hit[0])
+        except OSError:
+            return False
+        return re.search(rb"^class[ \t]+" + hit[1].encode() + rb"\b", raw, re.M) is not None
 
     def changed_arguments(self, qualname: str, path: str) -> FrozenSet[int]:
         """:meth:`Links.changed_arguments`: the function ``qualname`` (imported in ``path``) resolved, its
