@@ -210,6 +210,9 @@ RUNS = {
     # jobs.py's static method, class method, a method of an instance and a callable instance as child targets
     "methods_elsewhere": ("main.py", {"a": [], "b": [], "c": [], "d": {}}),
     "methods_elsewhere_twin": ("main.py", {"a": ["static"], "b": ["Indexer"], "c": ["bound"], "d": {"calls": 1}}),
+    # a manager lock per child (made in the loop that starts them) excludes nobody; the twin hands one to all
+    "lock_per_child": ("main.py", {"visited": []}),
+    "lock_per_child_twin": ("main.py", {"count": 400, "visited": ["u0", "u1", "u2", "u3"]}),
     "forwarded": ("main.py", {"log": [], "owners": {}, "tags": []}),
     "forwarded_twin": ("main.py", {"log": ["seen"], "owners": {"urgent": "admin"}, "tags": ["urgent"]}),
 }
@@ -221,7 +224,8 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "inherited_twin", "initializer_twin", "loose_twin",
          "factory_twin", "lock_across", "reexport_twin",
          "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin", "forwarded_twin",
-         "initializer_elsewhere_twin", "helper_elsewhere_twin", "methods_elsewhere_twin"}
+         "initializer_elsewhere_twin", "helper_elsewhere_twin", "methods_elsewhere_twin",
+         "lock_per_child_twin"}
 
 
 @pytest.mark.runtime
@@ -344,7 +348,8 @@ def test_values_stored_into_a_factorys_proxy_are_named_where_they_are_stored(cop
     (root / "workers.py").write_text("def work(store, lock, key, value):\n    store[key].append(value)\n")
     main.write_text(main.read_text().replace("from factory import make_store\n",
                                              "from factory import make_store\nfrom workers import work\n")
-                    .replace("def work(store, lock, key, value):\n    store[key].append(value)  # MPP101\n", ""))
+                    .replace("def work(store, lock, key, value):\n    store[key].append(value)  # MPP101\n", "")
+                    .replace('args=(store, lock, "a", n)', 'args=(store, None, "a", n)'))  # (no lock to hold)
     found = messages(root, ".")["MPP101 at workers.py:2"]
     assert "(where main.py stores the values)" in found and found.endswith("created at factory.py:2.)"), found
 
@@ -362,6 +367,35 @@ def test_a_copy_changed_by_another_modules_helper_is_written_back_and_kept(metho
     assert run_command(root, ".") == {}
     status, state = run_program(root / "main.py", method, root)
     assert (status, state) == (0, RUNS["helper_elsewhere_twin"][1])
+
+
+def test_a_lock_made_per_child_in_another_module_excludes_nobody(copy):
+    """lock_per_child: crawler.py holds the lock it is handed, but main.py makes one per child: the count's
+    read-modify-write is a race (MPP301) and the lost append gets no write-back under that lock."""
+    root = copy(FIXTURES / "projects" / "lock_per_child")
+    proc = subprocess.run([sys.executable, "-m", "flake8_mpproxy", "--extend-select", "MPP301",
+                           "--output-format", "concise", "."], cwd=root, capture_output=True, text=True, timeout=120)
+    assert "crawler.py:7:13: MPP301" in proc.stdout and "crawler.py:8:5: MPP101" in proc.stdout, proc.stdout
+    before = (root / "crawler.py").read_bytes()
+    proc = fix(root, "--unsafe-fixes", ".")
+    assert "Fixed 0 findings" in proc.stdout and (root / "crawler.py").read_bytes() == before
+
+
+@pytest.mark.runtime
+@pytest.mark.parametrize("method", START_METHODS)
+def test_one_lock_handed_from_another_module_is_held_by_the_fix_and_keeps_every_update(method, copy):
+    """lock_per_child with one lock made once: --fix writes the append back while holding the lock crawler.py
+    is handed, and every child's page and count is kept."""
+    root = copy(FIXTURES / "projects" / "lock_per_child")
+    main = root / "main.py"
+    main.write_text(main.read_text().replace("locks = [manager.Lock() for _ in range(4)]", "lock = manager.Lock()")
+                    .replace("locks[n]", "lock").replace('{"visited": sorted(', '{"count": pages["count"], "visited": sorted('))
+    proc = fix(root, ".")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert '    with lock:\n        visited = pages["visited"]\n' in (root / "crawler.py").read_text()
+    assert run_command(root, ".") == {}
+    status, state = run_program(main, method, root)
+    assert (status, state) == (0, RUNS["lock_per_child_twin"][1])
 
 
 def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):

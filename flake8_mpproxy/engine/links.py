@@ -11,6 +11,7 @@ that runs once, or anything else (unknown: concurrent, the safe side).
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tuple
 
 from .concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurrency
@@ -241,15 +242,20 @@ class Links:
         if not self.summarise:
             return
         kinds: Dict[Optional[ast.AST], str] = {}  # per unit: asking concurrency costs a walk of the unit
+        plural = plural_locks(w, concurrency, self.here) if w is not None else frozenset()
+
+        def summarised(value: Optional[Value]) -> Optional[ProxyFact]:
+            found = argument_fact(value, self.here, named=self.function_named)
+            return demoted(found, plural) if found is not None and plural else found
+
         for (node, _), (target, args, kwargs, how, repeated) in self.calls.items():
             unit = self.caller_units.get(node)
             if unit not in kinds:
                 kinds[unit] = caller_kind(concurrency, unit)
             caller = kinds[unit]
             self.outgoing[(node, target)] = CallSummary(
-                target, tuple(argument_fact(a, self.here, named=self.function_named) for a in args),
-                tuple(sorted((k, argument_fact(v, self.here, named=self.function_named))
-                             for k, v in kwargs.items())), how, repeated, caller)
+                target, tuple(summarised(a) for a in args),
+                tuple(sorted((k, summarised(v)) for k, v in kwargs.items())), how, repeated, caller)
         if w is not None:
             self.exports = module_exports(w, self.here)
         remote = ((name, fact_of(value, self.here)) for name, value in sorted(self.remote_stores.items()))
@@ -634,12 +640,39 @@ def seed_callee(w: "Walker", name: str, callee: Function, summaries: List[CallSu
         add_site(w, callee.node, summary)
     if opaque:
         add_site(w, callee.node, OPAQUE)
+    if any(carries_lock(value) for value in proxies.values()):
+        w.locks_made = True  # (a lock another module made, held here as a parameter or a record's field)
     if w.links is not None:
         w.links.received += [value for value in proxies.values() if isinstance(value, Proxy)]
         for (slot, fact), value in sorted(proxies.items(), key=lambda item: repr(item[0])):
             if isinstance(value, Proxy):
                 index, param = parameter_slot(callee, slot)
                 w.links.seeded.append((name, index, param, fact, value))
+
+
+def plural_locks(w: "Walker", concurrency: Concurrency, here: str) -> FrozenSet[str]:
+    """Where this module makes manager locks that are not one object for every holder (made in a loop, or by
+    code that runs more than once: one lock per child excludes nobody): the module that receives one must
+    not hold it as if it excluded the other writers."""
+    return frozenset(site_of(here, proxy.site) for proxy in w.facts.proxies.values()
+                     if proxy.kind == "lock" and not proxy.origin and is_mutex(proxy)
+                     and not concurrency.excludes(proxy))
+
+
+def demoted(fact: ProxyFact, plural: FrozenSet[str]) -> ProxyFact:
+    """``fact`` with the locks made at ``plural`` sites no longer exclusive (also nested in containers)."""
+    nested = tuple((slot, demoted(inner, plural)) for slot, inner in fact.nested)
+    mutex = fact.mutex and fact.origin not in plural
+    return fact if mutex == fact.mutex and nested == fact.nested else replace(fact, mutex=mutex, nested=nested)
+
+
+def carries_lock(value: Optional[Value]) -> bool:
+    """A manager lock, or a record instance with one among its fields (``ctx.lock``)."""
+    if isinstance(value, Proxy):
+        return value.kind == "lock"
+    if isinstance(value, Instance):
+        return any(carries_lock(field) for field in (value.fields or {}).values())
+    return False
 
 
 def inherited_init(w: "Walker", info: ClassInfo, summaries: List[CallSummary]) -> None:
