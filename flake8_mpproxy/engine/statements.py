@@ -344,9 +344,12 @@ class Statements:
                     and base.keeps_proxies():
                 self.w.store_nested(base, repr(target.attr), value)
             self.w.report.observe(ProxyAttributeStore(target, base))
-            self.w.scope.aliases.write_back(base, value_node)
+            written_back = self.w.scope.aliases.write_back(base, value_node)
             if base.kind == "namespace" and not target.attr.startswith("_") and not isinstance(value, Proxy):
                 self.proxy_store = (target, base)
+                if value_node is not None and (written_back or reads_same(value_node, target)):
+                    # (``ns.n = ns.n + 1``, ``ns.items = items`` after ``items = ns.items``: two round trips)
+                    self.w.report.observe(ReadModifyWrite(target, base, self.w.site(locks=False), self.w.unit()))
         elif isinstance(base, Instance):
             self.w.set_attr(base.cls, target.attr, value)
         elif isinstance(base, ClassInfo):
@@ -388,7 +391,7 @@ class Statements:
             self.w.expressions.ev(target.slice)
         if isinstance(base, Proxy):
             self.w.note_write(base)
-            if action == "aug" and isinstance(target, ast.Subscript):
+            if action == "aug" and (isinstance(target, ast.Subscript) or base.kind == "namespace"):
                 self.w.report.observe(ReadModifyWrite(target, base, self.w.site(locks=False), self.w.unit()))
             if isinstance(target, ast.Attribute):
                 self.w.report.observe(ProxyAttributeStore(target, base))

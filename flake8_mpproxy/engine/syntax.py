@@ -122,11 +122,15 @@ def assigns_to_first_arg(func: ast.AST) -> bool:
     return False
 
 
-def reads_same(value_node: ast.AST, target: ast.Subscript) -> bool:
-    """``value_node`` reads the item ``target`` stores (``d[k] = d[k] + 1``): a read-modify-write."""
+def reads_same(value_node: ast.AST, target: ast.AST) -> bool:
+    """``value_node`` reads the item or attribute ``target`` stores (``d[k] = d[k] + 1``, ``ns.n = ns.n + 1``):
+    a read-modify-write."""
     for node in ast.walk(value_node):
-        if isinstance(node, ast.Subscript) and same_code(node.value, target.value) \
-                and same_code(node.slice, target.slice):
+        if isinstance(node, ast.Subscript) and isinstance(target, ast.Subscript) \
+                and same_code(node.value, target.value) and same_code(node.slice, target.slice):
+            return True
+        if isinstance(node, ast.Attribute) and isinstance(target, ast.Attribute) and node.attr == target.attr \
+                and same_code(node.value, target.value):
             return True
     return False
 

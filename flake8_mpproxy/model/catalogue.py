@@ -307,7 +307,7 @@ RULES: Tuple[Rule, ...] = (
     Rule(
         code="MPP301",
         module="races",
-        summary='`d[k] += 1`, `d[k] = d[k] + ...` or a write-back `d[k] = x` where other writers may run at the same time (pool workers, targets started in a loop, threads, coroutines) with no lock held (opt-in)',
+        summary='`d[k] += 1`, `d[k] = d[k] + ...`, a write-back `d[k] = x`, or the same on a Namespace attribute (`ns.n += 1`) where other writers may run at the same time (pool workers, targets started in a loop, threads, coroutines) with no lock held (opt-in)',
         name="unlocked-read-modify-write",
         message=(
             "{expr} reads and writes manager proxy '{proxy}' in two steps with no lock held while other writers "
@@ -317,7 +317,9 @@ RULES: Tuple[Rule, ...] = (
         why=(
             "d[k] += 1 is a get followed by a set: two round trips to the manager. Two writers doing it at once "
             "can both read the old value, and one update is lost. The same holds for d[k] = d[k] + [x] and for "
-            "the write-back x = d[k]; x.append(v); d[k] = x. Measured (4 processes x 50 appends to one key): "
+            "the write-back x = d[k]; x.append(v); d[k] = x, and for a Namespace attribute (ns.n += 1: a getattr "
+            "and a setattr; measured, 3 processes x 2000 increments kept 3077 of 6000). Measured (4 processes x 50 "
+            "appends to one key): "
             "d[k] += [i] keeps 84 to 152 of 200; a nested proxy or a manager lock keeps all 200. Writers are "
             "concurrent when the code runs as a pool or executor worker, in a target started in a loop or more "
             "than once, in a thread, in a coroutine that awaits, or beside a child that writes the same proxy; "
