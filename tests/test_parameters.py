@@ -48,5 +48,7 @@ def test_no_claim_where_the_helper_may_write_back_or_changes_its_own_list():
             def later(): items.append(1)
             return later
         def reads(items): return len(items)
+        def returns_it(items, v): items.append(v); return items
+        def returns_a_view(items): items.sort(); return items[0], len(items)
         def recursive(items): recursive(items)
     """) == {}

@@ -205,8 +205,9 @@ RUNS = {
     "initializer_elsewhere": ("main.py", {"log": []}),
     "initializer_elsewhere_twin": ("main.py", {"log": [0, 1, 2, 3, 4, 5]}),
     # copies handed to helpers.py's helpers, which change them in place (one also stores its copy back)
-    "helper_elsewhere": ("main.py", {"kept": [0, 1, 2], "ranked": [], "twice": []}),
-    "helper_elsewhere_twin": ("main.py", {"kept": [0, 1, 2], "ranked": [0, 1, 2], "twice": [0, 0, 1, 1, 2, 2]}),
+    "helper_elsewhere": ("main.py", {"back": [0, 1, 2], "kept": [0, 1, 2], "ranked": [], "twice": []}),
+    "helper_elsewhere_twin": ("main.py", {"back": [0, 1, 2], "kept": [0, 1, 2], "ranked": [0, 1, 2],
+                                          "twice": [0, 0, 1, 1, 2, 2]}),
     # jobs.py's static method, class method, a method of an instance and a callable instance as child targets
     "methods_elsewhere": ("main.py", {"a": [], "b": [], "c": [], "d": {}}),
     "methods_elsewhere_twin": ("main.py", {"a": ["static"], "b": ["Indexer"], "c": ["bound"], "d": {"calls": 1}}),

@@ -5,9 +5,10 @@ needs to know whether the helper changes it, as ``heapq.heappush`` does: then th
 (lost unless the caller writes it back), not a hand-over the analysis must give up on. The other module is not
 analysed for this (it may receive no proxy at all): one parse, then a syntactic reading of each function.
 
-A function counts only when it changes exactly one parameter in place and never rebinds it: a helper that
-also stores into another parameter (``d[k] = items``) may be writing the copy back itself, and one that
-rebinds the name (``items = list(items)``) changes its own list.
+A function counts only when it changes exactly one parameter in place, never rebinds it and does not return
+it: a helper that also stores into another parameter (``d[k] = items``) may be writing the copy back itself,
+one that rebinds the name (``items = list(items)``) changes its own list, and one that returns what it changed
+(``d[k] = add(d[k], v)``) hands the change to its caller, who may store it back.
 """
 
 from __future__ import annotations
@@ -39,12 +40,18 @@ def changed_parameters(tree: ast.Module) -> Dict[str, FrozenSet[int]]:
     found: Dict[str, FrozenSet[int]] = {}
     for name, function in functions.items():
         params = positional_names(function)
-        rebound = readings[name][2]
-        if len(changed[name]) == 1 and not changed[name] & rebound:
+        kept = readings[name][2] | returned_names(function)
+        if len(changed[name]) == 1 and not changed[name] & kept:
             (param,) = changed[name]
             if param in params:
                 found[name] = frozenset({params.index(param)})
     return found
+
+
+def returned_names(function: ast.AST) -> Set[str]:
+    """The names the function's own ``return`` and ``yield`` statements mention."""
+    return {name.id for node in own_nodes(function) if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom))
+            and node.value is not None for name in ast.walk(node.value) if isinstance(name, ast.Name)}
 
 
 def positional_names(function: ast.AST) -> List[str]:
