@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from .concurrency import CHILD_HOWS, INITIALIZER_HOWS, PARENT, UNKNOWN, Concurrency
 from ..model.mpapi import STANDARD, SYNC_MANAGER, Library, library_named
@@ -23,7 +23,7 @@ from .values import (
 )
 from .syntax import node_range, stand_in_class
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
-    ATTRIBUTE, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, REMOTE,
+    ATTRIBUTE, CALLER_CHILDREN, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, REMOTE,
     EITHER, FUNCTION, MAPPING, RECORD, RECORD_TUPLE, RETURNS, RETURNS_COPY, RETURNS_ITEMS, SEQUENCE, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
 )
 
@@ -214,6 +214,9 @@ class Links:
         #: Proxies and managers stored into attributes of imported classes or modules, by the dotted name as
         #: written (``registry.Registry.shared``): the richest per name (facts only grow over the walks).
         self.remote_stores: Dict[str, Value] = {}
+        #: The units each remote store is made in: stored only by code that runs in the children (a pool
+        #: initializer's ``state.SHARED = d``), the name is each child's own binding there.
+        self.remote_units: Dict[str, Set[Optional[ast.AST]]] = {}
         self.remote: Tuple[Export, ...] = ()
         #: Incoming calls of top-level classes that do not define ``__init__`` themselves: their class statement
         #: decides (an ``__init__`` of a base in this module, or the one of an imported base: forwarded).
@@ -259,7 +262,8 @@ class Links:
         if w is not None:
             self.exports = module_exports(w, self.here)
         remote = ((name, fact_of(value, self.here)) for name, value in sorted(self.remote_stores.items()))
-        self.remote = tuple(Export(name, REMOTE, fact) for name, fact in remote if fact is not None)
+        self.remote = tuple(Export(name, REMOTE, fact, child_bound=w is not None and self.stored_in_children(w, name))
+                            for name, fact in remote if fact is not None)
         self.uses = self.proxy_uses(w)
         found: List[Effect] = []
         for function, index, param, fact, proxy in self.seeded:
@@ -289,11 +293,18 @@ class Links:
         return ModuleSummary(self.here, tuple(self.outgoing.values()) + tuple(self.forwarded.values()),
                              self.exports, self.uses, self.effects, self.remote)
 
-    def store_remote(self, qualname: str, value: Optional[Value]) -> None:
+    def store_remote(self, qualname: str, value: Optional[Value], unit: Optional[ast.AST] = None) -> None:
         """``qualname`` (an attribute of an imported name: ``registry.Registry.shared``) is assigned ``value``
-        here: a proxy or manager becomes a remote export of the module that defines it."""
-        if isinstance(value, (Proxy, Manager)) and richness(value) >= richness(self.remote_stores.get(qualname)):
-            self.remote_stores[qualname] = value
+        here, in ``unit``: a proxy or manager becomes a remote export of the module that defines it."""
+        if isinstance(value, (Proxy, Manager)):
+            self.remote_units.setdefault(qualname, set()).add(unit)
+            if richness(value) >= richness(self.remote_stores.get(qualname)):
+                self.remote_stores[qualname] = value
+
+    def stored_in_children(self, w: "Walker", qualname: str) -> bool:
+        """Is every store into ``qualname`` made by code that runs only in children (a pool initializer)?"""
+        units = self.remote_units.get(qualname)
+        return bool(units) and all(unit is not None and unit in w.facts.in_child for unit in units or ())
 
     def _remote_value(self, export: Export) -> Value:
         """One value per received name for the whole analysis (its walks compare values by identity); its
@@ -545,7 +556,8 @@ def module_exports(w: "Walker", here: str) -> Tuple[Export, ...]:
             for (cls, attr), value in sorted(w.facts.attrs.items(), key=lambda item: item[0][1]):
                 fact = fact_of(value, here) if cls is stmt else None
                 if fact is not None:
-                    found.append(Export(f"{stmt.name}.{attr}", ATTRIBUTE, fact))
+                    found.append(Export(f"{stmt.name}.{attr}", ATTRIBUTE, fact,
+                                        child_bound=w.stored_in_children_only((stmt, attr))))
     return tuple(found)
 
 
@@ -577,14 +589,15 @@ def import_time_names(tree: ast.Module) -> FrozenSet[str]:
 def caller_kind(concurrency: Concurrency, unit: Optional[ast.AST]) -> str:
     if unit is None:
         return CALLER_PARENT
-    if concurrency.self_concurrent(unit) is not None:
-        return CALLER_UNKNOWN
     contexts = concurrency.contexts(unit)
+    in_children = bool(contexts) and PARENT not in contexts and UNKNOWN not in contexts
+    if concurrency.self_concurrent(unit) is not None:
+        return CALLER_CHILDREN if in_children else CALLER_UNKNOWN
     if contexts == frozenset({PARENT}):
         return CALLER_PARENT
     if len(contexts) == 1 and UNKNOWN not in contexts:
         return CALLER_ONCE
-    return CALLER_UNKNOWN
+    return CALLER_CHILDREN if in_children else CALLER_UNKNOWN
 
 
 def seed(w: "Walker", tree: ast.Module, incoming: Dict[str, List[CallSummary]]) -> None:
@@ -765,7 +778,9 @@ def add_site(w: "Walker", func: ast.AST, summary: CallSummary) -> None:
         w.facts.in_child.add(func)
     if how in INITIALIZER_HOWS:
         w.facts.initializers.add(func)
-    unknown = summary.caller == CALLER_UNKNOWN
+    if how == "direct" and summary.caller == CALLER_CHILDREN:
+        w.facts.in_child.add(func)  # (called only from code that runs in children: what it stores is theirs)
+    unknown = summary.caller in (CALLER_UNKNOWN, CALLER_CHILDREN)
     w.facts.call_units[site] = ast.Pass() if unknown and how == "direct" else None
     if summary.repeated and not in_one_child or unknown and how != "direct":  # (a loop in one child: in turn)
         w.facts.repeated_calls.add(site)

@@ -98,6 +98,28 @@ def registrars(tree: ast.Module, only: Optional[Set[str]] = None) -> Dict[str, D
     return found
 
 
+def name_keyed(tree: ast.Module, only: Optional[Set[str]] = None) -> Set[str]:
+    """The containers the registrars of ``tree`` (those named in ``only``) fill only at the registered function's
+    own name (``COMMANDS[fn.__name__] = fn``): there ``COMMANDS["hit"]`` is the function named ``hit``."""
+    containers = module_containers(tree)
+    named: Set[str] = set()
+    other: Set[str] = set()
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or only is not None and stmt.name not in only:
+            continue
+        for node in ast.walk(stmt):
+            if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)):
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) \
+                        and target.value.id in containers:
+                    key = target.slice
+                    by_name = isinstance(key, ast.Attribute) and key.attr == "__name__" and \
+                        isinstance(key.value, ast.Name) and key.value.id == node.value.id
+                    (named if by_name else other).add(target.value.id)
+    return named - other
+
+
 def module_containers(tree: ast.Module) -> Set[str]:
     """Names bound at the top level to a dict, list or set (a display, a comprehension or a constructor)."""
     found: Set[str] = set()

@@ -357,7 +357,7 @@ class Statements:
         else:
             if isinstance(base, QualName) and not isinstance(base, RemoteInstance) and self.w.links is not None:
                 # (an imported class or module)
-                self.w.links.store_remote(f"{base.name}.{target.attr}", value)
+                self.w.links.store_remote(f"{base.name}.{target.attr}", value, self.w.unit())
             self.w.note_use(value, "stored in another object")
             self.mutation_through(target, base, "store")
 

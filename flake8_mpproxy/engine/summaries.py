@@ -99,7 +99,8 @@ class CallSummary:
     kwargs: Tuple[Tuple[str, Optional[ProxyFact]], ...]
     how: str
     repeated: bool
-    #: Where the calling code runs: CALLER_PARENT, CALLER_ONCE (one child, one copy) or CALLER_UNKNOWN.
+    #: Where the calling code runs: CALLER_PARENT, CALLER_ONCE (one child, one copy), CALLER_CHILDREN (only in
+    #: children, maybe several at once) or CALLER_UNKNOWN.
     caller: str
 
     def carries_proxy(self) -> bool:
@@ -121,6 +122,9 @@ class CallSummary:
 CALLER_PARENT = "parent"
 CALLER_ONCE = "once"
 CALLER_UNKNOWN = "unknown"
+#: Code that runs only in children, maybe several at once (a pool initializer, a pool worker): concurrent, as
+#: unknown code is, but never in the parent.
+CALLER_CHILDREN = "children"
 
 #: What an importer that was not analysed stands for: calls of unknown functions from unknown contexts.
 #: Kept under OPAQUE_KEY in ``incoming``.

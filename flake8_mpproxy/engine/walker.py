@@ -20,7 +20,7 @@ from .values import (
     Seq, Value, either, is_constant_key, join, richness, slot_of
 )
 from .binder import Binder, signature
-from .registries import MAPPING_STORE, module_containers, registrars, registrations
+from .registries import MAPPING_STORE, module_containers, name_keyed, registrars, registrations
 from .expressions import Expressions
 from .facts import Facts, FunctionNode, Scope
 from .solver import Solver, Unit
@@ -146,7 +146,7 @@ class Walker:
         #: Names the module binds at its top level to a dict, list or set: those may be registries
         #: (:mod:`.registries`), which are looked for only when code reads one of them.
         self.containers = module_containers(tree)
-        self._registries: Optional[Tuple[Dict[str, Tuple[str, FrozenSet[str]]], List[Tuple[str, str]]]] = None
+        self._registries: Optional["LocalRegistries"] = None
         #: Where the walk of the current unit is (one per walk; a nested walk has its own).
         self.cursor = UnitWalk(tree)
         #: Every write to a proxy, per unit (its latest walk's).
@@ -210,10 +210,15 @@ class Walker:
         or as any element (a list, a set); None when none is registered (yet)."""
         if self._registries is None:
             self._registries = local_registries(self.tree)
-        registries, registered = self._registries
+        registries, registered, named = self._registries
         how, mine = registries.get(name, ("", frozenset()))
-        members: List[Value] = [value for written, function in registered if written in mine
-                                for value in [self.module_scope.vars.get(function)] if isinstance(value, Function)]
+        by_name: Dict[str, Optional[Value]] = {}
+        members: List[Value] = []
+        for written, function in registered:
+            value = self.module_scope.vars.get(function)
+            if written in mine and isinstance(value, Function):
+                members.append(value)
+                by_name[function] = value
         remote = self.links.registered(name) if self.links is not None else None
         if isinstance(remote, Mapping) and remote.values_join is not None:
             members.append(remote.values_join)
@@ -223,6 +228,11 @@ class Walker:
         if not members:
             return None
         bound = self.module_scope.vars.get(name)  # what the module put there itself (``{"default": f}``)
+        if name in named and how == MAPPING_STORE and not isinstance(remote, Mapping):
+            # (``COMMANDS[fn.__name__] = fn``: ``COMMANDS["hit"]`` is ``hit``; any other key, any of them)
+            items = dict(bound.items) if isinstance(bound, Mapping) else {}
+            items.update(by_name)
+            return Mapping(items=items, values_join=either(members))
         if isinstance(bound, Mapping):
             joined = either(members + ([bound.values_join] if bound.values_join is not None else []))
             return Mapping(items=dict(bound.items), values_join=joined)
@@ -816,15 +826,20 @@ def analyse(tree: ast.Module, observer: Observer, manager_factories: Iterable[st
         walker.release()
 
 
-def local_registries(tree: ast.Module) -> Tuple[Dict[str, Tuple[str, FrozenSet[str]]], List[Tuple[str, str]]]:
-    """The registries ``tree`` fills itself (container -> how it stores, its registrars) and its registrations:
-    only the functions it uses as decorators or registers by a call are looked at (registrations from other
-    modules come through :meth:`Links.registered`)."""
+LocalRegistries = Tuple[Dict[str, Tuple[str, FrozenSet[str]]], List[Tuple[str, str]], Set[str]]
+
+
+def local_registries(tree: ast.Module) -> LocalRegistries:
+    """The registries ``tree`` fills itself (container -> how it stores, its registrars), its registrations,
+    and the registries filled at each function's own name: only the functions it uses as decorators or
+    registers by a call are looked at (registrations from other modules come through :meth:`Links.registered`)."""
     registered = registrations(tree)
     if not registered:
-        return {}, []
+        return {}, [], set()
     found: Dict[str, Tuple[str, Set[str]]] = {}
-    for registrar, stores in registrars(tree, {written for written, _ in registered}).items():
+    written = {written for written, _ in registered}
+    for registrar, stores in registrars(tree, written).items():
         for container, how in stores.items():
             found.setdefault(container, (how, set()))[1].add(registrar)
-    return {name: (how, frozenset(mine)) for name, (how, mine) in found.items()}, registered
+    return {name: (how, frozenset(mine)) for name, (how, mine) in found.items()}, registered, \
+        name_keyed(tree, written)

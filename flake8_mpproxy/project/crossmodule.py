@@ -27,8 +27,8 @@ from ..model.config import Settings
 from ..rules import analyse
 from ..engine.links import Links
 from ..engine.walker import InferenceResult
-from ..engine.registries import MAPPING_STORE, container_names, function_tables, may_register, registrars, \
-    registrations, table_names
+from ..engine.registries import MAPPING_STORE, container_names, function_tables, may_register, name_keyed, \
+    registrars, registrations, table_names
 from ..engine.summaries import ATTRIBUTE, EITHER, FUNCTION, GLOBAL, MAPPING, OPAQUE, OPAQUE_KEY, SEQUENCE, \
     CallSummary, Effect, Export, ModuleSummary, ProxyFact
 from ..engine.walker import mutator_methods, record_classes
@@ -55,7 +55,8 @@ RECORD_MARKERS = (b"dataclass", b"NamedTuple", b"@attr", b"attrs", b"import attr
 
 
 #: What the registry questions read of a module: (parsed, its registrars, its dispatch tables).
-RegistrySource = Tuple[bool, Dict[str, Dict[str, str]], Dict[str, Tuple[str, Tuple[Tuple[str, str], ...]]]]
+RegistrySource = Tuple[bool, Dict[str, Dict[str, str]], Dict[str, Tuple[str, Tuple[Tuple[str, str], ...]]],
+                       FrozenSet[str]]
 
 
 class ProjectSolver:
@@ -199,7 +200,7 @@ class ProjectSolver:
             if hit is None or hit[0] == path or not hit[1]:
                 continue
             role = ATTRIBUTE if "." in hit[1] else GLOBAL
-            placed.setdefault(hit[0], []).append(Export(hit[1], role, export.fact))
+            placed.setdefault(hit[0], []).append(Export(hit[1], role, export.fact, child_bound=export.child_bound))
         candidates: List[str] = []
         for target in set(placed) | {t for t, by in self.remote.items() if path in by}:
             new = tuple(sorted(set(placed.get(target, ())), key=repr))
@@ -226,6 +227,10 @@ class ProjectSolver:
         remote = self.remote_in(path)
         if not remote:
             return own
+        bound = {(export.name, export.fact) for export in remote if export.child_bound}
+        if bound:  # (the module's own global holds what a pool initializer elsewhere stored: the child's own)
+            own = tuple(replace(export, child_bound=True) if (export.name, export.fact) in bound else export
+                        for export in own)
         return own + tuple(export for export in remote if export not in own)
 
     def summarise(self, path: str) -> ModuleSummary:
@@ -408,9 +413,12 @@ class ProjectSolver:
             return None
         here = self.index.relative(path)
         table_kind, table = self.registry_source(path)[2].get(name, ("", ())) if tables else ("", ())
-        members = sorted({f"{self.index.relative(module)}:{function}" for module in self.registrants(path)
-                          for function in self.registered_by(module, path, name)} if kinds else set())
+        registered = {(function, f"{self.index.relative(module)}:{function}") for module in self.registrants(path)
+                      for function in self.registered_by(module, path, name)} if kinds else set()
+        members = sorted(member for _, member in registered)
         keyed = [(key, f"{here}:{function}") for key, function in table]
+        if name in self.registry_source(path)[3] and kinds == {MAPPING_STORE}:
+            keyed += sorted(registered)  # (``COMMANDS[fn.__name__] = fn``: each at its own name)
         everything = sorted(set(members) | {member for _, member in keyed})
         if not everything:
             return None
@@ -437,10 +445,12 @@ class ProjectSolver:
     def registry_source(self, path: str) -> "RegistrySource":
         """The registrars and dispatch tables of ``path`` (one parse, on demand)."""
         if path not in self._registry_sources:
-            found: RegistrySource = (False, {}, {})
+            found: RegistrySource = (False, {}, {}, frozenset())
             try:
                 tree = ast.parse(self.index.overlay.read_bytes(path))
-                found = (True, registrars(tree) if self.sources(path)[1] else {}, function_tables(tree))
+                may = self.sources(path)[1]
+                found = (True, registrars(tree) if may else {}, function_tables(tree),
+                         frozenset(name_keyed(tree)) if may else frozenset())
             except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
                 pass
             self._registry_sources[path] = found
