@@ -59,6 +59,10 @@ RegistrySource = Tuple[bool, Dict[str, Dict[str, str]], Dict[str, Tuple[str, Tup
                        FrozenSet[str]]
 
 
+#: A class statement at the top level of a module (what :meth:`ProjectSolver.is_class` asks, without a parse).
+TOP_LEVEL_CLASS = re.compile(rb"^class[ \t]+([A-Za-z_]\w*)", re.M)
+
+
 class ProjectSolver:
     """The solved project: per module, its summary and the calls other modules make into it."""
 
@@ -81,6 +85,7 @@ class ProjectSolver:
         self.stopped_parts: Set[int] = set()
         self._mutators: Dict[str, FrozenSet[str]] = {}
         self._changes: Dict[str, Dict[str, FrozenSet[int]]] = {}
+        self._classes: Dict[str, FrozenSet[str]] = {}
         #: The parts whose solve a bug of ours stopped, with the error (asked again, they raise it again).
         self._failed: Dict[int, Exception] = {}
         self._records: Dict[str, Dict[str, Tuple[Tuple[str, ...], bool]]] = {}
@@ -108,6 +113,7 @@ class ProjectSolver:
         fresh = ProjectSolver(index, self.settings, self.fixed_budget, self.store)
         fresh._mutators = {path: found for path, found in self._mutators.items() if path != changed}
         fresh._changes = {path: found for path, found in self._changes.items() if path != changed}
+        fresh._classes = {path: found for path, found in self._classes.items() if path != changed}
         fresh._records = {path: found for path, found in self._records.items() if path != changed}
         fresh._texts = {path: found for path, found in self._texts.items() if path != changed}
         fresh._registry_sources = {path: found for path, found in self._registry_sources.items()
@@ -365,11 +371,17 @@ class ProjectSolver:
         hit = self.index.resolve_call(qualname, path)
         if hit is None or hit[0] == path or not hit[1].isidentifier():
             return False
-        try:
-            raw = self.index.overlay.read_bytes(hit[0])
-        except OSError:
-            return False
-        return re.search(rb"^class[ \t]+" + hit[1].encode() + rb"\b", raw, re.M) is not None
+        return hit[1] in self.classes_of(hit[0])
+
+    def classes_of(self, path: str) -> FrozenSet[str]:
+        """The names of ``path``'s top-level classes, read from its text once."""
+        if path not in self._classes:
+            try:
+                raw = self.index.overlay.read_bytes(path)
+            except OSError:
+                raw = b""
+            self._classes[path] = frozenset(name.decode() for name in TOP_LEVEL_CLASS.findall(raw))
+        return self._classes[path]
 
     def changed_arguments(self, qualname: str, path: str) -> FrozenSet[int]:
         """:meth:`Links.changed_arguments`: the function ``qualname`` (imported in ``path``) resolved, its
