@@ -65,6 +65,19 @@ def evaluate_call(w: "Walker", node: ast.Call) -> Optional[Value]:
     return plain_call(w, node, callee, args, kwargs)
 
 
+def branch_roots(node: ast.expr) -> List[str]:
+    """The names at the root of ``x[i].attr`` (one), or of each branch of ``a if c else b`` / ``a or b`` (each
+    may be what the expression is); empty when some branch does not start at a name."""
+    if isinstance(node, ast.IfExp):
+        body, orelse = branch_roots(node.body), branch_roots(node.orelse)
+        return body + orelse if body and orelse else []
+    if isinstance(node, ast.BoolOp):
+        parts = [branch_roots(value) for value in node.values]
+        return [root for part in parts for root in part] if all(parts) else []
+    root = alias_root(node)
+    return [root] if root is not None else []
+
+
 def is_super(w: "Walker", node: ast.expr) -> bool:
     """``super()`` (the builtin, no arguments) in a method of a class of this file."""
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
@@ -215,16 +228,17 @@ def method_call(w: "Walker", node: ast.Call, func: ast.Attribute, receiver: Opti
     method = func.attr
     if method in ELEMENT_METHODS and len(args) > ELEMENT_METHODS[method]:
         w.grow_class_container(func.value, receiver, args[ELEMENT_METHODS[method]])
-    root = alias_root(func.value)
-    if root is not None and w.scope.aliases.is_alias(root) and w.is_mutator(method):
-        if method == "clear" and isinstance(func.value, ast.Name) and w.scope.aliases.states[root].stored:
-            w.scope.aliases.pop(root)  # d[k] = batch; batch.clear(): the stored copy is kept, the buffer reused
+    roots = branch_roots(func.value)
+    if roots and all(w.scope.aliases.is_alias(root) for root in roots) and w.is_mutator(method):
+        if method == "clear" and isinstance(func.value, ast.Name) and w.scope.aliases.states[roots[0]].stored:
+            w.scope.aliases.pop(roots[0])  # d[k] = batch; batch.clear(): the stored copy is kept, the buffer reused
             return None
-        copy = w.scope.aliases.states[root].copy
-        w.note_value_use(copy, value_method_use(node, method, args, kwargs) if isinstance(func.value, ast.Name)
-                         else CHANGED_INSIDE)
-        w.note_write(copy.proxy)
-        w.scope.aliases.mutate(root, node, w.statements.statement_path(), f".{method}()")
+        for root in roots:  # (``(a if c else b).append(x)``: either alias may be the one changed)
+            copy = w.scope.aliases.states[root].copy
+            w.note_value_use(copy, value_method_use(node, method, args, kwargs) if isinstance(func.value, ast.Name)
+                             else CHANGED_INSIDE)
+            w.note_write(copy.proxy)
+            w.scope.aliases.mutate(root, node, w.statements.statement_path(), f".{method}()")
         if isinstance(receiver, Proxy):  # a parameter given a proxy at another call: that call changes it
             return proxy_method(w, node, func, receiver, args)
         return None

@@ -288,12 +288,15 @@ class Statements:
                 self.w.scope.aliases.bind(target.id, value, self.w.site(), block or [])
         elif isinstance(target, (ast.Tuple, ast.List)):
             items = value.items if isinstance(value, Seq) else self.record_items(value)
+            # ``d["a"], d["b"] = a, []``: each target gets its own expression (a write-back is seen as one)
+            nodes = value_node.elts if isinstance(value_node, (ast.Tuple, ast.List)) and len(value_node.elts) == \
+                len(target.elts) and not any(isinstance(e, ast.Starred) for e in value_node.elts) else None
             for index, element in enumerate(target.elts):
                 if isinstance(element, ast.Starred):
                     self.assign(element.value, None, None, loop)
                     continue
                 part = items[index] if items is not None and index < len(items) else None
-                self.assign(element, part, None, loop)
+                self.assign(element, part, nodes[index] if nodes is not None else None, loop)
         elif isinstance(target, ast.Subscript):
             self.store_subscript(target, value, value_node)
         elif isinstance(target, ast.Attribute):
