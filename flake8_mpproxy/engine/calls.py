@@ -18,7 +18,7 @@ from .values import (
 
 from .concurrency import INITIALIZER_HOWS, CallsBefore
 from .observations import CopyMutated, ManagerPassed, ProxyMethodCall, ProxyReversed, TypeidCall
-from .syntax import alias_root, display, key_source, stand_in_class
+from .syntax import alias_root, display, is_main_guard, key_source, stand_in_class
 from ..model.nested import container_use, method_use
 from .registries import ELEMENT_METHODS
 
@@ -349,6 +349,11 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
     if method == "start":
         w.manager_started(node)
         return None
+    if method == "shutdown":
+        if runs_unconditionally(w):  # (a shutdown in a branch or a loop may not be what ran before a read)
+            manager.shutdown_node = node
+            w.scope.shutdown.add(manager)
+        return None
     if method == "Pool":
         return Pool(child=True)
     w.facts.read("typeids")
@@ -362,6 +367,21 @@ def manager_method(w: "Walker", node: ast.Call, manager: Manager, method: str,
         initial_nested(w, node, proxy, args, kwargs)
     record_initial_data(w, proxy, node)
     return proxy
+
+
+def runs_unconditionally(w: "Walker") -> bool:
+    """Does the statement being walked run whenever its unit reaches that point: enclosed only by ``try``
+    bodies and ``finally`` blocks, ``with`` blocks and the main guard (no branch, loop or handler)?"""
+    stack = w.cursor.stack
+    for (parent, _), (_, block) in zip(stack, stack[1:]):
+        if isinstance(parent, ast.Try) and (block is parent.body or block is parent.finalbody):
+            continue
+        if isinstance(parent, (ast.With, ast.AsyncWith)) and block is parent.body:
+            continue
+        if isinstance(parent, ast.If) and is_main_guard(parent.test) and block is parent.body:
+            continue
+        return False
+    return True
 
 
 def initial_nested(w: "Walker", node: ast.Call, proxy: Proxy, args: List[Optional[Value]],

@@ -101,11 +101,13 @@ class ManagerClass(Value):
 
 @dataclass(eq=False)
 class Manager(Value):
-    """A manager object; ``with_node`` is the ``with`` statement that shuts it down, if any."""
+    """A manager object; ``with_node`` is the ``with`` statement that shuts it down, if any, ``shutdown_node``
+    the ``manager.shutdown()`` call that does."""
 
     site: ast.AST
     cls: ManagerClass
     with_node: Optional[ast.With] = None
+    shutdown_node: Optional[ast.AST] = None
     #: Made in another module of the project (``state.py:3``); "" when made in this one.
     origin: str = ""
 

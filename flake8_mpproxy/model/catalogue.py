@@ -284,12 +284,12 @@ RULES: Tuple[Rule, ...] = (
     Rule(
         code="MPP204",
         module="after_shutdown",
-        summary='a proxy made inside `with Manager() as m:` used after the block',
+        summary='a proxy used after its manager shut down: after the `with Manager() as m:` block, or after `m.shutdown()`',
         name="proxy-used-after-shutdown",
         message=(
-            "'{name}' is a proxy of the manager of the with block ending on line {with_end}; the manager has "
-            "shut down, so using it raises BrokenPipeError or EOFError. Use it inside the with block, or copy "
-            "what you need first (dict({name}), list({name}))."
+            "'{name}' is a proxy of the manager {ended}; the manager has shut down, so using it raises "
+            "BrokenPipeError or EOFError. Use it before the manager shuts down, or copy what you need first "
+            "(dict({name}), list({name}))."
         ),
         why=(
             "Leaving `with Manager() as m:` shuts the manager process down. Every proxy it made then fails on "
