@@ -315,6 +315,16 @@ class Expressions:
         self.w.statements.assign(node.target, value, node.value)
         return value
 
+    def ev_Yield(self, node: ast.Yield) -> Optional[Value]:
+        """``yield value``: what the generator hands out (kept for ``with f() as x`` of a ``@contextmanager``);
+        the value is used in a way nothing proves the same on a nested proxy, as any node without a handler."""
+        value = self.ev(node.value)
+        self.used_in(node, value)
+        unit = self.w.unit()
+        if unit is not None:
+            self.w.note_yield(unit, value)
+        return None
+
     def ev_Await(self, node: ast.Await) -> Optional[Value]:
         return self.ev(node.value)
 
@@ -341,7 +351,7 @@ HANDLERS: Dict[type, Callable[[Expressions, Any], Optional[Value]]] = {
     ast.SetComp: Expressions.ev_ListComp, ast.GeneratorExp: Expressions.ev_ListComp,
     ast.DictComp: Expressions.ev_DictComp, ast.Lambda: Expressions.ev_Lambda, ast.IfExp: Expressions.ev_IfExp,
     ast.NamedExpr: Expressions.ev_NamedExpr, ast.Await: Expressions.ev_Await, ast.Starred: Expressions.ev_Starred,
-    ast.BoolOp: Expressions.ev_BoolOp, ast.Call: Expressions.ev_Call,
+    ast.BoolOp: Expressions.ev_BoolOp, ast.Call: Expressions.ev_Call, ast.Yield: Expressions.ev_Yield,
 }
 
 

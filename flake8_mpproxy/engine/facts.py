@@ -32,6 +32,8 @@ class Facts:
         #: recursive builder's return value known late) takes its copy back.
         self.param_copy_reads: Dict[ast.AST, List[Tuple[FunctionNode, str]]] = {}
         self.returns: Dict[FunctionNode, Value] = {}
+        #: What each generator function yields (a ``@contextmanager``'s value for ``with f() as x``).
+        self.yields: Dict[FunctionNode, Value] = {}
         self.attrs: Dict[Tuple[ast.ClassDef, str], Value] = {}
         #: How often each return, parameter and attribute fact grew (:meth:`kept`).
         self.growths: Dict[object, int] = {}

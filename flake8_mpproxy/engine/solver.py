@@ -32,7 +32,7 @@ BASE_STEPS = 200
 STEPS_PER_UNIT = 16
 
 
-FactKind = Literal["param", "return", "attr", "nested", "relied", "child", "calls", "in-child", "starts",
+FactKind = Literal["param", "return", "yield", "attr", "nested", "relied", "child", "calls", "in-child", "starts",
                    "initializer", "child-global", "typeids", "binding"]
 
 
@@ -47,6 +47,7 @@ class FactKey(NamedTuple):
 FACT_KINDS: Dict[FactKind, str] = {
     "param": "(function node,): the values the function's parameters (and defaults) receive",
     "return": "(function node,): what the function returns",
+    "yield": "(function node,): what the generator function yields (a @contextmanager's value)",
     "attr": "(class node, attribute name): a class or instance attribute holding a tracked value",
     "nested": "(proxy,): the nested proxies stored in the proxy",
     "relied": "(proxy,): the keys whose nested proxy is changed in place",

@@ -150,7 +150,7 @@ class Statements:
                 entered.append(value)
                 self.w.manager_started(item.context_expr)
             if item.optional_vars is not None:
-                self.assign(item.optional_vars, value, item.context_expr)
+                self.assign(item.optional_vars, self.w.entered(item.context_expr, value), item.context_expr)
         scope = self.w.function_scope()
         scope.lock_depth += locks
         scope.held_locks.extend(held)

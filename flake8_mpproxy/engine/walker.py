@@ -526,6 +526,26 @@ class Walker:
             self.facts.returns[func] = value
             self.facts.wrote("return", func)
 
+    def note_yield(self, func: FunctionNode, value: Optional[Value]) -> None:
+        value = self.facts.kept(("yield", func), value)
+        if isinstance(value, INTERESTING + (Copy,)) and richness(value) > richness(self.facts.yields.get(func)):
+            self.facts.grown(("yield", func))
+            self.facts.yields[func] = value
+            self.facts.wrote("yield", func)
+
+    def entered(self, context: ast.expr, value: Optional[Value]) -> Optional[Value]:
+        """What ``with context as x`` binds to ``x``: for a call of a ``@contextmanager`` function of this file,
+        what it yields; else the value of ``context`` itself (a manager, a proxy, a lock...)."""
+        if not isinstance(context, ast.Call) or not isinstance(context.func, (ast.Name, ast.Attribute)):
+            return value
+        callee = self.expressions.ev(context.func)
+        node = callee.node if isinstance(callee, Function) else None
+        if node is None or not any(display(d).endswith("contextmanager")
+                                   for d in getattr(node, "decorator_list", ())):
+            return value
+        self.facts.read("yield", node)
+        return self.facts.yields.get(node)
+
     def set_attr(self, cls: ClassInfo, attr: str, value: Optional[Value], elsewhere: bool = False) -> None:
         key = (cls.node, attr)
         value = self.facts.kept(key, value)
