@@ -216,6 +216,9 @@ RUNS = {
     "lock_per_child_twin": ("main.py", {"count": 400, "visited": ["u0", "u1", "u2", "u3"]}),
     # a pool initializer stores the proxy on state.STORE and, through state.init, a lock on state.Ctx
     "initializer_stores_twin": ("main.py", {"log": [0, 1, 2, 3, 4, 5]}),
+    # shared.py's class method builds a dataclass around a manager dict, its static method returns a list proxy
+    "factory_method": ("main.py", {"log": [], "t": []}),
+    "factory_method_twin": ("main.py", {"log": ["extracted"], "t": [1]}),
     "forwarded": ("main.py", {"log": [], "owners": {}, "tags": []}),
     "forwarded_twin": ("main.py", {"log": ["seen"], "owners": {"urgent": "admin"}, "tags": ["urgent"]}),
 }
@@ -228,7 +231,7 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "factory_twin", "lock_across", "reexport_twin",
          "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin", "forwarded_twin",
          "initializer_elsewhere_twin", "helper_elsewhere_twin", "methods_elsewhere_twin",
-         "lock_per_child_twin", "initializer_stores_twin"}
+         "lock_per_child_twin", "initializer_stores_twin", "factory_method_twin"}
 
 
 @pytest.mark.runtime

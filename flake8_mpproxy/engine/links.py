@@ -21,7 +21,7 @@ from .values import (
     ClassInfo, Copy, Either, Function, Instance, Manager, ManagerClass, Mapping, Proxy, QualName, RemoteFunction,
     RemoteInstance, Seq, Value, either, mapping_join, richness,
 )
-from .syntax import node_range, stand_in_class
+from .syntax import display, node_range, stand_in_class
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
     ATTRIBUTE, CALLER_CHILDREN, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, REMOTE,
     EITHER, FUNCTION, MAPPING, RECORD, RECORD_TUPLE, RETURNS, RETURNS_COPY, RETURNS_ITEMS, SEQUENCE, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
@@ -543,22 +543,33 @@ def module_exports(w: "Walker", here: str) -> Tuple[Export, ...]:
             found.append(Export(name, GLOBAL, fact, child_bound=name in w.facts.child_globals))
     for stmt in w.tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            returned = w.facts.returns.get(stmt)
-            fact = fact_of(returned.proxy if isinstance(returned, Copy) else returned, here)
-            if fact is not None:
-                role = RETURNS_COPY if isinstance(returned, Copy) else RETURNS
-                found.append(Export(stmt.name, role, fact, returned.proxy_name if isinstance(returned, Copy) else ""))
-            elif isinstance(returned, Seq) and returned.items is not None:
-                items = returned_items(returned.items, here)
-                if items:
-                    found.append(Export(stmt.name, RETURNS_ITEMS, items[0][1], items=items))
+            found += returns_exports(w, stmt, stmt.name, here)
         elif isinstance(stmt, ast.ClassDef):
+            for item in stmt.body:  # a factory method (``Shared.create(manager)``): what calling it returns
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                        display(d) in ("staticmethod", "classmethod") for d in item.decorator_list):
+                    found += returns_exports(w, item, f"{stmt.name}.{item.name}", here)
             for (cls, attr), value in sorted(w.facts.attrs.items(), key=lambda item: item[0][1]):
                 fact = fact_of(value, here) if cls is stmt else None
                 if fact is not None:
                     found.append(Export(f"{stmt.name}.{attr}", ATTRIBUTE, fact,
                                         child_bound=w.stored_in_children_only((stmt, attr))))
     return tuple(found)
+
+
+def returns_exports(w: "Walker", function: ast.AST, name: str, here: str) -> List[Export]:
+    """What calling ``function`` (exported as ``name``) returns, when it is a proxy, a copy read from one, a
+    record carrying one, or a tuple holding some."""
+    returned = w.facts.returns.get(function)
+    fact = fact_of(returned.proxy if isinstance(returned, Copy) else returned, here)
+    if fact is not None:
+        role = RETURNS_COPY if isinstance(returned, Copy) else RETURNS
+        return [Export(name, role, fact, returned.proxy_name if isinstance(returned, Copy) else "")]
+    if isinstance(returned, Seq) and returned.items is not None:
+        items = returned_items(returned.items, here)
+        if items:
+            return [Export(name, RETURNS_ITEMS, items[0][1], items=items)]
+    return []
 
 
 def returned_items(items: List[Optional[Value]], here: str) -> Tuple[Tuple[int, ProxyFact], ...]:
