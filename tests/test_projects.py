@@ -404,6 +404,26 @@ def test_one_lock_handed_from_another_module_is_held_by_the_fix_and_keeps_every_
     assert (status, state) == (0, RUNS["lock_per_child_twin"][1])
 
 
+def test_a_helper_that_changes_a_later_argument_names_it_and_is_fixed_there(tmp_path):
+    """helpers.inner changes its second parameter: the finding shows that argument, the remedy spells the call
+    with the copy's name in its place, and --fix reads the copy into a name, calls, and writes it back."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("")
+    (root / "helpers.py").write_text("def inner(v, items):\n    items.append(v)\n")
+    (root / "main.py").write_text(
+        "from multiprocessing import Manager, Process\n\nfrom helpers import inner\n\n\ndef work(d):\n"
+        "    inner(1, d['k'])\n\n\nif __name__ == '__main__':\n    with Manager() as m:\n        d = m.dict(k=[])\n"
+        "        p = Process(target=work, args=(d,))\n        p.start()\n        p.join()\n")
+    found = messages(root, ".")["MPP101 at main.py:7"]
+    assert found.startswith("inner(..., d['k']) mutates a copy") and "inner(1, k); d['k'] = k" in found, found
+    proc = fix(root, ".")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    fixed = (root / "main.py").read_text()
+    assert "    inner(1, k" in fixed and "d['k'] = k" in fixed.replace('"', "'"), fixed
+    assert run_command(root, ".") == {}
+
+
 def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):
     """The solver analyses seeds and what they reach; an unrelated module is only scanned."""
     from flake8_mpproxy.project import crossmodule

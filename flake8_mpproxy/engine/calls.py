@@ -147,7 +147,7 @@ def argument_mutated(w: "Walker", node: ast.Call, function: str, value: Optional
         w.scope.aliases.mutate(root, node, w.statements.statement_path(), f" passed to {display(node.func)}()")
     elif isinstance(value, Copy):
         w.note_write(value.proxy)
-        w.report.observe(CopyMutated(node, value, function.rsplit(".", 1)[-1], w.site(), function))
+        w.report.observe(CopyMutated(node, value, function.rsplit(".", 1)[-1], w.site(), function, arg))
 
 
 #: Builtins that look at a value's shape only: its length, truth or iteration (the use each is for a value read

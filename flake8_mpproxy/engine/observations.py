@@ -69,9 +69,11 @@ class CopyMutated(NamedTuple):
     copy: Copy
     method: str
     site: Site
-    #: The copy is the first argument of a standard function that changes it (``heapq.heappush(d[k], x)``):
+    #: The copy is an argument of a function that changes it (``heapq.heappush(d[k], x)``, a project helper):
     #: the function's qualified name; "" for a method of the copy.
     function: str = ""
+    #: That argument (the first, for the standard functions).
+    argument: Optional[ast.expr] = None
 
 
 class CopyStored(NamedTuple):

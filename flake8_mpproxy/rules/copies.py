@@ -59,12 +59,14 @@ def copy_mutated(reporter: "Reporter", seen: CopyMutated) -> None:
         return
     call, copy = seen.call, seen.copy
     if seen.function:  # heapq.heappush(d[k], x): the copy is the argument the function changes
-        expr = display(call.args[0])
-        mutation = f"{display(call.func)}({expr}, ...)" if len(call.args) > 1 or call.keywords else \
-            f"{display(call.func)}({expr})"
+        argument = seen.argument if seen.argument is not None else call.args[0]
+        expr = display(argument)
+        before = "..., " if call.args and argument is not call.args[0] else ""
+        after = ", ..." if len(call.args) > 1 and argument is not call.args[-1] or call.keywords else ""
+        mutation = f"{display(call.func)}({before}{expr}{after})"
     else:
         expr = display(call.func.value)  # type: ignore[attr-defined]
-        mutation = f"{expr}.{seen.method}()"
+        mutation = f"{display(call.func)}()"  # (``(a if c else b).append()``: as written, brackets kept)
     args = {"mutation": mutation, "expr": expr, "method": seen.method, "proxy": copy.proxy_name, "remedy": "",
             **origin_arg(copy.proxy_name, copy.proxy)}
     _copy_change(reporter, "MPP101", call, copy, seen.site, args, seen.method, call, seen.function)
@@ -311,9 +313,9 @@ def remedy(copy: Copy, method: str, call: Optional[ast.Call], value_type: str, f
         write = f"{target} += {display(call.args[0])}"
     else:
         temp = temp_base(copy.key)
-        spelling = display(call.func) if call is not None else function
-        more = ", ..." if call is not None and (len(call.args) > 1 or call.keywords) else ""
-        change = f"{spelling}({temp}{more})" if function else f"{temp}.{method}(...)" if method else "change it"
+        change = f"{temp}.{method}(...)" if method else "change it"
+        if function:
+            change = with_argument(call, copy.root, temp) if call is not None else f"{function}({temp})"
         if copy.via == "subscript" and copy.key_node is not None and not stable_key(copy):
             write = f"key = {copy.key}; {temp} = {copy.proxy_name}[key]; {change}; {copy.proxy_name}[key] = {temp}"
         else:
@@ -335,6 +337,17 @@ def manager_name(copy: Copy) -> str:
     the stores agree on one; else ``manager``."""
     names = {name for _, _, name, _ in init_stores(copy) if name}
     return names.pop() if len(names) == 1 else "manager"
+
+
+def with_argument(call: ast.Call, argument: ast.AST, name: str) -> str:
+    """``call`` as written, the argument ``argument`` spelled ``name`` (``inner(1, k)`` for ``inner(1, d["k"])``)."""
+    args = [ast.Name(id=name, ctx=ast.Load()) if arg is argument else arg for arg in call.args]
+    spelled = ast.unparse(ast.Call(func=call.func, args=args, keywords=call.keywords))
+    if len(spelled) <= 60:
+        return spelled
+    before = "..., " if call.args and argument is not call.args[0] else ""
+    after = ", ..." if len(call.args) > 1 and argument is not call.args[-1] or call.keywords else ""
+    return f"{display(call.func)}({before}{name}{after})"  # (a long call: the arguments elided)
 
 
 def made_elsewhere(copy: Copy) -> str:
