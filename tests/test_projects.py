@@ -219,6 +219,9 @@ RUNS = {
     # shared.py's class method builds a dataclass around a manager dict, its static method returns a list proxy
     "factory_method": ("main.py", {"log": [], "t": []}),
     "factory_method_twin": ("main.py", {"log": ["extracted"], "t": [1]}),
+    # appstate.py keeps the proxy on self; main.py reads it as st.events, hands it to a child, prints it as JSON
+    "instance_state": ("main.py", {"log": [], "seen": []}),
+    "instance_state_twin": ("main.py", {"log": ["e0"], "seen": ["e1"]}),
     "forwarded": ("main.py", {"log": [], "owners": {}, "tags": []}),
     "forwarded_twin": ("main.py", {"log": ["seen"], "owners": {"urgent": "admin"}, "tags": ["urgent"]}),
 }
@@ -231,7 +234,8 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "factory_twin", "lock_across", "reexport_twin",
          "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin", "forwarded_twin",
          "initializer_elsewhere_twin", "helper_elsewhere_twin", "methods_elsewhere_twin",
-         "lock_per_child_twin", "initializer_stores_twin", "factory_method_twin"}
+         "lock_per_child_twin", "initializer_stores_twin", "factory_method_twin",
+         "instance_state_twin"}
 
 
 @pytest.mark.runtime
@@ -422,6 +426,17 @@ def test_a_helper_that_changes_a_later_argument_names_it_and_is_fixed_there(tmp_
     fixed = (root / "main.py").read_text()
     assert "    inner(1, k" in fixed and "d['k'] = k" in fixed.replace('"', "'"), fixed
     assert run_command(root, ".") == {}
+
+
+def test_auto_does_not_nest_where_another_module_reads_the_values_through_an_instance(copy):
+    """appstate.py makes the dict on self; main.py reads st.events and prints dict() of it through json: a nested
+    list proxy there would not serialise, so auto (and nested) write nothing in appstate.py, and say why."""
+    root = copy(FIXTURES / "projects" / "instance_state")
+    before = (root / "appstate.py").read_bytes()
+    for style in ("auto", "nested"):
+        proc = fix(root, "--unsafe-fixes", "--fix-style", style, "appstate.py")
+        assert "not nested: in main.py the values are copied whole with dict()" in proc.stderr, proc.stderr
+        assert (root / "appstate.py").read_bytes() == before
 
 
 def test_a_module_nobody_passes_a_proxy_costs_no_analysis(tmp_path):

@@ -143,8 +143,12 @@ class Expressions:
 
     def ev_Attribute(self, node: ast.Attribute) -> Optional[Value]:
         base = self.ev(node.value)
-        if isinstance(base, RemoteInstance):  # a method of the instance (its data is not known here)
-            return QualName(f"{base.name}.{node.attr}", base.library)
+        if isinstance(base, RemoteInstance):
+            # a proxy its class's code stores on ``self`` (an attribute fact of that class, read as the instance's
+            # own: no class-attribute read in a child), else a method of the instance
+            name = f"{base.name}.{node.attr}"
+            held = self.w.links.imported(name) if self.w.links is not None else None
+            return held if isinstance(held, Proxy) else QualName(name, base.library)
         if isinstance(base, QualName):
             name = f"{base.name}.{node.attr}"
             imported = self.w.links.imported(name) if self.w.links is not None else None

@@ -23,7 +23,8 @@ from .values import (
 )
 from .syntax import display, node_range, stand_in_class
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
-    ATTRIBUTE, CALLER_CHILDREN, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY, REMOTE,
+    ATTRIBUTE, CALLER_CHILDREN, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY,
+    REMOTE,
     EITHER, FUNCTION, MAPPING, RECORD, RECORD_TUPLE, RETURNS, RETURNS_COPY, RETURNS_ITEMS, SEQUENCE, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
 )
 

@@ -12,8 +12,8 @@ from .syntax import alias_root, display, is_main_guard, key_source, reads_same, 
 from ..model.mpapi import (API_NAMES, MANAGER_CLASSES, PROCESS_CLASSES, RECORD_BASES, RECORD_DECORATORS, THREAD_CLASSES,
                    library_of, standard_name)
 from .values import (
-    INTERESTING, ClassInfo, Copy, Either, Function, Instance, Manager, Mapping, Partial, Proxy, QualName, RemoteInstance,
-    Seq, Value, mapping_join,
+    INTERESTING, ClassInfo, Copy, Either, Function, Instance, Manager, Mapping, Partial, Proxy, QualName,
+    RemoteInstance, Seq, Value, mapping_join,
 )
 from .facts import Scope
 from .links import inherited_init

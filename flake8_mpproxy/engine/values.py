@@ -447,6 +447,10 @@ def rows_of_callables(rows: List[Seq]) -> Optional[Seq]:
                         and len([v for v in column if v is not None]) > 1 for column in columns]
     if not any(callable_columns):
         return None
+    for column, callables in zip(columns, callable_columns):
+        known = [v for v in column if v is not None]
+        if not callables and any(v is not known[0] for v in known):
+            return None  # (rows that hand different values to their targets: joining them would mix the rows)
     return Seq(items=[either([v for v in column if v is not None]) if callables else join(column)
                       for column, callables in zip(columns, callable_columns)])
 

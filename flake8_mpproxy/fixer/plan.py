@@ -197,6 +197,11 @@ class Planner:
         if self.style == "auto" and copy_detail(finding).get("nested_blocked"):
             self.explain_auto(finding)  # the program would see proxies where it sees lists and dicts today
             return False
+        elsewhere = self.remote(finding)[1] if self.remote is not None and \
+            copy_detail(finding).get("proxy_line") else ""
+        if elsewhere:  # (another module reads the values: the user named this file, not that one)
+            self.edits.refusals.append(f"{finding.code} at line {finding.line}: not nested: {elsewhere}")
+            return False
         value = self.index.node(rng, (cst.List, cst.Dict, cst.Call, cst.ListComp, cst.DictComp))
         stmt = self.index.enclosing(value, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) if value else None
         if value is None or stmt is None:

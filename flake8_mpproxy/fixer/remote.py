@@ -37,7 +37,8 @@ VALUE_NODES = (cst.List, cst.Dict, cst.Call, cst.ListComp, cst.DictComp)
 
 class Checker:
     """Answers, per finding of ``path``, whether its nested fix may be written in the module that made the
-    proxy: (that module's absolute path, "") or ("", why not)."""
+    proxy: (that module's absolute path, "") or ("", why not); for a proxy ``path`` made itself, whether the
+    other modules of the project use its values where a nested proxy would change what they see."""
 
     def __init__(self, path: str, settings: Settings, context: ProjectContext) -> None:
         self.path = os.path.abspath(path)
@@ -49,6 +50,12 @@ class Checker:
         if solver is None:
             return "", "this file is not part of a project the analysis knows"
         solver.ensure(self.path)
+        line = copy_detail(finding).get("proxy_line")
+        if not copy_detail(finding).get("made_in") and line:  # made here: do other modules use its values?
+            if solver.stopped:
+                return "", "the project analysis stopped early, so some uses of the values may be unseen"
+            kinds = [str(site[1]) for site in copy_detail(finding).get("init_sites") or []]
+            return self.path, unsafe_uses(solver, f"{solver.index.relative(self.path)}:{line}", kinds, skip=self.path)
         if solver.stopped:
             return "", "the project analysis stopped early, so some uses of the values may be unseen"
         made_in, origin = str(finding.detail.get("made_in", "")), str(finding.detail.get("origin", ""))
@@ -67,11 +74,14 @@ class Checker:
         return ("", reason) if reason else (target, "")
 
 
-def unsafe_uses(solver: ProjectSolver, origin: str, kinds: Sequence[str] = ()) -> str:
+def unsafe_uses(solver: ProjectSolver, origin: str, kinds: Sequence[str] = (), skip: str = "") -> str:
     """Why storing nested proxies in the proxy made at ``origin`` could change what some module sees: a use
     that tells a proxy from a list or dict, a call into code that was not analysed, an export to modules that
-    were not analysed, a store on a class or module the analysis does not see (or whose importers it does not). "" when there is none."""
+    were not analysed, a store on a class or module the analysis does not see (or whose importers it does
+    not). "" when there is none. ``skip``: a module whose own uses the caller judges itself."""
     for path, summary in sorted(solver.summaries.items()):
+        if path == skip:
+            continue
         blocked = blocking([how for made, how in summary.uses if made == origin], kinds)
         if blocked:
             return f"in {summary.path} the values are {describe(blocked[0])}, which a nested proxy would change"

@@ -54,6 +54,9 @@ class CopyDetail(TypedDict, total=False):
     #: The proxy was made in another module of the project (relative path) and where there.
     made_in: str
     origin: str
+    #: The line this module made the proxy on (its origin for the other modules of the project, which may use
+    #: its values where a nested proxy would change what they see).
+    proxy_line: int
     #: Why other writers may run at the same time, the manager lock to hold, and what that leaves.
     concurrent: str
     lock: str

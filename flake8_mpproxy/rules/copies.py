@@ -175,6 +175,9 @@ def _complete_copy(reporter: "Reporter", pending: PendingCopy, concurrency: Conc
     detail["value_type"] = next(iter(types)) if len(types) == 1 else ""
     detail["init_sites"] = [(node_range(value) if value is not None else None, kind, manager)
                             for _, kind, manager, value in stores]
+    line = getattr(copy.proxy.site, "lineno", None)
+    if not copy.proxy.origin and isinstance(line, int) and line:
+        detail["proxy_line"] = line
     if made_elsewhere(copy):
         detail["made_in"] = made_elsewhere(copy)
         detail["origin"] = copy.proxy.origin
