@@ -222,6 +222,9 @@ RUNS = {
     # appstate.py keeps the proxy on self; main.py reads it as st.events, hands it to a child, prints it as JSON
     "instance_state": ("main.py", {"log": [], "seen": []}),
     "instance_state_twin": ("main.py", {"log": ["e0"], "seen": ["e1"]}),
+    # an instance of jobs.py's service handed to handlers.py, which reads the proxy through its property
+    "property_elsewhere": ("main.py", {"queue": []}),
+    "property_elsewhere_twin": ("main.py", {"queue": ["j1"]}),
     "forwarded": ("main.py", {"log": [], "owners": {}, "tags": []}),
     "forwarded_twin": ("main.py", {"log": ["seen"], "owners": {"urgent": "admin"}, "tags": ["urgent"]}),
 }
@@ -235,7 +238,7 @@ TWINS = {"correct_twin", "state_twin", "returns_twin", "mutator_twin", "namespac
          "record_context_twin", "callbacks_twin", "registry_twin", "dispatch_table_twin", "forwarded_twin",
          "initializer_elsewhere_twin", "helper_elsewhere_twin", "methods_elsewhere_twin",
          "lock_per_child_twin", "initializer_stores_twin", "factory_method_twin",
-         "instance_state_twin"}
+         "instance_state_twin", "property_elsewhere_twin"}
 
 
 @pytest.mark.runtime

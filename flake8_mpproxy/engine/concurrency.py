@@ -398,7 +398,8 @@ def describe(context: Tuple[object, ...]) -> str:
         return "code called from outside this file"
     how, call = context
     kind = "a thread" if str(how).startswith("thread") else "a child process"
-    return f"{kind} (started at line {getattr(call, 'lineno', '?')})"
+    line = getattr(call, "lineno", None)
+    return f"{kind} (started at line {line})" if line else f"{kind} (started by another module)"
 
 
 def name_of(unit: Unit) -> str:

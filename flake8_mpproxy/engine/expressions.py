@@ -169,6 +169,9 @@ class Expressions:
             method = cls.method(node.attr)
             if method is not None:
                 decorators = {display(d) for d in getattr(method.node, "decorator_list", [])}
+                if isinstance(base, Instance) and decorators & PROPERTIES:  # ``svc.jobs``: what the getter returns
+                    self.w.facts.read("return", method.node)
+                    return self.w.facts.returns.get(method.node)
                 bound = "classmethod" in decorators or (isinstance(base, Instance) and "staticmethod" not in decorators)
                 return Function(method.node, method.owner, bound=bound)
             value = self.w.class_attr(cls, node.attr)
@@ -357,6 +360,10 @@ HANDLERS: Dict[type, Callable[[Expressions, Any], Optional[Value]]] = {
     ast.NamedExpr: Expressions.ev_NamedExpr, ast.Await: Expressions.ev_Await, ast.Starred: Expressions.ev_Starred,
     ast.BoolOp: Expressions.ev_BoolOp, ast.Call: Expressions.ev_Call, ast.Yield: Expressions.ev_Yield,
 }
+
+
+#: Decorators that make a method a computed attribute: reading it runs the method and gives its return value.
+PROPERTIES = frozenset({"property", "cached_property", "functools.cached_property"})
 
 
 #: How a message names the node a value is used in.

@@ -25,7 +25,7 @@ from .syntax import display, node_range, stand_in_class
 from .summaries import (  # noqa: F401 (re-exported: the summaries' old home)
     ATTRIBUTE, CALLER_CHILDREN, CALLER_ONCE, CALLER_PARENT, CALLER_UNKNOWN, GLOBAL, MAX_NESTING, OPAQUE, OPAQUE_KEY,
     REMOTE,
-    EITHER, FUNCTION, MAPPING, RECORD, RECORD_TUPLE, RETURNS, RETURNS_COPY, RETURNS_ITEMS, SEQUENCE, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
+    EITHER, FUNCTION, INSTANCE, MAPPING, RECORD, RECORD_TUPLE, RETURNS, RETURNS_COPY, RETURNS_ITEMS, SEQUENCE, CallSummary, Effect, Export, InitSite, ModuleSummary, ProxyFact,
 )
 
 if TYPE_CHECKING:
@@ -81,9 +81,10 @@ def argument_fact(value: Optional[Value], here: str, depth: int = 0,
         return fact
     if isinstance(value, RemoteFunction):
         return ProxyFact(FUNCTION, value.name[1:])
-    if isinstance(value, QualName) and not isinstance(value, RemoteInstance) and named is not None:
+    if isinstance(value, QualName) and named is not None:
         found = named(value.name)
-        return ProxyFact(FUNCTION, found) if found is not None else None
+        kind = INSTANCE if isinstance(value, RemoteInstance) else FUNCTION
+        return ProxyFact(kind, found) if found is not None else None
     if isinstance(value, Function) and value.owner is None and isinstance(value.node, ast.FunctionDef) \
             and value.node.col_offset == 0 and here:
         return ProxyFact(FUNCTION, f"{here}:{value.node.name}")
@@ -468,6 +469,8 @@ def value_of(fact: ProxyFact, depth: int = 0) -> Value:
         return Instance(cls, {name: value_of(inner, depth + 1) for name, inner in fact.nested})
     if fact.kind == FUNCTION:
         return RemoteFunction("@" + fact.origin)
+    if fact.kind == INSTANCE:
+        return RemoteInstance("@" + fact.origin)
     if fact.kind == SEQUENCE:
         return sequence_of(fact, depth)
     if fact.kind == EITHER:
@@ -547,9 +550,15 @@ def module_exports(w: "Walker", here: str) -> Tuple[Export, ...]:
             found += returns_exports(w, stmt, stmt.name, here)
         elif isinstance(stmt, ast.ClassDef):
             for item in stmt.body:  # a factory method (``Shared.create(manager)``): what calling it returns
-                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
-                        display(d) in ("staticmethod", "classmethod") for d in item.decorator_list):
+                if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                decorators = {display(d) for d in item.decorator_list}
+                if decorators & {"staticmethod", "classmethod"}:
                     found += returns_exports(w, item, f"{stmt.name}.{item.name}", here)
+                elif decorators & {"property", "cached_property", "functools.cached_property"}:
+                    held = fact_of(w.facts.returns.get(item), here)  # (``svc.jobs``: read as an attribute)
+                    if held is not None:
+                        found.append(Export(f"{stmt.name}.{item.name}", ATTRIBUTE, held))
             for (cls, attr), value in sorted(w.facts.attrs.items(), key=lambda item: item[0][1]):
                 fact = fact_of(value, here) if cls is stmt else None
                 if fact is not None:

@@ -74,6 +74,9 @@ RECORD_TUPLE = "record-tuple"
 #: ``path:name``), handed to another module that may call it or start it as a child (a callback); a tuple or
 #: list (``nested`` by index, or ``*``: any element) and a dict (``nested`` by constant key, ``*``: any other).
 FUNCTION = "function"
+#: An instance of a top-level class of the project (``origin``: ``path:Class``): what its class's code keeps on
+#: ``self`` is read through it (its attribute facts), and its methods are calls into that module.
+INSTANCE = "instance"
 SEQUENCE = "sequence"
 MAPPING = "mapping"
 #: One of several functions (``target=produce if fast else consume``): ``nested`` holds each.

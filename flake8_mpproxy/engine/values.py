@@ -326,7 +326,7 @@ class Instance(Value):
 
 
 INTERESTING = (Manager, Proxy, Context, Pool, Function, Partial, Either, Seq, Mapping, ManagerClass, ClassInfo, RemoteFunction,
-               Instance)
+               Instance, RemoteInstance)
 
 
 #: How deep containers and partials nest in a value kept as a fact (a return, a parameter, an attribute, a
@@ -482,8 +482,8 @@ def either(values: List[Value]) -> Value:
         for option in (value.options if isinstance(value, Either) else [value]):
             if not any(option is known or isinstance(option, Function) and isinstance(known, Function)
                        and option.node is known.node and option.bound == known.bound
-                       or isinstance(option, QualName) and type(option) is type(known)
-                       and option.name == known.name for known in options):
+                       or isinstance(option, QualName) and isinstance(known, QualName)
+                       and type(option) is type(known) and option.name == known.name for known in options):
                 options.append(option)
     return options[0] if len(options) == 1 else Either(options)
 
