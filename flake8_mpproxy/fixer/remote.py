@@ -47,11 +47,12 @@ class Checker:
 
     def __call__(self, finding: Finding) -> Tuple[str, str]:
         solver = self.context.solver(self.path, self.settings) if os.path.isfile(self.path) else None
-        if solver is None:
-            return "", "this file is not part of a project the analysis knows"
-        solver.ensure(self.path)
         line = copy_detail(finding).get("proxy_line")
-        if not copy_detail(finding).get("made_in") and line:  # made here: do other modules use its values?
+        local = not copy_detail(finding).get("made_in") and bool(line)
+        if solver is None:  # (a proxy made here, with no project around: no other module can see its values)
+            return ("", "") if local else ("", "this file is not part of a project the analysis knows")
+        solver.ensure(self.path)
+        if local:  # made here: do other modules use its values?
             if solver.stopped:
                 return "", "the project analysis stopped early, so some uses of the values may be unseen"
             kinds = [str(site[1]) for site in copy_detail(finding).get("init_sites") or []]
