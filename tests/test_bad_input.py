@@ -196,3 +196,23 @@ def test_a_bug_in_the_analysis_is_one_line_per_file_in_every_front_end(tmp_path,
     captured = capsys.readouterr()
     assert "Traceback" not in captured.err and "critical error" not in captured.err.lower()
     assert "internal error: ValueError: injected" in captured.err
+
+
+def test_a_missing_dependency_is_one_line_not_a_traceback(monkeypatch, capsys):
+    """A checkout run by a Python without the package's dependencies (``python -m flake8_mpproxy`` with a bare
+    interpreter): the missing one is named in one line, exit 2; any other missing module is a bug of ours."""
+    import pytest as _pytest
+    from flake8_mpproxy.frontends import cli
+
+    def missing(name: str):
+        def run(*_args: object) -> int:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return run
+
+    monkeypatch.setattr(cli, "main", missing("pathspec"))
+    assert cli.console() == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the dependency 'pathspec' is not installed" in err
+    monkeypatch.setattr(cli, "main", missing("not_a_dependency"))
+    with _pytest.raises(ModuleNotFoundError):
+        cli.console()

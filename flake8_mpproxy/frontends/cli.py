@@ -152,10 +152,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 130
 
 
+#: What the package needs installed (pyproject's dependencies): one missing is one line, not a traceback.
+DEPENDENCIES = frozenset({"flake8", "libcst", "pathspec", "tomli"})
+
+
 def console() -> int:
-    """The installed command and ``python -m flake8_mpproxy``: :func:`main` in a process of its own."""
+    """The installed command and ``python -m flake8_mpproxy``: :func:`main` in a process of its own. Run from a
+    checkout by a Python without the package's dependencies, it says which one is missing and exits 2."""
     tune_gc()
-    return main()
+    try:
+        return main()
+    except ModuleNotFoundError as err:
+        if (err.name or "").partition(".")[0] not in DEPENDENCIES:
+            raise
+        print(f"flake8-mpproxy: error: the dependency {err.name!r} is not installed for {sys.executable} "
+              f"(pip install flake8-mpproxy, or pip install -e . in a checkout)", file=sys.stderr)
+        return 2
 
 
 def tune_gc() -> None:
